@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The capture layer: forwards every renderer call and appends it to a trace with the status the
+ * renderer returned. Owns the trace writer and the renderer hooks; never touches sockets or GL.
+ */
+#include "capture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zlib.h>
+
+#include <vgl/trace.h>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "SUBMIT records store the command dwords as they are in memory: little-endian hosts only"
+#endif
+
+/* VIRGL_BIND_RENDER_TARGET (protocol-facts §4.3): read-backs of these resources end a frame. */
+#define BIND_RENDER_TARGET 0x2u
+
+/* GUEST_DATA head: u32 ctx, u32 handle, u64 offset. */
+#define GUEST_DATA_HEAD      16u
+#define GUEST_DATA_MAX_BYTES (VGL_TRACE_MAX_RECORD - GUEST_DATA_HEAD)
+
+/* SUBMIT head: u32 ctx, i32 status, u32 ndw. */
+#define SUBMIT_HEAD 12u
+
+/* TRANSFER_WRITE/READ: u32 ctx, i32 status, 4 x u32, 6 x i32, u64 offset. */
+#define TRANSFER_RECORD 56u
+
+struct vgl_capture {
+    struct vgl_renderer *renderer;
+    struct vgl_trace_writer *writer; /* NULL in pass-through mode */
+    char *path;
+    bool recording;
+    bool hooks_installed;
+    enum vgl_status status; /* first writer error */
+
+    /* Accumulated over backing_written while a transfer_read runs. */
+    bool in_read;
+    uint32_t read_crc;
+    uint64_t read_bytes;
+
+    uint32_t next_frame;
+};
+
+static void stop_recording(struct vgl_capture *c, enum vgl_status st) {
+    if (c->status == VGL_OK) {
+        c->status = st;
+        vgl_log(VGL_LOG_ERROR,
+                "capture: writing trace '%s' failed (%s); recording stopped, the guest is "
+                "still served",
+                c->path, vgl_status_str(st));
+    }
+    c->recording = false;
+}
+
+static void record(struct vgl_capture *c, uint32_t type, const void *head, size_t head_size,
+                   const void *tail, size_t tail_size) {
+    if (!c->recording) {
+        return;
+    }
+    if (tail_size > VGL_TRACE_MAX_RECORD || head_size > VGL_TRACE_MAX_RECORD - tail_size) {
+        vgl_log(VGL_LOG_ERROR, "capture: a %s record of %zu + %zu bytes exceeds the trace limit",
+                vgl_trace_record_name(type), head_size, tail_size);
+        stop_recording(c, VGL_ERROR_OVERFLOW);
+        return;
+    }
+    const enum vgl_status st = vgl_trace_writer_add(c->writer, type, head, head_size, tail,
+                                                    tail_size);
+    if (st != VGL_OK) {
+        stop_recording(c, st);
+    }
+}
+
+static uint32_t crc32_bytes(uint32_t crc, const uint8_t *data, size_t size) {
+    /* zlib's crc32() takes a uInt length: feed it in pieces. */
+    while (size > 0) {
+        const size_t piece = size > (1u << 30) ? (1u << 30) : size;
+        crc = (uint32_t)crc32(crc, data, (uInt)piece);
+        data += piece;
+        size -= piece;
+    }
+    return crc;
+}
+
+static void on_backing_read(void *user, uint32_t ctx_id, uint32_t handle, uint64_t offset,
+                            const void *data, size_t size) {
+    struct vgl_capture *c = user;
+    const uint8_t *bytes = data;
+
+    /* Split so that no record exceeds the trace limit; each piece names its own offset. */
+    while (c->recording && size > 0) {
+        const size_t piece = size > GUEST_DATA_MAX_BYTES ? GUEST_DATA_MAX_BYTES : size;
+        uint8_t head[GUEST_DATA_HEAD];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, handle);
+        vgl_put_u64(head + 8, offset);
+        record(c, VGL_REC_GUEST_DATA, head, sizeof(head), bytes, piece);
+        bytes += piece;
+        offset += piece;
+        size -= piece;
+    }
+}
+
+static void on_backing_written(void *user, uint32_t ctx_id, uint32_t handle, uint64_t offset,
+                               const void *data, size_t size) {
+    struct vgl_capture *c = user;
+    if (!c->in_read) {
+        return;
+    }
+    c->read_crc = crc32_bytes(c->read_crc, data, size);
+    c->read_bytes += size;
+}
+
+static void write_info(struct vgl_capture *c) {
+    char date[32] = "";
+    const time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) != NULL) {
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    const char *host = vgl_renderer_get_name(c->renderer);
+    const char *pairs[][2] = {
+        {"tool", "virgl-vtest-server"},
+        {"version", vgl_version()},
+        {"date", date},
+        {"host_renderer", host != NULL ? host : ""},
+    };
+
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        total += strlen(pairs[i][0]) + 1 + strlen(pairs[i][1]) + 1;
+    }
+    char *buf = malloc(total);
+    if (buf == NULL) {
+        stop_recording(c, VGL_ERROR_NO_MEMORY);
+        return;
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        for (int k = 0; k < 2; k++) {
+            const size_t len = strlen(pairs[i][k]) + 1;
+            memcpy(buf + pos, pairs[i][k], len);
+            pos += len;
+        }
+    }
+    record(c, VGL_REC_INFO, buf, total, NULL, 0);
+    free(buf);
+}
+
+enum vgl_status vgl_capture_create(struct vgl_renderer *r, const char *trace_path,
+                                   struct vgl_capture **out) {
+    *out = NULL;
+    if (r == NULL) {
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    struct vgl_capture *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    c->renderer = r;
+    if (trace_path == NULL) {
+        *out = c;
+        return VGL_OK;
+    }
+
+    c->path = strdup(trace_path);
+    if (c->path == NULL) {
+        free(c);
+        return VGL_ERROR_NO_MEMORY;
+    }
+    const enum vgl_status st = vgl_trace_writer_create(trace_path, &c->writer);
+    if (st != VGL_OK) {
+        vgl_log(VGL_LOG_ERROR, "capture: cannot create trace '%s': %s", trace_path,
+                vgl_status_str(st));
+        free(c->path);
+        free(c);
+        return st;
+    }
+    c->recording = true;
+    write_info(c);
+
+    const struct vgl_renderer_hooks hooks = {
+        .backing_read = on_backing_read,
+        .backing_written = on_backing_written,
+    };
+    vgl_renderer_set_hooks(r, &hooks, c);
+    c->hooks_installed = true;
+    *out = c;
+    return VGL_OK;
+}
+
+void vgl_capture_destroy(struct vgl_capture *c) {
+    if (c == NULL) {
+        return;
+    }
+    if (c->hooks_installed) {
+        vgl_renderer_set_hooks(c->renderer, NULL, NULL);
+    }
+    if (c->writer != NULL) {
+        record(c, VGL_REC_END, NULL, 0, NULL, 0);
+        const bool was_recording = c->recording;
+        const enum vgl_status st = vgl_trace_writer_destroy(c->writer);
+        if (st != VGL_OK && was_recording) {
+            stop_recording(c, st);
+        }
+    }
+    free(c->path);
+    free(c);
+}
+
+enum vgl_status vgl_capture_flush(struct vgl_capture *c) {
+    if (!c->recording) {
+        return c->status;
+    }
+    const enum vgl_status st = vgl_trace_writer_flush(c->writer);
+    if (st != VGL_OK) {
+        stop_recording(c, st);
+    }
+    return c->status;
+}
+
+enum vgl_status vgl_capture_get_status(const struct vgl_capture *c) {
+    return c->status;
+}
+
+bool vgl_capture_is_recording(const struct vgl_capture *c) {
+    return c->recording;
+}
+
+struct vgl_renderer *vgl_capture_get_renderer(const struct vgl_capture *c) {
+    return c->renderer;
+}
+
+enum vgl_status vgl_capture_get_cap_set(struct vgl_capture *c, uint32_t set, uint32_t *max_version,
+                                        uint32_t *size) {
+    return vgl_renderer_get_cap_set(c->renderer, set, max_version, size);
+}
+
+enum vgl_status vgl_capture_fill_caps(struct vgl_capture *c, uint32_t set, void *dst,
+                                      size_t dst_capacity) {
+    const enum vgl_status st = vgl_renderer_fill_caps(c->renderer, set, dst, dst_capacity);
+    if (st == VGL_OK && c->recording) {
+        /* The caller hands the guest exactly dst_capacity bytes: record those. */
+        uint8_t head[4];
+        vgl_put_u32(head, set);
+        record(c, VGL_REC_CAPS, head, sizeof(head), dst, dst_capacity);
+    }
+    return st;
+}
+
+enum vgl_status vgl_capture_context_create(struct vgl_capture *c, uint32_t ctx_id,
+                                           const char *name) {
+    const enum vgl_status st = vgl_renderer_context_create(c->renderer, ctx_id, name);
+    if (c->recording) {
+        uint8_t head[8];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, (uint32_t)st);
+        record(c, VGL_REC_CONTEXT_CREATE, head, sizeof(head), name,
+               name != NULL ? strlen(name) : 0);
+    }
+    return st;
+}
+
+void vgl_capture_context_destroy(struct vgl_capture *c, uint32_t ctx_id) {
+    vgl_renderer_context_destroy(c->renderer, ctx_id);
+    if (c->recording) {
+        uint8_t head[4];
+        vgl_put_u32(head, ctx_id);
+        record(c, VGL_REC_CONTEXT_DESTROY, head, sizeof(head), NULL, 0);
+    }
+}
+
+bool vgl_capture_context_get_error(struct vgl_capture *c, uint32_t ctx_id,
+                                   struct vgl_context_error *out) {
+    return vgl_renderer_context_get_error(c->renderer, ctx_id, out);
+}
+
+enum vgl_status vgl_capture_resource_create(struct vgl_capture *c, uint32_t ctx_id,
+                                            const struct vgl_resource_args *args) {
+    const enum vgl_status st = vgl_renderer_resource_create(c->renderer, ctx_id, args);
+    if (c->recording) {
+        const uint32_t fields[11] = {
+            args->handle, args->target, args->format,     args->bind,
+            args->width,  args->height, args->depth,      args->array_size,
+            args->last_level, args->nr_samples, args->flags,
+        };
+        uint8_t head[8 + 11 * 4];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, (uint32_t)st);
+        for (size_t i = 0; i < 11; i++) {
+            vgl_put_u32(head + 8 + 4 * i, fields[i]);
+        }
+        record(c, VGL_REC_RESOURCE_CREATE, head, sizeof(head), NULL, 0);
+    }
+    return st;
+}
+
+/* The three-field layout shared by RESOURCE_UNREF and DETACH_BACKING. */
+static void record_handle_call(struct vgl_capture *c, uint32_t type, uint32_t ctx_id,
+                               enum vgl_status st, uint32_t handle) {
+    if (c->recording) {
+        uint8_t head[12];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, (uint32_t)st);
+        vgl_put_u32(head + 8, handle);
+        record(c, type, head, sizeof(head), NULL, 0);
+    }
+}
+
+enum vgl_status vgl_capture_resource_unref(struct vgl_capture *c, uint32_t ctx_id,
+                                           uint32_t handle) {
+    const enum vgl_status st = vgl_renderer_resource_unref(c->renderer, ctx_id, handle);
+    record_handle_call(c, VGL_REC_RESOURCE_UNREF, ctx_id, st, handle);
+    return st;
+}
+
+enum vgl_status vgl_capture_resource_attach_backing(struct vgl_capture *c, uint32_t ctx_id,
+                                                    uint32_t handle, const struct iovec *iov,
+                                                    unsigned int iov_count) {
+    const enum vgl_status st =
+            vgl_renderer_resource_attach_backing(c->renderer, ctx_id, handle, iov, iov_count);
+    if (c->recording) {
+        uint64_t total = 0;
+        for (unsigned int i = 0; i < iov_count; i++) {
+            /* Saturate: an overflowing backing is refused by the renderer anyway. */
+            total = iov[i].iov_len > UINT64_MAX - total ? UINT64_MAX : total + iov[i].iov_len;
+        }
+        uint8_t head[20];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, (uint32_t)st);
+        vgl_put_u32(head + 8, handle);
+        vgl_put_u64(head + 12, total);
+        record(c, VGL_REC_ATTACH_BACKING, head, sizeof(head), NULL, 0);
+    }
+    return st;
+}
+
+enum vgl_status vgl_capture_resource_detach_backing(struct vgl_capture *c, uint32_t ctx_id,
+                                                    uint32_t handle) {
+    const enum vgl_status st = vgl_renderer_resource_detach_backing(c->renderer, ctx_id, handle);
+    record_handle_call(c, VGL_REC_DETACH_BACKING, ctx_id, st, handle);
+    return st;
+}
+
+static void record_transfer(struct vgl_capture *c, uint32_t type, uint32_t ctx_id,
+                            enum vgl_status st, const struct vgl_transfer *t) {
+    if (!c->recording) {
+        return;
+    }
+    uint8_t head[TRANSFER_RECORD];
+    const uint32_t fields[12] = {
+        ctx_id,
+        (uint32_t)st,
+        t->handle,
+        t->level,
+        t->stride,
+        t->layer_stride,
+        (uint32_t)t->box.x,
+        (uint32_t)t->box.y,
+        (uint32_t)t->box.z,
+        (uint32_t)t->box.w,
+        (uint32_t)t->box.h,
+        (uint32_t)t->box.d,
+    };
+    for (size_t i = 0; i < 12; i++) {
+        vgl_put_u32(head + 4 * i, fields[i]);
+    }
+    vgl_put_u64(head + 48, t->offset);
+    record(c, type, head, sizeof(head), NULL, 0);
+}
+
+enum vgl_status vgl_capture_transfer_write(struct vgl_capture *c, uint32_t ctx_id,
+                                           const struct vgl_transfer *t) {
+    const enum vgl_status st = vgl_renderer_transfer_write(c->renderer, ctx_id, t);
+    record_transfer(c, VGL_REC_TRANSFER_WRITE, ctx_id, st, t);
+    return st;
+}
+
+static void record_frame(struct vgl_capture *c, uint32_t ctx_id, const struct vgl_transfer *t) {
+    struct vgl_resource_args info;
+    if (vgl_renderer_resource_get_info(c->renderer, ctx_id, t->handle, &info) != VGL_OK ||
+        (info.bind & BIND_RENDER_TARGET) == 0) {
+        return;
+    }
+    uint8_t head[32];
+    vgl_put_u32(head, ctx_id);
+    vgl_put_u32(head + 4, t->handle);
+    vgl_put_u32(head + 8, c->next_frame);
+    vgl_put_u32(head + 12, info.format);
+    vgl_put_u32(head + 16, (uint32_t)t->box.w);
+    vgl_put_u32(head + 20, (uint32_t)t->box.h);
+    vgl_put_u32(head + 24, c->read_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)c->read_bytes);
+    vgl_put_u32(head + 28, c->read_crc);
+    record(c, VGL_REC_FRAME, head, sizeof(head), NULL, 0);
+    c->next_frame++;
+    /* Every frame ends a chunk, so a killed capture keeps all frames written so far. */
+    vgl_capture_flush(c);
+}
+
+enum vgl_status vgl_capture_transfer_read(struct vgl_capture *c, uint32_t ctx_id,
+                                          const struct vgl_transfer *t) {
+    c->in_read = true;
+    c->read_crc = (uint32_t)crc32(0, NULL, 0);
+    c->read_bytes = 0;
+    const enum vgl_status st = vgl_renderer_transfer_read(c->renderer, ctx_id, t);
+    c->in_read = false;
+    record_transfer(c, VGL_REC_TRANSFER_READ, ctx_id, st, t);
+    if (st == VGL_OK && c->recording) {
+        record_frame(c, ctx_id, t);
+    }
+    return st;
+}
+
+enum vgl_status vgl_capture_submit(struct vgl_capture *c, uint32_t ctx_id, const uint32_t *cmds,
+                                   size_t ndw) {
+    const enum vgl_status st = vgl_renderer_submit(c->renderer, ctx_id, cmds, ndw);
+    if (c->recording) {
+        if (ndw > (VGL_TRACE_MAX_RECORD - SUBMIT_HEAD) / 4) {
+            vgl_log(VGL_LOG_ERROR, "capture: a submit of %zu dwords exceeds the trace limit", ndw);
+            stop_recording(c, VGL_ERROR_OVERFLOW);
+            return st;
+        }
+        uint8_t head[SUBMIT_HEAD];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, (uint32_t)st);
+        vgl_put_u32(head + 8, (uint32_t)ndw);
+        /* The commands go in as the tail: the dwords are little-endian already (x86 hosts). */
+        record(c, VGL_REC_SUBMIT, head, sizeof(head), cmds, ndw * 4);
+    }
+    return st;
+}
+
+enum vgl_status vgl_capture_create_fence(struct vgl_capture *c, uint32_t ctx_id,
+                                         uint64_t fence_id) {
+    const enum vgl_status st = vgl_renderer_create_fence(c->renderer, ctx_id, fence_id);
+    if (c->recording) {
+        uint8_t head[16];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, (uint32_t)st);
+        vgl_put_u64(head + 8, fence_id);
+        record(c, VGL_REC_FENCE, head, sizeof(head), NULL, 0);
+    }
+    return st;
+}
+
+enum vgl_status vgl_capture_wait_idle(struct vgl_capture *c, uint32_t ctx_id) {
+    const enum vgl_status st = vgl_renderer_wait_idle(c->renderer, ctx_id);
+    if (c->recording) {
+        uint8_t head[8];
+        vgl_put_u32(head, ctx_id);
+        vgl_put_u32(head + 4, (uint32_t)st);
+        record(c, VGL_REC_WAIT_IDLE, head, sizeof(head), NULL, 0);
+    }
+    return st;
+}
+
+void vgl_capture_poll(struct vgl_capture *c) {
+    vgl_renderer_poll(c->renderer);
+}

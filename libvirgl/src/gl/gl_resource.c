@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Resources: host storage (GL buffers and textures), guest backing (iovecs) and transfers
+ * between them. Every box, stride, level and offset is checked against both the resource and
+ * the backing before any byte moves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "gl/gl_internal.h"
+
+/* Host storage is capped so a guest cannot make us allocate absurd amounts in one call. */
+#define MAX_RESOURCE_BYTES (1ull << 30)
+
+struct gl_resource *vgl_gl_resource_get(struct gl_context *ctx, uint32_t handle) {
+    return vgl_hash_map_get(&ctx->resources, handle);
+}
+
+void vgl_gl_resource_ref(struct gl_resource *res) {
+    res->refcount++;
+}
+
+void vgl_gl_resource_unref(struct gl_resource *res) {
+    if (!res || --res->refcount > 0) {
+        return;
+    }
+    if (res->args.target == VGL_TARGET_BUFFER) {
+        glDeleteBuffers(1, &res->id);
+    } else {
+        glDeleteTextures(1, &res->id);
+    }
+    free(res->iov);
+    free(res);
+}
+
+static uint32_t minify(uint32_t size, uint32_t level) {
+    const uint32_t v = level < 32 ? size >> level : 0;
+    return v ? v : 1;
+}
+
+uint32_t vgl_gl_level_width(const struct gl_resource *res, uint32_t level) {
+    return minify(res->args.width, level);
+}
+
+uint32_t vgl_gl_level_height(const struct gl_resource *res, uint32_t level) {
+    if (res->args.target == VGL_TARGET_1D || res->args.target == VGL_TARGET_1D_ARRAY) {
+        return 1;
+    }
+    return minify(res->args.height, level);
+}
+
+uint32_t vgl_gl_level_layers(const struct gl_resource *res, uint32_t level) {
+    switch (res->args.target) {
+    case VGL_TARGET_3D:
+        return minify(res->args.depth, level);
+    case VGL_TARGET_CUBE:
+        return 6;
+    case VGL_TARGET_1D_ARRAY:
+    case VGL_TARGET_2D_ARRAY:
+    case VGL_TARGET_CUBE_ARRAY:
+        return res->args.array_size ? res->args.array_size : 1;
+    default:
+        return 1;
+    }
+}
+
+static const GLenum gl_targets[VGL_TARGET_COUNT] = {
+        [VGL_TARGET_BUFFER] = GL_ARRAY_BUFFER,
+        [VGL_TARGET_1D] = GL_TEXTURE_1D,
+        [VGL_TARGET_2D] = GL_TEXTURE_2D,
+        [VGL_TARGET_3D] = GL_TEXTURE_3D,
+        [VGL_TARGET_CUBE] = GL_TEXTURE_CUBE_MAP,
+        [VGL_TARGET_RECT] = GL_TEXTURE_RECTANGLE,
+        [VGL_TARGET_1D_ARRAY] = GL_TEXTURE_1D_ARRAY,
+        [VGL_TARGET_2D_ARRAY] = GL_TEXTURE_2D_ARRAY,
+        [VGL_TARGET_CUBE_ARRAY] = GL_TEXTURE_CUBE_MAP_ARRAY,
+};
+
+static enum vgl_status check_args(struct vgl_renderer *r, const struct vgl_resource_args *a,
+                                  char *why, size_t why_size) {
+    if (a->handle == 0) {
+        snprintf(why, why_size, "resource handle 0");
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    if (a->target >= VGL_TARGET_COUNT) {
+        snprintf(why, why_size, "target %u out of range", a->target);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    if (a->nr_samples > 1) {
+        snprintf(why, why_size, "multisampled resources are not supported yet");
+        return VGL_ERROR_UNSUPPORTED;
+    }
+    if (a->target == VGL_TARGET_BUFFER) {
+        if (a->width == 0 || a->width > MAX_RESOURCE_BYTES || a->height != 1 || a->depth != 1 ||
+            a->array_size > 1 || a->last_level != 0) {
+            snprintf(why, why_size, "bad buffer size %ux%ux%u (array %u, levels %u)", a->width,
+                     a->height, a->depth, a->array_size, a->last_level);
+            return VGL_ERROR_INVALID_ARGUMENT;
+        }
+        return VGL_OK;
+    }
+    const struct gl_format *fmt = vgl_gl_format(a->format);
+    if (!fmt) {
+        snprintf(why, why_size, "format %u is not supported", a->format);
+        return VGL_ERROR_UNSUPPORTED;
+    }
+    const uint32_t max = a->target == VGL_TARGET_3D ? (uint32_t)r->max_3d_texture_size
+                                                    : (uint32_t)r->max_texture_size;
+    const bool is_3d = a->target == VGL_TARGET_3D;
+    const bool is_array = a->target == VGL_TARGET_1D_ARRAY || a->target == VGL_TARGET_2D_ARRAY ||
+                          a->target == VGL_TARGET_CUBE_ARRAY;
+    const uint32_t layers = is_array ? a->array_size : 1;
+    if (a->width == 0 || a->height == 0 || a->depth == 0 || a->width > max || a->height > max ||
+        (is_3d && a->depth > max) || (!is_3d && a->depth != 1) ||
+        (is_array && (layers == 0 || layers > (uint32_t)r->max_array_layers)) ||
+        (a->target == VGL_TARGET_CUBE && (a->width != a->height)) ||
+        ((a->target == VGL_TARGET_1D || a->target == VGL_TARGET_1D_ARRAY) && a->height != 1)) {
+        snprintf(why, why_size, "bad texture size %ux%ux%u array %u for target %u", a->width,
+                 a->height, a->depth, a->array_size, a->target);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    uint32_t biggest = a->width > a->height ? a->width : a->height;
+    if (is_3d && a->depth > biggest) {
+        biggest = a->depth;
+    }
+    uint32_t max_level = 0;
+    while (biggest >>= 1) {
+        max_level++;
+    }
+    if (a->last_level > max_level || (a->target == VGL_TARGET_RECT && a->last_level)) {
+        snprintf(why, why_size, "last_level %u above %u", a->last_level, max_level);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    uint64_t bytes = fmt->bytes, tmp;
+    if (!vgl_size_mul(bytes, a->width, &tmp) || !vgl_size_mul(tmp, a->height, &tmp) ||
+        !vgl_size_mul(tmp, is_3d ? a->depth : layers * (a->target == VGL_TARGET_CUBE ? 6 : 1),
+                      &tmp) ||
+        tmp > MAX_RESOURCE_BYTES) {
+        snprintf(why, why_size, "texture of more than %llu bytes", MAX_RESOURCE_BYTES);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    return VGL_OK;
+}
+
+/* Allocate every level; contents start as zeros, never stale host memory. */
+static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
+    const struct vgl_resource_args *a = &res->args;
+    const struct gl_format *f = res->fmt;
+    glGenTextures(1, &res->id);
+    glBindTexture(res->gl_target, res->id);
+    glTexParameteri(res->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)a->last_level);
+    for (uint32_t l = 0; l <= a->last_level; l++) {
+        const GLsizei w = (GLsizei)vgl_gl_level_width(res, l);
+        const GLsizei h = (GLsizei)vgl_gl_level_height(res, l);
+        const GLsizei d = (GLsizei)vgl_gl_level_layers(res, l);
+        switch (res->gl_target) {
+        case GL_TEXTURE_1D:
+            glTexImage1D(res->gl_target, (GLint)l, (GLint)f->internal_format, w, 0, f->format,
+                         f->type, NULL);
+            break;
+        case GL_TEXTURE_CUBE_MAP:
+            for (GLenum face = 0; face < 6; face++) {
+                glTexImage2D(GL_TEXTURE_CUBE_MAP_POSITIVE_X + face, (GLint)l,
+                             (GLint)f->internal_format, w, h, 0, f->format, f->type, NULL);
+            }
+            break;
+        case GL_TEXTURE_1D_ARRAY:
+            glTexImage2D(res->gl_target, (GLint)l, (GLint)f->internal_format, w, d, 0, f->format,
+                         f->type, NULL);
+            break;
+        case GL_TEXTURE_3D:
+        case GL_TEXTURE_2D_ARRAY:
+            glTexImage3D(res->gl_target, (GLint)l, (GLint)f->internal_format, w, h, d, 0, f->format,
+                         f->type, NULL);
+            break;
+        case GL_TEXTURE_CUBE_MAP_ARRAY:
+            glTexImage3D(res->gl_target, (GLint)l, (GLint)f->internal_format, w, h, d * 6, 0,
+                         f->format, f->type, NULL);
+            break;
+        default:
+            glTexImage2D(res->gl_target, (GLint)l, (GLint)f->internal_format, w, h, 0, f->format,
+                         f->type, NULL);
+            break;
+        }
+        if (r->has_clear_texture) {
+            glClearTexImage(res->id, (GLint)l, f->format, f->type, NULL);
+        }
+    }
+    glBindTexture(res->gl_target, 0);
+}
+
+static void alloc_buffer(struct vgl_renderer *r, struct gl_resource *res) {
+    glGenBuffers(1, &res->id);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, res->id);
+    glBufferData(GL_COPY_WRITE_BUFFER, res->args.width, NULL, GL_DYNAMIC_DRAW);
+    const uint8_t zero = 0;
+    glClearBufferData(GL_COPY_WRITE_BUFFER, GL_R8, GL_RED, GL_UNSIGNED_BYTE, &zero);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+}
+
+enum vgl_status vgl_renderer_resource_create(struct vgl_renderer *r, uint32_t ctx_id,
+                                             const struct vgl_resource_args *args) {
+    struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
+    VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
+    char why[128] = "";
+    const enum vgl_status status = check_args(r, args, why, sizeof(why));
+    if (status != VGL_OK) {
+        vgl_log(VGL_LOG_WARN, "context %u: resource %u refused: %s", ctx_id, args->handle, why);
+        return status;
+    }
+    VGL_RETURN_ERROR_IF(vgl_gl_resource_get(ctx, args->handle), VGL_ERROR_EXISTS,
+                        "resource %u exists", args->handle);
+    struct gl_resource *res = calloc(1, sizeof(*res));
+    if (!res) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    res->refcount = 1;
+    res->args = *args;
+    res->gl_target = gl_targets[args->target];
+    if (args->target == VGL_TARGET_BUFFER) {
+        alloc_buffer(r, res);
+    } else {
+        res->fmt = vgl_gl_format(args->format);
+        alloc_texture(r, res);
+    }
+    if (!vgl_hash_map_insert(&ctx->resources, args->handle, res)) {
+        vgl_gl_resource_unref(res);
+        return VGL_ERROR_NO_MEMORY;
+    }
+    return VGL_OK;
+}
+
+enum vgl_status vgl_renderer_resource_unref(struct vgl_renderer *r, uint32_t ctx_id,
+                                            uint32_t handle) {
+    struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
+    VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
+    struct gl_resource *res = vgl_hash_map_remove(&ctx->resources, handle);
+    VGL_RETURN_ERROR_IF(!res, VGL_ERROR_NOT_FOUND, "resource %u", handle);
+    /* The guest memory may go away now even if surfaces keep the storage alive. */
+    free(res->iov);
+    res->iov = NULL;
+    res->iov_count = 0;
+    res->backing_size = 0;
+    vgl_gl_resource_unref(res);
+    return VGL_OK;
+}
+
+enum vgl_status vgl_renderer_resource_get_info(struct vgl_renderer *r, uint32_t ctx_id,
+                                               uint32_t handle, struct vgl_resource_args *out) {
+    struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
+    VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
+    const struct gl_resource *res = vgl_gl_resource_get(ctx, handle);
+    VGL_RETURN_ERROR_IF(!res, VGL_ERROR_NOT_FOUND, "resource %u", handle);
+    *out = res->args;
+    return VGL_OK;
+}
+
+enum vgl_status vgl_renderer_resource_attach_backing(struct vgl_renderer *r, uint32_t ctx_id,
+                                                     uint32_t handle, const struct iovec *iov,
+                                                     unsigned int iov_count) {
+    struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
+    VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
+    struct gl_resource *res = vgl_gl_resource_get(ctx, handle);
+    VGL_RETURN_ERROR_IF(!res, VGL_ERROR_NOT_FOUND, "resource %u", handle);
+    VGL_RETURN_ERROR_IF(res->iov, VGL_ERROR_EXISTS, "resource %u has a backing", handle);
+    VGL_RETURN_ERROR_IF(iov_count == 0 || iov_count > 1024 || !iov, VGL_ERROR_INVALID_ARGUMENT,
+                        "%u iovecs", iov_count);
+    uint64_t total = 0;
+    for (unsigned int i = 0; i < iov_count; i++) {
+        VGL_RETURN_ERROR_IF(!iov[i].iov_base && iov[i].iov_len, VGL_ERROR_INVALID_ARGUMENT,
+                            "NULL iovec");
+        VGL_RETURN_ERROR_IF(!vgl_size_add(total, iov[i].iov_len, &total), VGL_ERROR_OVERFLOW,
+                            "backing size");
+    }
+    res->iov = calloc(iov_count, sizeof(*iov));
+    if (!res->iov) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    memcpy(res->iov, iov, iov_count * sizeof(*iov));
+    res->iov_count = iov_count;
+    res->backing_size = total;
+    return VGL_OK;
+}
+
+enum vgl_status vgl_renderer_resource_detach_backing(struct vgl_renderer *r, uint32_t ctx_id,
+                                                     uint32_t handle) {
+    struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
+    VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
+    struct gl_resource *res = vgl_gl_resource_get(ctx, handle);
+    VGL_RETURN_ERROR_IF(!res, VGL_ERROR_NOT_FOUND, "resource %u", handle);
+    free(res->iov);
+    res->iov = NULL;
+    res->iov_count = 0;
+    res->backing_size = 0;
+    return VGL_OK;
+}
+
+/* Copy `len` bytes between the backing at `offset` and `buf` (range already checked). */
+static void backing_copy(struct gl_resource *res, uint64_t offset, uint8_t *buf, size_t len,
+                         bool to_backing) {
+    for (unsigned int i = 0; i < res->iov_count && len; i++) {
+        const size_t iov_len = res->iov[i].iov_len;
+        if (offset >= iov_len) {
+            offset -= iov_len;
+            continue;
+        }
+        const size_t n = iov_len - offset < len ? iov_len - offset : len;
+        uint8_t *base = (uint8_t *)res->iov[i].iov_base + offset;
+        if (to_backing) {
+            memcpy(base, buf, n);
+        } else {
+            memcpy(buf, base, n);
+        }
+        buf += n;
+        len -= n;
+        offset = 0;
+    }
+}
+
+struct layout {
+    uint64_t row_bytes, rows, layers;
+    uint64_t stride, layer_stride;
+};
+
+/* Check the box against the level and the backing; compute the guest layout of the box. */
+static enum vgl_status check_transfer(const struct gl_resource *res, const struct vgl_transfer *t,
+                                      struct layout *lay, char *why, size_t why_size) {
+    const struct vgl_box *b = &t->box;
+    if (t->level > res->args.last_level) {
+        snprintf(why, why_size, "level %u above last level %u", t->level, res->args.last_level);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    const uint32_t bpp = res->fmt ? res->fmt->bytes : 1;
+    const uint64_t lw = res->fmt ? vgl_gl_level_width(res, t->level) : res->args.width;
+    const uint64_t lh = res->fmt ? vgl_gl_level_height(res, t->level) : 1;
+    const uint64_t ld = res->fmt ? vgl_gl_level_layers(res, t->level) : 1;
+    if (b->x < 0 || b->y < 0 || b->z < 0 || b->w < 0 || b->h < 0 || b->d < 0 ||
+        (uint64_t)b->x + (uint64_t)b->w > lw || (uint64_t)b->y + (uint64_t)b->h > lh ||
+        (uint64_t)b->z + (uint64_t)b->d > ld) {
+        snprintf(why, why_size, "box %d,%d,%d %dx%dx%d outside level %u (%llux%llux%llu)", b->x,
+                 b->y, b->z, b->w, b->h, b->d, t->level, (unsigned long long)lw,
+                 (unsigned long long)lh, (unsigned long long)ld);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    lay->row_bytes = (uint64_t)b->w * bpp;
+    lay->rows = (uint64_t)b->h;
+    lay->layers = (uint64_t)b->d;
+    /* Stride 0 means the packed layout of the level (protocol-facts §1.6). */
+    lay->stride = t->stride ? t->stride : lw * bpp;
+    lay->layer_stride = t->layer_stride ? t->layer_stride : lay->stride * lh;
+    if ((lay->rows > 1 && lay->stride < lay->row_bytes) ||
+        (lay->layers > 1 && lay->layer_stride < lay->stride * lay->rows)) {
+        snprintf(why, why_size, "stride %llu / layer stride %llu too small for the box",
+                 (unsigned long long)lay->stride, (unsigned long long)lay->layer_stride);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    if (!lay->row_bytes || !lay->rows || !lay->layers) {
+        return VGL_OK;
+    }
+    uint64_t end, tmp;
+    if (!vgl_size_mul(lay->layers - 1, lay->layer_stride, &end) ||
+        !vgl_size_mul(lay->rows - 1, lay->stride, &tmp) || !vgl_size_add(end, tmp, &end) ||
+        !vgl_size_add(end, lay->row_bytes, &end) || !vgl_size_add(end, t->offset, &end)) {
+        snprintf(why, why_size, "transfer size overflows");
+        return VGL_ERROR_OVERFLOW;
+    }
+    if (!res->iov || end > res->backing_size) {
+        snprintf(why, why_size, "transfer ends at byte %llu, backing has %llu",
+                 (unsigned long long)end, (unsigned long long)res->backing_size);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    return VGL_OK;
+}
+
+/* Move the box between the backing and a tightly packed staging buffer, row by row. */
+static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_resource *res,
+                  const struct vgl_transfer *t, const struct layout *lay, uint8_t *staging,
+                  bool to_backing) {
+    const bool contiguous = lay->stride == lay->row_bytes &&
+                            (lay->layers == 1 || lay->layer_stride == lay->stride * lay->rows);
+    const uint64_t run = contiguous ? lay->row_bytes * lay->rows * lay->layers : lay->row_bytes;
+    const uint64_t runs = contiguous ? 1 : lay->rows * lay->layers;
+    const vgl_backing_hook hook = to_backing ? r->hooks.backing_written : r->hooks.backing_read;
+    for (uint64_t i = 0; i < runs; i++) {
+        const uint64_t z = contiguous ? 0 : i / lay->rows, y = contiguous ? 0 : i % lay->rows;
+        const uint64_t offset = t->offset + z * lay->layer_stride + y * lay->stride;
+        uint8_t *p = staging + i * run;
+        backing_copy(res, offset, p, run, to_backing);
+        if (hook) {
+            hook(r->hooks_user, ctx->id, t->handle, offset, p, run);
+        }
+    }
+}
+
+static enum vgl_status texture_io(struct vgl_renderer *r, struct gl_resource *res,
+                                  const struct vgl_transfer *t, uint8_t *staging, bool upload,
+                                  char *why, size_t why_size) {
+    const struct vgl_box *b = &t->box;
+    const struct gl_format *f = res->fmt;
+    if (res->gl_target != GL_TEXTURE_2D && res->gl_target != GL_TEXTURE_RECTANGLE) {
+        snprintf(why, why_size, "transfers on target %u are not supported yet", res->args.target);
+        return VGL_ERROR_UNSUPPORTED;
+    }
+    if (upload) {
+        glBindTexture(res->gl_target, res->id);
+        glTexSubImage2D(res->gl_target, (GLint)t->level, b->x, b->y, b->w, b->h, f->format, f->type,
+                        staging);
+        glBindTexture(res->gl_target, 0);
+        return VGL_OK;
+    }
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, r->read_fbo);
+    vgl_gl_attach(GL_READ_FRAMEBUFFER, res, t->level, 0, 0);
+    if (glCheckFramebufferStatus(GL_READ_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
+        vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
+        snprintf(why, why_size, "format %u cannot be read back", res->args.format);
+        return VGL_ERROR_UNSUPPORTED;
+    }
+    glReadBuffer(f->attachment == GL_COLOR_ATTACHMENT0 ? GL_COLOR_ATTACHMENT0 : GL_NONE);
+    glReadPixels(b->x, b->y, b->w, b->h, f->format, f->type, staging);
+    vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
+    return VGL_OK;
+}
+
+enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfer *t, bool write,
+                                char *why, size_t why_size) {
+    struct vgl_renderer *r = ctx->r;
+    struct gl_resource *res = vgl_gl_resource_get(ctx, t->handle);
+    if (!res) {
+        snprintf(why, why_size, "resource %u not found", t->handle);
+        return VGL_ERROR_NOT_FOUND;
+    }
+    struct layout lay;
+    VGL_FORWARD_IF_ERROR(check_transfer(res, t, &lay, why, why_size));
+    const uint64_t size = lay.row_bytes * lay.rows * lay.layers;
+    if (size == 0) {
+        return VGL_OK;
+    }
+    if (lay.layers != 1 && res->fmt) {
+        snprintf(why, why_size, "multi-layer transfers are not supported yet");
+        return VGL_ERROR_UNSUPPORTED;
+    }
+    uint8_t *staging = malloc(size);
+    if (!staging) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    enum vgl_status status = VGL_OK;
+    if (write) {
+        stage(r, ctx, res, t, &lay, staging, false);
+    }
+    if (!res->fmt) {
+        glBindBuffer(GL_COPY_WRITE_BUFFER, res->id);
+        if (write) {
+            glBufferSubData(GL_COPY_WRITE_BUFFER, t->box.x, (GLsizeiptr)size, staging);
+        } else {
+            glGetBufferSubData(GL_COPY_WRITE_BUFFER, t->box.x, (GLsizeiptr)size, staging);
+        }
+        glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+    } else {
+        status = texture_io(r, res, t, staging, write, why, why_size);
+    }
+    if (status == VGL_OK && !write) {
+        stage(r, ctx, res, t, &lay, staging, true);
+    }
+    free(staging);
+    return status;
+}
+
+static enum vgl_status api_transfer(struct vgl_renderer *r, uint32_t ctx_id,
+                                    const struct vgl_transfer *t, bool write) {
+    struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
+    VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
+    char why[160] = "";
+    const enum vgl_status status = vgl_gl_transfer(ctx, t, write, why, sizeof(why));
+    if (status != VGL_OK) {
+        vgl_log(VGL_LOG_WARN, "context %u: transfer %s resource %u refused: %s", ctx_id,
+                write ? "to" : "from", t->handle, why);
+    }
+    return status;
+}
+
+enum vgl_status vgl_renderer_transfer_write(struct vgl_renderer *r, uint32_t ctx_id,
+                                            const struct vgl_transfer *t) {
+    return api_transfer(r, ctx_id, t, true);
+}
+
+enum vgl_status vgl_renderer_transfer_read(struct vgl_renderer *r, uint32_t ctx_id,
+                                           const struct vgl_transfer *t) {
+    return api_transfer(r, ctx_id, t, false);
+}

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The GL sink: executes decoded commands on host GL. Sub-contexts, surfaces, framebuffer state,
+ * clears, blits, copies and in-stream transfers. Semantic checks (handles, ranges) live here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "gl/gl_internal.h"
+
+static struct gl_context *ctx_of(struct vgl_sink *s) {
+    return (struct gl_context *)((char *)s - offsetof(struct gl_context, sink));
+}
+
+#define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
+
+void vgl_gl_attach(GLenum fbo_target, const struct gl_resource *res, uint32_t level, uint32_t layer,
+                   uint32_t color_index) {
+    GLenum attachment = res->fmt->attachment;
+    if (attachment == GL_COLOR_ATTACHMENT0) {
+        attachment += color_index;
+    }
+    switch (res->gl_target) {
+    case GL_TEXTURE_1D:
+        glFramebufferTexture1D(fbo_target, attachment, res->gl_target, res->id, (GLint)level);
+        break;
+    case GL_TEXTURE_CUBE_MAP:
+        glFramebufferTexture2D(fbo_target, attachment, GL_TEXTURE_CUBE_MAP_POSITIVE_X + layer,
+                               res->id, (GLint)level);
+        break;
+    case GL_TEXTURE_3D:
+    case GL_TEXTURE_1D_ARRAY:
+    case GL_TEXTURE_2D_ARRAY:
+    case GL_TEXTURE_CUBE_MAP_ARRAY:
+        glFramebufferTextureLayer(fbo_target, attachment, res->id, (GLint)level, (GLint)layer);
+        break;
+    default:
+        glFramebufferTexture2D(fbo_target, attachment, res->gl_target, res->id, (GLint)level);
+        break;
+    }
+}
+
+void vgl_gl_detach_all(GLenum fbo_target) {
+    for (GLenum i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
+        glFramebufferRenderbuffer(fbo_target, GL_COLOR_ATTACHMENT0 + i, GL_RENDERBUFFER, 0);
+    }
+    glFramebufferRenderbuffer(fbo_target, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER, 0);
+}
+
+static void surface_unref(struct gl_surface *surf) {
+    if (surf && --surf->refcount == 0) {
+        vgl_gl_resource_unref(surf->res);
+        free(surf);
+    }
+}
+
+static void sub_ctx_destroy(struct gl_sub_ctx *sub) {
+    for (uint32_t i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
+        surface_unref(sub->cbufs[i]);
+    }
+    surface_unref(sub->zsurf);
+    size_t pos = 0;
+    uint32_t handle;
+    void *value;
+    while (vgl_hash_map_next(&sub->objects, &pos, &handle, &value)) {
+        surface_unref(value);
+    }
+    vgl_hash_map_finish(&sub->objects);
+    glDeleteFramebuffers(1, &sub->fbo);
+    free(sub);
+}
+
+static struct gl_sub_ctx *sub_ctx_create(uint32_t id) {
+    struct gl_sub_ctx *sub = calloc(1, sizeof(*sub));
+    if (!sub) {
+        return NULL;
+    }
+    sub->id = id;
+    vgl_hash_map_init(&sub->objects);
+    glGenFramebuffers(1, &sub->fbo);
+    return sub;
+}
+
+static enum vgl_status create_sub_ctx(struct vgl_sink *s, uint32_t id) {
+    struct gl_context *ctx = ctx_of(s);
+    if (id == 0 || vgl_hash_map_get(&ctx->sub_ctxs, id)) {
+        return FAIL(s, VGL_ERROR_EXISTS, "sub-context %u already exists", id);
+    }
+    if (ctx->sub_ctxs.count >= 1024) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "too many sub-contexts");
+    }
+    struct gl_sub_ctx *sub = sub_ctx_create(id);
+    if (!sub || !vgl_hash_map_insert(&ctx->sub_ctxs, id, sub)) {
+        if (sub) {
+            sub_ctx_destroy(sub);
+        }
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    return VGL_OK;
+}
+
+static struct gl_sub_ctx *default_sub(struct gl_context *ctx) {
+    return vgl_hash_map_get(&ctx->sub_ctxs, UINT32_MAX);
+}
+
+static enum vgl_status destroy_sub_ctx(struct vgl_sink *s, uint32_t id) {
+    struct gl_context *ctx = ctx_of(s);
+    struct gl_sub_ctx *sub = id ? vgl_hash_map_remove(&ctx->sub_ctxs, id) : NULL;
+    if (!sub || id == UINT32_MAX) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "sub-context %u not found", id);
+    }
+    if (ctx->sub == sub) {
+        ctx->sub = default_sub(ctx);
+    }
+    sub_ctx_destroy(sub);
+    return VGL_OK;
+}
+
+static enum vgl_status set_sub_ctx(struct vgl_sink *s, uint32_t id) {
+    struct gl_context *ctx = ctx_of(s);
+    struct gl_sub_ctx *sub = id == 0 ? default_sub(ctx) : vgl_hash_map_get(&ctx->sub_ctxs, id);
+    if (!sub || id == UINT32_MAX) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "sub-context %u not found", id);
+    }
+    ctx->sub = sub;
+    return VGL_OK;
+}
+
+static enum vgl_status create_surface(struct vgl_sink *s, const struct vgl_cmd_surface *cmd) {
+    struct gl_context *ctx = ctx_of(s);
+    struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
+    if (!res) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u: resource %u not found", cmd->handle,
+                    cmd->res);
+    }
+    if (!res->fmt || !res->fmt->renderable) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u: resource %u is not renderable",
+                    cmd->handle, cmd->res);
+    }
+    if (cmd->level > res->args.last_level || cmd->first_layer > cmd->last_layer ||
+        cmd->last_layer >= vgl_gl_level_layers(res, cmd->level)) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
+                    "surface %u: level %u layers %u..%u out of range", cmd->handle, cmd->level,
+                    cmd->first_layer, cmd->last_layer);
+    }
+    if (cmd->handle == 0 || vgl_hash_map_get(&ctx->sub->objects, cmd->handle)) {
+        return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", cmd->handle);
+    }
+    struct gl_surface *surf = calloc(1, sizeof(*surf));
+    if (!surf) {
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    *surf = (struct gl_surface){
+            .handle = cmd->handle,
+            .res = res,
+            .format = cmd->format,
+            .level = cmd->level,
+            .first_layer = cmd->first_layer,
+            .last_layer = cmd->last_layer,
+            .refcount = 1,
+    };
+    vgl_gl_resource_ref(res);
+    if (!vgl_hash_map_insert(&ctx->sub->objects, cmd->handle, surf)) {
+        surface_unref(surf);
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    return VGL_OK;
+}
+
+static enum vgl_status destroy_object(struct vgl_sink *s, uint32_t type, uint32_t handle) {
+    struct gl_context *ctx = ctx_of(s);
+    if (type != VGL_OBJECT_SURFACE) {
+        return VGL_OK; /* objects of other types are not created yet, so nothing to destroy */
+    }
+    struct gl_surface *surf = vgl_hash_map_remove(&ctx->sub->objects, handle);
+    if (!surf) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u not found", handle);
+    }
+    surface_unref(surf);
+    return VGL_OK;
+}
+
+static enum vgl_status lookup_surface(struct vgl_sink *s, uint32_t handle,
+                                      struct gl_surface **out) {
+    *out = NULL;
+    if (handle == 0) {
+        return VGL_OK;
+    }
+    *out = vgl_hash_map_get(&ctx_of(s)->sub->objects, handle);
+    if (!*out) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u not found", handle);
+    }
+    return VGL_OK;
+}
+
+static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
+                                             const struct vgl_cmd_framebuffer *cmd) {
+    struct gl_sub_ctx *sub = ctx_of(s)->sub;
+    struct gl_surface *cbufs[VGL_MAX_COLOR_BUFS] = {0}, *zsurf;
+    VGL_FORWARD_IF_ERROR(lookup_surface(s, cmd->zsurf, &zsurf));
+    if (zsurf && zsurf->res->fmt->attachment == GL_COLOR_ATTACHMENT0) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u is not depth/stencil", cmd->zsurf);
+    }
+    for (uint32_t i = 0; i < cmd->nr_cbufs; i++) {
+        VGL_FORWARD_IF_ERROR(lookup_surface(s, cmd->cbufs[i], &cbufs[i]));
+        if (cbufs[i] && cbufs[i]->res->fmt->attachment != GL_COLOR_ATTACHMENT0) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u is not a colour surface",
+                        cmd->cbufs[i]);
+        }
+    }
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
+    vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
+    GLenum draw_buffers[VGL_MAX_COLOR_BUFS];
+    for (uint32_t i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
+        struct gl_surface *surf = i < cmd->nr_cbufs ? cbufs[i] : NULL;
+        if (surf) {
+            surf->refcount++;
+            vgl_gl_attach(GL_DRAW_FRAMEBUFFER, surf->res, surf->level, surf->first_layer, i);
+        }
+        surface_unref(sub->cbufs[i]);
+        sub->cbufs[i] = surf;
+        draw_buffers[i] = surf ? GL_COLOR_ATTACHMENT0 + i : GL_NONE;
+    }
+    if (zsurf) {
+        zsurf->refcount++;
+        vgl_gl_attach(GL_DRAW_FRAMEBUFFER, zsurf->res, zsurf->level, zsurf->first_layer, 0);
+    }
+    surface_unref(sub->zsurf);
+    sub->zsurf = zsurf;
+    sub->nr_cbufs = cmd->nr_cbufs;
+    glDrawBuffers(cmd->nr_cbufs ? (GLsizei)cmd->nr_cbufs : 1, draw_buffers);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    return VGL_OK;
+}
+
+static enum vgl_status set_framebuffer_no_attach(struct vgl_sink *s, uint32_t width,
+                                                 uint32_t height, uint32_t layers,
+                                                 uint32_t samples) {
+    struct gl_context *ctx = ctx_of(s);
+    if (!ctx->r->has_no_attachments) {
+        return VGL_OK;
+    }
+    const GLint max = ctx->r->max_texture_size;
+    if (width > (uint32_t)max || height > (uint32_t)max) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "framebuffer size %ux%u", width, height);
+    }
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, ctx->sub->fbo);
+    glFramebufferParameteri(GL_DRAW_FRAMEBUFFER, GL_FRAMEBUFFER_DEFAULT_WIDTH, (GLint)width);
+    glFramebufferParameteri(GL_DRAW_FRAMEBUFFER, GL_FRAMEBUFFER_DEFAULT_HEIGHT, (GLint)height);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    return VGL_OK;
+}
+
+/* Gallium clears ignore scissor and write masks; make sure host state does too. */
+static void reset_clear_state(void) {
+    glDisable(GL_SCISSOR_TEST);
+    glDisable(GL_RASTERIZER_DISCARD);
+    glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+    glDepthMask(GL_TRUE);
+    glStencilMask(0xff);
+}
+
+static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd) {
+    struct gl_sub_ctx *sub = ctx_of(s)->sub;
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
+    reset_clear_state();
+    for (uint32_t i = 0; i < sub->nr_cbufs; i++) {
+        if (!(cmd->buffers & (VGL_CLEAR_COLOR0 << i)) || !sub->cbufs[i]) {
+            continue;
+        }
+        GLfloat color[4];
+        memcpy(color, cmd->color, sizeof(color));
+        glClearBufferfv(GL_COLOR, (GLint)i, color);
+    }
+    const bool depth = (cmd->buffers & VGL_CLEAR_DEPTH) && sub->zsurf;
+    const bool stencil = (cmd->buffers & VGL_CLEAR_STENCIL) && sub->zsurf;
+    if (depth && stencil && sub->zsurf->res->fmt->attachment == GL_DEPTH_STENCIL_ATTACHMENT) {
+        glClearBufferfi(GL_DEPTH_STENCIL, 0, (GLfloat)cmd->depth, (GLint)cmd->stencil);
+    } else if (depth) {
+        const GLfloat d = (GLfloat)cmd->depth;
+        glClearBufferfv(GL_DEPTH, 0, &d);
+    } else if (stencil) {
+        const GLint st = (GLint)cmd->stencil;
+        glClearBufferiv(GL_STENCIL, 0, &st);
+    }
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    return VGL_OK;
+}
+
+static enum vgl_status transfer3d(struct vgl_sink *s, const struct vgl_cmd_transfer3d *cmd) {
+    /* §2.6: Mesa only emits direction 1 (TO_HOST) here. */
+    if (cmd->direction != 1) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "TRANSFER3D direction %u", cmd->direction);
+    }
+    const struct vgl_transfer t = {
+            .handle = cmd->res,
+            .level = cmd->level,
+            .stride = cmd->stride,
+            .layer_stride = cmd->layer_stride,
+            .box = cmd->box,
+            .offset = cmd->offset,
+    };
+    return vgl_gl_transfer(ctx_of(s), &t, true, s->message, sizeof(s->message));
+}
+
+/* A box inside a level: 0 <= x, x + w <= level width, and so on (w, h, d may be 0). */
+static bool box_inside(const struct gl_resource *res, uint32_t level, const struct vgl_box *b) {
+    if (level > res->args.last_level) {
+        return false;
+    }
+    const int64_t w = res->fmt ? vgl_gl_level_width(res, level) : res->args.width;
+    const int64_t h = res->fmt ? vgl_gl_level_height(res, level) : 1;
+    const int64_t d = res->fmt ? vgl_gl_level_layers(res, level) : 1;
+    return b->x >= 0 && b->y >= 0 && b->z >= 0 && b->w >= 0 && b->h >= 0 && b->d >= 0 &&
+           (int64_t)b->x + b->w <= w && (int64_t)b->y + b->h <= h && (int64_t)b->z + b->d <= d;
+}
+
+static enum vgl_status resource_copy_region(struct vgl_sink *s,
+                                            const struct vgl_cmd_copy_region *cmd) {
+    struct gl_context *ctx = ctx_of(s);
+    struct gl_resource *dst = vgl_gl_resource_get(ctx, cmd->dst_res);
+    struct gl_resource *src = vgl_gl_resource_get(ctx, cmd->src_res);
+    if (!dst || !src) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "copy: resource %u or %u not found", cmd->dst_res,
+                    cmd->src_res);
+    }
+    const struct vgl_box *b = &cmd->src_box;
+    const struct vgl_box dst_box = {cmd->dst_x, cmd->dst_y, cmd->dst_z, b->w, b->h, b->d};
+    if (!box_inside(src, cmd->src_level, b) || !box_inside(dst, cmd->dst_level, &dst_box)) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "copy: box outside a resource");
+    }
+    if ((src->fmt == NULL) != (dst->fmt == NULL)) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "copy between a buffer and a texture");
+    }
+    if (!src->fmt) {
+        glBindBuffer(GL_COPY_READ_BUFFER, src->id);
+        glBindBuffer(GL_COPY_WRITE_BUFFER, dst->id);
+        glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, b->x, cmd->dst_x, b->w);
+        glBindBuffer(GL_COPY_READ_BUFFER, 0);
+        glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+        return VGL_OK;
+    }
+    if (src->fmt->bytes != dst->fmt->bytes) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "copy between formats of different sizes");
+    }
+    if (!ctx->r->has_copy_image) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "host lacks GL_ARB_copy_image");
+    }
+    glCopyImageSubData(src->id, src->gl_target, (GLint)cmd->src_level, b->x, b->y, b->z, dst->id,
+                       dst->gl_target, (GLint)cmd->dst_level, cmd->dst_x, cmd->dst_y, cmd->dst_z,
+                       b->w, b->h, b->d);
+    return VGL_OK;
+}
+
+/* Blit boxes may be negative (flips) but must stay within a sane coordinate range. */
+static bool blit_box_sane(const struct vgl_box *b) {
+    const int64_t lim = 1 << 20;
+    return b->x >= -lim && b->x <= lim && b->y >= -lim && b->y <= lim && b->w >= -lim &&
+           b->w <= lim && b->h >= -lim && b->h <= lim && b->z >= 0 && b->z < lim;
+}
+
+static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) {
+    struct gl_context *ctx = ctx_of(s);
+    struct vgl_renderer *r = ctx->r;
+    struct gl_resource *dst = vgl_gl_resource_get(ctx, cmd->dst.res);
+    struct gl_resource *src = vgl_gl_resource_get(ctx, cmd->src.res);
+    if (!dst || !src) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "blit: resource %u or %u not found", cmd->dst.res,
+                    cmd->src.res);
+    }
+    if (!dst->fmt || !src->fmt || !dst->fmt->renderable || !src->fmt->renderable) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "blit between non-renderable resources");
+    }
+    if (cmd->dst.level > dst->args.last_level || cmd->src.level > src->args.last_level ||
+        !blit_box_sane(&cmd->dst.box) || !blit_box_sane(&cmd->src.box) ||
+        (uint32_t)cmd->dst.box.z >= vgl_gl_level_layers(dst, cmd->dst.level) ||
+        (uint32_t)cmd->src.box.z >= vgl_gl_level_layers(src, cmd->src.level)) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "blit: level or box out of range");
+    }
+    GLbitfield mask = 0;
+    if (cmd->mask & VGL_MASK_RGBA) {
+        mask |= GL_COLOR_BUFFER_BIT;
+    }
+    if (cmd->mask & VGL_MASK_Z) {
+        mask |= GL_DEPTH_BUFFER_BIT;
+    }
+    if (cmd->mask & VGL_MASK_S) {
+        mask |= GL_STENCIL_BUFFER_BIT;
+    }
+    const bool is_color = src->fmt->attachment == GL_COLOR_ATTACHMENT0;
+    if ((mask & GL_COLOR_BUFFER_BIT && !is_color) || (mask & ~GL_COLOR_BUFFER_BIT && is_color) ||
+        (is_color != (dst->fmt->attachment == GL_COLOR_ATTACHMENT0))) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "blit mask 0x%x does not fit the formats",
+                    cmd->mask);
+    }
+    if (!mask) {
+        return VGL_OK;
+    }
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, r->read_fbo);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, r->draw_fbo);
+    vgl_gl_attach(GL_READ_FRAMEBUFFER, src, cmd->src.level, (uint32_t)cmd->src.box.z, 0);
+    vgl_gl_attach(GL_DRAW_FRAMEBUFFER, dst, cmd->dst.level, (uint32_t)cmd->dst.box.z, 0);
+    glReadBuffer(is_color ? GL_COLOR_ATTACHMENT0 : GL_NONE);
+    const GLenum draw = is_color ? GL_COLOR_ATTACHMENT0 : GL_NONE;
+    glDrawBuffers(1, &draw);
+    reset_clear_state();
+    if (cmd->scissor_enable) {
+        glEnable(GL_SCISSOR_TEST);
+        glScissor((GLint)cmd->scissor_minx, (GLint)cmd->scissor_miny,
+                  (GLsizei)(cmd->scissor_maxx - cmd->scissor_minx),
+                  (GLsizei)(cmd->scissor_maxy - cmd->scissor_miny));
+    }
+    const struct vgl_box *sb = &cmd->src.box, *db = &cmd->dst.box;
+    const GLenum filter = cmd->filter == 1 && is_color ? GL_LINEAR : GL_NEAREST;
+    glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y, db->x + db->w,
+                      db->y + db->h, mask, filter);
+    glDisable(GL_SCISSOR_TEST);
+    vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
+    vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    return VGL_OK;
+}
+
+static const struct vgl_sink_impl gl_sink_impl = {
+        .name = "gl",
+        .create_sub_ctx = create_sub_ctx,
+        .destroy_sub_ctx = destroy_sub_ctx,
+        .set_sub_ctx = set_sub_ctx,
+        .create_surface = create_surface,
+        .destroy_object = destroy_object,
+        .set_framebuffer_state = set_framebuffer_state,
+        .set_framebuffer_no_attach = set_framebuffer_no_attach,
+        .clear = clear,
+        .transfer3d = transfer3d,
+        .resource_copy_region = resource_copy_region,
+        .blit = blit,
+};
+
+void vgl_gl_sink_init(struct gl_context *ctx) {
+    vgl_sink_init(&ctx->sink, &gl_sink_impl);
+    vgl_decoder_init(&ctx->decoder, &ctx->sink, ctx->id);
+    vgl_hash_map_init(&ctx->sub_ctxs);
+    /* The default sub-context lives under a key the guest cannot name through CREATE. */
+    struct gl_sub_ctx *sub = sub_ctx_create(0);
+    if (sub && !vgl_hash_map_insert(&ctx->sub_ctxs, UINT32_MAX, sub)) {
+        sub_ctx_destroy(sub);
+        sub = NULL;
+    }
+    ctx->sub = sub;
+}
+
+void vgl_gl_sink_finish(struct gl_context *ctx) {
+    size_t pos = 0;
+    uint32_t id;
+    void *value;
+    while (vgl_hash_map_next(&ctx->sub_ctxs, &pos, &id, &value)) {
+        sub_ctx_destroy(value);
+    }
+    vgl_hash_map_finish(&ctx->sub_ctxs);
+    ctx->sub = NULL;
+}

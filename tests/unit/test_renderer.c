@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/* Renderer tests on the host GL (llvmpipe here): caps, resources, transfers with hostile boxes,
+ * clears and blits read back through guest backing, context isolation. Skip without EGL. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgl/renderer.h>
+
+#include "protocol/virgl_protocol.h"
+#include "test.h"
+
+static struct vgl_renderer *make_renderer(void) {
+    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
+    struct vgl_renderer *r = NULL;
+    const enum vgl_status st = vgl_renderer_create(NULL, &r);
+    if (st == VGL_ERROR_NO_DEVICE) {
+        vgl_test_skip("no EGL device");
+    }
+    CHECK_EQ(st, VGL_OK);
+    return r;
+}
+
+static struct vgl_resource_args tex2d(uint32_t handle, uint32_t w, uint32_t h, uint32_t bind) {
+    return (struct vgl_resource_args){.handle = handle,
+                                      .target = VGL_TARGET_2D,
+                                      .format = 67,
+                                      .bind = bind,
+                                      .width = w,
+                                      .height = h,
+                                      .depth = 1,
+                                      .array_size = 1};
+}
+
+/* Create a resource with a zeroed backing of its packed size; returns the backing. */
+static uint8_t *create_with_backing(struct vgl_renderer *r, uint32_t ctx,
+                                    const struct vgl_resource_args *a, size_t size) {
+    CHECK_EQ(vgl_renderer_resource_create(r, ctx, a), VGL_OK);
+    uint8_t *mem = calloc(1, size);
+    CHECK(mem);
+    const struct iovec iov = {mem, size};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(r, ctx, a->handle, &iov, 1), VGL_OK);
+    return mem;
+}
+
+static struct vgl_transfer box_transfer(uint32_t handle, int x, int y, int w, int h,
+                                        uint64_t offset) {
+    return (struct vgl_transfer){.handle = handle, .box = {x, y, 0, w, h, 1}, .offset = offset};
+}
+
+VGL_TEST(caps_give_gl21) {
+    struct vgl_renderer *r = make_renderer();
+    uint32_t version, size;
+    CHECK_EQ(vgl_renderer_get_cap_set(r, VGL_CAPSET_VIRGL2, &version, &size), VGL_OK);
+    CHECK_EQ(size, VGL_CAPS_V2_SIZE);
+    uint8_t caps[VGL_CAPS_V2_SIZE];
+    CHECK_EQ(vgl_renderer_fill_caps(r, VGL_CAPSET_VIRGL2, caps, 10), VGL_ERROR_INVALID_ARGUMENT);
+    CHECK_EQ(vgl_renderer_fill_caps(r, VGL_CAPSET_VIRGL2, caps, sizeof(caps)), VGL_OK);
+    uint32_t glsl;
+    memcpy(&glsl, caps + VGL_CAPS_V1_GLSL_LEVEL, 4);
+    CHECK(glsl >= 120);
+    /* GL 2.1 needs an sRGB sampler format (protocol-facts §5.4): R8G8B8A8_SRGB is 104. */
+    CHECK(caps[VGL_CAPS_V1_SAMPLER + 104 / 8] & (1 << (104 % 8)));
+    CHECK(caps[VGL_CAPS_V1_RENDER + 67 / 8] & (1 << (67 % 8)));
+    CHECK_EQ(vgl_renderer_get_cap_set(r, 7, &version, &size), VGL_ERROR_NOT_FOUND);
+    vgl_renderer_destroy(r);
+}
+
+VGL_TEST(texture_round_trip_and_zero_init) {
+    struct vgl_renderer *r = make_renderer();
+    CHECK_EQ(vgl_renderer_context_create(r, 1, "test"), VGL_OK);
+    const struct vgl_resource_args a = tex2d(5, 8, 4, VGL_BIND_SAMPLER_VIEW);
+    uint8_t *mem = create_with_backing(r, 1, &a, 8 * 4 * 4);
+    memset(mem, 0xab, 8 * 4 * 4);
+    struct vgl_transfer t = box_transfer(5, 0, 0, 8, 4, 0);
+    CHECK_EQ(vgl_renderer_transfer_read(r, 1, &t), VGL_OK);
+    for (int i = 0; i < 8 * 4 * 4; i++) {
+        CHECK_EQ(mem[i], 0); /* never-written storage reads back as zeros */
+    }
+    for (int i = 0; i < 8 * 4 * 4; i++) {
+        mem[i] = (uint8_t)(i * 7);
+    }
+    /* upload a 3x2 box at (2,1), using the packed stride of the level */
+    t = box_transfer(5, 2, 1, 3, 2, (1 * 8 + 2) * 4);
+    CHECK_EQ(vgl_renderer_transfer_write(r, 1, &t), VGL_OK);
+    uint8_t expect[8 * 4 * 4] = {0};
+    for (int y = 1; y < 3; y++) {
+        memcpy(expect + (y * 8 + 2) * 4, mem + (y * 8 + 2) * 4, 3 * 4);
+    }
+    memset(mem, 0, sizeof(expect));
+    t = box_transfer(5, 0, 0, 8, 4, 0);
+    CHECK_EQ(vgl_renderer_transfer_read(r, 1, &t), VGL_OK);
+    CHECK(memcmp(mem, expect, sizeof(expect)) == 0);
+    vgl_renderer_destroy(r);
+    free(mem);
+}
+
+VGL_TEST(hostile_transfers_refused) {
+    struct vgl_renderer *r = make_renderer();
+    CHECK_EQ(vgl_renderer_context_create(r, 1, "test"), VGL_OK);
+    const struct vgl_resource_args a = tex2d(5, 8, 4, VGL_BIND_SAMPLER_VIEW);
+    uint8_t *mem = create_with_backing(r, 1, &a, 8 * 4 * 4);
+    const struct vgl_transfer bad[] = {
+            box_transfer(5, 0, 0, 9, 4, 0),                        /* wider than the level */
+            box_transfer(5, 0, 3, 8, 2, 0),                        /* past the bottom */
+            box_transfer(5, -1, 0, 2, 2, 0),                       /* negative origin */
+            box_transfer(5, 0, 0, 8, 4, 4),                        /* runs past the backing */
+            box_transfer(5, 0, 0, 1, 1, 8 * 4 * 4),                /* offset at the end */
+            box_transfer(5, 0, 0, 1, 1, UINT64_MAX - 2),           /* offset overflow */
+            box_transfer(5, 0, 0, 0x7fffffff, 1, 0),               /* absurd width */
+            box_transfer(6, 0, 0, 1, 1, 0),                        /* unknown handle */
+            {.handle = 5, .level = 1, .box = {0, 0, 0, 1, 1, 1}},  /* level past last_level */
+            {.handle = 5, .stride = 4, .box = {0, 0, 0, 8, 2, 1}}, /* stride below the row */
+            {.handle = 5, .stride = 0xffffffffu, .box = {0, 0, 0, 1, 4, 1}}, /* stride past end */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(vgl_renderer_transfer_write(r, 1, &bad[i]) != VGL_OK);
+        CHECK(vgl_renderer_transfer_read(r, 1, &bad[i]) != VGL_OK);
+    }
+    /* resources that cannot exist */
+    struct vgl_resource_args b = tex2d(7, 0, 4, 0);
+    CHECK_EQ(vgl_renderer_resource_create(r, 1, &b), VGL_ERROR_INVALID_ARGUMENT);
+    b = tex2d(7, 1u << 30, 1u << 30, 0);
+    CHECK_EQ(vgl_renderer_resource_create(r, 1, &b), VGL_ERROR_INVALID_ARGUMENT);
+    b = tex2d(7, 4, 4, 0);
+    b.last_level = 3;
+    CHECK_EQ(vgl_renderer_resource_create(r, 1, &b), VGL_ERROR_INVALID_ARGUMENT);
+    b = tex2d(7, 4, 4, 0);
+    b.target = 77;
+    CHECK_EQ(vgl_renderer_resource_create(r, 1, &b), VGL_ERROR_INVALID_ARGUMENT);
+    b = tex2d(7, 4, 4, 0);
+    b.format = 9999;
+    CHECK_EQ(vgl_renderer_resource_create(r, 1, &b), VGL_ERROR_UNSUPPORTED);
+    CHECK_EQ(vgl_renderer_resource_create(r, 1, &a), VGL_ERROR_EXISTS);
+    vgl_renderer_destroy(r);
+    free(mem);
+}
+
+VGL_TEST(contexts_are_isolated) {
+    struct vgl_renderer *r = make_renderer();
+    CHECK_EQ(vgl_renderer_context_create(r, 1, "a"), VGL_OK);
+    CHECK_EQ(vgl_renderer_context_create(r, 2, "b"), VGL_OK);
+    CHECK_EQ(vgl_renderer_context_create(r, 2, "b"), VGL_ERROR_EXISTS);
+    const struct vgl_resource_args a = tex2d(5, 4, 4, 0);
+    uint8_t *mem = create_with_backing(r, 1, &a, 64);
+    struct vgl_transfer t = box_transfer(5, 0, 0, 4, 4, 0);
+    CHECK_EQ(vgl_renderer_transfer_read(r, 2, &t), VGL_ERROR_NOT_FOUND);
+    CHECK_EQ(vgl_renderer_resource_unref(r, 2, 5), VGL_ERROR_NOT_FOUND);
+    struct vgl_resource_args info;
+    CHECK_EQ(vgl_renderer_resource_get_info(r, 2, 5, &info), VGL_ERROR_NOT_FOUND);
+    CHECK_EQ(vgl_renderer_resource_get_info(r, 1, 5, &info), VGL_OK);
+    CHECK_EQ(info.width, 4);
+    /* the same handle in another context is a different resource */
+    uint8_t *mem2 = create_with_backing(r, 2, &a, 64);
+    vgl_renderer_context_destroy(r, 1);
+    CHECK_EQ(vgl_renderer_transfer_read(r, 2, &t), VGL_OK);
+    vgl_renderer_destroy(r);
+    free(mem);
+    free(mem2);
+}
+
+/* Encode the commands of a clear-and-blit guest. */
+struct enc {
+    uint32_t buf[512];
+    size_t n;
+};
+
+static void emit(struct enc *e, uint32_t id, uint32_t obj, const uint32_t *p, uint32_t len) {
+    e->buf[e->n++] = VGL_CMD_HEADER(id, obj, len);
+    memcpy(e->buf + e->n, p, len * 4);
+    e->n += len;
+}
+
+static void emit_clear(struct enc *e, uint32_t r, uint32_t g, uint32_t b, uint32_t a) {
+    const uint32_t p[8] = {VGL_CLEAR_COLOR0, r, g, b, a, 0, 0x3ff00000, 0};
+    emit(e, VGL_CCMD_CLEAR, 0, p, 8);
+}
+
+VGL_TEST(clear_and_blit_through_submit) {
+    struct vgl_renderer *r = make_renderer();
+    CHECK_EQ(vgl_renderer_context_create(r, 1, "test"), VGL_OK);
+    const struct vgl_resource_args rt = tex2d(1, 16, 8, VGL_BIND_RENDER_TARGET);
+    uint8_t *rt_mem = create_with_backing(r, 1, &rt, 16 * 8 * 4);
+    const struct vgl_resource_args src = tex2d(2, 4, 4, VGL_BIND_SAMPLER_VIEW);
+    uint8_t *src_mem = create_with_backing(r, 1, &src, 4 * 4 * 4);
+    for (int i = 0; i < 16; i++) {
+        src_mem[4 * i] = (uint8_t)(i * 16);
+        src_mem[4 * i + 1] = 1;
+        src_mem[4 * i + 2] = 2;
+        src_mem[4 * i + 3] = 255;
+    }
+    struct enc e = {.n = 0};
+    const uint32_t one = 1;
+    emit(&e, VGL_CCMD_CREATE_SUB_CTX, 0, &one, 1);
+    emit(&e, VGL_CCMD_SET_SUB_CTX, 0, &one, 1);
+    /* upload the source through an in-stream TRANSFER3D */
+    const uint32_t xfer[13] = {2, 0, 2, 0, 0, 0, 0, 0, 4, 4, 1, 0, 1};
+    emit(&e, VGL_CCMD_TRANSFER3D, 0, xfer, 13);
+    const uint32_t surf[5] = {10, 1, 67, 0, 0};
+    emit(&e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SURFACE, surf, 5);
+    const uint32_t fb[3] = {1, 0, 10};
+    emit(&e, VGL_CCMD_SET_FRAMEBUFFER_STATE, 0, fb, 3);
+    emit_clear(&e, 0x3e800000, 0x3f000000, 0x3f400000, 0x3f800000); /* .25 .5 .75 1 */
+    /* blit the 4x4 source to (2,3) */
+    uint32_t blit[21] = {0xf, 0, 0, 1, 0, 67, 2, 3, 0, 4, 4, 1, 2, 0, 67, 0, 0, 0, 4, 4, 1};
+    emit(&e, VGL_CCMD_BLIT, 0, blit, 21);
+    CHECK_EQ(vgl_renderer_submit(r, 1, e.buf, e.n), VGL_OK);
+    struct vgl_transfer t = box_transfer(1, 0, 0, 16, 8, 0);
+    CHECK_EQ(vgl_renderer_transfer_read(r, 1, &t), VGL_OK);
+    for (int y = 0; y < 8; y++) {
+        for (int x = 0; x < 16; x++) {
+            const uint8_t *p = rt_mem + (y * 16 + x) * 4;
+            if (x >= 2 && x < 6 && y >= 3 && y < 7) {
+                const int i = (y - 3) * 4 + (x - 2);
+                CHECK_EQ(p[0], i * 16);
+                CHECK_EQ(p[1], 1);
+                CHECK_EQ(p[2], 2);
+            } else {
+                CHECK_EQ(p[0], 64);
+                CHECK_EQ(p[1], 128);
+                CHECK_EQ(p[2], 191);
+                CHECK_EQ(p[3], 255);
+            }
+        }
+    }
+    /* a surface on a missing resource breaks the context, and it stays broken */
+    e.n = 0;
+    const uint32_t bad_surf[5] = {11, 42, 67, 0, 0};
+    emit(&e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SURFACE, bad_surf, 5);
+    CHECK_EQ(vgl_renderer_submit(r, 1, e.buf, e.n), VGL_ERROR_NOT_FOUND);
+    struct vgl_context_error err;
+    CHECK(vgl_renderer_context_get_error(r, 1, &err));
+    CHECK_EQ(err.submit_index, 1);
+    CHECK_EQ(err.opcode, VGL_CCMD_CREATE_OBJECT);
+    CHECK_EQ(vgl_renderer_submit(r, 1, e.buf, e.n), VGL_ERROR_CONTEXT_BROKEN);
+    vgl_renderer_destroy(r);
+    free(rt_mem);
+    free(src_mem);
+}
+
+VGL_TEST(buffers_and_fences) {
+    struct vgl_renderer *r = make_renderer();
+    CHECK_EQ(vgl_renderer_context_create(r, 1, "test"), VGL_OK);
+    const struct vgl_resource_args a = {.handle = 3,
+                                        .target = VGL_TARGET_BUFFER,
+                                        .format = 64,
+                                        .width = 64,
+                                        .height = 1,
+                                        .depth = 1,
+                                        .array_size = 1};
+    uint8_t *mem = create_with_backing(r, 1, &a, 64);
+    for (int i = 0; i < 64; i++) {
+        mem[i] = (uint8_t)i;
+    }
+    struct vgl_transfer t = box_transfer(3, 16, 0, 8, 1, 16);
+    CHECK_EQ(vgl_renderer_transfer_write(r, 1, &t), VGL_OK);
+    memset(mem, 0xff, 64);
+    t = box_transfer(3, 0, 0, 64, 1, 0);
+    CHECK_EQ(vgl_renderer_transfer_read(r, 1, &t), VGL_OK);
+    for (int i = 0; i < 64; i++) {
+        CHECK_EQ(mem[i], i >= 16 && i < 24 ? i : 0);
+    }
+    t = box_transfer(3, 60, 0, 8, 1, 60);
+    CHECK_EQ(vgl_renderer_transfer_write(r, 1, &t), VGL_ERROR_INVALID_ARGUMENT);
+    CHECK_EQ(vgl_renderer_create_fence(r, 1, 42), VGL_OK);
+    CHECK_EQ(vgl_renderer_wait_idle(r, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_create_fence(r, 9, 42), VGL_ERROR_NOT_FOUND);
+    vgl_renderer_destroy(r);
+    free(mem);
+}
