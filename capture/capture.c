@@ -69,8 +69,8 @@ static void record(struct vgl_capture *c, uint32_t type, const void *head, size_
         stop_recording(c, VGL_ERROR_OVERFLOW);
         return;
     }
-    const enum vgl_status st = vgl_trace_writer_add(c->writer, type, head, head_size, tail,
-                                                    tail_size);
+    const enum vgl_status st =
+            vgl_trace_writer_add(c->writer, type, head, head_size, tail, tail_size);
     if (st != VGL_OK) {
         stop_recording(c, st);
     }
@@ -125,10 +125,10 @@ static void write_info(struct vgl_capture *c) {
     }
     const char *host = vgl_renderer_get_name(c->renderer);
     const char *pairs[][2] = {
-        {"tool", "virgl-vtest-server"},
-        {"version", vgl_version()},
-        {"date", date},
-        {"host_renderer", host != NULL ? host : ""},
+            {"tool", "virgl-vtest-server"},
+            {"version", vgl_version()},
+            {"date", date},
+            {"host_renderer", host != NULL ? host : ""},
     };
 
     size_t total = 0;
@@ -185,8 +185,8 @@ enum vgl_status vgl_capture_create(struct vgl_renderer *r, const char *trace_pat
     write_info(c);
 
     const struct vgl_renderer_hooks hooks = {
-        .backing_read = on_backing_read,
-        .backing_written = on_backing_written,
+            .backing_read = on_backing_read,
+            .backing_written = on_backing_written,
     };
     vgl_renderer_set_hooks(r, &hooks, c);
     c->hooks_installed = true;
@@ -285,9 +285,9 @@ enum vgl_status vgl_capture_resource_create(struct vgl_capture *c, uint32_t ctx_
     const enum vgl_status st = vgl_renderer_resource_create(c->renderer, ctx_id, args);
     if (c->recording) {
         const uint32_t fields[11] = {
-            args->handle, args->target, args->format,     args->bind,
-            args->width,  args->height, args->depth,      args->array_size,
-            args->last_level, args->nr_samples, args->flags,
+                args->handle,     args->target,     args->format, args->bind,
+                args->width,      args->height,     args->depth,  args->array_size,
+                args->last_level, args->nr_samples, args->flags,
         };
         uint8_t head[8 + 11 * 4];
         vgl_put_u32(head, ctx_id);
@@ -354,18 +354,18 @@ static void record_transfer(struct vgl_capture *c, uint32_t type, uint32_t ctx_i
     }
     uint8_t head[TRANSFER_RECORD];
     const uint32_t fields[12] = {
-        ctx_id,
-        (uint32_t)st,
-        t->handle,
-        t->level,
-        t->stride,
-        t->layer_stride,
-        (uint32_t)t->box.x,
-        (uint32_t)t->box.y,
-        (uint32_t)t->box.z,
-        (uint32_t)t->box.w,
-        (uint32_t)t->box.h,
-        (uint32_t)t->box.d,
+            ctx_id,
+            (uint32_t)st,
+            t->handle,
+            t->level,
+            t->stride,
+            t->layer_stride,
+            (uint32_t)t->box.x,
+            (uint32_t)t->box.y,
+            (uint32_t)t->box.z,
+            (uint32_t)t->box.w,
+            (uint32_t)t->box.h,
+            (uint32_t)t->box.d,
     };
     for (size_t i = 0; i < 12; i++) {
         vgl_put_u32(head + 4 * i, fields[i]);

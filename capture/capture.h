@@ -55,8 +55,7 @@ bool vgl_capture_context_get_error(struct vgl_capture *c, uint32_t ctx_id,
                                    struct vgl_context_error *out);
 enum vgl_status vgl_capture_resource_create(struct vgl_capture *c, uint32_t ctx_id,
                                             const struct vgl_resource_args *args);
-enum vgl_status vgl_capture_resource_unref(struct vgl_capture *c, uint32_t ctx_id,
-                                           uint32_t handle);
+enum vgl_status vgl_capture_resource_unref(struct vgl_capture *c, uint32_t ctx_id, uint32_t handle);
 enum vgl_status vgl_capture_resource_attach_backing(struct vgl_capture *c, uint32_t ctx_id,
                                                     uint32_t handle, const struct iovec *iov,
                                                     unsigned int iov_count);
@@ -72,8 +71,7 @@ enum vgl_status vgl_capture_transfer_read(struct vgl_capture *c, uint32_t ctx_id
                                           const struct vgl_transfer *t);
 enum vgl_status vgl_capture_submit(struct vgl_capture *c, uint32_t ctx_id, const uint32_t *cmds,
                                    size_t ndw);
-enum vgl_status vgl_capture_create_fence(struct vgl_capture *c, uint32_t ctx_id,
-                                         uint64_t fence_id);
+enum vgl_status vgl_capture_create_fence(struct vgl_capture *c, uint32_t ctx_id, uint64_t fence_id);
 enum vgl_status vgl_capture_wait_idle(struct vgl_capture *c, uint32_t ctx_id);
 void vgl_capture_poll(struct vgl_capture *c);
 

@@ -33,12 +33,9 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
     static const struct option long_opts[] = {
-        {"socket", required_argument, NULL, 's'},
-        {"capture", required_argument, NULL, 'c'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+            {"socket", required_argument, NULL, 's'}, {"capture", required_argument, NULL, 'c'},
+            {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     const char *socket_path = VGL_VTEST_DEFAULT_SOCKET;
     const char *capture_path = NULL;
@@ -76,11 +73,15 @@ int main(int argc, char **argv) {
                                                     : VGL_LOG_WARN;
     vgl_log_init(level, NULL, NULL);
 
-    /* SIGTERM/SIGINT arrive through a signalfd in the poll set; replies use MSG_NOSIGNAL. */
+    /*
+     * SIGTERM, SIGINT and SIGHUP arrive through a signalfd in the poll set, so a stop request is
+     * handled between messages; replies use MSG_NOSIGNAL.
+     */
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0) {
         perror("virgl-vtest-server: sigprocmask");
         return 1;
@@ -99,8 +100,7 @@ int main(int argc, char **argv) {
 
     enum vgl_status st = vgl_renderer_create(NULL, &renderer);
     if (st != VGL_OK) {
-        fprintf(stderr, "virgl-vtest-server: cannot create the renderer: %s\n",
-                vgl_status_str(st));
+        fprintf(stderr, "virgl-vtest-server: cannot create the renderer: %s\n", vgl_status_str(st));
         goto out_sig;
     }
     st = vgl_capture_create(renderer, capture_path, &cap);
@@ -116,8 +116,8 @@ int main(int argc, char **argv) {
                 vgl_status_str(st));
         goto out_capture;
     }
-    vgl_log(VGL_LOG_INFO, "serving on %s with %s%s%s", socket_path,
-            vgl_renderer_get_name(renderer), capture_path != NULL ? ", recording to " : "",
+    vgl_log(VGL_LOG_INFO, "serving on %s with %s%s%s", socket_path, vgl_renderer_get_name(renderer),
+            capture_path != NULL ? ", recording to " : "",
             capture_path != NULL ? capture_path : "");
 
     st = vgl_vtest_server_run(server, sig_fd);

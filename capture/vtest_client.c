@@ -4,8 +4,6 @@
  * handle, and turns requests into capture-layer calls. Never reads a socket itself: replies go
  * out through struct vgl_vtest_io, so the logic can be driven from memory.
  */
-#include "vtest_server.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +15,7 @@
 #include <vgl/trace.h>
 
 #include "vtest_protocol.h"
+#include "vtest_server.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "command buffers are passed on as they arrive: little-endian hosts only"
@@ -33,7 +32,7 @@
     vgl_log(level, "client %s: " fmt, (cl)->label, ##__VA_ARGS__)
 
 struct res_entry {
-    uint32_t handle; /* 0: empty slot */
+    uint32_t handle;  /* 0: empty slot */
     bool in_renderer; /* the renderer accepted the resource */
     void *map;        /* shared memory given to the guest, or NULL */
     size_t size;
@@ -68,30 +67,30 @@ struct vgl_vtest_client {
 };
 
 static const char *const cmd_names[] = {
-    [VGL_VTEST_CMD_GET_CAPS] = "GET_CAPS",
-    [VGL_VTEST_CMD_RESOURCE_CREATE] = "RESOURCE_CREATE",
-    [VGL_VTEST_CMD_RESOURCE_UNREF] = "RESOURCE_UNREF",
-    [VGL_VTEST_CMD_TRANSFER_GET] = "TRANSFER_GET",
-    [VGL_VTEST_CMD_TRANSFER_PUT] = "TRANSFER_PUT",
-    [VGL_VTEST_CMD_SUBMIT_CMD] = "SUBMIT_CMD",
-    [VGL_VTEST_CMD_RESOURCE_BUSY_WAIT] = "RESOURCE_BUSY_WAIT",
-    [VGL_VTEST_CMD_CREATE_RENDERER] = "CREATE_RENDERER",
-    [VGL_VTEST_CMD_GET_CAPS2] = "GET_CAPS2",
-    [VGL_VTEST_CMD_PING_PROTOCOL_VERSION] = "PING_PROTOCOL_VERSION",
-    [VGL_VTEST_CMD_PROTOCOL_VERSION] = "PROTOCOL_VERSION",
-    [VGL_VTEST_CMD_RESOURCE_CREATE2] = "RESOURCE_CREATE2",
-    [VGL_VTEST_CMD_TRANSFER_GET2] = "TRANSFER_GET2",
-    [VGL_VTEST_CMD_TRANSFER_PUT2] = "TRANSFER_PUT2",
-    [VGL_VTEST_CMD_GET_PARAM] = "GET_PARAM",
-    [VGL_VTEST_CMD_GET_CAPSET] = "GET_CAPSET",
-    [VGL_VTEST_CMD_CONTEXT_INIT] = "CONTEXT_INIT",
-    [VGL_VTEST_CMD_RESOURCE_CREATE_BLOB] = "RESOURCE_CREATE_BLOB",
-    [VGL_VTEST_CMD_SYNC_CREATE] = "SYNC_CREATE",
-    [VGL_VTEST_CMD_SYNC_UNREF] = "SYNC_UNREF",
-    [VGL_VTEST_CMD_SYNC_READ] = "SYNC_READ",
-    [VGL_VTEST_CMD_SYNC_WRITE] = "SYNC_WRITE",
-    [VGL_VTEST_CMD_SYNC_WAIT] = "SYNC_WAIT",
-    [VGL_VTEST_CMD_SUBMIT_CMD2] = "SUBMIT_CMD2",
+        [VGL_VTEST_CMD_GET_CAPS] = "GET_CAPS",
+        [VGL_VTEST_CMD_RESOURCE_CREATE] = "RESOURCE_CREATE",
+        [VGL_VTEST_CMD_RESOURCE_UNREF] = "RESOURCE_UNREF",
+        [VGL_VTEST_CMD_TRANSFER_GET] = "TRANSFER_GET",
+        [VGL_VTEST_CMD_TRANSFER_PUT] = "TRANSFER_PUT",
+        [VGL_VTEST_CMD_SUBMIT_CMD] = "SUBMIT_CMD",
+        [VGL_VTEST_CMD_RESOURCE_BUSY_WAIT] = "RESOURCE_BUSY_WAIT",
+        [VGL_VTEST_CMD_CREATE_RENDERER] = "CREATE_RENDERER",
+        [VGL_VTEST_CMD_GET_CAPS2] = "GET_CAPS2",
+        [VGL_VTEST_CMD_PING_PROTOCOL_VERSION] = "PING_PROTOCOL_VERSION",
+        [VGL_VTEST_CMD_PROTOCOL_VERSION] = "PROTOCOL_VERSION",
+        [VGL_VTEST_CMD_RESOURCE_CREATE2] = "RESOURCE_CREATE2",
+        [VGL_VTEST_CMD_TRANSFER_GET2] = "TRANSFER_GET2",
+        [VGL_VTEST_CMD_TRANSFER_PUT2] = "TRANSFER_PUT2",
+        [VGL_VTEST_CMD_GET_PARAM] = "GET_PARAM",
+        [VGL_VTEST_CMD_GET_CAPSET] = "GET_CAPSET",
+        [VGL_VTEST_CMD_CONTEXT_INIT] = "CONTEXT_INIT",
+        [VGL_VTEST_CMD_RESOURCE_CREATE_BLOB] = "RESOURCE_CREATE_BLOB",
+        [VGL_VTEST_CMD_SYNC_CREATE] = "SYNC_CREATE",
+        [VGL_VTEST_CMD_SYNC_UNREF] = "SYNC_UNREF",
+        [VGL_VTEST_CMD_SYNC_READ] = "SYNC_READ",
+        [VGL_VTEST_CMD_SYNC_WRITE] = "SYNC_WRITE",
+        [VGL_VTEST_CMD_SYNC_WAIT] = "SYNC_WAIT",
+        [VGL_VTEST_CMD_SUBMIT_CMD2] = "SUBMIT_CMD2",
 };
 
 static const char *cmd_name(uint32_t id) {
@@ -108,7 +107,7 @@ static size_t res_hash(uint32_t handle, size_t mask) {
 }
 
 static struct res_entry *res_find(const struct res_table *t, uint32_t handle) {
-    if (t->cap == 0) {
+    if (t->cap == 0 || handle == 0) {
         return NULL;
     }
     const size_t mask = t->cap - 1;
@@ -254,12 +253,11 @@ static enum vgl_status handle_create_renderer(struct vgl_vtest_client *cl, const
 
 static enum vgl_status handle_protocol_version(struct vgl_vtest_client *cl, const uint8_t *body) {
     const uint32_t client_max = vgl_get_u32(body);
-    const uint32_t v = client_max < VGL_VTEST_PROTOCOL_VERSION ? client_max
-                                                                : VGL_VTEST_PROTOCOL_VERSION;
+    const uint32_t v =
+            client_max < VGL_VTEST_PROTOCOL_VERSION ? client_max : VGL_VTEST_PROTOCOL_VERSION;
     if (v < VGL_VTEST_PROTOCOL_VERSION) {
         client_log(cl, VGL_LOG_WARN,
-                   "dropped: protocol version < 2 is not supported (client offers %u)",
-                   client_max);
+                   "dropped: protocol version < 2 is not supported (client offers %u)", client_max);
         return VGL_ERROR_UNSUPPORTED;
     }
     cl->version = v;
@@ -351,8 +349,11 @@ static enum vgl_status handle_resource_create(struct vgl_vtest_client *cl, const
 
     const enum vgl_status st = vgl_capture_resource_create(cl->cap, cl->ctx_id, &args);
     if (st != VGL_OK) {
-        /* Keep serving: the guest still needs its shared memory, later calls are skipped. */
-        client_log(cl, VGL_LOG_WARN,
+        /*
+         * Keep serving: the guest still needs its shared memory; later calls on the resource
+         * are skipped. The renderer has logged why at warning level.
+         */
+        client_log(cl, VGL_LOG_INFO,
                    "resource %u (target %u, format %u, bind 0x%x, %ux%ux%u, array %u, levels %u, "
                    "samples %u) refused by the renderer: %s",
                    args.handle, args.target, args.format, args.bind, args.width, args.height,
@@ -382,10 +383,10 @@ static enum vgl_status handle_resource_create(struct vgl_vtest_client *cl, const
     }
     if (entry.map != NULL && entry.in_renderer) {
         const struct iovec iov = {.iov_base = entry.map, .iov_len = entry.size};
-        const enum vgl_status ast = vgl_capture_resource_attach_backing(cl->cap, cl->ctx_id,
-                                                                        args.handle, &iov, 1);
+        const enum vgl_status ast =
+                vgl_capture_resource_attach_backing(cl->cap, cl->ctx_id, args.handle, &iov, 1);
         if (ast != VGL_OK) {
-            client_log(cl, VGL_LOG_WARN, "attaching %u bytes to resource %u failed: %s",
+            client_log(cl, VGL_LOG_WARN, "attaching %zu bytes to resource %u failed: %s",
                        entry.size, args.handle, vgl_status_str(ast));
         }
     }
@@ -402,7 +403,7 @@ static enum vgl_status handle_resource_create(struct vgl_vtest_client *cl, const
 static enum vgl_status handle_resource_unref(struct vgl_vtest_client *cl, const uint8_t *body) {
     const uint32_t handle = vgl_get_u32(body);
     struct res_entry *e = res_find(&cl->res, handle);
-    if (handle == 0 || e == NULL) {
+    if (e == NULL) {
         client_log(cl, VGL_LOG_WARN, "RESOURCE_UNREF of unknown resource %u ignored", handle);
         return VGL_OK;
     }
@@ -422,7 +423,7 @@ static enum vgl_status handle_transfer2(struct vgl_vtest_client *cl, const uint8
                                         bool put) {
     const uint32_t handle = vgl_get_u32(body + 4 * VGL_VTEST_XFER_HANDLE);
     const char *what = put ? "TRANSFER_PUT2" : "TRANSFER_GET2";
-    const struct res_entry *e = handle != 0 ? res_find(&cl->res, handle) : NULL;
+    const struct res_entry *e = res_find(&cl->res, handle);
     if (e == NULL) {
         client_log(cl, VGL_LOG_WARN, "%s on unknown resource %u ignored", what, handle);
         return VGL_OK;
@@ -438,24 +439,25 @@ static enum vgl_status handle_transfer2(struct vgl_vtest_client *cl, const uint8
     }
     /* Strides 0: vtest transfers use the packed layout of the level (protocol-facts §1.6). */
     const struct vgl_transfer t = {
-        .handle = handle,
-        .level = vgl_get_u32(body + 4 * VGL_VTEST_XFER_LEVEL),
-        .box =
-                {
-                        .x = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_X),
-                        .y = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_Y),
-                        .z = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_Z),
-                        .w = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_W),
-                        .h = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_H),
-                        .d = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_D),
-                },
-        .offset = vgl_get_u32(body + 4 * VGL_VTEST_XFER_OFFSET),
+            .handle = handle,
+            .level = vgl_get_u32(body + 4 * VGL_VTEST_XFER_LEVEL),
+            .box =
+                    {
+                            .x = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_X),
+                            .y = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_Y),
+                            .z = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_Z),
+                            .w = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_W),
+                            .h = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_H),
+                            .d = (int32_t)vgl_get_u32(body + 4 * VGL_VTEST_XFER_D),
+                    },
+            .offset = vgl_get_u32(body + 4 * VGL_VTEST_XFER_OFFSET),
     };
     const enum vgl_status st = put ? vgl_capture_transfer_write(cl->cap, cl->ctx_id, &t)
                                    : vgl_capture_transfer_read(cl->cap, cl->ctx_id, &t);
     if (st != VGL_OK) {
+        /* The renderer logs its reason; this names the client, up to a limit. */
         const enum vgl_log_level level =
-                cl->failures_logged < MAX_LOGGED_FAILURES ? VGL_LOG_WARN : VGL_LOG_DEBUG;
+                cl->failures_logged < MAX_LOGGED_FAILURES ? VGL_LOG_INFO : VGL_LOG_DEBUG;
         cl->failures_logged++;
         client_log(cl, level,
                    "%s on resource %u (level %u, box %d,%d,%d %dx%dx%d, offset %u) failed: %s%s",
@@ -590,8 +592,7 @@ static enum vgl_status body_size(struct vgl_vtest_client *cl, uint32_t len, uint
     return VGL_OK;
 
 needs_v2:
-    client_log(cl, VGL_LOG_WARN, "dropped: %s before protocol version 2 was agreed",
-               cmd_name(id));
+    client_log(cl, VGL_LOG_WARN, "dropped: %s before protocol version 2 was agreed", cmd_name(id));
     return VGL_ERROR_MALFORMED;
 }
 
@@ -717,8 +718,7 @@ uint8_t *vgl_vtest_client_input_space(struct vgl_vtest_client *cl, size_t *avail
             const size_t new_cap = cl->in_end + want; /* <= MAX_MESSAGE + READ_CHUNK */
             uint8_t *in = realloc(cl->in, new_cap);
             if (in == NULL) {
-                client_log(cl, VGL_LOG_ERROR, "out of memory for a %zu-byte input buffer",
-                           new_cap);
+                client_log(cl, VGL_LOG_ERROR, "out of memory for a %zu-byte input buffer", new_cap);
                 *avail = 0;
                 return NULL;
             }

@@ -72,10 +72,10 @@ static ssize_t send_with_fd(int sock, const uint8_t *data, size_t size, int fd) 
     memset(&control, 0, sizeof(control));
     struct iovec iov = {.iov_base = (void *)data, .iov_len = size};
     struct msghdr msg = {
-        .msg_iov = &iov,
-        .msg_iovlen = 1,
-        .msg_control = control.buf,
-        .msg_controllen = sizeof(control.buf),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = control.buf,
+            .msg_controllen = sizeof(control.buf),
     };
     struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
     cmsg->cmsg_level = SOL_SOCKET;
@@ -93,8 +93,8 @@ static enum vgl_status conn_send(void *user, const void *data, size_t size, int 
     const struct conn *c = user;
     const uint8_t *p = data;
     while (size > 0) {
-        const ssize_t n = fd >= 0 ? send_with_fd(c->fd, p, size, fd)
-                                  : send(c->fd, p, size, MSG_NOSIGNAL);
+        const ssize_t n =
+                fd >= 0 ? send_with_fd(c->fd, p, size, fd) : send(c->fd, p, size, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -297,8 +297,7 @@ static enum vgl_status open_listener(struct vgl_vtest_server *s) {
         vgl_log(VGL_LOG_ERROR, "cannot bind '%s': %s", bind_path, strerror(errno));
         return VGL_ERROR_IO;
     }
-    if (listen(s->listen_fd, LISTEN_BACKLOG) != 0 ||
-        (use_tmp && rename(tmp, s->path) != 0)) {
+    if (listen(s->listen_fd, LISTEN_BACKLOG) != 0 || (use_tmp && rename(tmp, s->path) != 0)) {
         vgl_log(VGL_LOG_ERROR, "cannot listen on '%s': %s", s->path, strerror(errno));
         unlink(bind_path);
         return VGL_ERROR_IO;
@@ -325,10 +324,10 @@ enum vgl_status vgl_vtest_server_create(struct vgl_capture *cap,
     s->cap = cap;
     s->listen_fd = -1;
     s->next_ctx_id = 1;
-    s->max_clients = opts != NULL && opts->max_clients > 0 ? opts->max_clients
-                                                            : DEFAULT_MAX_CLIENTS;
+    s->max_clients =
+            opts != NULL && opts->max_clients > 0 ? opts->max_clients : DEFAULT_MAX_CLIENTS;
     const char *path = opts != NULL && opts->socket_path != NULL ? opts->socket_path
-                                                                  : VGL_VTEST_DEFAULT_SOCKET;
+                                                                 : VGL_VTEST_DEFAULT_SOCKET;
     s->path = strdup(path);
     s->conns = calloc(s->max_clients, sizeof(*s->conns));
     s->pfds = calloc((size_t)s->max_clients + 2, sizeof(*s->pfds));
@@ -368,8 +367,7 @@ enum vgl_status vgl_vtest_server_run(struct vgl_vtest_server *s, int stop_fd) {
             return VGL_ERROR_IO;
         }
         if (s->pfds[0].revents != 0) {
-            vgl_log(VGL_LOG_INFO, "stopping: handling what %u client(s) already sent",
-                    s->nconns);
+            vgl_log(VGL_LOG_INFO, "stopping: handling what %u client(s) already sent", s->nconns);
             drain(s);
             return VGL_OK;
         }

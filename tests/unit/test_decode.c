@@ -67,6 +67,7 @@ static struct rec_sink sink;
 static struct vgl_decoder dec;
 
 static void setup(void) {
+    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
     memset(&sink, 0, sizeof(sink));
     vgl_sink_init(&sink.base, &rec_impl);
     vgl_decoder_init(&dec, &sink.base, 1);

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main() of virgl-capture: runs one program against a private virgl-vtest-server that records it.
+ * The program gets its own mount namespace whose /tmp/.virgl_test is that server's socket, so
+ * no other server on the machine is touched. Owns process and namespace set-up, nothing else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vgl/common.h>
+
+#define PROG                    "virgl-capture"
+#define GUEST_SOCKET            "/tmp/.virgl_test"
+#define SERVER_NAME             "virgl-vtest-server"
+#define SERVER_START_TIMEOUT_MS 10000
+#define SERVER_STOP_TIMEOUT_MS  60000
+/* Exit statuses of the program child when it never got to run the program. */
+#define EXIT_SETUP_FAILED 126
+#define EXIT_EXEC_FAILED  127
+
+extern char **environ;
+
+static volatile sig_atomic_t pending_signal;
+
+static void usage(FILE *f) {
+    fprintf(f, "Usage: " PROG " -o FILE [-v] -- PROGRAM [ARGS]...\n"
+               "Run PROGRAM with GALLIUM_DRIVER=virpipe against a private virgl-vtest-server\n"
+               "and record everything it renders into the trace FILE.\n"
+               "\n"
+               "  -o, --output FILE  trace file to write (.vgz)\n"
+               "  -v, --verbose      make the server log more (repeatable)\n"
+               "  -h, --help         show this help and exit\n"
+               "  -V, --version      show the version and exit\n"
+               "\n"
+               "Environment: VGL_SERVER overrides the path of virgl-vtest-server.\n");
+}
+
+static void on_signal(int sig, siginfo_t *info, void *ucontext) {
+    /*
+     * Signals sent to us alone (kill, timeout) are forwarded to the program. Terminal signals
+     * (si_code > 0) already reached the program, which shares our process group.
+     */
+    if (info->si_code <= 0) {
+        pending_signal = sig;
+    }
+}
+
+static void sleep_ms(long ms) {
+    const struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The server binary: $VGL_SERVER, else virgl-vtest-server next to our own executable. */
+static char *find_server(void) {
+    const char *env = getenv("VGL_SERVER");
+    if (env != NULL && env[0] != 0) {
+        return strdup(env);
+    }
+    char self[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        return NULL;
+    }
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash == NULL) {
+        return NULL;
+    }
+    *slash = 0;
+    const size_t size = strlen(self) + 1 + strlen(SERVER_NAME) + 1;
+    char *path = malloc(size);
+    if (path != NULL) {
+        snprintf(path, size, "%s/%s", self, SERVER_NAME);
+    }
+    return path;
+}
+
+static bool write_file(const char *path, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static bool write_file(const char *path, const char *fmt, ...) {
+    char buf[128];
+    va_list ap;
+    va_start(ap, fmt);
+    const int len = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof(buf)) {
+        return false;
+    }
+    const int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    const bool ok = write(fd, buf, (size_t)len) == len;
+    close(fd);
+    return ok;
+}
+
+static bool child_fail(const char *what) {
+    fprintf(stderr, PROG ": %s: %s\n", what, strerror(errno));
+    return false;
+}
+
+/*
+ * In the program child: a private mount namespace with an empty tmpfs on /tmp whose .virgl_test
+ * is our server's socket. The socket lives in DIR, which may itself be under /tmp and so hidden
+ * by the new tmpfs: it is opened with O_PATH first, and the bind mount's source is that fd's
+ * /proc/self/fd link, which names the socket inode whatever is mounted on top of its directory.
+ */
+static bool setup_private_tmp(const char *server_socket) {
+    const uid_t uid = geteuid();
+    const gid_t gid = getegid();
+    if (unshare(CLONE_NEWNS) != 0) {
+        if (errno != EPERM) {
+            return child_fail("unshare(CLONE_NEWNS)");
+        }
+        /* Unprivileged: a user namespace owning the mount namespace, mapping only our ids. */
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+            return child_fail("unshare(CLONE_NEWUSER | CLONE_NEWNS)");
+        }
+        if (!write_file("/proc/self/setgroups", "deny") && errno != ENOENT) {
+            return child_fail("writing /proc/self/setgroups");
+        }
+        if (!write_file("/proc/self/uid_map", "%u %u 1\n", (unsigned)uid, (unsigned)uid)) {
+            return child_fail("writing /proc/self/uid_map");
+        }
+        if (!write_file("/proc/self/gid_map", "%u %u 1\n", (unsigned)gid, (unsigned)gid)) {
+            return child_fail("writing /proc/self/gid_map");
+        }
+    }
+    /*
+     * Nothing we mount may propagate back to the machine's namespace. (The type is ignored for
+     * propagation changes and bind mounts; "none" rather than NULL keeps valgrind quiet.)
+     */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
+        return child_fail("making / private");
+    }
+    const int sock_fd = open(server_socket, O_PATH | O_CLOEXEC);
+    if (sock_fd < 0) {
+        return child_fail("opening the server socket");
+    }
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
+        close(sock_fd);
+        return child_fail("mounting a private /tmp");
+    }
+    const int target = open(GUEST_SOCKET, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (target < 0) {
+        close(sock_fd);
+        return child_fail("creating " GUEST_SOCKET);
+    }
+    close(target);
+    char source[64];
+    snprintf(source, sizeof(source), "/proc/self/fd/%d", sock_fd);
+    if (mount(source, GUEST_SOCKET, "none", MS_BIND, NULL) != 0) {
+        close(sock_fd);
+        return child_fail("bind-mounting the server socket on " GUEST_SOCKET);
+    }
+    close(sock_fd);
+    return true;
+}
+
+static void run_program(const char *server_socket, char **argv) {
+    /*
+     * A program named by a path (it may sit under /tmp, which is about to be hidden) is opened
+     * now and run through its fd. Not close-on-exec: a script's interpreter reopens it.
+     */
+    int prog_fd = -1;
+    if (strchr(argv[0], '/') != NULL) {
+        prog_fd = open(argv[0], O_PATH);
+        if (prog_fd < 0) {
+            fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
+            _exit(EXIT_EXEC_FAILED);
+        }
+    }
+    if (!setup_private_tmp(server_socket)) {
+        _exit(EXIT_SETUP_FAILED);
+    }
+    if (setenv("GALLIUM_DRIVER", "virpipe", 0) != 0) {
+        _exit(EXIT_SETUP_FAILED);
+    }
+    if (prog_fd >= 0) {
+        fexecve(prog_fd, argv, environ);
+    } else {
+        execvp(argv[0], argv);
+    }
+    fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(EXIT_EXEC_FAILED);
+}
+
+static pid_t start_server(const char *server, const char *sock, const char *output, int verbose) {
+    const char *args[16];
+    int n = 0;
+    args[n++] = server;
+    args[n++] = "--socket";
+    args[n++] = sock;
+    args[n++] = "--capture";
+    args[n++] = output;
+    for (int i = 0; i < verbose && i < 2; i++) {
+        args[n++] = "--verbose";
+    }
+    args[n] = NULL;
+
+    const pid_t pid = fork();
+    if (pid == 0) {
+        /* Its own process group: a terminal ^C stops the program, and we stop the server. */
+        setpgid(0, 0);
+        /* The server renders on the host: it must not itself be pointed at a vtest server. */
+        const char *driver = getenv("GALLIUM_DRIVER");
+        if (driver != NULL && strcmp(driver, "virpipe") == 0) {
+            unsetenv("GALLIUM_DRIVER");
+        }
+        execv(server, (char *const *)args);
+        fprintf(stderr, PROG ": cannot run %s: %s\n", server, strerror(errno));
+        _exit(EXIT_EXEC_FAILED);
+    }
+    return pid;
+}
+
+static void describe_status(int status, char *buf, size_t size) {
+    if (WIFEXITED(status)) {
+        snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+        snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    } else {
+        snprintf(buf, size, "status 0x%x", (unsigned)status);
+    }
+}
+
+/* Wait up to timeout_ms for the server's socket; false if it exited or timed out. */
+static bool wait_for_socket(pid_t server, const char *sock, int *server_status) {
+    for (int waited = 0; waited < SERVER_START_TIMEOUT_MS; waited += 20) {
+        struct stat st;
+        if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            return true;
+        }
+        if (waitpid(server, server_status, WNOHANG) == server) {
+            char what[96];
+            describe_status(*server_status, what, sizeof(what));
+            fprintf(stderr, PROG ": the server stopped before listening (%s)\n", what);
+            return false;
+        }
+        sleep_ms(20);
+    }
+    fprintf(stderr, PROG ": the server did not create %s within %d s\n", sock,
+            SERVER_START_TIMEOUT_MS / 1000);
+    *server_status = -1;
+    return false;
+}
+
+/* SIGTERM the server (it drains its clients and closes the trace) and reap it. */
+static int stop_server(pid_t server) {
+    int status = 0;
+    kill(server, SIGTERM);
+    for (int waited = 0;; waited += 20) {
+        const pid_t r = waitpid(server, &status, WNOHANG);
+        if (r == server || (r < 0 && errno != EINTR)) {
+            return r == server ? status : -1;
+        }
+        if (waited == SERVER_STOP_TIMEOUT_MS) {
+            fprintf(stderr, PROG ": the server did not stop within %d s, killing it\n",
+                    SERVER_STOP_TIMEOUT_MS / 1000);
+            kill(server, SIGKILL);
+        }
+        sleep_ms(20);
+    }
+}
+
+static int wait_program(pid_t prog) {
+    int status = 0;
+    for (;;) {
+        const pid_t r = waitpid(prog, &status, 0);
+        if (r == prog) {
+            return status;
+        }
+        if (r < 0 && errno != EINTR) {
+            return -1;
+        }
+        const int sig = pending_signal;
+        if (sig != 0) {
+            pending_signal = 0;
+            kill(prog, sig);
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    static const struct option long_opts[] = {
+            {"output", required_argument, NULL, 'o'},
+            {"verbose", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},
+            {NULL, 0, NULL, 0},
+    };
+    const char *output = NULL;
+    int verbose = 0;
+    int opt;
+    /* '+': stop at the first non-option, the program's own options are not ours. */
+    while ((opt = getopt_long(argc, argv, "+o:vhV", long_opts, NULL)) != -1) {
+        switch (opt) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'v':
+            verbose++;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf(PROG " %s\n", vgl_version());
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (output == NULL || optind >= argc) {
+        fprintf(stderr, PROG ": %s\n", output == NULL ? "-o FILE is required" : "no program given");
+        usage(stderr);
+        return 2;
+    }
+    char **prog_argv = argv + optind;
+
+    char *server = find_server();
+    if (server == NULL) {
+        fprintf(stderr, PROG ": cannot locate " SERVER_NAME " (set VGL_SERVER)\n");
+        return 1;
+    }
+    const char *tmp = getenv("TMPDIR");
+    if (tmp == NULL || tmp[0] == 0) {
+        tmp = "/tmp";
+    }
+    char dir[PATH_MAX];
+    char sock[PATH_MAX + 8];
+    const int dir_len = snprintf(dir, sizeof(dir), "%s/virgl-capture-XXXXXX", tmp);
+    if (dir_len < 0 ||
+        (size_t)dir_len + sizeof("/sock") > sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        fprintf(stderr, PROG ": TMPDIR '%s' is too long for a socket path\n", tmp);
+        free(server);
+        return 1;
+    }
+    if (mkdtemp(dir) == NULL) {
+        fprintf(stderr, PROG ": cannot create a directory in %s: %s\n", tmp, strerror(errno));
+        free(server);
+        return 1;
+    }
+    snprintf(sock, sizeof(sock), "%s/sock", dir);
+
+    const struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    int ret = 1;
+    int server_status = 0;
+    const pid_t server_pid = start_server(server, sock, output, verbose);
+    if (server_pid < 0) {
+        fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+        goto out_dir;
+    }
+    if (!wait_for_socket(server_pid, sock, &server_status)) {
+        if (server_status == -1) {
+            kill(server_pid, SIGKILL);
+            waitpid(server_pid, NULL, 0);
+        }
+        goto out_dir;
+    }
+
+    const pid_t prog_pid = fork();
+    if (prog_pid < 0) {
+        fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+        stop_server(server_pid);
+        goto out_dir;
+    }
+    if (prog_pid == 0) {
+        /* Restore default dispositions for the program (exec would, but not on failure). */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        run_program(sock, prog_argv);
+    }
+
+    const int prog_status = wait_program(prog_pid);
+    server_status = stop_server(server_pid);
+
+    char prog_what[96] = "status unknown";
+    if (prog_status != -1) {
+        describe_status(prog_status, prog_what, sizeof(prog_what));
+    }
+    if (server_status == -1 || !WIFEXITED(server_status) || WEXITSTATUS(server_status) != 0) {
+        char what[96] = "lost";
+        if (server_status != -1) {
+            describe_status(server_status, what, sizeof(what));
+        }
+        fprintf(stderr, PROG ": the server failed (%s); see its messages above. %s: %s\n", what,
+                prog_argv[0], prog_what);
+        goto out_dir;
+    }
+
+    struct stat st;
+    const long long size = stat(output, &st) == 0 ? (long long)st.st_size : -1;
+    fprintf(stderr, PROG ": trace %s, %lld bytes; %s: %s\n", output, size, prog_argv[0], prog_what);
+    if (prog_status == -1) {
+        ret = 1;
+    } else if (WIFEXITED(prog_status)) {
+        ret = WEXITSTATUS(prog_status);
+    } else if (WIFSIGNALED(prog_status)) {
+        ret = 128 + WTERMSIG(prog_status);
+    }
+
+out_dir:
+    unlink(sock); /* normally gone already: the server unlinks its socket */
+    if (rmdir(dir) != 0) {
+        fprintf(stderr, PROG ": cannot remove %s: %s\n", dir, strerror(errno));
+    }
+    free(server);
+    return ret;
+}

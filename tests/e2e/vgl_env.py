@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: MIT
+"""Shared helpers for the end-to-end tests: where the build is, and running a piece of a test
+in a private mount namespace with its own /tmp, so the hard-coded /tmp/.virgl_test of Mesa's
+vtest client never collides with another server on the machine."""
+import ctypes
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import traceback
+
+CLONE_NEWNS = 0x00020000
+
+BUILD_DIR = os.environ.get("VGL_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+BUILD_DIR = os.path.abspath(BUILD_DIR)
+SERVER = os.path.join(BUILD_DIR, "capture/virgl-vtest-server")
+CAPTURE = os.path.join(BUILD_DIR, "capture/virgl-capture")
+REPLAY = os.path.join(BUILD_DIR, "replay/virgl-replay")
+GUEST = os.path.join(BUILD_DIR, "tests/guest/vgl-guest-clear")
+SOCKET = "/tmp/.virgl_test"
+
+
+def work_dir(name):
+    """A fresh directory outside /tmp (which the private namespaces hide)."""
+    base = os.path.join(BUILD_DIR, "e2e-work")
+    os.makedirs(base, exist_ok=True)
+    return tempfile.mkdtemp(prefix=name + "-", dir=base)
+
+
+def run_in_private_tmp(fn, *args):
+    """Run fn(*args) in a forked child inside a new mount namespace with a tmpfs on /tmp.
+    Returns fn's return value (which must be repr/eval-able) or raises its exception text."""
+    result_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(result_fd)
+        code = 0
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.unshare(CLONE_NEWNS) != 0:
+                raise PermissionError("unshare(CLONE_NEWNS): errno %d" % ctypes.get_errno())
+            subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+            subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/tmp"], check=True)
+            out = repr(("ok", fn(*args)))
+        except BaseException:  # report anything to the parent
+            out = repr(("error", traceback.format_exc()))
+            code = 1
+        os.write(write_fd, out.encode())
+        os.close(write_fd)
+        os._exit(code)
+    os.close(write_fd)
+    chunks = []
+    while True:
+        data = os.read(result_fd, 65536)
+        if not data:
+            break
+        chunks.append(data)
+    os.close(result_fd)
+    os.waitpid(pid, 0)
+    kind, value = eval(b"".join(chunks).decode() or "('error', 'child died')")
+    if kind != "ok":
+        raise AssertionError("in private namespace:\n" + value)
+    return value
+
+
+def start_server(log_path, capture=None, extra=()):
+    args = [SERVER, "-v"]
+    if capture:
+        args += ["--capture", capture]
+    args += list(extra)
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    for _ in range(200):
+        if os.path.exists(SOCKET):
+            return proc
+        if proc.poll() is not None:
+            raise AssertionError("server exited with %d: %s" % (proc.returncode, open(log_path).read()))
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("server socket never appeared")
+
+
+def stop_server(proc, sig=signal.SIGTERM, timeout=20):
+    proc.send_signal(sig)
+    return proc.wait(timeout=timeout)
+
+
+def guest_env():
+    env = dict(os.environ)
+    env["GALLIUM_DRIVER"] = "virpipe"
+    env.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    return env
+
+
+def host_has_gl():
+    """True when EGL surfaceless with llvmpipe or a GPU works (the guest program natively)."""
+    d = work_dir("probe")
+    r = subprocess.run([GUEST], capture_output=True, timeout=60)
+    return r.returncode == 0
