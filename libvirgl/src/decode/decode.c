@@ -7,66 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/debug.h"
 #include "common/util.h"
-#include "decode/decoder.h"
-
-struct reader {
-    const uint32_t *p;
-    uint32_t len;
-    uint32_t pos;
-};
-
-static bool rd(struct reader *r, uint32_t *out) {
-    if (r->pos >= r->len) {
-        return false;
-    }
-    *out = r->p[r->pos++];
-    return true;
-}
-
-static bool rd_i32(struct reader *r, int32_t *out) {
-    uint32_t v;
-    if (!rd(r, &v)) {
-        return false;
-    }
-    memcpy(out, &v, sizeof(v));
-    return true;
-}
-
-static bool rd_box(struct reader *r, struct vgl_box *b) {
-    return rd_i32(r, &b->x) && rd_i32(r, &b->y) && rd_i32(r, &b->z) && rd_i32(r, &b->w) &&
-           rd_i32(r, &b->h) && rd_i32(r, &b->d);
-}
-
-struct decode_call {
-    struct vgl_decoder *dec;
-    uint32_t obj_type;
-    struct reader r;
-};
-
-typedef enum vgl_status (*decode_fn)(struct decode_call *c);
-
-struct cmd_desc {
-    const char *name;
-    uint32_t min_dwords, max_dwords;
-    uint32_t base, step;
-    decode_fn decode;
-};
-
-static enum vgl_status short_read(struct decode_call *c) {
-    return vgl_sink_set_error(c->dec->sink, VGL_ERROR_MALFORMED, "payload shorter than needed");
-}
-
-#define READ(c, expr)                                                                              \
-    do {                                                                                           \
-        if (!(expr)) {                                                                             \
-            return short_read(c);                                                                  \
-        }                                                                                          \
-    } while (0)
-
-static struct vgl_sink *sink(struct decode_call *c) {
-    return c->dec->sink;
-}
+#include "decode/decode_internal.h"
 
 static enum vgl_status decode_sub_ctx(struct decode_call *c,
                                       enum vgl_status (*hook)(struct vgl_sink *, uint32_t)) {
@@ -107,15 +50,16 @@ struct object_desc {
 /* §2.5 payload lengths of CREATE_OBJECT per object type. */
 static const struct object_desc object_table[VGL_OBJECT_COUNT] = {
         [VGL_OBJECT_NULL] = {"NULL", 0, 0, NULL},
-        [VGL_OBJECT_BLEND] = {"BLEND", 11, 11, NULL},
-        [VGL_OBJECT_RASTERIZER] = {"RASTERIZER", 9, 9, NULL},
-        [VGL_OBJECT_DSA] = {"DSA", 5, 5, NULL},
-        [VGL_OBJECT_SHADER] = {"SHADER", 5, 0xffff, NULL},
-        [VGL_OBJECT_VERTEX_ELEMENTS] = {"VERTEX_ELEMENTS", 1, 1 + 4 * 32, NULL},
-        [VGL_OBJECT_SAMPLER_VIEW] = {"SAMPLER_VIEW", 6, 6, NULL},
-        [VGL_OBJECT_SAMPLER_STATE] = {"SAMPLER_STATE", 9, 9, NULL},
+        [VGL_OBJECT_BLEND] = {"BLEND", 11, 11, vgl_decode_create_blend},
+        [VGL_OBJECT_RASTERIZER] = {"RASTERIZER", 9, 9, vgl_decode_create_rasterizer},
+        [VGL_OBJECT_DSA] = {"DSA", 5, 5, vgl_decode_create_dsa},
+        [VGL_OBJECT_SHADER] = {"SHADER", 5, 0xffff, vgl_decode_create_shader},
+        [VGL_OBJECT_VERTEX_ELEMENTS] = {"VERTEX_ELEMENTS", 1, 1 + 4 * 32,
+                                        vgl_decode_create_vertex_elements},
+        [VGL_OBJECT_SAMPLER_VIEW] = {"SAMPLER_VIEW", 6, 6, vgl_decode_create_sampler_view},
+        [VGL_OBJECT_SAMPLER_STATE] = {"SAMPLER_STATE", 9, 9, vgl_decode_create_sampler_state},
         [VGL_OBJECT_SURFACE] = {"SURFACE", 5, 5, decode_create_surface},
-        [VGL_OBJECT_QUERY] = {"QUERY", 4, 4, NULL},
+        [VGL_OBJECT_QUERY] = {"QUERY", 4, 4, vgl_decode_create_query},
         [VGL_OBJECT_STREAMOUT_TARGET] = {"STREAMOUT_TARGET", 4, 4, NULL},
         [VGL_OBJECT_MSAA_SURFACE] = {"MSAA_SURFACE", 6, 6, NULL},
 };
@@ -263,38 +207,45 @@ static enum vgl_status decode_blit(struct decode_call *c) {
 static const struct cmd_desc cmd_table[VGL_CCMD_COUNT] = {
         [VGL_CCMD_NOP] = {"NOP", ANY, NULL},
         [VGL_CCMD_CREATE_OBJECT] = {"CREATE_OBJECT", 1, 0xffff, 0, 0, decode_create_object},
-        [VGL_CCMD_BIND_OBJECT] = {"BIND_OBJECT", FIXED(1), NULL},
+        [VGL_CCMD_BIND_OBJECT] = {"BIND_OBJECT", FIXED(1), vgl_decode_bind_object},
         [VGL_CCMD_DESTROY_OBJECT] = {"DESTROY_OBJECT", FIXED(1), decode_destroy_object},
-        [VGL_CCMD_SET_VIEWPORT_STATE] = {"SET_VIEWPORT_STATE", STEP(7, 1 + 6 * 16, 1, 6), NULL},
+        [VGL_CCMD_SET_VIEWPORT_STATE] = {"SET_VIEWPORT_STATE", STEP(7, 1 + 6 * 16, 1, 6),
+                                         vgl_decode_set_viewport_state},
         [VGL_CCMD_SET_FRAMEBUFFER_STATE] = {"SET_FRAMEBUFFER_STATE", 2, 2 + VGL_MAX_COLOR_BUFS, 0,
                                             0, decode_set_framebuffer_state},
-        [VGL_CCMD_SET_VERTEX_BUFFERS] = {"SET_VERTEX_BUFFERS", STEP(0, 3 * 32, 0, 3), NULL},
+        [VGL_CCMD_SET_VERTEX_BUFFERS] = {"SET_VERTEX_BUFFERS", STEP(0, 3 * 32, 0, 3),
+                                         vgl_decode_set_vertex_buffers},
         [VGL_CCMD_CLEAR] = {"CLEAR", FIXED(8), decode_clear},
-        [VGL_CCMD_DRAW_VBO] = {"DRAW_VBO", 12, 20, 0, 0, NULL},
+        [VGL_CCMD_DRAW_VBO] = {"DRAW_VBO", 12, 20, 0, 0, vgl_decode_draw_vbo},
         [VGL_CCMD_RESOURCE_INLINE_WRITE] = {"RESOURCE_INLINE_WRITE", 11, 0xffff, 0, 0, NULL},
-        [VGL_CCMD_SET_SAMPLER_VIEWS] = {"SET_SAMPLER_VIEWS", 2, 2 + 32, 0, 0, NULL},
-        [VGL_CCMD_SET_INDEX_BUFFER] = {"SET_INDEX_BUFFER", 1, 3, 0, 0, NULL},
-        [VGL_CCMD_SET_CONSTANT_BUFFER] = {"SET_CONSTANT_BUFFER", 2, 0xffff, 0, 0, NULL},
-        [VGL_CCMD_SET_STENCIL_REF] = {"SET_STENCIL_REF", FIXED(1), NULL},
-        [VGL_CCMD_SET_BLEND_COLOR] = {"SET_BLEND_COLOR", FIXED(4), NULL},
-        [VGL_CCMD_SET_SCISSOR_STATE] = {"SET_SCISSOR_STATE", STEP(3, 1 + 2 * 16, 1, 2), NULL},
+        [VGL_CCMD_SET_SAMPLER_VIEWS] = {"SET_SAMPLER_VIEWS", 2, 2 + 32, 0, 0,
+                                        vgl_decode_set_sampler_views},
+        [VGL_CCMD_SET_INDEX_BUFFER] = {"SET_INDEX_BUFFER", 1, 3, 0, 0, vgl_decode_set_index_buffer},
+        [VGL_CCMD_SET_CONSTANT_BUFFER] = {"SET_CONSTANT_BUFFER", 2, 0xffff, 0, 0,
+                                          vgl_decode_set_constant_buffer},
+        [VGL_CCMD_SET_STENCIL_REF] = {"SET_STENCIL_REF", FIXED(1), vgl_decode_set_stencil_ref},
+        [VGL_CCMD_SET_BLEND_COLOR] = {"SET_BLEND_COLOR", FIXED(4), vgl_decode_set_blend_color},
+        [VGL_CCMD_SET_SCISSOR_STATE] = {"SET_SCISSOR_STATE", STEP(3, 1 + 2 * 16, 1, 2),
+                                        vgl_decode_set_scissor_state},
         [VGL_CCMD_BLIT] = {"BLIT", FIXED(21), decode_blit},
         [VGL_CCMD_RESOURCE_COPY_REGION] = {"RESOURCE_COPY_REGION", FIXED(13),
                                            decode_resource_copy_region},
-        [VGL_CCMD_BIND_SAMPLER_STATES] = {"BIND_SAMPLER_STATES", 2, 2 + 32, 0, 0, NULL},
-        [VGL_CCMD_BEGIN_QUERY] = {"BEGIN_QUERY", FIXED(1), NULL},
-        [VGL_CCMD_END_QUERY] = {"END_QUERY", FIXED(1), NULL},
-        [VGL_CCMD_GET_QUERY_RESULT] = {"GET_QUERY_RESULT", FIXED(2), NULL},
-        [VGL_CCMD_SET_POLYGON_STIPPLE] = {"SET_POLYGON_STIPPLE", FIXED(32), NULL},
-        [VGL_CCMD_SET_CLIP_STATE] = {"SET_CLIP_STATE", FIXED(32), NULL},
-        [VGL_CCMD_SET_SAMPLE_MASK] = {"SET_SAMPLE_MASK", FIXED(1), NULL},
+        [VGL_CCMD_BIND_SAMPLER_STATES] = {"BIND_SAMPLER_STATES", 2, 2 + 32, 0, 0,
+                                          vgl_decode_bind_sampler_states},
+        [VGL_CCMD_BEGIN_QUERY] = {"BEGIN_QUERY", FIXED(1), vgl_decode_begin_query},
+        [VGL_CCMD_END_QUERY] = {"END_QUERY", FIXED(1), vgl_decode_end_query},
+        [VGL_CCMD_GET_QUERY_RESULT] = {"GET_QUERY_RESULT", FIXED(2), vgl_decode_get_query_result},
+        [VGL_CCMD_SET_POLYGON_STIPPLE] = {"SET_POLYGON_STIPPLE", FIXED(32),
+                                          vgl_decode_set_polygon_stipple},
+        [VGL_CCMD_SET_CLIP_STATE] = {"SET_CLIP_STATE", FIXED(32), vgl_decode_set_clip_state},
+        [VGL_CCMD_SET_SAMPLE_MASK] = {"SET_SAMPLE_MASK", FIXED(1), vgl_decode_set_sample_mask},
         [VGL_CCMD_SET_STREAMOUT_TARGETS] = {"SET_STREAMOUT_TARGETS", 1, 1 + 4, 0, 0, NULL},
         [VGL_CCMD_SET_RENDER_CONDITION] = {"SET_RENDER_CONDITION", FIXED(3), NULL},
         [VGL_CCMD_SET_UNIFORM_BUFFER] = {"SET_UNIFORM_BUFFER", FIXED(5), NULL},
         [VGL_CCMD_SET_SUB_CTX] = {"SET_SUB_CTX", FIXED(1), decode_set_sub_ctx},
         [VGL_CCMD_CREATE_SUB_CTX] = {"CREATE_SUB_CTX", FIXED(1), decode_create_sub_ctx},
         [VGL_CCMD_DESTROY_SUB_CTX] = {"DESTROY_SUB_CTX", FIXED(1), decode_destroy_sub_ctx},
-        [VGL_CCMD_BIND_SHADER] = {"BIND_SHADER", FIXED(2), NULL},
+        [VGL_CCMD_BIND_SHADER] = {"BIND_SHADER", FIXED(2), vgl_decode_bind_shader},
         [VGL_CCMD_SET_TESS_STATE] = {"SET_TESS_STATE", FIXED(6), NULL},
         [VGL_CCMD_SET_MIN_SAMPLES] = {"SET_MIN_SAMPLES", FIXED(1), NULL},
         [VGL_CCMD_SET_SHADER_BUFFERS] = {"SET_SHADER_BUFFERS", STEP(2, 2 + 3 * 32, 2, 3), NULL},
@@ -405,6 +356,11 @@ enum vgl_status vgl_decode_submit(struct vgl_decoder *dec, const uint32_t *buf, 
         const struct cmd_desc *d = NULL;
         dec->sink->message[0] = '\0';
         status = check_framing(dec, hdr, ndw - offset - 1, &d);
+        if (status == VGL_OK && (vgl_debug_flags() & VGL_DEBUG_CMD)) {
+            vgl_log(VGL_LOG_INFO, "ctx %u submit %u cmd %u: %s obj %u len %u", dec->ctx_id,
+                    dec->submit_count, index, vgl_decode_cmd_name(VGL_CMD_ID(hdr)),
+                    VGL_CMD_OBJ(hdr), VGL_CMD_LEN(hdr));
+        }
         if (status == VGL_OK) {
             struct decode_call call = {
                     .dec = dec,
@@ -416,6 +372,9 @@ enum vgl_status vgl_decode_submit(struct vgl_decoder *dec, const uint32_t *buf, 
             } else if (!skipped_by_design(VGL_CMD_ID(hdr))) {
                 report_unimplemented(dec, d->name, VGL_CMD_ID(hdr), false);
             }
+        }
+        if (status == VGL_OK && dec->sink->impl->command_done) {
+            dec->sink->impl->command_done(dec->sink, VGL_CMD_ID(hdr), index);
         }
         if (status != VGL_OK) {
             if (!dec->sink->message[0]) {
@@ -437,6 +396,15 @@ void vgl_sink_init(struct vgl_sink *s, const struct vgl_sink_impl *impl) {
     assert(impl->create_surface && impl->destroy_object && impl->set_framebuffer_state);
     assert(impl->set_framebuffer_no_attach && impl->clear && impl->transfer3d);
     assert(impl->resource_copy_region && impl->blit);
+    assert(impl->create_blend && impl->create_rasterizer && impl->create_dsa);
+    assert(impl->create_vertex_elements && impl->create_sampler_view);
+    assert(impl->create_sampler_state && impl->create_shader && impl->create_query);
+    assert(impl->bind_object && impl->bind_shader && impl->set_viewport_state);
+    assert(impl->set_scissor_state && impl->set_vertex_buffers && impl->set_index_buffer);
+    assert(impl->set_constant_buffer && impl->set_sampler_views && impl->bind_sampler_states);
+    assert(impl->set_stencil_ref && impl->set_blend_color && impl->set_clip_state);
+    assert(impl->set_polygon_stipple && impl->set_sample_mask && impl->draw_vbo);
+    assert(impl->begin_query && impl->end_query && impl->get_query_result);
     s->impl = impl;
     s->message[0] = '\0';
 }

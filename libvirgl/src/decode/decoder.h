@@ -59,6 +59,119 @@ struct vgl_cmd_blit {
     struct vgl_blit_side dst, src;
 };
 
+/* §2.5 CREATE_OBJECT / BLEND: per render target state. */
+struct vgl_rt_blend {
+    bool blend_enable;
+    uint8_t rgb_func, rgb_src_factor, rgb_dst_factor;
+    uint8_t alpha_func, alpha_src_factor, alpha_dst_factor;
+    uint8_t colormask;
+};
+
+struct vgl_cmd_blend {
+    uint32_t handle;
+    bool independent_blend_enable, logicop_enable, dither, alpha_to_coverage, alpha_to_one;
+    uint8_t logicop_func;
+    struct vgl_rt_blend rt[VGL_MAX_COLOR_BUFS];
+};
+
+/* §2.5 CREATE_OBJECT / RASTERIZER. */
+struct vgl_cmd_rasterizer {
+    uint32_t handle;
+    bool flatshade, depth_clip, clip_halfz, rasterizer_discard, flatshade_first, light_twoside;
+    bool sprite_coord_mode_upper_left, point_quad_rasterization;
+    uint8_t cull_face, fill_front, fill_back;
+    bool scissor, front_ccw, clamp_vertex_color, clamp_fragment_color;
+    bool offset_line, offset_point, offset_tri, poly_smooth, poly_stipple_enable, point_smooth;
+    bool point_size_per_vertex, multisample, line_smooth, line_stipple_enable, line_last_pixel;
+    bool half_pixel_center, bottom_edge_rule;
+    float point_size;
+    uint32_t sprite_coord_enable;
+    uint16_t line_stipple_pattern;
+    uint8_t line_stipple_factor;
+    uint8_t clip_plane_enable;
+    float line_width, offset_units, offset_scale, offset_clamp;
+};
+
+struct vgl_stencil_state {
+    bool enabled;
+    uint8_t func, fail_op, zpass_op, zfail_op, valuemask, writemask;
+};
+
+/* §2.5 CREATE_OBJECT / DSA. */
+struct vgl_cmd_dsa {
+    uint32_t handle;
+    bool depth_enabled, depth_writemask;
+    uint8_t depth_func;
+    bool alpha_enabled;
+    uint8_t alpha_func;
+    struct vgl_stencil_state stencil[2];
+    float alpha_ref;
+};
+
+#define VGL_MAX_VERTEX_ELEMENTS 32
+
+struct vgl_vertex_element {
+    uint32_t src_offset, instance_divisor, vertex_buffer_index, format;
+};
+
+struct vgl_cmd_vertex_elements {
+    uint32_t handle;
+    uint32_t count;
+    struct vgl_vertex_element elements[VGL_MAX_VERTEX_ELEMENTS];
+};
+
+/* §2.5 CREATE_OBJECT / SAMPLER_VIEW: P3/P4 are interpreted by resource type (buffer or not). */
+struct vgl_cmd_sampler_view {
+    uint32_t handle, res, format, target; /* target from bits 24..31 when TEXTURE_VIEW */
+    uint32_t p3, p4;
+    uint8_t swizzle[4];
+};
+
+/* §2.5 CREATE_OBJECT / SAMPLER_STATE. */
+struct vgl_cmd_sampler_state {
+    uint32_t handle;
+    uint8_t wrap_s, wrap_t, wrap_r, min_img_filter, min_mip_filter, mag_img_filter;
+    bool compare_mode;
+    uint8_t compare_func;
+    bool seamless_cube_map;
+    uint8_t max_anisotropy;
+    float lod_bias, min_lod, max_lod;
+    uint32_t border_color[4];
+};
+
+/* §3.2 CREATE_OBJECT / SHADER: one chunk of the text. */
+struct vgl_cmd_shader {
+    uint32_t handle, stage;
+    bool continuation; /* offlen bit 31 */
+    uint32_t offlen;   /* total length (first chunk) or offset of this chunk */
+    uint32_t num_tokens;
+    uint32_t num_so_outputs;
+    const char *text; /* this chunk's bytes (not NUL-terminated) */
+    uint32_t text_size;
+};
+
+/* §2.5 CREATE_OBJECT / QUERY. */
+struct vgl_cmd_query {
+    uint32_t handle, type, index, offset, res;
+};
+
+struct vgl_vertex_buffer {
+    uint32_t stride, offset, res;
+};
+
+/* §2.5 DRAW_VBO. */
+struct vgl_cmd_draw {
+    uint32_t start, count, mode;
+    bool indexed;
+    uint32_t instance_count;
+    int32_t index_bias;
+    uint32_t start_instance;
+    bool primitive_restart;
+    uint32_t restart_index, min_index, max_index;
+    uint32_t count_from_stream_output;
+    bool indirect;
+};
+
 /*
  * What a sink implements. Every hook returns VGL_OK or an error status, after describing the
  * error with vgl_sink_set_error(). All hooks are required (vgl_sink_init asserts it).
@@ -80,6 +193,46 @@ struct vgl_sink_impl {
     enum vgl_status (*resource_copy_region)(struct vgl_sink *s,
                                             const struct vgl_cmd_copy_region *cmd);
     enum vgl_status (*blit)(struct vgl_sink *s, const struct vgl_cmd_blit *cmd);
+    enum vgl_status (*create_blend)(struct vgl_sink *s, const struct vgl_cmd_blend *cmd);
+    enum vgl_status (*create_rasterizer)(struct vgl_sink *s, const struct vgl_cmd_rasterizer *cmd);
+    enum vgl_status (*create_dsa)(struct vgl_sink *s, const struct vgl_cmd_dsa *cmd);
+    enum vgl_status (*create_vertex_elements)(struct vgl_sink *s,
+                                              const struct vgl_cmd_vertex_elements *cmd);
+    enum vgl_status (*create_sampler_view)(struct vgl_sink *s,
+                                           const struct vgl_cmd_sampler_view *cmd);
+    enum vgl_status (*create_sampler_state)(struct vgl_sink *s,
+                                            const struct vgl_cmd_sampler_state *cmd);
+    enum vgl_status (*create_shader)(struct vgl_sink *s, const struct vgl_cmd_shader *cmd);
+    enum vgl_status (*create_query)(struct vgl_sink *s, const struct vgl_cmd_query *cmd);
+    enum vgl_status (*bind_object)(struct vgl_sink *s, uint32_t type, uint32_t handle);
+    enum vgl_status (*bind_shader)(struct vgl_sink *s, uint32_t handle, uint32_t stage);
+    /* viewports: 6 floats each (scale xyz, translate xyz) */
+    enum vgl_status (*set_viewport_state)(struct vgl_sink *s, uint32_t start, uint32_t count,
+                                          const float *values);
+    /* scissors: 2 dwords each (minx | miny << 16, maxx | maxy << 16) */
+    enum vgl_status (*set_scissor_state)(struct vgl_sink *s, uint32_t start, uint32_t count,
+                                         const uint32_t *rects);
+    enum vgl_status (*set_vertex_buffers)(struct vgl_sink *s, uint32_t count,
+                                          const struct vgl_vertex_buffer *vbs);
+    enum vgl_status (*set_index_buffer)(struct vgl_sink *s, uint32_t res, uint32_t index_size,
+                                        uint32_t offset);
+    enum vgl_status (*set_constant_buffer)(struct vgl_sink *s, uint32_t stage, uint32_t index,
+                                           const uint32_t *data, uint32_t dwords);
+    enum vgl_status (*set_sampler_views)(struct vgl_sink *s, uint32_t stage, uint32_t start,
+                                         uint32_t count, const uint32_t *handles);
+    enum vgl_status (*bind_sampler_states)(struct vgl_sink *s, uint32_t stage, uint32_t start,
+                                           uint32_t count, const uint32_t *handles);
+    enum vgl_status (*set_stencil_ref)(struct vgl_sink *s, uint8_t front, uint8_t back);
+    enum vgl_status (*set_blend_color)(struct vgl_sink *s, const float color[4]);
+    enum vgl_status (*set_clip_state)(struct vgl_sink *s, const float planes[8][4]);
+    enum vgl_status (*set_polygon_stipple)(struct vgl_sink *s, const uint32_t rows[32]);
+    enum vgl_status (*set_sample_mask)(struct vgl_sink *s, uint32_t mask);
+    enum vgl_status (*draw_vbo)(struct vgl_sink *s, const struct vgl_cmd_draw *cmd);
+    enum vgl_status (*begin_query)(struct vgl_sink *s, uint32_t handle);
+    enum vgl_status (*end_query)(struct vgl_sink *s, uint32_t handle);
+    enum vgl_status (*get_query_result)(struct vgl_sink *s, uint32_t handle, bool wait);
+    /* Optional: called after each command that succeeded (debug checks). */
+    void (*command_done)(struct vgl_sink *s, uint32_t id, uint32_t index);
 };
 
 struct vgl_sink {

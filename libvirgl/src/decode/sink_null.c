@@ -39,6 +39,75 @@ static enum vgl_status ok_blit(struct vgl_sink *s, const struct vgl_cmd_blit *cm
     return VGL_OK;
 }
 
+static enum vgl_status ok_blend(struct vgl_sink *s, const struct vgl_cmd_blend *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_rasterizer(struct vgl_sink *s, const struct vgl_cmd_rasterizer *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_dsa(struct vgl_sink *s, const struct vgl_cmd_dsa *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_ve(struct vgl_sink *s, const struct vgl_cmd_vertex_elements *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_view(struct vgl_sink *s, const struct vgl_cmd_sampler_view *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_sampler(struct vgl_sink *s, const struct vgl_cmd_sampler_state *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_shader(struct vgl_sink *s, const struct vgl_cmd_shader *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_query(struct vgl_sink *s, const struct vgl_cmd_query *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_bind(struct vgl_sink *s, uint32_t a, uint32_t b) {
+    return VGL_OK;
+}
+static enum vgl_status ok_viewport(struct vgl_sink *s, uint32_t start, uint32_t count,
+                                   const float *v) {
+    return VGL_OK;
+}
+static enum vgl_status ok_slots(struct vgl_sink *s, uint32_t start, uint32_t count,
+                                const uint32_t *v) {
+    return VGL_OK;
+}
+static enum vgl_status ok_vbs(struct vgl_sink *s, uint32_t count,
+                              const struct vgl_vertex_buffer *vbs) {
+    return VGL_OK;
+}
+static enum vgl_status ok_ib(struct vgl_sink *s, uint32_t res, uint32_t size, uint32_t offset) {
+    return VGL_OK;
+}
+static enum vgl_status ok_stage_slots(struct vgl_sink *s, uint32_t stage, uint32_t start,
+                                      uint32_t count, const uint32_t *v) {
+    return VGL_OK;
+}
+static enum vgl_status ok_consts(struct vgl_sink *s, uint32_t stage, uint32_t index,
+                                 const uint32_t *data, uint32_t dwords) {
+    return VGL_OK;
+}
+static enum vgl_status ok_stencil_ref(struct vgl_sink *s, uint8_t f, uint8_t b) {
+    return VGL_OK;
+}
+static enum vgl_status ok_color(struct vgl_sink *s, const float c[4]) {
+    return VGL_OK;
+}
+static enum vgl_status ok_clip(struct vgl_sink *s, const float p[8][4]) {
+    return VGL_OK;
+}
+static enum vgl_status ok_stipple(struct vgl_sink *s, const uint32_t rows[32]) {
+    return VGL_OK;
+}
+static enum vgl_status ok_draw(struct vgl_sink *s, const struct vgl_cmd_draw *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_query_result(struct vgl_sink *s, uint32_t handle, bool wait) {
+    return VGL_OK;
+}
+
 const struct vgl_sink_impl vgl_null_sink_impl = {
         .name = "null",
         .create_sub_ctx = ok_id,
@@ -52,4 +121,30 @@ const struct vgl_sink_impl vgl_null_sink_impl = {
         .transfer3d = ok_transfer,
         .resource_copy_region = ok_copy,
         .blit = ok_blit,
+        .create_blend = ok_blend,
+        .create_rasterizer = ok_rasterizer,
+        .create_dsa = ok_dsa,
+        .create_vertex_elements = ok_ve,
+        .create_sampler_view = ok_view,
+        .create_sampler_state = ok_sampler,
+        .create_shader = ok_shader,
+        .create_query = ok_query,
+        .bind_object = ok_bind,
+        .bind_shader = ok_bind,
+        .set_viewport_state = ok_viewport,
+        .set_scissor_state = ok_slots,
+        .set_vertex_buffers = ok_vbs,
+        .set_index_buffer = ok_ib,
+        .set_constant_buffer = ok_consts,
+        .set_sampler_views = ok_stage_slots,
+        .bind_sampler_states = ok_stage_slots,
+        .set_stencil_ref = ok_stencil_ref,
+        .set_blend_color = ok_color,
+        .set_clip_state = ok_clip,
+        .set_polygon_stipple = ok_stipple,
+        .set_sample_mask = ok_id,
+        .draw_vbo = ok_draw,
+        .begin_query = ok_id,
+        .end_query = ok_id,
+        .get_query_result = ok_query_result,
 };

@@ -5,25 +5,69 @@
 #include "gl/gl_internal.h"
 
 #define COLOR(ifmt, fmt, type, bytes)                                                              \
-    { ifmt, fmt, type, bytes, true, GL_COLOR_ATTACHMENT0 }
+    {                                                                                              \
+        ifmt, fmt, type, bytes, true, GL_COLOR_ATTACHMENT0, {                                      \
+            0                                                                                      \
+        }                                                                                          \
+    }
+/* Sampled with the channels the format names taken from what the host stores; only X formats
+ * (a stored but unused alpha) are also render targets. */
+#define SWIZZLED(ifmt, fmt, type, bytes, r, g, b, a)                                               \
+    {                                                                                              \
+        ifmt, fmt, type, bytes, a == GL_ONE &&r == GL_RED, GL_COLOR_ATTACHMENT0, {                 \
+            r, g, b, a                                                                             \
+        }                                                                                          \
+    }
+#define DEPTH(ifmt, fmt, type, bytes, attachment)                                                  \
+    {                                                                                              \
+        ifmt, fmt, type, bytes, true, attachment, {                                                \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 static const struct gl_format formats[] = {
-        [1] = COLOR(GL_RGBA8, GL_BGRA, GL_UNSIGNED_BYTE, 4),          /* B8G8R8A8_UNORM */
-        [2] = COLOR(GL_RGBA8, GL_BGRA, GL_UNSIGNED_BYTE, 4),          /* B8G8R8X8_UNORM */
-        [7] = COLOR(GL_RGB565, GL_RGB, GL_UNSIGNED_SHORT_5_6_5, 2),   /* B5G6R5_UNORM */
-        [64] = COLOR(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1),             /* R8_UNORM */
-        [65] = COLOR(GL_RG8, GL_RG, GL_UNSIGNED_BYTE, 2),             /* R8G8_UNORM */
-        [67] = COLOR(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4),         /* R8G8B8A8_UNORM */
-        [100] = COLOR(GL_SRGB8_ALPHA8, GL_BGRA, GL_UNSIGNED_BYTE, 4), /* B8G8R8A8_SRGB */
-        [104] = COLOR(GL_SRGB8_ALPHA8, GL_RGBA, GL_UNSIGNED_BYTE, 4), /* R8G8B8A8_SRGB */
-        [134] = COLOR(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4),        /* R8G8B8X8_UNORM */
-        [16] = {GL_DEPTH_COMPONENT16, GL_DEPTH_COMPONENT, GL_UNSIGNED_SHORT, 2, true,
-                GL_DEPTH_ATTACHMENT}, /* Z16_UNORM */
-        [18] = {GL_DEPTH_COMPONENT32F, GL_DEPTH_COMPONENT, GL_FLOAT, 4, true,
-                GL_DEPTH_ATTACHMENT}, /* Z32_FLOAT */
+        [1] = COLOR(GL_RGBA8, GL_BGRA, GL_UNSIGNED_BYTE, 4), /* B8G8R8A8_UNORM */
+        [2] = SWIZZLED(GL_RGBA8, GL_BGRA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
+                       GL_ONE), /* B8G8R8X8_UNORM */
+        /* B5G5R5A1 / B4G4R4A4: blue in the low bits, as GL's _REV packings with BGRA order. */
+        [5] = COLOR(GL_RGB5_A1, GL_BGRA, GL_UNSIGNED_SHORT_1_5_5_5_REV, 2),
+        [6] = COLOR(GL_RGBA4, GL_BGRA, GL_UNSIGNED_SHORT_4_4_4_4_REV, 2),
+        [7] = COLOR(GL_RGB565, GL_RGB, GL_UNSIGNED_SHORT_5_6_5, 2), /* B5G6R5_UNORM */
+        [9] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_RED, GL_RED, GL_RED, GL_ONE), /* L8 */
+        [10] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_ZERO, GL_ZERO, GL_ZERO,
+                        GL_RED), /* A8 */
+        [11] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_RED, GL_RED, GL_RED,
+                        GL_RED), /* I8 */
+        [12] = SWIZZLED(GL_RG8, GL_RG, GL_UNSIGNED_BYTE, 2, GL_RED, GL_RED, GL_RED,
+                        GL_GREEN), /* L8A8 */
+        [16] = DEPTH(GL_DEPTH_COMPONENT16, GL_DEPTH_COMPONENT, GL_UNSIGNED_SHORT, 2,
+                     GL_DEPTH_ATTACHMENT), /* Z16_UNORM */
+        [18] = DEPTH(GL_DEPTH_COMPONENT32F, GL_DEPTH_COMPONENT, GL_FLOAT, 4,
+                     GL_DEPTH_ATTACHMENT), /* Z32_FLOAT */
         /* S8_UINT_Z24_UNORM: stencil in the low byte, depth above it, as GL_UNSIGNED_INT_24_8. */
-        [20] = {GL_DEPTH24_STENCIL8, GL_DEPTH_STENCIL, GL_UNSIGNED_INT_24_8, 4, true,
-                GL_DEPTH_STENCIL_ATTACHMENT},
+        [20] = DEPTH(GL_DEPTH24_STENCIL8, GL_DEPTH_STENCIL, GL_UNSIGNED_INT_24_8, 4,
+                     GL_DEPTH_STENCIL_ATTACHMENT),
+        /* X8Z24_UNORM: the same layout with the low byte unused. */
+        [22] = DEPTH(GL_DEPTH24_STENCIL8, GL_DEPTH_STENCIL, GL_UNSIGNED_INT_24_8, 4,
+                     GL_DEPTH_ATTACHMENT),
+        [28] = COLOR(GL_R32F, GL_RED, GL_FLOAT, 4),
+        [29] = COLOR(GL_RG32F, GL_RG, GL_FLOAT, 8),
+        [31] = COLOR(GL_RGBA32F, GL_RGBA, GL_FLOAT, 16),
+        [48] = COLOR(GL_R16, GL_RED, GL_UNSIGNED_SHORT, 2),
+        [49] = COLOR(GL_RG16, GL_RG, GL_UNSIGNED_SHORT, 4),
+        [51] = COLOR(GL_RGBA16, GL_RGBA, GL_UNSIGNED_SHORT, 8),
+        [64] = COLOR(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1),     /* R8_UNORM */
+        [65] = COLOR(GL_RG8, GL_RG, GL_UNSIGNED_BYTE, 2),     /* R8G8_UNORM */
+        [67] = COLOR(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4), /* R8G8B8A8_UNORM */
+        [91] = COLOR(GL_R16F, GL_RED, GL_HALF_FLOAT, 2),
+        [92] = COLOR(GL_RG16F, GL_RG, GL_HALF_FLOAT, 4),
+        [94] = COLOR(GL_RGBA16F, GL_RGBA, GL_HALF_FLOAT, 8),
+        [100] = COLOR(GL_SRGB8_ALPHA8, GL_BGRA, GL_UNSIGNED_BYTE, 4), /* B8G8R8A8_SRGB */
+        [101] = SWIZZLED(GL_SRGB8_ALPHA8, GL_BGRA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
+                         GL_ONE),                                     /* B8G8R8X8_SRGB */
+        [104] = COLOR(GL_SRGB8_ALPHA8, GL_RGBA, GL_UNSIGNED_BYTE, 4), /* R8G8B8A8_SRGB */
+        [134] = SWIZZLED(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
+                         GL_ONE), /* R8G8B8X8_UNORM */
 };
 
 const struct gl_format *vgl_gl_format(uint32_t virgl_format) {
@@ -31,4 +75,101 @@ const struct gl_format *vgl_gl_format(uint32_t virgl_format) {
         return NULL;
     }
     return &formats[virgl_format];
+}
+
+struct vertex_entry {
+    GLint size; /* components, or GL_BGRA */
+    GLenum type;
+    GLboolean normalized;
+};
+
+/* §4.1 vertex formats: plain float, normalized and scaled integer formats. */
+static const struct vertex_entry vertex_formats[] = {
+        [1] = {GL_BGRA, GL_UNSIGNED_BYTE, GL_TRUE}, /* B8G8R8A8_UNORM */
+        [28] = {1, GL_FLOAT, GL_FALSE},
+        [29] = {2, GL_FLOAT, GL_FALSE},
+        [30] = {3, GL_FLOAT, GL_FALSE},
+        [31] = {4, GL_FLOAT, GL_FALSE},
+        [32] = {1, GL_UNSIGNED_INT, GL_TRUE},
+        [33] = {2, GL_UNSIGNED_INT, GL_TRUE},
+        [34] = {3, GL_UNSIGNED_INT, GL_TRUE},
+        [35] = {4, GL_UNSIGNED_INT, GL_TRUE},
+        [36] = {1, GL_UNSIGNED_INT, GL_FALSE},
+        [37] = {2, GL_UNSIGNED_INT, GL_FALSE},
+        [38] = {3, GL_UNSIGNED_INT, GL_FALSE},
+        [39] = {4, GL_UNSIGNED_INT, GL_FALSE},
+        [40] = {1, GL_INT, GL_TRUE},
+        [41] = {2, GL_INT, GL_TRUE},
+        [42] = {3, GL_INT, GL_TRUE},
+        [43] = {4, GL_INT, GL_TRUE},
+        [44] = {1, GL_INT, GL_FALSE},
+        [45] = {2, GL_INT, GL_FALSE},
+        [46] = {3, GL_INT, GL_FALSE},
+        [47] = {4, GL_INT, GL_FALSE},
+        [48] = {1, GL_UNSIGNED_SHORT, GL_TRUE},
+        [49] = {2, GL_UNSIGNED_SHORT, GL_TRUE},
+        [50] = {3, GL_UNSIGNED_SHORT, GL_TRUE},
+        [51] = {4, GL_UNSIGNED_SHORT, GL_TRUE},
+        [52] = {1, GL_UNSIGNED_SHORT, GL_FALSE},
+        [53] = {2, GL_UNSIGNED_SHORT, GL_FALSE},
+        [54] = {3, GL_UNSIGNED_SHORT, GL_FALSE},
+        [55] = {4, GL_UNSIGNED_SHORT, GL_FALSE},
+        [56] = {1, GL_SHORT, GL_TRUE},
+        [57] = {2, GL_SHORT, GL_TRUE},
+        [58] = {3, GL_SHORT, GL_TRUE},
+        [59] = {4, GL_SHORT, GL_TRUE},
+        [60] = {1, GL_SHORT, GL_FALSE},
+        [61] = {2, GL_SHORT, GL_FALSE},
+        [62] = {3, GL_SHORT, GL_FALSE},
+        [63] = {4, GL_SHORT, GL_FALSE},
+        [64] = {1, GL_UNSIGNED_BYTE, GL_TRUE},
+        [65] = {2, GL_UNSIGNED_BYTE, GL_TRUE},
+        [66] = {3, GL_UNSIGNED_BYTE, GL_TRUE},
+        [67] = {4, GL_UNSIGNED_BYTE, GL_TRUE},
+        [69] = {1, GL_UNSIGNED_BYTE, GL_FALSE},
+        [70] = {2, GL_UNSIGNED_BYTE, GL_FALSE},
+        [71] = {3, GL_UNSIGNED_BYTE, GL_FALSE},
+        [72] = {4, GL_UNSIGNED_BYTE, GL_FALSE},
+        [74] = {1, GL_BYTE, GL_TRUE},
+        [75] = {2, GL_BYTE, GL_TRUE},
+        [76] = {3, GL_BYTE, GL_TRUE},
+        [77] = {4, GL_BYTE, GL_TRUE},
+        [82] = {1, GL_BYTE, GL_FALSE},
+        [83] = {2, GL_BYTE, GL_FALSE},
+        [84] = {3, GL_BYTE, GL_FALSE},
+        [85] = {4, GL_BYTE, GL_FALSE},
+        [91] = {1, GL_HALF_FLOAT, GL_FALSE},
+        [92] = {2, GL_HALF_FLOAT, GL_FALSE},
+        [93] = {3, GL_HALF_FLOAT, GL_FALSE},
+        [94] = {4, GL_HALF_FLOAT, GL_FALSE},
+};
+
+static uint32_t type_bytes(GLenum type) {
+    switch (type) {
+    case GL_FLOAT:
+    case GL_INT:
+    case GL_UNSIGNED_INT:
+        return 4;
+    case GL_SHORT:
+    case GL_UNSIGNED_SHORT:
+    case GL_HALF_FLOAT:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+bool vgl_gl_vertex_format(uint32_t virgl_format, struct gl_vertex_format *out) {
+    if (virgl_format >= VGL_ARRAY_SIZE(vertex_formats) || !vertex_formats[virgl_format].size) {
+        return false;
+    }
+    const struct vertex_entry *e = &vertex_formats[virgl_format];
+    const uint32_t components = e->size == GL_BGRA ? 4 : e->size;
+    *out = (struct gl_vertex_format){
+            .size = e->size == GL_BGRA ? GL_BGRA : (GLint)e->size,
+            .type = e->type,
+            .normalized = e->normalized,
+            .bytes = components * type_bytes(e->type),
+    };
+    return true;
 }

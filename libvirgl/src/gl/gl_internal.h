@@ -11,6 +11,7 @@
 
 #include "common/hash_map.h"
 #include "decode/decoder.h"
+#include "shader/shader.h"
 
 struct gl_format {
     GLenum internal_format;
@@ -19,6 +20,7 @@ struct gl_format {
     uint32_t bytes;    /* bytes per texel in host transfers */
     bool renderable;   /* colour- or depth-renderable */
     GLenum attachment; /* GL_COLOR_ATTACHMENT0, GL_DEPTH_ATTACHMENT, ... */
+    GLint swizzle[4];  /* how sampling sees the stored channels; all 0 = identity */
 };
 
 /* The GL description of a virgl format, or NULL when the renderer does not support it. */
@@ -37,20 +39,125 @@ struct gl_resource {
     uint64_t backing_size;
 };
 
-struct gl_surface {
+/* Every object in a sub-context's table starts with this header. */
+struct gl_object {
+    uint32_t type; /* VGL_OBJECT_* */
     uint32_t handle;
+    int refcount; /* the table holds one; each binding holds one */
+};
+
+struct gl_surface {
+    struct gl_object base;
     struct gl_resource *res; /* holds a reference */
     uint32_t format, level, first_layer, last_layer;
-    int refcount; /* the object table holds one; a bound framebuffer holds another */
+};
+
+struct gl_blend {
+    struct gl_object base;
+    struct vgl_cmd_blend state;
+};
+
+struct gl_rasterizer {
+    struct gl_object base;
+    struct vgl_cmd_rasterizer state;
+};
+
+struct gl_dsa {
+    struct gl_object base;
+    struct vgl_cmd_dsa state;
+};
+
+struct gl_vertex_format {
+    GLint size;
+    GLenum type;
+    GLboolean normalized;
+    uint32_t bytes;
+};
+
+struct gl_vertex_elements {
+    struct gl_object base;
+    struct vgl_cmd_vertex_elements state;
+    struct gl_vertex_format formats[VGL_MAX_VERTEX_ELEMENTS];
+};
+
+struct gl_sampler_view {
+    struct gl_object base;
+    struct gl_resource *res; /* holds a reference */
+    uint32_t format;
+    GLenum gl_target;
+    uint32_t first_level, last_level;
+    GLint swizzle[4]; /* view swizzle composed with the format's own */
+};
+
+struct gl_sampler_state {
+    struct gl_object base;
+    struct vgl_cmd_sampler_state state;
+    GLuint sampler;
+};
+
+struct gl_shader {
+    struct gl_object base;
+    uint32_t stage;
+    char *text; /* assembled TGSI, total bytes */
+    uint32_t total, received;
+    struct vgl_shader *parsed; /* NULL until the text is complete */
+    bool unsupported;          /* complete, but the translator cannot handle it yet */
+    uint64_t serial;           /* program cache key part, unique per shader object */
+};
+
+struct gl_query {
+    struct gl_object base;
+    uint32_t type, index;
+    struct gl_resource *res; /* result buffer, holds a reference */
+    GLuint query;
+    GLenum gl_target;
+    bool active;
+};
+
+struct gl_program;
+
+#define VGL_MAX_SAMPLER_SLOTS  32
+#define VGL_MAX_VERTEX_BUFFERS 32
+
+struct gl_stage_state {
+    struct gl_sampler_view *views[VGL_MAX_SAMPLER_SLOTS];
+    struct gl_sampler_state *samplers[VGL_MAX_SAMPLER_SLOTS];
+    uint32_t *consts; /* CONST[0] as last set */
+    uint32_t const_dwords;
+    GLuint ubo;
 };
 
 struct gl_sub_ctx {
     uint32_t id;
     GLuint fbo;
-    struct vgl_hash_map objects; /* handle -> struct gl_surface (only type so far) */
+    GLuint vao;
+    struct vgl_hash_map objects; /* handle -> struct gl_object */
     struct gl_surface *cbufs[VGL_MAX_COLOR_BUFS];
     struct gl_surface *zsurf;
     uint32_t nr_cbufs;
+    uint32_t fb_width, fb_height; /* from the attached surfaces, for flips */
+
+    struct gl_blend *blend;
+    struct gl_rasterizer *rs;
+    struct gl_dsa *dsa;
+    struct gl_vertex_elements *ve;
+    struct gl_shader *vs, *fs;
+    struct vgl_vertex_buffer vbs[VGL_MAX_VERTEX_BUFFERS];
+    struct gl_resource *vb_res[VGL_MAX_VERTEX_BUFFERS];
+    uint32_t nr_vbs;
+    struct gl_resource *ib_res;
+    uint32_t ib_size, ib_offset;
+    struct gl_stage_state stages[2]; /* wire stages 0 (VS) and 1 (FS) */
+    float viewport[6];
+    uint32_t scissor[2];
+    float blend_color[4];
+    uint8_t stencil_ref[2];
+    float clip_planes[8][4];
+    uint32_t sample_mask;
+    GLuint stipple_tex;
+    uint32_t enabled_attribs;    /* bit per vertex attribute enabled in the VAO */
+    struct gl_program *programs; /* linked programs, most recent first */
+    uint32_t program_count;
 };
 
 struct gl_fence {
@@ -79,6 +186,7 @@ struct vgl_renderer {
     void *hooks_user;
     struct vgl_hash_map contexts;
     GLuint read_fbo, draw_fbo; /* scratch framebuffers for transfers and blits */
+    uint64_t shader_serial;
     GLint max_texture_size;
     GLint max_3d_texture_size;
     GLint max_array_layers;
@@ -86,6 +194,10 @@ struct vgl_renderer {
     bool has_clear_texture;
     bool has_no_attachments;
     bool has_debug_output;
+    bool has_viewport_array;
+    bool has_base_instance;
+    bool robust_access;
+    GLint max_vertex_attribs;
     uint8_t caps_v2[VGL_CAPS_V2_SIZE];
 };
 
@@ -115,6 +227,41 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
 /* Sub-contexts and the GL sink. */
 void vgl_gl_sink_init(struct gl_context *ctx);
 void vgl_gl_sink_finish(struct gl_context *ctx);
+struct gl_context *vgl_gl_ctx_of(struct vgl_sink *s);
+
+/* Objects (gl_objects.c): lookup by handle and type, references. */
+void *vgl_gl_object_get(struct gl_sub_ctx *sub, uint32_t handle, uint32_t type);
+void vgl_gl_object_ref(struct gl_object *obj);
+void vgl_gl_object_unref(struct gl_sub_ctx *sub, struct gl_object *obj);
+/* Replace a binding slot holding a reference: refs the new object, unrefs the old one. */
+#define VGL_GL_REBIND(sub, slot, obj)                                                              \
+    do {                                                                                           \
+        __typeof__(obj) new_ = (obj);                                                              \
+        if (new_) {                                                                                \
+            vgl_gl_object_ref(&new_->base);                                                        \
+        }                                                                                          \
+        if (slot) {                                                                                \
+            vgl_gl_object_unref(sub, &(slot)->base);                                               \
+        }                                                                                          \
+        (slot) = new_;                                                                             \
+    } while (0)
+void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub);
+void vgl_gl_objects_init(struct vgl_sink_impl *impl);
+void vgl_gl_state_init(struct vgl_sink_impl *impl);
+void vgl_gl_draw_init(struct vgl_sink_impl *impl);
+void vgl_gl_query_init(struct vgl_sink_impl *impl);
+
+/* Programs (gl_program.c). */
+void vgl_gl_programs_forget_shader(struct gl_sub_ctx *sub, const struct gl_shader *sh);
+void vgl_gl_programs_destroy(struct gl_sub_ctx *sub);
+
+/* A vertex format for glVertexAttribPointer, or false if unsupported. */
+bool vgl_gl_vertex_format(uint32_t virgl_format, struct gl_vertex_format *out);
+
+/* Write bytes into a resource's guest backing (reported through backing_written) and, for
+ * buffers, its host storage. */
+enum vgl_status vgl_gl_resource_write(struct gl_context *ctx, struct gl_resource *res,
+                                      uint64_t offset, const void *data, size_t size);
 
 /* Caps derived from the host (gl_caps.c). */
 void vgl_gl_fill_caps(struct vgl_renderer *r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/debug.h"
 #include "common/util.h"
 #include "gl/gl_internal.h"
 
@@ -17,7 +18,7 @@ static void append_missing(char *list, size_t size, const char *what) {
 
 static void GLAPIENTRY debug_message(GLenum source, GLenum type, GLuint id, GLenum severity,
                                      GLsizei length, const GLchar *message, const void *user) {
-    const enum vgl_log_level level = type == GL_DEBUG_TYPE_ERROR ? VGL_LOG_WARN : VGL_LOG_DEBUG;
+    const enum vgl_log_level level = type == GL_DEBUG_TYPE_ERROR ? VGL_LOG_WARN : VGL_LOG_INFO;
     vgl_log(level, "host GL: %s", message);
 }
 
@@ -50,7 +51,9 @@ static enum vgl_status init_egl(struct vgl_renderer *r) {
         vgl_log(VGL_LOG_ERROR, "host EGL has no desktop OpenGL API");
         return VGL_ERROR_HOST_GL;
     }
-    const EGLint attribs[] = {
+    /* Robust buffer access keeps hostile vertex indices inside host buffers where we cannot
+     * check them (indexed draws); ask for it where the host offers it. */
+    EGLint attribs[] = {
             EGL_CONTEXT_MAJOR_VERSION,
             3,
             EGL_CONTEXT_MINOR_VERSION,
@@ -58,8 +61,20 @@ static enum vgl_status init_egl(struct vgl_renderer *r) {
             EGL_CONTEXT_OPENGL_PROFILE_MASK,
             EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
             EGL_NONE,
+            EGL_NONE,
+            EGL_NONE,
     };
+    r->robust_access = epoxy_has_egl_extension(r->display, "EGL_EXT_create_context_robustness");
+    if (r->robust_access) {
+        attribs[6] = EGL_CONTEXT_OPENGL_ROBUST_ACCESS_EXT;
+        attribs[7] = EGL_TRUE;
+    }
     r->context = eglCreateContext(r->display, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attribs);
+    if (r->context == EGL_NO_CONTEXT && r->robust_access) {
+        r->robust_access = false;
+        attribs[6] = EGL_NONE;
+        r->context = eglCreateContext(r->display, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attribs);
+    }
     if (r->context == EGL_NO_CONTEXT) {
         vgl_log(VGL_LOG_ERROR, "host cannot create a desktop GL 3.3 core context (EGL error 0x%x)",
                 eglGetError());
@@ -85,10 +100,19 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
     r->has_no_attachments =
             version >= 43 || epoxy_has_gl_extension("GL_ARB_framebuffer_no_attachments");
     r->has_debug_output = version >= 43 || epoxy_has_gl_extension("GL_KHR_debug");
+    r->has_viewport_array = version >= 41 || epoxy_has_gl_extension("GL_ARB_viewport_array");
+    r->has_base_instance = version >= 42 || epoxy_has_gl_extension("GL_ARB_base_instance");
+    GLint units = 0;
+    glGetIntegerv(GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, &units);
+    glGetIntegerv(GL_MAX_VERTEX_ATTRIBS, &r->max_vertex_attribs);
+    if (units < 32) {
+        vgl_log(VGL_LOG_ERROR, "host GL has %d combined texture units, 32 are required", units);
+        return VGL_ERROR_HOST_GL;
+    }
     glGetIntegerv(GL_MAX_TEXTURE_SIZE, &r->max_texture_size);
     glGetIntegerv(GL_MAX_3D_TEXTURE_SIZE, &r->max_3d_texture_size);
     glGetIntegerv(GL_MAX_ARRAY_TEXTURE_LAYERS, &r->max_array_layers);
-    if (r->has_debug_output && vgl_log_get_verbosity() >= VGL_LOG_DEBUG) {
+    if (r->has_debug_output && (vgl_debug_flags() & VGL_DEBUG_KHR)) {
         glEnable(GL_DEBUG_OUTPUT);
         glDebugMessageCallback(debug_message, r);
     }

@@ -319,6 +319,25 @@ static void backing_copy(struct gl_resource *res, uint64_t offset, uint8_t *buf,
     }
 }
 
+enum vgl_status vgl_gl_resource_write(struct gl_context *ctx, struct gl_resource *res,
+                                      uint64_t offset, const void *data, size_t size) {
+    struct vgl_renderer *r = ctx->r;
+    if (offset > res->backing_size || size > res->backing_size - offset ||
+        (!res->fmt && (offset > res->args.width || size > res->args.width - offset))) {
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    backing_copy(res, offset, (uint8_t *)data, size, true);
+    if (r->hooks.backing_written) {
+        r->hooks.backing_written(r->hooks_user, ctx->id, res->args.handle, offset, data, size);
+    }
+    if (!res->fmt) {
+        glBindBuffer(GL_COPY_WRITE_BUFFER, res->id);
+        glBufferSubData(GL_COPY_WRITE_BUFFER, (GLintptr)offset, (GLsizeiptr)size, data);
+        glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+    }
+    return VGL_OK;
+}
+
 struct layout {
     uint64_t row_bytes, rows, layers;
     uint64_t stride, layer_stride;

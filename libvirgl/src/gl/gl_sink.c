@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/debug.h"
 #include "common/util.h"
 #include "gl/gl_internal.h"
 
-static struct gl_context *ctx_of(struct vgl_sink *s) {
+struct gl_context *vgl_gl_ctx_of(struct vgl_sink *s) {
     return (struct gl_context *)((char *)s - offsetof(struct gl_context, sink));
 }
+
+#define ctx_of vgl_gl_ctx_of
 
 #define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
 
@@ -49,26 +52,23 @@ void vgl_gl_detach_all(GLenum fbo_target) {
     glFramebufferRenderbuffer(fbo_target, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER, 0);
 }
 
-static void surface_unref(struct gl_surface *surf) {
-    if (surf && --surf->refcount == 0) {
-        vgl_gl_resource_unref(surf->res);
-        free(surf);
-    }
-}
-
 static void sub_ctx_destroy(struct gl_sub_ctx *sub) {
-    for (uint32_t i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
-        surface_unref(sub->cbufs[i]);
-    }
-    surface_unref(sub->zsurf);
+    vgl_gl_sub_ctx_release_state(sub);
+    vgl_gl_programs_destroy(sub);
     size_t pos = 0;
     uint32_t handle;
     void *value;
     while (vgl_hash_map_next(&sub->objects, &pos, &handle, &value)) {
-        surface_unref(value);
+        vgl_gl_object_unref(sub, value);
     }
     vgl_hash_map_finish(&sub->objects);
     glDeleteFramebuffers(1, &sub->fbo);
+    glDeleteVertexArrays(1, &sub->vao);
+    for (int i = 0; i < 2; i++) {
+        glDeleteBuffers(1, &sub->stages[i].ubo);
+        free(sub->stages[i].consts);
+    }
+    glDeleteTextures(1, &sub->stipple_tex);
     free(sub);
 }
 
@@ -80,6 +80,14 @@ static struct gl_sub_ctx *sub_ctx_create(uint32_t id) {
     sub->id = id;
     vgl_hash_map_init(&sub->objects);
     glGenFramebuffers(1, &sub->fbo);
+    glGenVertexArrays(1, &sub->vao);
+    for (int i = 0; i < 2; i++) {
+        glGenBuffers(1, &sub->stages[i].ubo);
+    }
+    sub->sample_mask = ~0u;
+    for (int i = 0; i < 8; i++) {
+        sub->clip_planes[i][3] = 0.0f;
+    }
     return sub;
 }
 
@@ -128,67 +136,13 @@ static enum vgl_status set_sub_ctx(struct vgl_sink *s, uint32_t id) {
     return VGL_OK;
 }
 
-static enum vgl_status create_surface(struct vgl_sink *s, const struct vgl_cmd_surface *cmd) {
-    struct gl_context *ctx = ctx_of(s);
-    struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
-    if (!res) {
-        return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u: resource %u not found", cmd->handle,
-                    cmd->res);
-    }
-    if (!res->fmt || !res->fmt->renderable) {
-        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u: resource %u is not renderable",
-                    cmd->handle, cmd->res);
-    }
-    if (cmd->level > res->args.last_level || cmd->first_layer > cmd->last_layer ||
-        cmd->last_layer >= vgl_gl_level_layers(res, cmd->level)) {
-        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
-                    "surface %u: level %u layers %u..%u out of range", cmd->handle, cmd->level,
-                    cmd->first_layer, cmd->last_layer);
-    }
-    if (cmd->handle == 0 || vgl_hash_map_get(&ctx->sub->objects, cmd->handle)) {
-        return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", cmd->handle);
-    }
-    struct gl_surface *surf = calloc(1, sizeof(*surf));
-    if (!surf) {
-        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
-    }
-    *surf = (struct gl_surface){
-            .handle = cmd->handle,
-            .res = res,
-            .format = cmd->format,
-            .level = cmd->level,
-            .first_layer = cmd->first_layer,
-            .last_layer = cmd->last_layer,
-            .refcount = 1,
-    };
-    vgl_gl_resource_ref(res);
-    if (!vgl_hash_map_insert(&ctx->sub->objects, cmd->handle, surf)) {
-        surface_unref(surf);
-        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
-    }
-    return VGL_OK;
-}
-
-static enum vgl_status destroy_object(struct vgl_sink *s, uint32_t type, uint32_t handle) {
-    struct gl_context *ctx = ctx_of(s);
-    if (type != VGL_OBJECT_SURFACE) {
-        return VGL_OK; /* objects of other types are not created yet, so nothing to destroy */
-    }
-    struct gl_surface *surf = vgl_hash_map_remove(&ctx->sub->objects, handle);
-    if (!surf) {
-        return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u not found", handle);
-    }
-    surface_unref(surf);
-    return VGL_OK;
-}
-
 static enum vgl_status lookup_surface(struct vgl_sink *s, uint32_t handle,
                                       struct gl_surface **out) {
     *out = NULL;
     if (handle == 0) {
         return VGL_OK;
     }
-    *out = vgl_hash_map_get(&ctx_of(s)->sub->objects, handle);
+    *out = vgl_gl_object_get(ctx_of(s)->sub, handle, VGL_OBJECT_SURFACE);
     if (!*out) {
         return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u not found", handle);
     }
@@ -216,19 +170,19 @@ static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
     for (uint32_t i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
         struct gl_surface *surf = i < cmd->nr_cbufs ? cbufs[i] : NULL;
         if (surf) {
-            surf->refcount++;
             vgl_gl_attach(GL_DRAW_FRAMEBUFFER, surf->res, surf->level, surf->first_layer, i);
+            sub->fb_width = vgl_gl_level_width(surf->res, surf->level);
+            sub->fb_height = vgl_gl_level_height(surf->res, surf->level);
         }
-        surface_unref(sub->cbufs[i]);
-        sub->cbufs[i] = surf;
+        VGL_GL_REBIND(sub, sub->cbufs[i], surf);
         draw_buffers[i] = surf ? GL_COLOR_ATTACHMENT0 + i : GL_NONE;
     }
     if (zsurf) {
-        zsurf->refcount++;
         vgl_gl_attach(GL_DRAW_FRAMEBUFFER, zsurf->res, zsurf->level, zsurf->first_layer, 0);
+        sub->fb_width = vgl_gl_level_width(zsurf->res, zsurf->level);
+        sub->fb_height = vgl_gl_level_height(zsurf->res, zsurf->level);
     }
-    surface_unref(sub->zsurf);
-    sub->zsurf = zsurf;
+    VGL_GL_REBIND(sub, sub->zsurf, zsurf);
     sub->nr_cbufs = cmd->nr_cbufs;
     glDrawBuffers(cmd->nr_cbufs ? (GLsizei)cmd->nr_cbufs : 1, draw_buffers);
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
@@ -370,8 +324,8 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
         return FAIL(s, VGL_ERROR_NOT_FOUND, "blit: resource %u or %u not found", cmd->dst.res,
                     cmd->src.res);
     }
-    if (!dst->fmt || !src->fmt || !dst->fmt->renderable || !src->fmt->renderable) {
-        return FAIL(s, VGL_ERROR_UNSUPPORTED, "blit between non-renderable resources");
+    if (!dst->fmt || !src->fmt) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "blit between buffers");
     }
     if (cmd->dst.level > dst->args.last_level || cmd->src.level > src->args.last_level ||
         !blit_box_sane(&cmd->dst.box) || !blit_box_sane(&cmd->src.box) ||
@@ -424,22 +378,44 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     return VGL_OK;
 }
 
-static const struct vgl_sink_impl gl_sink_impl = {
-        .name = "gl",
-        .create_sub_ctx = create_sub_ctx,
-        .destroy_sub_ctx = destroy_sub_ctx,
-        .set_sub_ctx = set_sub_ctx,
-        .create_surface = create_surface,
-        .destroy_object = destroy_object,
-        .set_framebuffer_state = set_framebuffer_state,
-        .set_framebuffer_no_attach = set_framebuffer_no_attach,
-        .clear = clear,
-        .transfer3d = transfer3d,
-        .resource_copy_region = resource_copy_region,
-        .blit = blit,
-};
+static struct vgl_sink_impl gl_sink_impl;
+
+/* VGL_DEBUG=glerror: name the command after which the host reported an error. */
+static void command_done(struct vgl_sink *s, uint32_t id, uint32_t index) {
+    for (GLenum err; (err = glGetError()) != GL_NO_ERROR;) {
+        vgl_log(VGL_LOG_WARN, "context %u: host GL error 0x%04x after command %u (%s)",
+                vgl_gl_ctx_of(s)->id, err, index, vgl_decode_cmd_name(id));
+    }
+}
+
+static void build_impl(void) {
+    if (gl_sink_impl.name) {
+        return;
+    }
+    struct vgl_sink_impl impl = {
+            .name = "gl",
+            .create_sub_ctx = create_sub_ctx,
+            .destroy_sub_ctx = destroy_sub_ctx,
+            .set_sub_ctx = set_sub_ctx,
+            .set_framebuffer_state = set_framebuffer_state,
+            .set_framebuffer_no_attach = set_framebuffer_no_attach,
+            .clear = clear,
+            .transfer3d = transfer3d,
+            .resource_copy_region = resource_copy_region,
+            .blit = blit,
+    };
+    vgl_gl_objects_init(&impl);
+    vgl_gl_state_init(&impl);
+    vgl_gl_draw_init(&impl);
+    vgl_gl_query_init(&impl);
+    if (vgl_debug_flags() & VGL_DEBUG_GLERROR) {
+        impl.command_done = command_done;
+    }
+    gl_sink_impl = impl;
+}
 
 void vgl_gl_sink_init(struct gl_context *ctx) {
+    build_impl();
     vgl_sink_init(&ctx->sink, &gl_sink_impl);
     vgl_decoder_init(&ctx->decoder, &ctx->sink, ctx->id);
     vgl_hash_map_init(&ctx->sub_ctxs);

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DRAW_VBO: choose the program variant for the bound shaders and state, apply blend, depth,
+ * stencil, rasterizer, viewport, textures, constants and vertex arrays to GL, check the vertex
+ * ranges it can check, and draw.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "gl/gl_program.h"
+
+#define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
+
+GLenum vgl_gl_compare_func(uint8_t func);
+
+static GLenum blend_factor(uint8_t f) {
+    switch (f) {
+    case 0x01:
+        return GL_ONE;
+    case 0x02:
+        return GL_SRC_COLOR;
+    case 0x03:
+        return GL_SRC_ALPHA;
+    case 0x04:
+        return GL_DST_ALPHA;
+    case 0x05:
+        return GL_DST_COLOR;
+    case 0x06:
+        return GL_SRC_ALPHA_SATURATE;
+    case 0x07:
+        return GL_CONSTANT_COLOR;
+    case 0x08:
+        return GL_CONSTANT_ALPHA;
+    case 0x09:
+        return GL_SRC1_COLOR;
+    case 0x0a:
+        return GL_SRC1_ALPHA;
+    case 0x12:
+        return GL_ONE_MINUS_SRC_COLOR;
+    case 0x13:
+        return GL_ONE_MINUS_SRC_ALPHA;
+    case 0x14:
+        return GL_ONE_MINUS_DST_ALPHA;
+    case 0x15:
+        return GL_ONE_MINUS_DST_COLOR;
+    case 0x17:
+        return GL_ONE_MINUS_CONSTANT_COLOR;
+    case 0x18:
+        return GL_ONE_MINUS_CONSTANT_ALPHA;
+    case 0x19:
+        return GL_ONE_MINUS_SRC1_COLOR;
+    case 0x1a:
+        return GL_ONE_MINUS_SRC1_ALPHA;
+    default:
+        return GL_ZERO;
+    }
+}
+
+static GLenum blend_equation(uint8_t func) {
+    static const GLenum map[] = {GL_FUNC_ADD, GL_FUNC_SUBTRACT, GL_FUNC_REVERSE_SUBTRACT, GL_MIN,
+                                 GL_MAX};
+    return func < 5 ? map[func] : GL_FUNC_ADD;
+}
+
+/* PIPE_LOGICOP_* (truth-table order) -> GL. */
+static const GLenum logic_ops[16] = {
+        GL_CLEAR, GL_NOR,        GL_AND_INVERTED, GL_COPY_INVERTED, GL_AND_REVERSE, GL_INVERT,
+        GL_XOR,   GL_NAND,       GL_AND,          GL_EQUIV,         GL_NOOP,        GL_OR_INVERTED,
+        GL_COPY,  GL_OR_REVERSE, GL_OR,           GL_SET,
+};
+
+static void apply_blend(const struct gl_sub_ctx *sub) {
+    const struct vgl_cmd_blend *b = sub->blend ? &sub->blend->state : NULL;
+    for (GLuint i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
+        const struct vgl_rt_blend *rt = b ? &b->rt[b->independent_blend_enable ? i : 0] : NULL;
+        if (!rt || !rt->blend_enable || (b && b->logicop_enable)) {
+            glDisablei(GL_BLEND, i);
+        } else {
+            glEnablei(GL_BLEND, i);
+            glBlendEquationSeparatei(i, blend_equation(rt->rgb_func),
+                                     blend_equation(rt->alpha_func));
+            glBlendFuncSeparatei(
+                    i, blend_factor(rt->rgb_src_factor), blend_factor(rt->rgb_dst_factor),
+                    blend_factor(rt->alpha_src_factor), blend_factor(rt->alpha_dst_factor));
+        }
+        const uint8_t m = rt ? rt->colormask : 0xf;
+        glColorMaski(i, m & 1, (m >> 1) & 1, (m >> 2) & 1, (m >> 3) & 1);
+    }
+    if (b && b->logicop_enable) {
+        glEnable(GL_COLOR_LOGIC_OP);
+        glLogicOp(logic_ops[b->logicop_func & 15]);
+    } else {
+        glDisable(GL_COLOR_LOGIC_OP);
+    }
+    if (b && b->alpha_to_coverage) {
+        glEnable(GL_SAMPLE_ALPHA_TO_COVERAGE);
+    } else {
+        glDisable(GL_SAMPLE_ALPHA_TO_COVERAGE);
+    }
+    glBlendColor(sub->blend_color[0], sub->blend_color[1], sub->blend_color[2],
+                 sub->blend_color[3]);
+}
+
+static GLenum stencil_op(uint8_t op) {
+    static const GLenum map[] = {GL_KEEP, GL_ZERO,      GL_REPLACE,   GL_INCR,
+                                 GL_DECR, GL_INCR_WRAP, GL_DECR_WRAP, GL_INVERT};
+    return map[op & 7];
+}
+
+static void apply_stencil_face(GLenum face, const struct vgl_stencil_state *st, uint8_t ref) {
+    glStencilFuncSeparate(face, vgl_gl_compare_func(st->func), ref, st->valuemask);
+    glStencilOpSeparate(face, stencil_op(st->fail_op), stencil_op(st->zfail_op),
+                        stencil_op(st->zpass_op));
+    glStencilMaskSeparate(face, st->writemask);
+}
+
+static void apply_dsa(const struct gl_sub_ctx *sub) {
+    const struct vgl_cmd_dsa *d = sub->dsa ? &sub->dsa->state : NULL;
+    if (d && d->depth_enabled) {
+        glEnable(GL_DEPTH_TEST);
+        glDepthFunc(vgl_gl_compare_func(d->depth_func));
+        glDepthMask(d->depth_writemask ? GL_TRUE : GL_FALSE);
+    } else {
+        glDisable(GL_DEPTH_TEST);
+        glDepthMask(GL_FALSE);
+    }
+    if (d && d->stencil[0].enabled) {
+        glEnable(GL_STENCIL_TEST);
+        apply_stencil_face(GL_FRONT, &d->stencil[0], sub->stencil_ref[0]);
+        /* One-sided stencil uses the front state for back faces too. */
+        const bool two_sided = d->stencil[1].enabled;
+        apply_stencil_face(GL_BACK, two_sided ? &d->stencil[1] : &d->stencil[0],
+                           sub->stencil_ref[two_sided ? 1 : 0]);
+    } else {
+        glDisable(GL_STENCIL_TEST);
+    }
+}
+
+static void set_enabled(GLenum cap, bool on) {
+    if (on) {
+        glEnable(cap);
+    } else {
+        glDisable(cap);
+    }
+}
+
+static const GLenum polygon_modes[4] = {GL_FILL, GL_LINE, GL_POINT, GL_FILL};
+
+static void apply_rasterizer(const struct gl_sub_ctx *sub, bool flip_y) {
+    static const struct vgl_cmd_rasterizer defaults = {
+            .depth_clip = true,
+            .point_size = 1.0f,
+            .line_width = 1.0f,
+            .half_pixel_center = true,
+    };
+    const struct vgl_cmd_rasterizer *r = sub->rs ? &sub->rs->state : &defaults;
+    if (r->cull_face) {
+        glEnable(GL_CULL_FACE);
+        glCullFace(r->cull_face == 1 ? GL_FRONT : r->cull_face == 2 ? GL_BACK : GL_FRONT_AND_BACK);
+    } else {
+        glDisable(GL_CULL_FACE);
+    }
+    /* Flipping y reverses the winding seen by the host. */
+    glFrontFace(r->front_ccw != flip_y ? GL_CCW : GL_CW);
+    glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[r->fill_front & 3]);
+    set_enabled(GL_POLYGON_OFFSET_FILL, r->offset_tri);
+    set_enabled(GL_POLYGON_OFFSET_LINE, r->offset_line);
+    set_enabled(GL_POLYGON_OFFSET_POINT, r->offset_point);
+    glPolygonOffset(r->offset_scale, r->offset_units);
+    set_enabled(GL_PROGRAM_POINT_SIZE, r->point_size_per_vertex);
+    glPointSize(r->point_size > 0 ? r->point_size : 1.0f);
+    glLineWidth(r->line_width > 0 ? r->line_width : 1.0f);
+    set_enabled(GL_LINE_SMOOTH, r->line_smooth);
+    set_enabled(GL_POLYGON_SMOOTH, r->poly_smooth);
+    set_enabled(GL_MULTISAMPLE, r->multisample);
+    set_enabled(GL_RASTERIZER_DISCARD, r->rasterizer_discard);
+    set_enabled(GL_DEPTH_CLAMP, !r->depth_clip);
+    glProvokingVertex(r->flatshade_first ? GL_FIRST_VERTEX_CONVENTION : GL_LAST_VERTEX_CONVENTION);
+    /* Gallium's upper-left sprite origin is the host's lower-left (row 0 is stored first). */
+    glPointParameteri(GL_POINT_SPRITE_COORD_ORIGIN,
+                      r->sprite_coord_mode_upper_left != flip_y ? GL_LOWER_LEFT : GL_UPPER_LEFT);
+    for (GLenum i = 0; i < 8; i++) {
+        set_enabled(GL_CLIP_DISTANCE0 + i, (r->clip_plane_enable >> i) & 1);
+    }
+    if (r->scissor) {
+        const int minx = sub->scissor[0] & 0xffff, miny = sub->scissor[0] >> 16;
+        const int maxx = sub->scissor[1] & 0xffff, maxy = sub->scissor[1] >> 16;
+        const int w = maxx > minx ? maxx - minx : 0, h = maxy > miny ? maxy - miny : 0;
+        glEnable(GL_SCISSOR_TEST);
+        glScissor(minx, flip_y ? (int)sub->fb_height - maxy : miny, w, h);
+    } else {
+        glDisable(GL_SCISSOR_TEST);
+    }
+}
+
+/* Gallium viewport: window = translate + scale * ndc. GL: from origin, size and depth range. */
+static void apply_viewport(struct vgl_renderer *r, const struct gl_sub_ctx *sub) {
+    const float *v = sub->viewport;
+    const float sx = fabsf(v[0]), sy = fabsf(v[1]);
+    const float x = v[3] - sx, y = v[4] - sy;
+    if (r->has_viewport_array) {
+        glViewportIndexedf(0, x, y, 2 * sx, 2 * sy);
+    } else {
+        glViewport((GLint)lrintf(x), (GLint)lrintf(y), (GLsizei)lrintf(2 * sx),
+                   (GLsizei)lrintf(2 * sy));
+    }
+    glDepthRange(v[5] - v[2], v[5] + v[2]);
+}
+
+static void build_key(const struct gl_sub_ctx *sub, bool flip_y, struct vgl_shader_key *key) {
+    memset(key, 0, sizeof(*key));
+    if (sub->dsa && sub->dsa->state.alpha_enabled) {
+        key->alpha_test_enabled = true;
+        key->alpha_func = sub->dsa->state.alpha_func;
+    }
+    if (sub->rs) {
+        const struct vgl_cmd_rasterizer *r = &sub->rs->state;
+        key->flatshade = r->flatshade;
+        key->two_side = r->light_twoside;
+        key->poly_stipple = r->poly_stipple_enable;
+        if (r->point_quad_rasterization) {
+            key->sprite_coord_enable = (uint8_t)r->sprite_coord_enable;
+            key->sprite_coord_upper_left = r->sprite_coord_mode_upper_left;
+        }
+        key->clip_plane_enable = r->clip_plane_enable;
+        key->clip_halfz = r->clip_halfz;
+    }
+    key->nr_cbufs = (uint8_t)sub->nr_cbufs;
+    key->flip_y = flip_y;
+}
+
+static void set_uniforms(const struct gl_program *p, const struct gl_sub_ctx *sub, bool flip_y) {
+    if (p->loc_alpha_ref >= 0) {
+        glUniform1f(p->loc_alpha_ref, sub->dsa ? sub->dsa->state.alpha_ref : 0.0f);
+    }
+    if (p->loc_clip_planes >= 0) {
+        glUniform4fv(p->loc_clip_planes, 8, &sub->clip_planes[0][0]);
+    }
+    if (p->loc_y_sign >= 0) {
+        glUniform1f(p->loc_y_sign, flip_y ? -1.0f : 1.0f);
+    }
+}
+
+/* CONST[0] of a stage goes to its uniform block as raw bits (std140 uvec4 array). */
+static void upload_constants(struct gl_stage_state *st, const struct vgl_shader *sh,
+                             GLuint binding) {
+    if (!sh) {
+        return;
+    }
+    const uint32_t slots = vgl_shader_get_info(sh)->num_consts;
+    const size_t bytes = (size_t)(slots ? slots : 1) * 16;
+    glBindBuffer(GL_UNIFORM_BUFFER, st->ubo);
+    glBufferData(GL_UNIFORM_BUFFER, (GLsizeiptr)bytes, NULL, GL_STREAM_DRAW);
+    const size_t have = (size_t)st->const_dwords * 4;
+    if (have) {
+        glBufferSubData(GL_UNIFORM_BUFFER, 0, (GLsizeiptr)(have < bytes ? have : bytes),
+                        st->consts);
+    }
+    glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
+}
+
+static void bind_textures(const struct gl_stage_state *st, const struct vgl_shader *sh,
+                          GLuint unit_base) {
+    if (!sh) {
+        return;
+    }
+    uint32_t used = vgl_shader_get_info(sh)->samplers_used;
+    while (used) {
+        const unsigned n = (unsigned)__builtin_ctz(used);
+        used &= used - 1;
+        const struct gl_sampler_view *v = st->views[n];
+        glActiveTexture(GL_TEXTURE0 + unit_base + n);
+        if (v) {
+            glBindTexture(v->gl_target, v->res->id);
+            glTexParameteriv(v->gl_target, GL_TEXTURE_SWIZZLE_RGBA, v->swizzle);
+            glTexParameteri(v->gl_target, GL_TEXTURE_BASE_LEVEL, (GLint)v->first_level);
+            glTexParameteri(v->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)v->last_level);
+        }
+        glBindSampler(unit_base + n, st->samplers[n] ? st->samplers[n]->sampler : 0);
+    }
+    glActiveTexture(GL_TEXTURE0);
+}
+
+/* Highest byte a vertex attribute reads for vertices [first, last], or false on overflow. */
+static bool attrib_end(const struct vgl_vertex_buffer *vb, const struct vgl_vertex_element *e,
+                       const struct gl_vertex_format *f, uint64_t last, uint64_t *end) {
+    uint64_t v;
+    return vgl_size_mul(last, vb->stride, &v) && vgl_size_add(v, vb->offset, &v) &&
+           vgl_size_add(v, e->src_offset, &v) && vgl_size_add(v, f->bytes, end);
+}
+
+static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub,
+                                      const struct vgl_cmd_draw *d, GLint max_attribs) {
+    const struct gl_vertex_elements *ve = sub->ve;
+    const uint32_t count = ve ? ve->state.count : 0;
+    if ((GLint)count > max_attribs) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "%u vertex elements, host has %d", count,
+                    max_attribs);
+    }
+    glBindVertexArray(sub->vao);
+    for (uint32_t i = 0; i < count; i++) {
+        const struct vgl_vertex_element *e = &ve->state.elements[i];
+        const struct gl_vertex_format *f = &ve->formats[i];
+        const struct vgl_vertex_buffer *vb = &sub->vbs[e->vertex_buffer_index];
+        const struct gl_resource *res = sub->vb_res[e->vertex_buffer_index];
+        if (!res) {
+            glDisableVertexAttribArray(i);
+            sub->enabled_attribs &= ~(1u << i);
+            continue;
+        }
+        /* The vertices a non-indexed draw reads are known: check them against the buffer. */
+        uint64_t last = UINT64_MAX;
+        if (e->instance_divisor) {
+            last = d->start_instance + (d->instance_count - 1) / e->instance_divisor;
+        } else if (!d->indexed) {
+            last = (uint64_t)d->start + d->count - 1;
+        } else if (d->max_index != 0xffffffffu) {
+            last = (uint64_t)(int64_t)d->index_bias + d->max_index;
+        }
+        uint64_t end;
+        if (last != UINT64_MAX && (!attrib_end(vb, e, f, last, &end) || end > res->args.width)) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
+                        "attribute %u reads past vertex buffer %u (%u bytes)", i,
+                        e->vertex_buffer_index, res->args.width);
+        }
+        glBindBuffer(GL_ARRAY_BUFFER, res->id);
+        glVertexAttribPointer(i, f->size, f->type, f->normalized, (GLsizei)vb->stride,
+                              (const void *)(uintptr_t)((uint64_t)vb->offset + e->src_offset));
+        glVertexAttribDivisor(i, e->instance_divisor);
+        glEnableVertexAttribArray(i);
+        sub->enabled_attribs |= 1u << i;
+    }
+    for (uint32_t i = count; i < 32; i++) {
+        if (sub->enabled_attribs & (1u << i)) {
+            glDisableVertexAttribArray(i);
+            sub->enabled_attribs &= ~(1u << i);
+        }
+    }
+    glBindBuffer(GL_ARRAY_BUFFER, 0);
+    return VGL_OK;
+}
+
+static const GLenum prim_modes[] = {
+        GL_POINTS,
+        GL_LINES,
+        GL_LINE_LOOP,
+        GL_LINE_STRIP,
+        GL_TRIANGLES,
+        GL_TRIANGLE_STRIP,
+        GL_TRIANGLE_FAN,
+        0 /* quads */,
+        0 /* quad strip */,
+        0 /* polygon */,
+        GL_LINES_ADJACENCY,
+        GL_LINE_STRIP_ADJACENCY,
+        GL_TRIANGLES_ADJACENCY,
+        GL_TRIANGLE_STRIP_ADJACENCY,
+};
+
+static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
+                                  struct gl_sub_ctx *sub, const struct vgl_cmd_draw *d,
+                                  GLenum mode) {
+    const GLsizei count = (GLsizei)d->count, instances = (GLsizei)d->instance_count;
+    if (d->start_instance && !r->has_base_instance) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "start_instance without host base instance");
+    }
+    if (!d->indexed) {
+        if (d->start_instance) {
+            glDrawArraysInstancedBaseInstance(mode, (GLint)d->start, count, instances,
+                                              d->start_instance);
+        } else {
+            glDrawArraysInstanced(mode, (GLint)d->start, count, instances);
+        }
+        return VGL_OK;
+    }
+    if (!sub->ib_res) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "indexed draw without an index buffer");
+    }
+    /* The guest's offset is pre-biased so that offset + start * size is the first index. */
+    const uint32_t offset = sub->ib_offset + d->start * sub->ib_size;
+    uint64_t end;
+    if (!vgl_size_mul(d->count, sub->ib_size, &end) || !vgl_size_add(end, offset, &end) ||
+        end > sub->ib_res->args.width) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "indices past index buffer (%u bytes)",
+                    sub->ib_res->args.width);
+    }
+    const GLenum type = sub->ib_size == 1   ? GL_UNSIGNED_BYTE
+                        : sub->ib_size == 2 ? GL_UNSIGNED_SHORT
+                                            : GL_UNSIGNED_INT;
+    glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, sub->ib_res->id);
+    set_enabled(GL_PRIMITIVE_RESTART, d->primitive_restart);
+    if (d->primitive_restart) {
+        glPrimitiveRestartIndex(d->restart_index);
+    }
+    const void *ptr = (const void *)(uintptr_t)offset;
+    if (d->start_instance) {
+        glDrawElementsInstancedBaseVertexBaseInstance(mode, count, type, ptr, instances,
+                                                      d->index_bias, d->start_instance);
+    } else {
+        glDrawElementsInstancedBaseVertex(mode, count, type, ptr, instances, d->index_bias);
+    }
+    glDisable(GL_PRIMITIVE_RESTART);
+    return VGL_OK;
+}
+
+static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct vgl_renderer *r = ctx->r;
+    struct gl_sub_ctx *sub = ctx->sub;
+    if (d->indirect || d->count_from_stream_output) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "indirect and stream-output draws");
+    }
+    if (d->mode >= VGL_ARRAY_SIZE(prim_modes) || !prim_modes[d->mode]) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "primitive mode %u", d->mode);
+    }
+    if (!sub->vs) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "draw without a vertex shader");
+    }
+    if (d->count == 0 || d->instance_count == 0) {
+        return VGL_OK;
+    }
+    if (!sub->vs->parsed || (sub->fs && !sub->fs->parsed)) {
+        return VGL_OK; /* a shader the translator cannot handle yet (logged when created) */
+    }
+    if (d->count > (1u << 30) || d->instance_count > (1u << 30)) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "draw of %u vertices x %u instances", d->count,
+                    d->instance_count);
+    }
+    const bool flip_y = sub->viewport[1] < 0;
+    struct vgl_shader_key key;
+    build_key(sub, flip_y, &key);
+    char why[160] = "";
+    struct gl_program *p = vgl_gl_program_get(sub, sub->vs, sub->fs, &key, why, sizeof(why));
+    if (!p) {
+        /* Translation gaps skip the draw (logged once per program variant when it failed). */
+        return VGL_OK;
+    }
+    VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
+    glUseProgram(p->program);
+    set_uniforms(p, sub, flip_y);
+    upload_constants(&sub->stages[0], sub->vs->parsed, 0);
+    upload_constants(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 1);
+    bind_textures(&sub->stages[0], sub->vs->parsed, 16);
+    bind_textures(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 0);
+    if (key.poly_stipple && sub->stipple_tex) {
+        glActiveTexture(GL_TEXTURE31);
+        glBindTexture(GL_TEXTURE_2D, sub->stipple_tex);
+        glBindSampler(31, 0);
+        glActiveTexture(GL_TEXTURE0);
+    }
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
+    apply_blend(sub);
+    apply_dsa(sub);
+    apply_rasterizer(sub, flip_y);
+    apply_viewport(r, sub);
+    const enum vgl_status st = issue_draw(s, r, sub, d, prim_modes[d->mode]);
+    glBindVertexArray(0);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    glUseProgram(0);
+    return st;
+}
+
+void vgl_gl_draw_init(struct vgl_sink_impl *impl) {
+    impl->draw_vbo = draw_vbo;
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sub-context objects: creation (with semantic checks), lookup by handle and type, references,
+ * destruction, and binding of state objects and shaders.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/debug.h"
+#include "common/util.h"
+#include "gl/gl_internal.h"
+
+#define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
+
+void *vgl_gl_object_get(struct gl_sub_ctx *sub, uint32_t handle, uint32_t type) {
+    struct gl_object *obj = vgl_hash_map_get(&sub->objects, handle);
+    return obj && obj->type == type ? obj : NULL;
+}
+
+void vgl_gl_object_ref(struct gl_object *obj) {
+    obj->refcount++;
+}
+
+static void free_object(struct gl_sub_ctx *sub, struct gl_object *obj) {
+    switch (obj->type) {
+    case VGL_OBJECT_SURFACE:
+        vgl_gl_resource_unref(((struct gl_surface *)obj)->res);
+        break;
+    case VGL_OBJECT_SAMPLER_VIEW:
+        vgl_gl_resource_unref(((struct gl_sampler_view *)obj)->res);
+        break;
+    case VGL_OBJECT_SAMPLER_STATE:
+        glDeleteSamplers(1, &((struct gl_sampler_state *)obj)->sampler);
+        break;
+    case VGL_OBJECT_SHADER: {
+        struct gl_shader *sh = (struct gl_shader *)obj;
+        vgl_gl_programs_forget_shader(sub, sh);
+        vgl_shader_destroy(sh->parsed);
+        free(sh->text);
+        break;
+    }
+    case VGL_OBJECT_QUERY: {
+        struct gl_query *q = (struct gl_query *)obj;
+        if (q->active) {
+            glEndQuery(q->gl_target);
+        }
+        glDeleteQueries(1, &q->query);
+        vgl_gl_resource_unref(q->res);
+        break;
+    }
+    default:
+        break;
+    }
+    free(obj);
+}
+
+void vgl_gl_object_unref(struct gl_sub_ctx *sub, struct gl_object *obj) {
+    if (obj && --obj->refcount == 0) {
+        free_object(sub, obj);
+    }
+}
+
+/* Insert a new object (refcount 1, owned by the table); frees it on failure. */
+static enum vgl_status insert(struct vgl_sink *s, struct gl_object *obj, uint32_t type,
+                              uint32_t handle) {
+    struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
+    obj->type = type;
+    obj->handle = handle;
+    obj->refcount = 1;
+    if (handle == 0 || vgl_hash_map_get(&sub->objects, handle)) {
+        free_object(sub, obj);
+        return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", handle);
+    }
+    if (sub->objects.count >= (1u << 20) || !vgl_hash_map_insert(&sub->objects, handle, obj)) {
+        free_object(sub, obj);
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "too many objects");
+    }
+    return VGL_OK;
+}
+
+#define NEW(type_)                                                                                 \
+    type_ *obj = calloc(1, sizeof(*obj));                                                          \
+    if (!obj) {                                                                                    \
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");                                      \
+    }
+
+static enum vgl_status create_surface(struct vgl_sink *s, const struct vgl_cmd_surface *cmd) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
+    if (!res) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u: resource %u not found", cmd->handle,
+                    cmd->res);
+    }
+    if (!res->fmt || !res->fmt->renderable) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u: resource %u is not renderable",
+                    cmd->handle, cmd->res);
+    }
+    if (cmd->level > res->args.last_level || cmd->first_layer > cmd->last_layer ||
+        cmd->last_layer >= vgl_gl_level_layers(res, cmd->level)) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
+                    "surface %u: level %u layers %u..%u out of range", cmd->handle, cmd->level,
+                    cmd->first_layer, cmd->last_layer);
+    }
+    NEW(struct gl_surface);
+    obj->format = cmd->format;
+    obj->level = cmd->level;
+    obj->first_layer = cmd->first_layer;
+    obj->last_layer = cmd->last_layer;
+    obj->res = res;
+    vgl_gl_resource_ref(res);
+    return insert(s, &obj->base, VGL_OBJECT_SURFACE, cmd->handle);
+}
+
+static enum vgl_status create_blend(struct vgl_sink *s, const struct vgl_cmd_blend *cmd) {
+    NEW(struct gl_blend);
+    obj->state = *cmd;
+    return insert(s, &obj->base, VGL_OBJECT_BLEND, cmd->handle);
+}
+
+static enum vgl_status create_rasterizer(struct vgl_sink *s, const struct vgl_cmd_rasterizer *cmd) {
+    NEW(struct gl_rasterizer);
+    obj->state = *cmd;
+    return insert(s, &obj->base, VGL_OBJECT_RASTERIZER, cmd->handle);
+}
+
+static enum vgl_status create_dsa(struct vgl_sink *s, const struct vgl_cmd_dsa *cmd) {
+    NEW(struct gl_dsa);
+    obj->state = *cmd;
+    return insert(s, &obj->base, VGL_OBJECT_DSA, cmd->handle);
+}
+
+static enum vgl_status create_vertex_elements(struct vgl_sink *s,
+                                              const struct vgl_cmd_vertex_elements *cmd) {
+    for (uint32_t i = 0; i < cmd->count; i++) {
+        struct gl_vertex_format f;
+        const struct vgl_vertex_element *e = &cmd->elements[i];
+        if (e->vertex_buffer_index >= VGL_MAX_VERTEX_BUFFERS) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "vertex element %u: buffer index %u", i,
+                        e->vertex_buffer_index);
+        }
+        if (!vgl_gl_vertex_format(e->format, &f)) {
+            return FAIL(s, VGL_ERROR_UNSUPPORTED, "vertex element %u: format %u", i, e->format);
+        }
+    }
+    NEW(struct gl_vertex_elements);
+    obj->state = *cmd;
+    for (uint32_t i = 0; i < cmd->count; i++) {
+        vgl_gl_vertex_format(cmd->elements[i].format, &obj->formats[i]);
+    }
+    return insert(s, &obj->base, VGL_OBJECT_VERTEX_ELEMENTS, cmd->handle);
+}
+
+static GLint gl_swizzle(uint8_t pipe_swizzle) {
+    static const GLint map[] = {GL_RED, GL_GREEN, GL_BLUE, GL_ALPHA, GL_ZERO, GL_ONE};
+    return pipe_swizzle < 6 ? map[pipe_swizzle] : GL_ZERO;
+}
+
+static enum vgl_status create_sampler_view(struct vgl_sink *s,
+                                           const struct vgl_cmd_sampler_view *cmd) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
+    if (!res) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "sampler view %u: resource %u not found", cmd->handle,
+                    cmd->res);
+    }
+    if (!res->fmt) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "sampler view %u: buffer textures not supported",
+                    cmd->handle);
+    }
+    const uint32_t first_level = cmd->p4 & 0xff, last_level = (cmd->p4 >> 8) & 0xff;
+    if (first_level > last_level || last_level > res->args.last_level) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "sampler view %u: levels %u..%u", cmd->handle,
+                    first_level, last_level);
+    }
+    for (int i = 0; i < 4; i++) {
+        if (cmd->swizzle[i] > 5) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "sampler view %u: swizzle %u", cmd->handle,
+                        cmd->swizzle[i]);
+        }
+    }
+    NEW(struct gl_sampler_view);
+    obj->res = res;
+    vgl_gl_resource_ref(res);
+    obj->format = cmd->format;
+    obj->gl_target = res->gl_target;
+    obj->first_level = first_level;
+    obj->last_level = last_level;
+    /* Compose: the view picks channels of the format, the format says where they are stored. */
+    const GLint *fmt_swizzle = res->fmt->swizzle;
+    for (int i = 0; i < 4; i++) {
+        GLint sw = gl_swizzle(cmd->swizzle[i]);
+        if (fmt_swizzle[0] && sw >= GL_RED && sw <= GL_ALPHA) {
+            sw = fmt_swizzle[sw - GL_RED];
+        }
+        obj->swizzle[i] = sw;
+    }
+    return insert(s, &obj->base, VGL_OBJECT_SAMPLER_VIEW, cmd->handle);
+}
+
+static GLenum gl_wrap(uint8_t wrap) {
+    /* PIPE_TEX_WRAP_*: REPEAT, CLAMP, CLAMP_TO_EDGE, CLAMP_TO_BORDER, MIRROR_REPEAT, ... */
+    static const GLenum map[] = {GL_REPEAT,
+                                 GL_CLAMP_TO_EDGE,
+                                 GL_CLAMP_TO_EDGE,
+                                 GL_CLAMP_TO_BORDER,
+                                 GL_MIRRORED_REPEAT,
+                                 GL_MIRROR_CLAMP_TO_EDGE,
+                                 GL_MIRROR_CLAMP_TO_EDGE,
+                                 GL_MIRROR_CLAMP_TO_EDGE};
+    return map[wrap & 7];
+}
+
+static GLenum min_filter(uint8_t img, uint8_t mip) {
+    /* mip: PIPE_TEX_MIPFILTER_NEAREST 0, LINEAR 1, NONE 2 */
+    if (mip == 2 || mip == 3) {
+        return img ? GL_LINEAR : GL_NEAREST;
+    }
+    if (img) {
+        return mip ? GL_LINEAR_MIPMAP_LINEAR : GL_LINEAR_MIPMAP_NEAREST;
+    }
+    return mip ? GL_NEAREST_MIPMAP_LINEAR : GL_NEAREST_MIPMAP_NEAREST;
+}
+
+GLenum vgl_gl_compare_func(uint8_t func);
+GLenum vgl_gl_compare_func(uint8_t func) {
+    /* PIPE_FUNC_NEVER .. ALWAYS map in order onto GL_NEVER .. GL_ALWAYS. */
+    return GL_NEVER + (func & 7);
+}
+
+static enum vgl_status create_sampler_state(struct vgl_sink *s,
+                                            const struct vgl_cmd_sampler_state *cmd) {
+    NEW(struct gl_sampler_state);
+    obj->state = *cmd;
+    glGenSamplers(1, &obj->sampler);
+    const GLuint smp = obj->sampler;
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_S, (GLint)gl_wrap(cmd->wrap_s));
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_T, (GLint)gl_wrap(cmd->wrap_t));
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_R, (GLint)gl_wrap(cmd->wrap_r));
+    glSamplerParameteri(smp, GL_TEXTURE_MIN_FILTER,
+                        (GLint)min_filter(cmd->min_img_filter & 1, cmd->min_mip_filter));
+    glSamplerParameteri(smp, GL_TEXTURE_MAG_FILTER,
+                        cmd->mag_img_filter & 1 ? GL_LINEAR : GL_NEAREST);
+    glSamplerParameterf(smp, GL_TEXTURE_LOD_BIAS, cmd->lod_bias);
+    glSamplerParameterf(smp, GL_TEXTURE_MIN_LOD, cmd->min_lod);
+    glSamplerParameterf(smp, GL_TEXTURE_MAX_LOD, cmd->max_lod);
+    glSamplerParameteri(smp, GL_TEXTURE_COMPARE_MODE,
+                        cmd->compare_mode ? GL_COMPARE_REF_TO_TEXTURE : GL_NONE);
+    glSamplerParameteri(smp, GL_TEXTURE_COMPARE_FUNC,
+                        (GLint)vgl_gl_compare_func(cmd->compare_func));
+    GLfloat border[4];
+    memcpy(border, cmd->border_color, sizeof(border));
+    glSamplerParameterfv(smp, GL_TEXTURE_BORDER_COLOR, border);
+    return insert(s, &obj->base, VGL_OBJECT_SAMPLER_STATE, cmd->handle);
+}
+
+/* Assemble shader text chunk by chunk (§3.2); parse once complete. */
+static enum vgl_status create_shader(struct vgl_sink *s, const struct vgl_cmd_shader *cmd) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct gl_sub_ctx *sub = ctx->sub;
+    if (cmd->stage != VGL_SHADER_VERTEX && cmd->stage != VGL_SHADER_FRAGMENT) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "shader %u: stage %u not supported yet", cmd->handle,
+                    cmd->stage);
+    }
+    struct gl_shader *sh;
+    uint32_t offset;
+    if (!cmd->continuation) {
+        if (cmd->offlen == 0 || cmd->offlen > VGL_SHADER_MAX_TEXT) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "shader %u: text length %u", cmd->handle,
+                        cmd->offlen);
+        }
+        NEW(struct gl_shader);
+        obj->stage = cmd->stage;
+        obj->total = cmd->offlen;
+        obj->text = calloc(1, cmd->offlen + 1);
+        obj->serial = ++ctx->r->shader_serial;
+        if (!obj->text) {
+            free(obj);
+            return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+        }
+        VGL_FORWARD_IF_ERROR(insert(s, &obj->base, VGL_OBJECT_SHADER, cmd->handle));
+        sh = obj;
+        offset = 0;
+    } else {
+        sh = vgl_gl_object_get(sub, cmd->handle, VGL_OBJECT_SHADER);
+        if (!sh || sh->received == sh->total || sh->stage != cmd->stage) {
+            return FAIL(s, VGL_ERROR_NOT_FOUND, "shader %u: continuation without a start",
+                        cmd->handle);
+        }
+        offset = cmd->offlen;
+        if (offset != sh->received) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "shader %u: chunk at %u, expected %u",
+                        cmd->handle, offset, sh->received);
+        }
+    }
+    /* The padding of the last dword may be stale (§2.7): copy only what the total allows. */
+    const uint32_t room = sh->total - offset;
+    const uint32_t n = cmd->text_size < room ? cmd->text_size : room;
+    memcpy(sh->text + offset, cmd->text, n);
+    sh->received = offset + n;
+    if (sh->received < sh->total) {
+        return VGL_OK;
+    }
+    if (vgl_debug_flags() & VGL_DEBUG_TGSI) {
+        vgl_log(VGL_LOG_INFO, "context %u shader %u (stage %u) TGSI:\n%.*s", vgl_gl_ctx_of(s)->id,
+                cmd->handle, cmd->stage, (int)sh->total, sh->text);
+    }
+    char why[160] = "";
+    const enum vgl_status st = vgl_shader_parse(sh->text, sh->total, &sh->parsed, why, sizeof(why));
+    if (st == VGL_ERROR_UNSUPPORTED) {
+        /* Valid TGSI the translator cannot handle yet: draws with it are skipped, the context
+         * keeps working. */
+        sh->unsupported = true;
+        vgl_log(VGL_LOG_WARN, "context %u: shader %u not supported yet: %s", ctx->id, cmd->handle,
+                why);
+        return VGL_OK;
+    }
+    if (st != VGL_OK) {
+        return FAIL(s, st, "shader %u: %s", cmd->handle, why);
+    }
+    if (vgl_shader_get_info(sh->parsed)->stage != cmd->stage) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "shader %u: text is not for stage %u",
+                    cmd->handle, cmd->stage);
+    }
+    return VGL_OK;
+}
+
+static enum vgl_status destroy_object(struct vgl_sink *s, uint32_t type, uint32_t handle) {
+    struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
+    struct gl_object *obj = vgl_gl_object_get(sub, handle, type);
+    if (!obj) {
+        if (type == VGL_OBJECT_STREAMOUT_TARGET || type == VGL_OBJECT_MSAA_SURFACE) {
+            return VGL_OK; /* never created: those types are not implemented yet */
+        }
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "%s %u not found", vgl_decode_object_name(type),
+                    handle);
+    }
+    vgl_hash_map_remove(&sub->objects, handle);
+    vgl_gl_object_unref(sub, obj);
+    return VGL_OK;
+}
+
+static enum vgl_status bind_object(struct vgl_sink *s, uint32_t type, uint32_t handle) {
+    struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
+    struct gl_object *obj = NULL;
+    if (handle) {
+        obj = vgl_gl_object_get(sub, handle, type);
+        if (!obj) {
+            return FAIL(s, VGL_ERROR_NOT_FOUND, "bind: %s %u not found",
+                        vgl_decode_object_name(type), handle);
+        }
+    }
+    switch (type) {
+    case VGL_OBJECT_BLEND:
+        VGL_GL_REBIND(sub, sub->blend, (struct gl_blend *)obj);
+        return VGL_OK;
+    case VGL_OBJECT_RASTERIZER:
+        VGL_GL_REBIND(sub, sub->rs, (struct gl_rasterizer *)obj);
+        return VGL_OK;
+    case VGL_OBJECT_DSA:
+        VGL_GL_REBIND(sub, sub->dsa, (struct gl_dsa *)obj);
+        return VGL_OK;
+    case VGL_OBJECT_VERTEX_ELEMENTS:
+        VGL_GL_REBIND(sub, sub->ve, (struct gl_vertex_elements *)obj);
+        return VGL_OK;
+    default:
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "bind of object type %u", type);
+    }
+}
+
+static enum vgl_status bind_shader(struct vgl_sink *s, uint32_t handle, uint32_t stage) {
+    struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
+    struct gl_shader *sh = NULL;
+    if (stage > VGL_SHADER_COMPUTE) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "bind shader: stage %u", stage);
+    }
+    if (handle) {
+        sh = vgl_gl_object_get(sub, handle, VGL_OBJECT_SHADER);
+        if (!sh || sh->stage != stage) {
+            return FAIL(s, VGL_ERROR_NOT_FOUND, "bind shader: shader %u for stage %u not found",
+                        handle, stage);
+        }
+        if (!sh->parsed && !sh->unsupported) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "bind shader: shader %u is incomplete",
+                        handle);
+        }
+    }
+    if (stage == VGL_SHADER_VERTEX) {
+        VGL_GL_REBIND(sub, sub->vs, sh);
+    } else if (stage == VGL_SHADER_FRAGMENT) {
+        VGL_GL_REBIND(sub, sub->fs, sh);
+    } else if (handle) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "bind shader: stage %u not supported yet", stage);
+    }
+    return VGL_OK;
+}
+
+void vgl_gl_objects_init(struct vgl_sink_impl *impl) {
+    impl->create_surface = create_surface;
+    impl->create_blend = create_blend;
+    impl->create_rasterizer = create_rasterizer;
+    impl->create_dsa = create_dsa;
+    impl->create_vertex_elements = create_vertex_elements;
+    impl->create_sampler_view = create_sampler_view;
+    impl->create_sampler_state = create_sampler_state;
+    impl->create_shader = create_shader;
+    impl->destroy_object = destroy_object;
+    impl->bind_object = bind_object;
+    impl->bind_shader = bind_shader;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Queries: occlusion counters and predicates, timestamps, elapsed time, primitives generated.
+ * Results go to the query's buffer as struct virgl_host_query_state (§2.5): state, size, value.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "gl/gl_internal.h"
+
+#define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
+
+/* virgl query types (§2.5 CREATE_OBJECT / QUERY). */
+enum {
+    Q_OCCLUSION_COUNTER = 0,
+    Q_OCCLUSION_PREDICATE = 1,
+    Q_TIMESTAMP = 2,
+    Q_TIME_ELAPSED = 4,
+    Q_PRIMITIVES_GENERATED = 5,
+    Q_GPU_FINISHED = 9,
+    Q_OCCLUSION_PREDICATE_CONSERVATIVE = 11,
+};
+
+#define HOST_QUERY_STATE_DONE 1
+#define HOST_QUERY_STATE_SIZE 16
+
+static GLenum query_target(uint32_t type) {
+    switch (type) {
+    case Q_OCCLUSION_COUNTER:
+        return GL_SAMPLES_PASSED;
+    case Q_OCCLUSION_PREDICATE:
+    case Q_OCCLUSION_PREDICATE_CONSERVATIVE:
+        return GL_ANY_SAMPLES_PASSED;
+    case Q_TIMESTAMP:
+        return GL_TIMESTAMP;
+    case Q_TIME_ELAPSED:
+        return GL_TIME_ELAPSED;
+    case Q_PRIMITIVES_GENERATED:
+        return GL_PRIMITIVES_GENERATED;
+    default:
+        return 0;
+    }
+}
+
+static enum vgl_status create_query(struct vgl_sink *s, const struct vgl_cmd_query *cmd) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct gl_sub_ctx *sub = ctx->sub;
+    const GLenum target = query_target(cmd->type);
+    if (!target && cmd->type != Q_GPU_FINISHED) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "query type %u", cmd->type);
+    }
+    struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
+    if (!res || res->fmt || res->args.width < HOST_QUERY_STATE_SIZE || cmd->offset != 0) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "query %u: bad result buffer %u", cmd->handle,
+                    cmd->res);
+    }
+    if (cmd->handle == 0 || vgl_hash_map_get(&sub->objects, cmd->handle)) {
+        return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", cmd->handle);
+    }
+    struct gl_query *q = calloc(1, sizeof(*q));
+    if (!q) {
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    q->base = (struct gl_object){VGL_OBJECT_QUERY, cmd->handle, 1};
+    q->type = cmd->type;
+    q->index = cmd->index;
+    q->gl_target = target;
+    q->res = res;
+    vgl_gl_resource_ref(res);
+    if (target) {
+        glGenQueries(1, &q->query);
+    }
+    if (!vgl_hash_map_insert(&sub->objects, cmd->handle, q)) {
+        vgl_gl_object_unref(sub, &q->base);
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    return VGL_OK;
+}
+
+static struct gl_query *lookup(struct vgl_sink *s, uint32_t handle) {
+    return vgl_gl_object_get(vgl_gl_ctx_of(s)->sub, handle, VGL_OBJECT_QUERY);
+}
+
+static enum vgl_status begin_query(struct vgl_sink *s, uint32_t handle) {
+    struct gl_query *q = lookup(s, handle);
+    if (!q) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "query %u not found", handle);
+    }
+    if (q->active) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "query %u already active", handle);
+    }
+    if (q->gl_target && q->gl_target != GL_TIMESTAMP) {
+        glBeginQuery(q->gl_target, q->query);
+        q->active = true;
+    }
+    return VGL_OK;
+}
+
+static enum vgl_status end_query(struct vgl_sink *s, uint32_t handle) {
+    struct gl_query *q = lookup(s, handle);
+    if (!q) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "query %u not found", handle);
+    }
+    if (q->gl_target == GL_TIMESTAMP) {
+        glQueryCounter(q->query, GL_TIMESTAMP);
+    } else if (q->active) {
+        glEndQuery(q->gl_target);
+        q->active = false;
+    }
+    return VGL_OK;
+}
+
+/* This renderer finishes queries synchronously: the result is always DONE when written. */
+static enum vgl_status get_query_result(struct vgl_sink *s, uint32_t handle, bool wait) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct gl_query *q = lookup(s, handle);
+    if (!q) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "query %u not found", handle);
+    }
+    if (q->active) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "query %u is still active", handle);
+    }
+    GLuint64 value = 1; /* GPU_FINISHED: everything before it has finished once we answer */
+    if (q->gl_target) {
+        glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
+    } else {
+        glFinish();
+    }
+    uint8_t state[HOST_QUERY_STATE_SIZE];
+    const bool wide = q->type == Q_TIMESTAMP || q->type == Q_TIME_ELAPSED;
+    vgl_put_le32(state, HOST_QUERY_STATE_DONE);
+    vgl_put_le32(state + 4, wide ? 8 : 4);
+    vgl_put_le32(state + 8, (uint32_t)value);
+    vgl_put_le32(state + 12, (uint32_t)(value >> 32));
+    const enum vgl_status st = vgl_gl_resource_write(ctx, q->res, 0, state, sizeof(state));
+    if (st != VGL_OK) {
+        return FAIL(s, st, "query %u: result buffer %u has no room", handle, q->res->args.handle);
+    }
+    return VGL_OK;
+}
+
+void vgl_gl_query_init(struct vgl_sink_impl *impl) {
+    impl->create_query = create_query;
+    impl->begin_query = begin_query;
+    impl->end_query = end_query;
+    impl->get_query_result = get_query_result;
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shader translator: TGSI text (as Mesa's virgl driver sends it) -> a small IR -> GLSL for
+ * the host. No GL calls here: the GL backend compiles and links what this module emits, so the
+ * module is unit-testable and fuzzable on its own. Hostile input gets an error, never a crash.
+ */
+#ifndef VGL_SHADER_H
+#define VGL_SHADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vgl/common.h>
+
+/* Limits enforced by the parser (hostile input is refused beyond them). */
+#define VGL_SHADER_MAX_TEXT         (1u << 20) /* bytes of TGSI text */
+#define VGL_SHADER_MAX_INSTRUCTIONS 65536
+#define VGL_SHADER_MAX_TEMPS        4096
+#define VGL_SHADER_MAX_IMMEDIATES   4096
+#define VGL_SHADER_MAX_CONSTS       4096 /* vec4 slots of CONST[0] */
+#define VGL_SHADER_MAX_INPUTS       32
+#define VGL_SHADER_MAX_OUTPUTS      32
+#define VGL_SHADER_MAX_SAMPLERS     32
+#define VGL_SHADER_MAX_NESTING      64 /* IF/LOOP depth */
+
+/* Wire stage numbers (protocol-facts §2.3). */
+enum vgl_shader_stage {
+    VGL_SHADER_VERTEX = 0,
+    VGL_SHADER_FRAGMENT = 1,
+    VGL_SHADER_GEOMETRY = 2,
+    VGL_SHADER_TESS_CTRL = 3,
+    VGL_SHADER_TESS_EVAL = 4,
+    VGL_SHADER_COMPUTE = 5,
+};
+
+/* TGSI semantic names, in TGSI's own order (tgsi_strings.c). */
+enum vgl_semantic {
+    VGL_SEM_POSITION,
+    VGL_SEM_COLOR,
+    VGL_SEM_BCOLOR,
+    VGL_SEM_FOG,
+    VGL_SEM_PSIZE,
+    VGL_SEM_GENERIC,
+    VGL_SEM_NORMAL,
+    VGL_SEM_FACE,
+    VGL_SEM_EDGEFLAG,
+    VGL_SEM_PRIMID,
+    VGL_SEM_INSTANCEID,
+    VGL_SEM_VERTEXID,
+    VGL_SEM_STENCIL,
+    VGL_SEM_CLIPDIST,
+    VGL_SEM_CLIPVERTEX,
+    VGL_SEM_GRID_SIZE,
+    VGL_SEM_BLOCK_ID,
+    VGL_SEM_BLOCK_SIZE,
+    VGL_SEM_THREAD_ID,
+    VGL_SEM_TEXCOORD,
+    VGL_SEM_PCOORD,
+    VGL_SEM_VIEWPORT_INDEX,
+    VGL_SEM_LAYER,
+    VGL_SEM_SAMPLEID,
+    VGL_SEM_SAMPLEPOS,
+    VGL_SEM_SAMPLEMASK,
+    VGL_SEM_INVOCATIONID,
+    VGL_SEM_VERTEXID_NOBASE,
+    VGL_SEM_BASEVERTEX,
+    VGL_SEM_COUNT_SUPPORTED, /* later names are parsed as unsupported */
+};
+
+enum vgl_interp {
+    VGL_INTERP_NONE,        /* not a fragment input */
+    VGL_INTERP_CONSTANT,    /* flat */
+    VGL_INTERP_LINEAR,      /* noperspective */
+    VGL_INTERP_PERSPECTIVE, /* smooth */
+    VGL_INTERP_COLOR,       /* smooth, or flat when the key says flatshade */
+};
+
+/* Texture targets as TGSI names them (SVIEW declarations and TEX operands). */
+enum vgl_tex_target {
+    VGL_TEX_UNKNOWN,
+    VGL_TEX_1D,
+    VGL_TEX_2D,
+    VGL_TEX_3D,
+    VGL_TEX_CUBE,
+    VGL_TEX_RECT,
+    VGL_TEX_SHADOW1D,
+    VGL_TEX_SHADOW2D,
+    VGL_TEX_SHADOWRECT,
+    VGL_TEX_1D_ARRAY,
+    VGL_TEX_2D_ARRAY,
+    VGL_TEX_SHADOW1D_ARRAY,
+    VGL_TEX_SHADOW2D_ARRAY,
+    VGL_TEX_SHADOWCUBE,
+    VGL_TEX_2D_MSAA,
+    VGL_TEX_2D_ARRAY_MSAA,
+    VGL_TEX_CUBE_ARRAY,
+    VGL_TEX_SHADOWCUBE_ARRAY,
+    VGL_TEX_BUFFER,
+};
+
+struct vgl_shader_io {
+    enum vgl_semantic semantic;
+    uint32_t semantic_index;
+    uint32_t first, last; /* register range IN[first..last] / OUT[first..last] */
+    uint8_t usage_mask;   /* xyzw bits */
+    enum vgl_interp interp;
+    bool centroid, sample, invariant;
+};
+
+/* What the GL backend needs to know about a parsed shader. */
+struct vgl_shader_info {
+    enum vgl_shader_stage stage;
+    uint32_t num_inputs, num_outputs;
+    struct vgl_shader_io inputs[VGL_SHADER_MAX_INPUTS];
+    struct vgl_shader_io outputs[VGL_SHADER_MAX_OUTPUTS];
+    uint32_t num_attribs;   /* VS: IN registers used; attribute i is at location i */
+    uint32_t samplers_used; /* bit n: SAMP[n] is read */
+    enum vgl_tex_target sampler_targets[VGL_SHADER_MAX_SAMPLERS];
+    uint32_t num_consts; /* vec4 slots of CONST[0] read (highest index + 1) */
+    uint32_t ubos_used;  /* bit n: CONST[n][...] with n >= 1 */
+    bool color0_writes_all_cbufs;
+    bool writes_depth, writes_stencil, uses_kill, reads_face, writes_psize, writes_clipvertex;
+    bool fs_coord_origin_lower_left; /* PROPERTY FS_COORD_ORIGIN LOWER_LEFT */
+    bool fs_coord_pixel_center_integer;
+};
+
+struct vgl_shader; /* parsed TGSI: IR + info, immutable once parsed */
+
+/*
+ * Parse TGSI text (`len` bytes, need not be NUL-terminated; parsing stops at the first NUL).
+ * On error returns VGL_ERROR_MALFORMED (or VGL_ERROR_UNSUPPORTED for valid TGSI this
+ * translator cannot handle yet) and writes a one-line reason with the line number to `why`.
+ */
+enum vgl_status vgl_shader_parse(const char *text, size_t len, struct vgl_shader **out, char *why,
+                                 size_t why_size);
+void vgl_shader_destroy(struct vgl_shader *sh);
+const struct vgl_shader_info *vgl_shader_get_info(const struct vgl_shader *sh);
+
+/*
+ * State the guest cannot express in its shaders on a core-profile host, emulated in the
+ * generated GLSL. All-zero is a valid key (no emulation). Part of the program cache key.
+ */
+struct vgl_shader_key {
+    /* fragment */
+    uint8_t alpha_func;          /* PIPE_FUNC_*: 0 NEVER .. 7 ALWAYS; alpha_test_enabled gates it */
+    bool alpha_test_enabled;     /* compare COLOR[0].a against uniform vgl_alpha_ref */
+    bool flatshade;              /* COLOR-interpolated inputs become flat */
+    bool two_side;               /* FS COLOR[i] = gl_FrontFacing ? COLOR[i] : BCOLOR[i] */
+    bool poly_stipple;           /* discard with the 32x32 stipple in sampler vgl_stipple */
+    uint8_t sprite_coord_enable; /* bit i: GENERIC[i] (or TEXCOORD[i]) := gl_PointCoord */
+    bool sprite_coord_upper_left; /* sprite_coord_mode: PIPE_SPRITE_COORD_UPPER_LEFT */
+    uint8_t nr_cbufs;             /* colour buffers bound (for FS_COLOR0_WRITES_ALL_CBUFS) */
+    bool flip_y;                  /* the framebuffer is y-inverted relative to host GL */
+    /* vertex (last pre-rasterization stage) */
+    uint8_t clip_plane_enable; /* bit i: gl_ClipDistance[i] from vgl_clip_planes[i] */
+    bool clip_halfz;
+};
+
+/*
+ * Generated GLSL for one vertex + fragment program, consistent with each other (matching
+ * varying names, types and interpolation qualifiers). Strings are owned by the struct.
+ */
+struct vgl_glsl_program {
+    char *vs;
+    char *fs;
+};
+
+/*
+ * Emit a linked pair. Binding contract with the GL backend (names are fixed):
+ *  - VS input IN[i] is `layout(location = i) in vec4 vgl_in_i`;
+ *  - FS COLOR[n] output is `layout(location = n) out vec4 vgl_out_n` (index 1 for the second
+ *    dual-source colour is not needed yet);
+ *  - CONST[0] of stage s is the std140 uniform block `vgl_consts_vs` / `vgl_consts_fs` holding
+ *    `uvec4 c[N]` (raw bits; floats read with uintBitsToFloat); the backend binds blocks to
+ *    binding points 0 (VS) and 1 (FS);
+ *  - SAMP[n] of the VS is `uniform samplerX vgl_samp_vs_n`, of the FS `vgl_samp_fs_n`; the
+ *    backend sets each to texture unit n (FS) or 16 + n (VS);
+ *  - emulation uniforms: `vec4 vgl_clip_planes[8]`, `float vgl_alpha_ref`, `sampler2D
+ *    vgl_stipple` (R8, 32x32, set to unit 31), `float vgl_y_sign` (1 or -1: multiply
+ *    gl_Position.y, used when key->flip_y).
+ * Returns VGL_ERROR_UNSUPPORTED with a reason for stage combinations or features not handled.
+ * `fs` may be NULL (no fragment shader: a pass-through writing COLOR[0] from VS COLOR[0] or
+ * opaque white is generated).
+ */
+enum vgl_status vgl_shader_emit_program(const struct vgl_shader *vs, const struct vgl_shader *fs,
+                                        const struct vgl_shader_key *key,
+                                        struct vgl_glsl_program *out, char *why, size_t why_size);
+void vgl_glsl_program_finish(struct vgl_glsl_program *prog);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small guest-side encoder for virgl command buffers, laid out as protocol-facts §2.5 says
+ * Mesa 22.3.6 lays them out. For tests: it builds what a real guest would send, and also
+ * malformed variants of it.
+ */
+#ifndef VGL_TEST_ENCODE_H
+#define VGL_TEST_ENCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENC_MAX_DWORDS 66560
+
+struct enc {
+    uint32_t buf[ENC_MAX_DWORDS];
+    size_t n;
+};
+
+void enc_reset(struct enc *e);
+/* One command: header (id, object type, len) then `len` payload dwords. */
+void enc_cmd(struct enc *e, uint32_t id, uint32_t obj, const uint32_t *payload, uint32_t len);
+uint32_t enc_f(float f);
+
+void enc_sub_ctx(struct enc *e, uint32_t id); /* CREATE_SUB_CTX + SET_SUB_CTX */
+void enc_surface(struct enc *e, uint32_t handle, uint32_t res, uint32_t format);
+void enc_framebuffer(struct enc *e, uint32_t zsurf, uint32_t nr_cbufs, const uint32_t *cbufs);
+void enc_clear(struct enc *e, uint32_t buffers, const float rgba[4], double depth,
+               uint32_t stencil);
+void enc_viewport(struct enc *e, float x, float y, float w, float h);
+/* A shader from TGSI text (one chunk, NUL included in the length). */
+void enc_shader(struct enc *e, uint32_t handle, uint32_t stage, const char *tgsi);
+void enc_bind_shader(struct enc *e, uint32_t handle, uint32_t stage);
+/* Vertex elements: each element is {offset, divisor, vb index, format}. */
+void enc_vertex_elements(struct enc *e, uint32_t handle, uint32_t count, const uint32_t (*el)[4]);
+void enc_bind(struct enc *e, uint32_t obj_type, uint32_t handle);
+void enc_vertex_buffer(struct enc *e, uint32_t stride, uint32_t offset, uint32_t res);
+void enc_constants(struct enc *e, uint32_t stage, const float *values, uint32_t count);
+/* BLEND with blending off and all channels written, or src-alpha/one-minus-src-alpha. */
+void enc_blend(struct enc *e, uint32_t handle, bool alpha_blend);
+void enc_dsa(struct enc *e, uint32_t handle, bool depth_test, uint32_t depth_func);
+void enc_rasterizer(struct enc *e, uint32_t handle, bool flatshade);
+void enc_sampler_view(struct enc *e, uint32_t handle, uint32_t res, uint32_t format);
+void enc_sampler_state(struct enc *e, uint32_t handle, bool linear);
+void enc_set_sampler_views(struct enc *e, uint32_t stage, uint32_t count, const uint32_t *h);
+void enc_bind_sampler_states(struct enc *e, uint32_t stage, uint32_t count, const uint32_t *h);
+void enc_draw(struct enc *e, uint32_t mode, uint32_t start, uint32_t count, bool indexed);
+void enc_transfer3d(struct enc *e, uint32_t res, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
+                    uint32_t offset);
+
+#endif

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* Draw tests through the whole renderer: TGSI shaders, state objects, vertex buffers, textures,
+ * depth, blending; pixels read back through guest backing. Skip without EGL. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgl/renderer.h>
+
+#include "../encode/encode.h"
+#include "protocol/virgl_protocol.h"
+#include "test.h"
+
+#define W 32
+#define H 32
+
+static const char *const vs_pos_color = "VERT\n"
+                                        "DCL IN[0]\n"
+                                        "DCL IN[1]\n"
+                                        "DCL OUT[0], POSITION\n"
+                                        "DCL OUT[1], GENERIC[0]\n"
+                                        "  0: MOV OUT[0], IN[0]\n"
+                                        "  1: MOV OUT[1], IN[1]\n"
+                                        "  2: END\n";
+
+static const char *const fs_varying = "FRAG\n"
+                                      "DCL IN[0], GENERIC[0], PERSPECTIVE\n"
+                                      "DCL OUT[0], COLOR\n"
+                                      "  0: MOV OUT[0], IN[0]\n"
+                                      "  1: END\n";
+
+static const char *const fs_const = "FRAG\n"
+                                    "DCL OUT[0], COLOR\n"
+                                    "DCL CONST[0]\n"
+                                    "  0: MOV OUT[0], CONST[0]\n"
+                                    "  1: END\n";
+
+static const char *const fs_tex = "FRAG\n"
+                                  "DCL IN[0], GENERIC[0], PERSPECTIVE\n"
+                                  "DCL OUT[0], COLOR\n"
+                                  "DCL SAMP[0]\n"
+                                  "DCL SVIEW[0], 2D, FLOAT\n"
+                                  "  0: TEX OUT[0], IN[0], SAMP[0], 2D\n"
+                                  "  1: END\n";
+
+struct scene {
+    struct vgl_renderer *r;
+    uint8_t *rt_mem, *vb_mem;
+    struct enc e;
+};
+
+static struct scene *scene_create(void) {
+    struct scene *sc = calloc(1, sizeof(*sc));
+    CHECK(sc);
+    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
+    const enum vgl_status st = vgl_renderer_create(NULL, &sc->r);
+    if (st == VGL_ERROR_NO_DEVICE) {
+        vgl_test_skip("no EGL device");
+    }
+    CHECK_EQ(st, VGL_OK);
+    CHECK_EQ(vgl_renderer_context_create(sc->r, 1, "draw"), VGL_OK);
+    const struct vgl_resource_args rt = {.handle = 1,
+                                         .target = VGL_TARGET_2D,
+                                         .format = 67,
+                                         .bind = VGL_BIND_RENDER_TARGET,
+                                         .width = W,
+                                         .height = H,
+                                         .depth = 1,
+                                         .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &rt), VGL_OK);
+    sc->rt_mem = calloc(1, W * H * 4);
+    const struct iovec rt_iov = {sc->rt_mem, W * H * 4};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 1, &rt_iov, 1), VGL_OK);
+    const struct vgl_resource_args vb = {.handle = 2,
+                                         .target = VGL_TARGET_BUFFER,
+                                         .format = 64,
+                                         .bind = VGL_BIND_VERTEX_BUFFER,
+                                         .width = 4096,
+                                         .height = 1,
+                                         .depth = 1,
+                                         .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &vb), VGL_OK);
+    sc->vb_mem = calloc(1, 4096);
+    const struct iovec vb_iov = {sc->vb_mem, 4096};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 2, &vb_iov, 1), VGL_OK);
+
+    struct enc *e = &sc->e;
+    enc_sub_ctx(e, 1);
+    enc_surface(e, 10, 1, 67);
+    const uint32_t cb = 10;
+    enc_framebuffer(e, 0, 1, &cb);
+    const float black[4] = {0, 0, 0, 1};
+    enc_clear(e, VGL_CLEAR_COLOR0, black, 1.0, 0);
+    enc_viewport(e, 0, 0, W, H);
+    enc_blend(e, 20, false);
+    enc_bind(e, VGL_OBJECT_BLEND, 20);
+    enc_rasterizer(e, 21, false);
+    enc_bind(e, VGL_OBJECT_RASTERIZER, 21);
+    enc_dsa(e, 22, false, 0);
+    enc_bind(e, VGL_OBJECT_DSA, 22);
+    /* position vec4 at 0, colour/texcoord vec4 at 16, stride 32 */
+    const uint32_t el[2][4] = {{0, 0, 0, 31}, {16, 0, 0, 31}};
+    enc_vertex_elements(e, 23, 2, el);
+    enc_bind(e, VGL_OBJECT_VERTEX_ELEMENTS, 23);
+    enc_vertex_buffer(e, 32, 0, 2);
+    enc_shader(e, 30, 0, vs_pos_color);
+    enc_bind_shader(e, 30, 0);
+    return sc;
+}
+
+static void scene_destroy(struct scene *sc) {
+    vgl_renderer_destroy(sc->r);
+    free(sc->rt_mem);
+    free(sc->vb_mem);
+    free(sc);
+}
+
+/* Upload `count` vertices {x, y, z, 1, a, b, c, d} at byte `offset` of the vertex buffer. */
+static void vertices(struct scene *sc, uint32_t offset, const float (*v)[8], uint32_t count) {
+    memcpy(sc->vb_mem + offset, v, count * 32);
+    const struct vgl_transfer t = {
+            .handle = 2, .box = {(int)offset, 0, 0, (int)count * 32, 1, 1}, .offset = offset};
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &t), VGL_OK);
+}
+
+static void submit_and_read(struct scene *sc) {
+    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_OK);
+    enc_reset(&sc->e);
+    const struct vgl_transfer t = {.handle = 1, .box = {0, 0, 0, W, H, 1}};
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+}
+
+static const uint8_t *px(struct scene *sc, int x, int y) {
+    return sc->rt_mem + (y * W + x) * 4;
+}
+
+static void check_px(struct scene *sc, int x, int y, int r, int g, int b, int a) {
+    const uint8_t *p = px(sc, x, y);
+    if (abs(p[0] - r) > 1 || abs(p[1] - g) > 1 || abs(p[2] - b) > 1 || abs(p[3] - a) > 1) {
+        fprintf(stderr, "pixel %d,%d = %d %d %d %d, expected %d %d %d %d\n", x, y, p[0], p[1], p[2],
+                p[3], r, g, b, a);
+        exit(1);
+    }
+}
+
+/* A triangle covering the whole viewport. */
+static const float full[3][8] = {
+        {-1, -1, 0, 1, 0, 0, 0, 0}, {3, -1, 0, 1, 2, 0, 0, 0}, {-1, 3, 0, 1, 0, 2, 0, 0}};
+
+VGL_TEST(constant_colour_fills_target) {
+    struct scene *sc = scene_create();
+    vertices(sc, 0, full, 3);
+    enc_shader(&sc->e, 31, 1, fs_const);
+    enc_bind_shader(&sc->e, 31, 1);
+    const float colour[4] = {0.25f, 0.5f, 0.75f, 1.0f};
+    enc_constants(&sc->e, 1, colour, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    for (int y = 0; y < H; y++) {
+        for (int x = 0; x < W; x++) {
+            check_px(sc, x, y, 64, 128, 191, 255);
+        }
+    }
+    scene_destroy(sc);
+}
+
+/* With the guest's positive y scale, NDC y < 0 lands in the first rows of the resource. */
+VGL_TEST(orientation_matches_gallium) {
+    struct scene *sc = scene_create();
+    const float quad_low_left[6][8] = {{-1, -1, 0, 1, 1, 0, 0, 1}, {0, -1, 0, 1, 1, 0, 0, 1},
+                                       {-1, 0, 0, 1, 1, 0, 0, 1},  {0, -1, 0, 1, 1, 0, 0, 1},
+                                       {0, 0, 0, 1, 1, 0, 0, 1},   {-1, 0, 0, 1, 1, 0, 0, 1}};
+    vertices(sc, 0, quad_low_left, 6);
+    enc_shader(&sc->e, 31, 1, fs_varying);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_draw(&sc->e, 4, 0, 6, false);
+    submit_and_read(sc);
+    check_px(sc, 2, 2, 255, 0, 0, 255);
+    check_px(sc, 15, 15, 255, 0, 0, 255);
+    check_px(sc, 16, 2, 0, 0, 0, 255);
+    check_px(sc, 2, 16, 0, 0, 0, 255);
+    check_px(sc, 30, 30, 0, 0, 0, 255);
+    scene_destroy(sc);
+}
+
+VGL_TEST(texture_nearest_quadrants) {
+    struct scene *sc = scene_create();
+    const struct vgl_resource_args tex = {.handle = 3,
+                                          .target = VGL_TARGET_2D,
+                                          .format = 67,
+                                          .bind = VGL_BIND_SAMPLER_VIEW,
+                                          .width = 2,
+                                          .height = 2,
+                                          .depth = 1,
+                                          .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
+    uint8_t texels[16] = {255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255};
+    const struct iovec iov = {texels, sizeof(texels)};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    vertices(sc, 0, full, 3);
+    enc_transfer3d(&sc->e, 3, 0, 0, 2, 2, 0);
+    enc_shader(&sc->e, 31, 1, fs_tex);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_sampler_view(&sc->e, 40, 3, 67);
+    enc_sampler_state(&sc->e, 41, false);
+    const uint32_t view = 40, samp = 41;
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    enc_bind_sampler_states(&sc->e, 1, 1, &samp);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    /* texel (0,0) is stored first and lands at the first rows and columns */
+    check_px(sc, 4, 4, 255, 0, 0, 255);
+    check_px(sc, 28, 4, 0, 255, 0, 255);
+    check_px(sc, 4, 28, 0, 0, 255, 255);
+    check_px(sc, 28, 28, 255, 255, 255, 255);
+    scene_destroy(sc);
+    CHECK(texels[0] == 255);
+}
+
+VGL_TEST(alpha_blending) {
+    struct scene *sc = scene_create();
+    const float half_red[3][8] = {{-1, -1, 0, 1, 1, 0, 0, 0.5f},
+                                  {3, -1, 0, 1, 1, 0, 0, 0.5f},
+                                  {-1, 3, 0, 1, 1, 0, 0, 0.5f}};
+    vertices(sc, 0, half_red, 3);
+    enc_shader(&sc->e, 31, 1, fs_varying);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_blend(&sc->e, 24, true);
+    enc_bind(&sc->e, VGL_OBJECT_BLEND, 24);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 10, 10, 128, 0, 0, 191); /* alpha: 0.5*0.5 + 1*0.5 */
+    scene_destroy(sc);
+}
+
+/* A scene with a vertex buffer of 3 vertices and shaders bound, ready for a draw. */
+static struct scene *ready_scene(void) {
+    struct scene *sc = scene_create();
+    vertices(sc, 0, full, 3);
+    enc_shader(&sc->e, 31, 1, fs_varying);
+    enc_bind_shader(&sc->e, 31, 1);
+    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_OK);
+    enc_reset(&sc->e);
+    return sc;
+}
+
+VGL_TEST(hostile_draws_refused) {
+    const struct {
+        uint32_t mode, start, count;
+        bool indexed;
+        enum vgl_status expect;
+    } cases[] = {
+            {4, 126, 3, false, VGL_ERROR_INVALID_ARGUMENT}, /* reads past the 4096-byte buffer */
+            {4, 0xfffffff0u, 32, false, VGL_ERROR_INVALID_ARGUMENT}, /* index arithmetic wraps */
+            {7, 0, 4, false, VGL_ERROR_UNSUPPORTED}, /* quads: not in our prim_mask */
+            {99, 0, 3, false, VGL_ERROR_UNSUPPORTED},
+            {4, 0, 3, true, VGL_ERROR_INVALID_ARGUMENT}, /* indexed, no index buffer */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct scene *sc = ready_scene();
+        enc_draw(&sc->e, cases[i].mode, cases[i].start, cases[i].count, cases[i].indexed);
+        CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), cases[i].expect);
+        struct vgl_context_error err;
+        CHECK(vgl_renderer_context_get_error(sc->r, 1, &err));
+        CHECK_EQ(err.opcode, VGL_CCMD_DRAW_VBO);
+        scene_destroy(sc);
+    }
+}
