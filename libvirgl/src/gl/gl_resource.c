@@ -413,31 +413,58 @@ static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_reso
     }
 }
 
-static enum vgl_status texture_io(struct vgl_renderer *r, struct gl_resource *res,
-                                  const struct vgl_transfer *t, uint8_t *staging, bool upload,
-                                  char *why, size_t why_size) {
-    const struct vgl_box *b = &t->box;
+/* Upload a tightly packed box into one level of a texture of any target. Gallium puts array
+ * layers and cube faces in z (box.z / box.d), also for 1D arrays. */
+static void texture_upload(const struct gl_resource *res, uint32_t level, const struct vgl_box *b,
+                           const uint8_t *texels) {
     const struct gl_format *f = res->fmt;
-    if (res->gl_target != GL_TEXTURE_2D && res->gl_target != GL_TEXTURE_RECTANGLE) {
-        snprintf(why, why_size, "transfers on target %u are not supported yet", res->args.target);
-        return VGL_ERROR_UNSUPPORTED;
+    const GLint l = (GLint)level;
+    glBindTexture(res->gl_target, res->id);
+    switch (res->gl_target) {
+    case GL_TEXTURE_1D:
+        glTexSubImage1D(res->gl_target, l, b->x, b->w, f->format, f->type, texels);
+        break;
+    case GL_TEXTURE_1D_ARRAY:
+        glTexSubImage2D(res->gl_target, l, b->x, b->z, b->w, b->d, f->format, f->type, texels);
+        break;
+    case GL_TEXTURE_CUBE_MAP: {
+        const size_t face_bytes = (size_t)b->w * (size_t)b->h * f->bytes;
+        for (int32_t face = 0; face < b->d; face++) {
+            glTexSubImage2D(GL_TEXTURE_CUBE_MAP_POSITIVE_X + (GLenum)(b->z + face), l, b->x, b->y,
+                            b->w, b->h, f->format, f->type, texels + face * face_bytes);
+        }
+        break;
     }
-    if (upload) {
-        glBindTexture(res->gl_target, res->id);
-        glTexSubImage2D(res->gl_target, (GLint)t->level, b->x, b->y, b->w, b->h, f->format, f->type,
-                        staging);
-        glBindTexture(res->gl_target, 0);
-        return VGL_OK;
+    case GL_TEXTURE_3D:
+    case GL_TEXTURE_2D_ARRAY:
+    case GL_TEXTURE_CUBE_MAP_ARRAY:
+        glTexSubImage3D(res->gl_target, l, b->x, b->y, b->z, b->w, b->h, b->d, f->format, f->type,
+                        texels);
+        break;
+    default:
+        glTexSubImage2D(res->gl_target, l, b->x, b->y, b->w, b->h, f->format, f->type, texels);
+        break;
     }
+    glBindTexture(res->gl_target, 0);
+}
+
+/* Read a box of one level back, layer by layer through the scratch framebuffer. */
+static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_resource *res,
+                                        uint32_t level, const struct vgl_box *b, uint8_t *texels,
+                                        char *why, size_t why_size) {
+    const struct gl_format *f = res->fmt;
+    const size_t layer_bytes = (size_t)b->w * (size_t)b->h * f->bytes;
     glBindFramebuffer(GL_READ_FRAMEBUFFER, r->read_fbo);
-    vgl_gl_attach(GL_READ_FRAMEBUFFER, res, t->level, 0, 0);
-    if (glCheckFramebufferStatus(GL_READ_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
-        vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
-        snprintf(why, why_size, "format %u cannot be read back", res->args.format);
-        return VGL_ERROR_UNSUPPORTED;
-    }
     glReadBuffer(f->attachment == GL_COLOR_ATTACHMENT0 ? GL_COLOR_ATTACHMENT0 : GL_NONE);
-    glReadPixels(b->x, b->y, b->w, b->h, f->format, f->type, staging);
+    for (int32_t i = 0; i < b->d; i++) {
+        vgl_gl_attach(GL_READ_FRAMEBUFFER, res, level, (uint32_t)(b->z + i), 0);
+        if (glCheckFramebufferStatus(GL_READ_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
+            vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
+            snprintf(why, why_size, "format %u cannot be read back", res->args.format);
+            return VGL_ERROR_UNSUPPORTED;
+        }
+        glReadPixels(b->x, b->y, b->w, b->h, f->format, f->type, texels + i * layer_bytes);
+    }
     vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
     return VGL_OK;
 }
@@ -456,10 +483,6 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
     if (size == 0) {
         return VGL_OK;
     }
-    if (lay.layers != 1 && res->fmt) {
-        snprintf(why, why_size, "multi-layer transfers are not supported yet");
-        return VGL_ERROR_UNSUPPORTED;
-    }
     uint8_t *staging = malloc(size);
     if (!staging) {
         return VGL_ERROR_NO_MEMORY;
@@ -476,8 +499,10 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
             glGetBufferSubData(GL_COPY_WRITE_BUFFER, t->box.x, (GLsizeiptr)size, staging);
         }
         glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+    } else if (write) {
+        texture_upload(res, t->level, &t->box, staging);
     } else {
-        status = texture_io(r, res, t, staging, write, why, why_size);
+        status = texture_download(r, res, t->level, &t->box, staging, why, why_size);
     }
     if (status == VGL_OK && !write) {
         stage(r, ctx, res, t, &lay, staging, true);
