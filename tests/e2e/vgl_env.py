@@ -98,3 +98,39 @@ def host_has_gl():
     d = work_dir("probe")
     r = subprocess.run([GUEST], capture_output=True, timeout=60)
     return r.returncode == 0
+
+
+REFERENCE_SERVER = "/usr/bin/virgl_test_server"
+
+
+def start_reference_server(log_path, extra=()):
+    """Start upstream virglrenderer's virgl_test_server (EGL surfaceless) on SOCKET; only inside
+    run_in_private_tmp, like start_server. It wants a private XDG_RUNTIME_DIR, made under /tmp."""
+    xdg = tempfile.mkdtemp(prefix="xdg-", dir="/tmp")
+    os.chmod(xdg, 0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=xdg)
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([REFERENCE_SERVER, "--use-egl-surfaceless", *extra], stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                            start_new_session=True)
+    for _ in range(200):
+        if os.path.exists(SOCKET):
+            return proc
+        if proc.poll() is not None:
+            raise AssertionError("virgl_test_server exited with %d: %s"
+                                 % (proc.returncode, open(log_path, errors="replace").read()))
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("virgl_test_server socket never appeared")
+
+
+def log_tail(path, lines=30):
+    """The last lines of a log file, for reports ("" when it does not exist)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 65536))
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
