@@ -28,7 +28,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     put(r, 0, 2);
 
     for (uint32_t f = 1; f <= VGL_GL_FORMAT_MAX; f++) {
-        const struct gl_format *fmt = vgl_gl_format(f);
+        const struct gl_format *fmt = vgl_gl_host_format(r, f);
         if (!fmt) {
             continue;
         }
@@ -40,9 +40,22 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
         }
     }
 
-    put(r, VGL_CAPS_V1_BSET, 0);
+    /* bset: only what this renderer implements (protocol-facts §5.2 bit numbers). */
+    uint32_t bset = 1u << 0     /* indep_blend_enable */
+                    | 1u << 1   /* indep_blend_func */
+                    | 1u << 6   /* primitive_restart */
+                    | 1u << 7   /* blend_eq_sep */
+                    | 1u << 9   /* vertex_element_instance_divisor */
+                    | 1u << 10  /* seamless_cube_map */
+                    | 1u << 11  /* occlusion_query */
+                    | 1u << 12  /* timer_query */
+                    | 1u << 21; /* mirror_clamp */
+    if (r->has_base_instance) {
+        bset |= 1u << 5; /* start_instance */
+    }
+    put(r, VGL_CAPS_V1_BSET, bset);
     put(r, VGL_CAPS_V1_GLSL_LEVEL, 120);
-    put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, 1);
+    put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, VGL_MAX_COLOR_BUFS);
     put(r, VGL_CAPS_V1_MAX_SAMPLES, 1);
     /* Points, lines, loops, strips, triangles, strips, fans: what a core host draws natively. */
     put(r, VGL_CAPS_V1_PRIM_MASK, 0x7f);
@@ -64,7 +77,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     put(r, VGL_CAPS_V2_MAX_TEXEL_OFFSET, 7);
     put(r, VGL_CAPS_V2_UBO_ALIGNMENT, 256);
 
-    uint32_t bits = VGL_CAP_TRANSFER;
+    uint32_t bits = VGL_CAP_TRANSFER | VGL_CAP_SRGB_WRITE_CONTROL;
     if (r->has_no_attachments) {
         bits |= VGL_CAP_FB_NO_ATTACH;
     }

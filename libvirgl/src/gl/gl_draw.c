@@ -261,10 +261,12 @@ static void upload_constants(struct gl_stage_state *st, const struct vgl_shader 
     glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
 }
 
-static void bind_textures(const struct gl_stage_state *st, const struct vgl_shader *sh,
+/* Seamless cube filtering is global state in core GL: on when any bound sampler asks. */
+static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shader *sh,
                           GLuint unit_base) {
+    bool seamless = false;
     if (!sh) {
-        return;
+        return false;
     }
     uint32_t used = vgl_shader_get_info(sh)->samplers_used;
     while (used) {
@@ -279,8 +281,14 @@ static void bind_textures(const struct gl_stage_state *st, const struct vgl_shad
             glTexParameteri(v->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)v->last_level);
         }
         glBindSampler(unit_base + n, st->samplers[n] ? st->samplers[n]->sampler : 0);
+        seamless |= st->samplers[n] && st->samplers[n]->state.seamless_cube_map;
     }
     glActiveTexture(GL_TEXTURE0);
+    return seamless;
+}
+
+static bool is_srgb(uint32_t format) {
+    return format == 95 || format == 100 || format == 101 || format == 104;
 }
 
 /* Highest byte a vertex attribute reads for vertices [first, last], or false on overflow. */
@@ -442,8 +450,11 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     set_uniforms(p, sub, flip_y);
     upload_constants(&sub->stages[0], sub->vs->parsed, 0);
     upload_constants(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 1);
-    bind_textures(&sub->stages[0], sub->vs->parsed, 16);
-    bind_textures(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 0);
+    const bool seamless = bind_textures(&sub->stages[0], sub->vs->parsed, 16) |
+                          bind_textures(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 0);
+    set_enabled(GL_TEXTURE_CUBE_MAP_SEAMLESS, seamless);
+    /* SRGB_WRITE_CONTROL: the surface format says whether writes are sRGB-encoded. */
+    set_enabled(GL_FRAMEBUFFER_SRGB, sub->cbufs[0] && is_srgb(sub->cbufs[0]->format));
     if (key.poly_stipple && sub->stipple_tex) {
         glActiveTexture(GL_TEXTURE31);
         glBindTexture(GL_TEXTURE_2D, sub->stipple_tex);

@@ -66,6 +66,99 @@ static const struct gl_format formats[] = {
         [101] = SWIZZLED(GL_SRGB8_ALPHA8, GL_BGRA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
                          GL_ONE),                                     /* B8G8R8X8_SRGB */
         [104] = COLOR(GL_SRGB8_ALPHA8, GL_RGBA, GL_UNSIGNED_BYTE, 4), /* R8G8B8A8_SRGB */
+        /* Compressed: 4x4 blocks of 8 or 16 bytes. */
+        [105] = {GL_COMPRESSED_RGB_S3TC_DXT1_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 8,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC},
+        [106] = {GL_COMPRESSED_RGBA_S3TC_DXT1_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 8,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC},
+        [107] = {GL_COMPRESSED_RGBA_S3TC_DXT3_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 16,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC},
+        [108] = {GL_COMPRESSED_RGBA_S3TC_DXT5_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 16,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC},
+        [109] = {GL_COMPRESSED_SRGB_S3TC_DXT1_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 8,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC_SRGB},
+        [110] = {GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT1_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 8,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC_SRGB},
+        [111] = {GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT3_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 16,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC_SRGB},
+        [112] = {GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT5_EXT,
+                 GL_RGBA,
+                 GL_UNSIGNED_BYTE,
+                 16,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_S3TC_SRGB},
+        [113] = {GL_COMPRESSED_RED_RGTC1, GL_RED, GL_UNSIGNED_BYTE, 8, false, 0, {0}, 4, NEED_NONE},
+        [114] = {GL_COMPRESSED_SIGNED_RED_RGTC1,
+                 GL_RED,
+                 GL_UNSIGNED_BYTE,
+                 8,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_NONE},
+        [115] = {GL_COMPRESSED_RG_RGTC2, GL_RG, GL_UNSIGNED_BYTE, 16, false, 0, {0}, 4, NEED_NONE},
+        [116] = {GL_COMPRESSED_SIGNED_RG_RGTC2,
+                 GL_RG,
+                 GL_UNSIGNED_BYTE,
+                 16,
+                 false,
+                 0,
+                 {0},
+                 4,
+                 NEED_NONE},
         [134] = SWIZZLED(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
                          GL_ONE), /* R8G8B8X8_UNORM */
 };
@@ -75,6 +168,16 @@ const struct gl_format *vgl_gl_format(uint32_t virgl_format) {
         return NULL;
     }
     return &formats[virgl_format];
+}
+
+const struct gl_format *vgl_gl_host_format(const struct vgl_renderer *r, uint32_t virgl_format) {
+    const struct gl_format *f = vgl_gl_format(virgl_format);
+    if (!f || (f->needs == NEED_S3TC && !r->has_s3tc) ||
+        (f->needs == NEED_S3TC_SRGB && !r->has_s3tc_srgb) ||
+        (f->block && !r->has_compressed_sub_image)) {
+        return NULL;
+    }
+    return f;
 }
 
 struct vertex_entry {

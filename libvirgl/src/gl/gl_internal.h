@@ -21,10 +21,26 @@ struct gl_format {
     bool renderable;   /* colour- or depth-renderable */
     GLenum attachment; /* GL_COLOR_ATTACHMENT0, GL_DEPTH_ATTACHMENT, ... */
     GLint swizzle[4];  /* how sampling sees the stored channels; all 0 = identity */
+    uint8_t block;     /* compressed formats: block width and height (4); 0 otherwise */
+    uint8_t needs;     /* host feature the format needs (enum gl_format_need) */
 };
+
+enum gl_format_need {
+    NEED_NONE = 0,
+    NEED_S3TC,      /* GL_EXT_texture_compression_s3tc */
+    NEED_S3TC_SRGB, /* ...and sRGB variants */
+};
+
+/* Texels per block side: 4 for compressed formats, 1 otherwise. */
+static inline uint32_t vgl_gl_block(const struct gl_format *f) {
+    return f->block ? f->block : 1;
+}
 
 /* The GL description of a virgl format, or NULL when the renderer does not support it. */
 const struct gl_format *vgl_gl_format(uint32_t virgl_format);
+struct vgl_renderer;
+/* The same, NULL also when this host lacks what the format needs. */
+const struct gl_format *vgl_gl_host_format(const struct vgl_renderer *r, uint32_t virgl_format);
 /* Largest virgl format number the table may hold. */
 #define VGL_GL_FORMAT_MAX 322
 
@@ -195,6 +211,7 @@ struct vgl_renderer {
     bool has_no_attachments;
     bool has_debug_output;
     bool has_viewport_array;
+    bool has_s3tc, has_s3tc_srgb, has_compressed_sub_image;
     bool has_base_instance;
     bool robust_access;
     GLint max_vertex_attribs;

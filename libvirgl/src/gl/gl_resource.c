@@ -101,7 +101,7 @@ static enum vgl_status check_args(struct vgl_renderer *r, const struct vgl_resou
         }
         return VGL_OK;
     }
-    const struct gl_format *fmt = vgl_gl_format(a->format);
+    const struct gl_format *fmt = vgl_gl_host_format(r, a->format);
     if (!fmt) {
         snprintf(why, why_size, "format %u is not supported", a->format);
         return VGL_ERROR_UNSUPPORTED;
@@ -129,6 +129,11 @@ static enum vgl_status check_args(struct vgl_renderer *r, const struct vgl_resou
     while (biggest >>= 1) {
         max_level++;
     }
+    if (fmt->block && (a->target == VGL_TARGET_1D || a->target == VGL_TARGET_1D_ARRAY ||
+                       a->target == VGL_TARGET_3D || a->target == VGL_TARGET_RECT)) {
+        snprintf(why, why_size, "compressed format %u on target %u", a->format, a->target);
+        return VGL_ERROR_UNSUPPORTED;
+    }
     if (a->last_level > max_level || (a->target == VGL_TARGET_RECT && a->last_level)) {
         snprintf(why, why_size, "last_level %u above %u", a->last_level, max_level);
         return VGL_ERROR_INVALID_ARGUMENT;
@@ -142,6 +147,36 @@ static enum vgl_status check_args(struct vgl_renderer *r, const struct vgl_resou
         return VGL_ERROR_INVALID_ARGUMENT;
     }
     return VGL_OK;
+}
+
+static void compressed_sub_image(const struct gl_resource *res, GLenum target, uint32_t level,
+                                 const struct vgl_box *b, GLsizei size, const void *data) {
+    const GLint l = (GLint)level;
+    const GLenum ifmt = res->fmt->internal_format;
+    if (target == GL_TEXTURE_2D_ARRAY || target == GL_TEXTURE_CUBE_MAP_ARRAY) {
+        glCompressedTexSubImage3D(target, l, b->x, b->y, b->z, b->w, b->h, b->d, ifmt, size, data);
+    } else {
+        glCompressedTexSubImage2D(target, l, b->x, b->y, b->w, b->h, ifmt, size, data);
+    }
+}
+
+/* Compressed storage cannot be cleared by GL: upload blocks of zeros instead. */
+static void zero_compressed_level(const struct gl_resource *res, uint32_t level, GLsizei w,
+                                  GLsizei h, GLsizei d) {
+    const uint64_t blocks_x = ((uint64_t)w + 3) / 4, blocks_y = ((uint64_t)h + 3) / 4;
+    const uint64_t layer = blocks_x * blocks_y * res->fmt->bytes;
+    const bool cube = res->gl_target == GL_TEXTURE_CUBE_MAP;
+    const uint64_t layers = cube ? 1 : (res->gl_target == GL_TEXTURE_2D ? 1 : (uint64_t)d);
+    void *zeros = calloc(1, layer * layers);
+    if (!zeros) {
+        return;
+    }
+    for (GLenum face = 0; face < (cube ? 6u : 1u); face++) {
+        const struct vgl_box box = {0, 0, 0, w, h, (int32_t)layers};
+        compressed_sub_image(res, cube ? GL_TEXTURE_CUBE_MAP_POSITIVE_X + face : res->gl_target,
+                             level, &box, (GLsizei)(layer * layers), zeros);
+    }
+    free(zeros);
 }
 
 /* Allocate every level; contents start as zeros, never stale host memory. */
@@ -184,7 +219,9 @@ static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
                          f->type, NULL);
             break;
         }
-        if (r->has_clear_texture) {
+        if (f->block) {
+            zero_compressed_level(res, l, w, h, d);
+        } else if (r->has_clear_texture) {
             glClearTexImage(res->id, (GLint)l, f->format, f->type, NULL);
         }
     }
@@ -222,7 +259,7 @@ enum vgl_status vgl_renderer_resource_create(struct vgl_renderer *r, uint32_t ct
     if (args->target == VGL_TARGET_BUFFER) {
         alloc_buffer(r, res);
     } else {
-        res->fmt = vgl_gl_format(args->format);
+        res->fmt = vgl_gl_host_format(r, args->format);
         alloc_texture(r, res);
     }
     if (!vgl_hash_map_insert(&ctx->resources, args->handle, res)) {
@@ -352,6 +389,7 @@ static enum vgl_status check_transfer(const struct gl_resource *res, const struc
         return VGL_ERROR_INVALID_ARGUMENT;
     }
     const uint32_t bpp = res->fmt ? res->fmt->bytes : 1;
+    const uint32_t block = res->fmt ? vgl_gl_block(res->fmt) : 1;
     const uint64_t lw = res->fmt ? vgl_gl_level_width(res, t->level) : res->args.width;
     const uint64_t lh = res->fmt ? vgl_gl_level_height(res, t->level) : 1;
     const uint64_t ld = res->fmt ? vgl_gl_level_layers(res, t->level) : 1;
@@ -363,12 +401,21 @@ static enum vgl_status check_transfer(const struct gl_resource *res, const struc
                  (unsigned long long)lh, (unsigned long long)ld);
         return VGL_ERROR_INVALID_ARGUMENT;
     }
-    lay->row_bytes = (uint64_t)b->w * bpp;
-    lay->rows = (uint64_t)b->h;
+    /* Compressed boxes start on block boundaries and cover whole blocks or reach the edge. */
+    if (block > 1 &&
+        (b->x % block || b->y % block || (b->w % block && (uint64_t)b->x + b->w != lw) ||
+         (b->h % block && (uint64_t)b->y + b->h != lh))) {
+        snprintf(why, why_size, "box %d,%d %dx%d is not aligned to %ux%u blocks", b->x, b->y, b->w,
+                 b->h, block, block);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    lay->row_bytes = ((uint64_t)b->w + block - 1) / block * bpp;
+    lay->rows = ((uint64_t)b->h + block - 1) / block;
     lay->layers = (uint64_t)b->d;
     /* Stride 0 means the packed layout of the level (protocol-facts §1.6). */
-    lay->stride = t->stride ? t->stride : lw * bpp;
-    lay->layer_stride = t->layer_stride ? t->layer_stride : lay->stride * lh;
+    lay->stride = t->stride ? t->stride : (lw + block - 1) / block * bpp;
+    lay->layer_stride =
+            t->layer_stride ? t->layer_stride : lay->stride * ((lh + block - 1) / block);
     if ((lay->rows > 1 && lay->stride < lay->row_bytes) ||
         (lay->layers > 1 && lay->layer_stride < lay->stride * lay->rows)) {
         snprintf(why, why_size, "stride %llu / layer stride %llu too small for the box",
@@ -416,10 +463,24 @@ static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_reso
 /* Upload a tightly packed box into one level of a texture of any target. Gallium puts array
  * layers and cube faces in z (box.z / box.d), also for 1D arrays. */
 static void texture_upload(const struct gl_resource *res, uint32_t level, const struct vgl_box *b,
-                           const uint8_t *texels) {
+                           const uint8_t *texels, uint64_t size) {
     const struct gl_format *f = res->fmt;
     const GLint l = (GLint)level;
     glBindTexture(res->gl_target, res->id);
+    if (f->block) {
+        if (res->gl_target == GL_TEXTURE_CUBE_MAP) {
+            const uint64_t face_bytes = size / (uint64_t)b->d;
+            for (int32_t face = 0; face < b->d; face++) {
+                const struct vgl_box one = {b->x, b->y, 0, b->w, b->h, 1};
+                compressed_sub_image(res, GL_TEXTURE_CUBE_MAP_POSITIVE_X + (GLenum)(b->z + face),
+                                     level, &one, (GLsizei)face_bytes, texels + face * face_bytes);
+            }
+        } else {
+            compressed_sub_image(res, res->gl_target, level, b, (GLsizei)size, texels);
+        }
+        glBindTexture(res->gl_target, 0);
+        return;
+    }
     switch (res->gl_target) {
     case GL_TEXTURE_1D:
         glTexSubImage1D(res->gl_target, l, b->x, b->w, f->format, f->type, texels);
@@ -454,6 +515,14 @@ static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_
                                         char *why, size_t why_size) {
     const struct gl_format *f = res->fmt;
     const size_t layer_bytes = (size_t)b->w * (size_t)b->h * f->bytes;
+    if (f->block) {
+        /* Cube faces are layers for the sub-image query. */
+        const uint64_t size =
+                ((uint64_t)b->w + 3) / 4 * (((uint64_t)b->h + 3) / 4) * f->bytes * (uint64_t)b->d;
+        glGetCompressedTextureSubImage(res->id, (GLint)level, b->x, b->y, b->z, b->w, b->h, b->d,
+                                       (GLsizei)size, texels);
+        return VGL_OK;
+    }
     glBindFramebuffer(GL_READ_FRAMEBUFFER, r->read_fbo);
     glReadBuffer(f->attachment == GL_COLOR_ATTACHMENT0 ? GL_COLOR_ATTACHMENT0 : GL_NONE);
     for (int32_t i = 0; i < b->d; i++) {
@@ -500,7 +569,7 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
         }
         glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
     } else if (write) {
-        texture_upload(res, t->level, &t->box, staging);
+        texture_upload(res, t->level, &t->box, staging, size);
     } else {
         status = texture_download(r, res, t->level, &t->box, staging, why, why_size);
     }

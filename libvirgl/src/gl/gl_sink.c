@@ -216,6 +216,10 @@ static void reset_clear_state(void) {
     glStencilMask(0xff);
 }
 
+static bool is_srgb_format(uint32_t format) {
+    return format == 95 || format == 100 || format == 101 || format == 104;
+}
+
 static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd) {
     struct gl_sub_ctx *sub = ctx_of(s)->sub;
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
@@ -223,6 +227,11 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
     for (uint32_t i = 0; i < sub->nr_cbufs; i++) {
         if (!(cmd->buffers & (VGL_CLEAR_COLOR0 << i)) || !sub->cbufs[i]) {
             continue;
+        }
+        if (is_srgb_format(sub->cbufs[i]->format)) {
+            glEnable(GL_FRAMEBUFFER_SRGB);
+        } else {
+            glDisable(GL_FRAMEBUFFER_SRGB);
         }
         GLfloat color[4];
         memcpy(color, cmd->color, sizeof(color));

@@ -181,6 +181,7 @@ enum vgl_target {
 
 /* §5.3 capability_bits. */
 #define VGL_CAP_FB_NO_ATTACH (1u << 8)
+#define VGL_CAP_SRGB_WRITE_CONTROL (1u << 15)
 #define VGL_CAP_TRANSFER     (1u << 17)
 
 #endif

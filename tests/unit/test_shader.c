@@ -1,0 +1,1002 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the TGSI -> GLSL translator: the captured corpus parses, emits and links on the host
+ * GL under several keys; hostile texts are refused; a few programs are drawn and read back.
+ * The GL parts create their own EGL context and skip (77) without one.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <epoxy/egl.h>
+#include <epoxy/gl.h>
+
+#include "shader/shader.h"
+#include "test.h"
+
+#define TGSI_DIR VGL_SOURCE_ROOT "/tests/data/tgsi"
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *const f = fopen(path, "rb");
+    CHECK(f);
+    CHECK(fseek(f, 0, SEEK_END) == 0);
+    const long n = ftell(f);
+    CHECK(n >= 0);
+    CHECK(fseek(f, 0, SEEK_SET) == 0);
+    char *const buf = malloc((size_t)n + 1);
+    CHECK(buf);
+    CHECK(fread(buf, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of the *.tgsi files in `dir`. */
+static char **list_tgsi(const char *dir, size_t *count) {
+    DIR *const d = opendir(dir);
+    CHECK(d);
+    char **names = NULL;
+    size_t n = 0;
+    const struct dirent *e;
+    while ((e = readdir(d))) {
+        const size_t len = strlen(e->d_name);
+        if (len > 5 && !strcmp(e->d_name + len - 5, ".tgsi")) {
+            names = realloc(names, sizeof(*names) * (n + 1));
+            CHECK(names);
+            names[n] = strdup(e->d_name);
+            CHECK(names[n++]);
+        }
+    }
+    closedir(d);
+    qsort(names, n, sizeof(*names), cmp_names);
+    *count = n;
+    return names;
+}
+
+static void free_names(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
+
+static struct vgl_shader *parse_text(const char *text, size_t len, const char *what) {
+    struct vgl_shader *sh = NULL;
+    char why[256];
+    const enum vgl_status st = vgl_shader_parse(text, len, &sh, why, sizeof(why));
+    if (st != VGL_OK) {
+        fprintf(stderr, "%s: %s: %s\n", what, vgl_status_str(st), why);
+    }
+    CHECK_EQ(st, VGL_OK);
+    CHECK(sh);
+    return sh;
+}
+
+static struct vgl_shader *parse_str(const char *text) {
+    return parse_text(text, strlen(text), text);
+}
+
+static struct vgl_shader *parse_corpus(const char *name) {
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", TGSI_DIR, name);
+    size_t len;
+    char *const text = read_file(path, &len);
+    struct vgl_shader *const sh = parse_text(text, len, name);
+    free(text);
+    return sh;
+}
+
+/*
+ * Corpus pairing: "<group>[_<handle>]_vs.tgsi" and "..._fs.tgsi" of one group come from one
+ * capture. Each FS is paired with its group's first VS (or a stand-in VS); each other VS with
+ * no FS (the pass-through one).
+ */
+struct pair {
+    char vs[256], fs[256]; /* "" = stand-in VS / pass-through FS */
+};
+
+static void group_of(const char *name, char *group, size_t n) {
+    snprintf(group, n, "%s", name);
+    char *p = strstr(group, ".tgsi");
+    if (p && p - group >= 3) {
+        p -= 3; /* "_vs" / "_fs" */
+        *p = '\0';
+        char *q = p;
+        while (q > group && q[-1] >= '0' && q[-1] <= '9') {
+            q--;
+        }
+        if (q < p && q > group && q[-1] == '_') {
+            q[-1] = '\0';
+        }
+    }
+}
+
+static bool is_stage(const char *name, const char *stage) {
+    const size_t len = strlen(name);
+    return len > 8 && !strncmp(name + len - 8, stage, 3);
+}
+
+static struct pair *corpus_pairs(size_t *count) {
+    size_t n;
+    char **names = list_tgsi(TGSI_DIR, &n);
+    struct pair *pairs = calloc(n + 1, sizeof(*pairs));
+    CHECK(pairs);
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        char group[256], other[256];
+        group_of(names[i], group, sizeof(group));
+        if (is_stage(names[i], "_fs")) {
+            struct pair *const p = &pairs[np++];
+            snprintf(p->fs, sizeof(p->fs), "%s", names[i]);
+            for (size_t j = 0; j < n; j++) {
+                group_of(names[j], other, sizeof(other));
+                if (is_stage(names[j], "_vs") && !strcmp(group, other)) {
+                    snprintf(p->vs, sizeof(p->vs), "%s", names[j]);
+                    break;
+                }
+            }
+        } else {
+            bool has_fs = false;
+            for (size_t j = 0; j < n; j++) {
+                group_of(names[j], other, sizeof(other));
+                has_fs |= is_stage(names[j], "_fs") && !strcmp(group, other);
+            }
+            if (!has_fs) {
+                snprintf(pairs[np++].vs, sizeof(pairs[0].vs), "%s", names[i]);
+            }
+        }
+    }
+    /* VSs that are not their group's first are still used once, with no FS. */
+    for (size_t i = 0; i < n; i++) {
+        bool used = false;
+        for (size_t j = 0; j < np; j++) {
+            used |= !strcmp(pairs[j].vs, names[i]) || !strcmp(pairs[j].fs, names[i]);
+        }
+        if (!used) {
+            pairs = realloc(pairs, sizeof(*pairs) * (np + 1));
+            CHECK(pairs);
+            memset(&pairs[np], 0, sizeof(pairs[np]));
+            snprintf(pairs[np++].vs, sizeof(pairs[0].vs), "%s", names[i]);
+        }
+    }
+    free_names(names, n);
+    *count = np;
+    return pairs;
+}
+
+static const char standin_vs[] = "VERT\n"
+                                 "DCL IN[0]\n"
+                                 "DCL IN[1]\n"
+                                 "DCL OUT[0], POSITION\n"
+                                 "DCL OUT[1], COLOR\n"
+                                 "DCL OUT[2], GENERIC[0]\n"
+                                 "  0: MOV OUT[0], IN[0]\n"
+                                 "  1: MOV OUT[1], IN[1]\n"
+                                 "  2: MOV OUT[2], IN[1]\n"
+                                 "  3: END\n";
+
+static const struct vgl_shader_key test_keys[] = {
+        {0},
+        {.flatshade = true, .two_side = true},
+        {.alpha_test_enabled = true, .alpha_func = 3, .nr_cbufs = 3},
+        {.poly_stipple = true, .alpha_test_enabled = true, .alpha_func = 0},
+        {.sprite_coord_enable = 0xff, .sprite_coord_upper_left = true},
+        {.clip_plane_enable = 0x3f},
+        {.flip_y = true, .clip_halfz = true, .nr_cbufs = 8},
+};
+#define NUM_KEYS (sizeof(test_keys) / sizeof(test_keys[0]))
+
+/* Emits the pair under `key`; returns the program (caller finishes it). */
+static struct vgl_glsl_program emit_pair(const struct pair *p, const struct vgl_shader_key *key) {
+    struct vgl_shader *const vs = p->vs[0] ? parse_corpus(p->vs) : parse_str(standin_vs);
+    struct vgl_shader *const fs = p->fs[0] ? parse_corpus(p->fs) : NULL;
+    struct vgl_glsl_program prog;
+    char why[256];
+    const enum vgl_status st = vgl_shader_emit_program(vs, fs, key, &prog, why, sizeof(why));
+    if (st != VGL_OK) {
+        fprintf(stderr, "%s + %s: %s: %s\n", p->vs, p->fs, vgl_status_str(st), why);
+    }
+    CHECK_EQ(st, VGL_OK);
+    CHECK(prog.vs && prog.fs);
+    vgl_shader_destroy(vs);
+    vgl_shader_destroy(fs);
+    return prog;
+}
+
+/* ---- host GL ---------------------------------------------------------------------------- */
+
+static EGLDisplay egl_display = EGL_NO_DISPLAY;
+static EGLContext egl_context = EGL_NO_CONTEXT;
+
+static void gl_context_or_skip(void) {
+    if (!epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless")) {
+        vgl_test_skip("no EGL_MESA_platform_surfaceless");
+    }
+    egl_display = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
+    if (egl_display == EGL_NO_DISPLAY || !eglInitialize(egl_display, NULL, NULL)) {
+        vgl_test_skip("no EGL surfaceless display");
+    }
+    if (!epoxy_has_egl_extension(egl_display, "EGL_KHR_no_config_context") ||
+        !epoxy_has_egl_extension(egl_display, "EGL_KHR_surfaceless_context") ||
+        !eglBindAPI(EGL_OPENGL_API)) {
+        vgl_test_skip("EGL lacks no_config/surfaceless contexts or desktop GL");
+    }
+    static const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION,
+                                     3,
+                                     EGL_CONTEXT_MINOR_VERSION,
+                                     3,
+                                     EGL_CONTEXT_OPENGL_PROFILE_MASK,
+                                     EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
+                                     EGL_NONE};
+    egl_context = eglCreateContext(egl_display, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attribs);
+    if (egl_context == EGL_NO_CONTEXT ||
+        !eglMakeCurrent(egl_display, EGL_NO_SURFACE, EGL_NO_SURFACE, egl_context)) {
+        vgl_test_skip("no desktop GL 3.3 core context");
+    }
+}
+
+/*
+ * The display is not terminated: eglTerminate unloads llvmpipe, and LeakSanitizer then reports
+ * allocations its draw code made (stacks into the unloaded module). The test process exits next.
+ */
+static void gl_context_end(void) {
+    eglMakeCurrent(egl_display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+    eglDestroyContext(egl_display, egl_context);
+}
+
+static GLuint compile_stage(GLenum type, const char *src, const char *what) {
+    const GLuint s = glCreateShader(type);
+    glShaderSource(s, 1, &src, NULL);
+    glCompileShader(s);
+    GLint ok = 0;
+    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
+    if (!ok) {
+        char log[4096] = "";
+        glGetShaderInfoLog(s, sizeof(log), NULL, log);
+        fprintf(stderr, "%s: %s does not compile:\n%s\n--- source ---\n%s\n", what,
+                type == GL_VERTEX_SHADER ? "VS" : "FS", log, src);
+        glDeleteShader(s);
+        return 0;
+    }
+    return s;
+}
+
+/* Compiles and links; 0 (after printing the logs) on failure. */
+static GLuint link_program(const struct vgl_glsl_program *prog, const char *what) {
+    const GLuint vs = compile_stage(GL_VERTEX_SHADER, prog->vs, what);
+    const GLuint fs = compile_stage(GL_FRAGMENT_SHADER, prog->fs, what);
+    if (!vs || !fs) {
+        glDeleteShader(vs);
+        glDeleteShader(fs);
+        return 0;
+    }
+    const GLuint p = glCreateProgram();
+    glAttachShader(p, vs);
+    glAttachShader(p, fs);
+    glLinkProgram(p);
+    glDeleteShader(vs);
+    glDeleteShader(fs);
+    GLint ok = 0;
+    glGetProgramiv(p, GL_LINK_STATUS, &ok);
+    if (!ok) {
+        char log[4096] = "";
+        glGetProgramInfoLog(p, sizeof(log), NULL, log);
+        fprintf(stderr, "%s: link failed:\n%s\n--- VS ---\n%s\n--- FS ---\n%s\n", what, log,
+                prog->vs, prog->fs);
+        glDeleteProgram(p);
+        return 0;
+    }
+    return p;
+}
+
+/* ---- corpus ----------------------------------------------------------------------------- */
+
+VGL_TEST(corpus_parses) {
+    size_t n;
+    char **names = list_tgsi(TGSI_DIR, &n);
+    CHECK(n >= 30);
+    size_t vs = 0, fs = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct vgl_shader *const sh = parse_corpus(names[i]);
+        const struct vgl_shader_info *const info = vgl_shader_get_info(sh);
+        CHECK(info->stage == (is_stage(names[i], "_vs") ? VGL_SHADER_VERTEX
+                                                        : VGL_SHADER_FRAGMENT));
+        vs += info->stage == VGL_SHADER_VERTEX;
+        fs += info->stage == VGL_SHADER_FRAGMENT;
+        CHECK(info->num_consts <= VGL_SHADER_MAX_CONSTS);
+        CHECK(info->num_inputs <= VGL_SHADER_MAX_INPUTS);
+        vgl_shader_destroy(sh);
+    }
+    CHECK(vs > 10 && fs > 10);
+    free_names(names, n);
+}
+
+VGL_TEST(corpus_emits_with_every_key) {
+    size_t n;
+    struct pair *const pairs = corpus_pairs(&n);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < NUM_KEYS; k++) {
+            struct vgl_glsl_program prog = emit_pair(&pairs[i], &test_keys[k]);
+            /* Deterministic: the same input gives the same bytes. */
+            struct vgl_glsl_program again = emit_pair(&pairs[i], &test_keys[k]);
+            CHECK(!strcmp(prog.vs, again.vs) && !strcmp(prog.fs, again.fs));
+            CHECK(!strncmp(prog.vs, "#version 330 core\n", 18));
+            CHECK(!strncmp(prog.fs, "#version 330 core\n", 18));
+            CHECK(strstr(prog.vs, "uniform vgl_consts_vs {"));
+            CHECK(strstr(prog.fs, "uniform vgl_consts_fs {"));
+            vgl_glsl_program_finish(&prog);
+            vgl_glsl_program_finish(&again);
+        }
+    }
+    free(pairs);
+}
+
+static void corpus_links(size_t first_key, size_t last_key) {
+    gl_context_or_skip();
+    size_t n;
+    struct pair *const pairs = corpus_pairs(&n);
+    int failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = first_key; k <= last_key; k++) {
+            struct vgl_glsl_program prog = emit_pair(&pairs[i], &test_keys[k]);
+            char what[600];
+            snprintf(what, sizeof(what), "%s + %s, key %zu", pairs[i].vs[0] ? pairs[i].vs : "stand-in",
+                     pairs[i].fs[0] ? pairs[i].fs : "pass-through", k);
+            const GLuint p = link_program(&prog, what);
+            failures += p == 0;
+            glDeleteProgram(p);
+            vgl_glsl_program_finish(&prog);
+        }
+    }
+    free(pairs);
+    gl_context_end();
+    CHECK_EQ(failures, 0);
+}
+
+VGL_TEST(corpus_links_on_host_plain_keys) {
+    corpus_links(0, 3);
+}
+
+VGL_TEST(corpus_links_on_host_emulation_keys) {
+    corpus_links(4, NUM_KEYS - 1);
+}
+
+/* ---- emitted text ----------------------------------------------------------------------- */
+
+static struct vgl_glsl_program emit_texts(const char *vs_text, const char *fs_text,
+                                          const struct vgl_shader_key *key) {
+    struct vgl_shader *const vs = parse_str(vs_text);
+    struct vgl_shader *const fs = fs_text ? parse_str(fs_text) : NULL;
+    struct vgl_glsl_program prog;
+    char why[256];
+    const enum vgl_status st = vgl_shader_emit_program(vs, fs, key, &prog, why, sizeof(why));
+    if (st != VGL_OK) {
+        fprintf(stderr, "emit: %s\n", why);
+    }
+    CHECK_EQ(st, VGL_OK);
+    vgl_shader_destroy(vs);
+    vgl_shader_destroy(fs);
+    return prog;
+}
+
+static const char color_fs[] = "FRAG\n"
+                               "DCL IN[0], COLOR, COLOR\n"
+                               "DCL IN[1], GENERIC[2], PERSPECTIVE\n"
+                               "DCL IN[2].x, GENERIC[5], CONSTANT\n"
+                               "DCL OUT[0], COLOR\n"
+                               "DCL SAMP[3]\n"
+                               "DCL SVIEW[3], 2D, FLOAT\n"
+                               "DCL CONST[0..4]\n"
+                               "DCL TEMP[0]\n"
+                               "  0: TEX TEMP[0], IN[1], SAMP[3], 2D\n"
+                               "  1: MAD OUT[0], TEMP[0], IN[0], CONST[4]\n"
+                               "  2: END\n";
+
+VGL_TEST(emitted_text_follows_the_contract) {
+    const struct vgl_shader_key plain = {0};
+    struct vgl_glsl_program prog = emit_texts(standin_vs, color_fs, &plain);
+    CHECK(strstr(prog.fs, "layout(std140) uniform vgl_consts_fs {\n    uvec4 c[5];\n}"));
+    CHECK(strstr(prog.vs, "layout(std140) uniform vgl_consts_vs {\n    uvec4 c[1];\n}"));
+    CHECK(strstr(prog.fs, "uniform sampler2D vgl_samp_fs_3;"));
+    CHECK(strstr(prog.fs, "layout(location = 0) out vec4 vgl_out_0;"));
+    CHECK(strstr(prog.vs, "layout(location = 0) in vec4 vgl_in_0;"));
+    CHECK(strstr(prog.vs, "layout(location = 1) in vec4 vgl_in_1;"));
+    CHECK(strstr(prog.fs, "smooth in vec4 vgl_v_color0;"));
+    CHECK(strstr(prog.vs, "smooth out vec4 vgl_v_color0;"));
+    CHECK(strstr(prog.fs, "smooth in vec4 vgl_v_generic2;"));
+    CHECK(strstr(prog.fs, "flat in uvec4 vgl_v_generic5;"));
+    CHECK(strstr(prog.vs, "flat out uvec4 vgl_v_generic5;"));
+    /* The VS does not write GENERIC[2]: it still declares and zeroes it. */
+    CHECK(strstr(prog.vs, "vgl_v_generic2 = vec4(0.0);"));
+    CHECK(!strstr(prog.vs, "vgl_y_sign") && !strstr(prog.fs, "vgl_alpha_ref"));
+    CHECK(!strstr(prog.fs, "vgl_stipple") && !strstr(prog.vs, "gl_ClipDistance"));
+    vgl_glsl_program_finish(&prog);
+
+    const struct vgl_shader_key flat = {.flatshade = true,
+                                        .two_side = true,
+                                        .alpha_test_enabled = true,
+                                        .alpha_func = 1,
+                                        .poly_stipple = true,
+                                        .flip_y = true,
+                                        .clip_plane_enable = 0x5};
+    static const char two_side_vs[] = "VERT\n"
+                                      "DCL IN[0]\n"
+                                      "DCL OUT[0], POSITION\n"
+                                      "DCL OUT[1], COLOR\n"
+                                      "DCL OUT[2], BCOLOR\n"
+                                      "  0: MOV OUT[0], IN[0]\n"
+                                      "  1: MOV OUT[1], IN[0]\n"
+                                      "  2: MOV OUT[2], IN[0].wzyx\n"
+                                      "  3: END\n";
+    prog = emit_texts(two_side_vs, color_fs, &flat);
+    CHECK(strstr(prog.fs, "flat in vec4 vgl_v_color0;"));
+    CHECK(strstr(prog.fs, "flat in vec4 vgl_v_bcolor0;"));
+    CHECK(strstr(prog.vs, "flat out vec4 vgl_v_bcolor0;"));
+    CHECK(strstr(prog.fs, "gl_FrontFacing ? vgl_v_color0 : vgl_v_bcolor0"));
+    CHECK(strstr(prog.fs, "uniform float vgl_alpha_ref;"));
+    CHECK(strstr(prog.fs, "< vgl_alpha_ref"));
+    CHECK(strstr(prog.fs, "uniform sampler2D vgl_stipple;"));
+    CHECK(strstr(prog.fs, "texelFetch(vgl_stipple, ivec2(gl_FragCoord.xy) & 31, 0)"));
+    CHECK(strstr(prog.vs, "uniform float vgl_y_sign;"));
+    CHECK(strstr(prog.vs, "gl_Position.y *= vgl_y_sign;"));
+    CHECK(strstr(prog.vs, "uniform vec4 vgl_clip_planes[8];"));
+    CHECK(strstr(prog.vs, "out float gl_ClipDistance[3];"));
+    CHECK(strstr(prog.vs, "gl_ClipDistance[2] = dot(vgl_cv, vgl_clip_planes[2]);"));
+    vgl_glsl_program_finish(&prog);
+}
+
+VGL_TEST(emitted_text_fragment_builtins) {
+    static const char fs[] = "FRAG\n"
+                             "PROPERTY FS_COORD_ORIGIN LOWER_LEFT\n"
+                             "PROPERTY FS_COLOR0_WRITES_ALL_CBUFS 1\n"
+                             "DCL IN[0], POSITION, LINEAR\n"
+                             "DCL IN[1].x, FACE, CONSTANT\n"
+                             "DCL IN[2], GENERIC[1], PERSPECTIVE\n"
+                             "DCL OUT[0], COLOR\n"
+                             "DCL OUT[1], POSITION\n"
+                             "  0: MUL OUT[0], IN[0], IN[1].xxxx\n"
+                             "  1: ADD OUT[0].x, OUT[0].xxxx, IN[2].xxxx\n"
+                             "  2: MOV OUT[1].z, IN[2].yyyy\n"
+                             "  3: END\n";
+    struct vgl_shader_key key = {.nr_cbufs = 3, .sprite_coord_enable = 0x2};
+    struct vgl_glsl_program prog = emit_texts(standin_vs, fs, &key);
+    CHECK(strstr(prog.fs, "layout(origin_upper_left) in vec4 gl_FragCoord;"));
+    CHECK(strstr(prog.fs, "gl_FrontFacing ? 1.0 : -1.0"));
+    CHECK(strstr(prog.fs, "gl_PointCoord"));
+    CHECK(!strstr(prog.fs, "vgl_v_generic1"));
+    CHECK(strstr(prog.fs, "layout(location = 2) out vec4 vgl_out_2;"));
+    CHECK(strstr(prog.fs, "vgl_out_2 = uintBitsToFloat(ro[0]);"));
+    CHECK(strstr(prog.fs, "gl_FragDepth = uintBitsToFloat(ro[1].z);"));
+    vgl_glsl_program_finish(&prog);
+    /* flip_y inverts the origin choice. */
+    key.flip_y = true;
+    prog = emit_texts(standin_vs, fs, &key);
+    CHECK(!strstr(prog.fs, "origin_upper_left"));
+    vgl_glsl_program_finish(&prog);
+}
+
+VGL_TEST(info_is_filled) {
+    struct vgl_shader *const fs = parse_str(color_fs);
+    const struct vgl_shader_info *const info = vgl_shader_get_info(fs);
+    CHECK_EQ(info->stage, VGL_SHADER_FRAGMENT);
+    CHECK_EQ(info->num_inputs, 3);
+    CHECK_EQ(info->inputs[0].semantic, VGL_SEM_COLOR);
+    CHECK_EQ(info->inputs[0].interp, VGL_INTERP_COLOR);
+    CHECK_EQ(info->inputs[1].semantic_index, 2);
+    CHECK_EQ(info->inputs[2].usage_mask, 0x1);
+    CHECK_EQ(info->inputs[2].interp, VGL_INTERP_CONSTANT);
+    CHECK_EQ(info->num_outputs, 1);
+    CHECK_EQ(info->samplers_used, 1u << 3);
+    CHECK_EQ(info->sampler_targets[3], VGL_TEX_2D);
+    CHECK_EQ(info->num_consts, 5);
+    CHECK(!info->uses_kill && !info->writes_depth);
+    vgl_shader_destroy(fs);
+
+    struct vgl_shader *const vs = parse_corpus("hand_int_io_vs.tgsi");
+    const struct vgl_shader_info *const vi = vgl_shader_get_info(vs);
+    CHECK_EQ(vi->num_attribs, 2);
+    CHECK_EQ(vi->ubos_used, 1u << 1);
+    CHECK_EQ(vi->num_consts, 13); /* CONST[ADDR[0].x+1] may reach every declared slot */
+    CHECK(vi->writes_psize && !vi->writes_clipvertex);
+    CHECK(vi->outputs[0].invariant);
+    vgl_shader_destroy(vs);
+
+    CHECK(vgl_shader_get_info(NULL) == NULL);
+    vgl_shader_destroy(NULL);
+    vgl_glsl_program_finish(NULL);
+}
+
+/* ---- hostile input ---------------------------------------------------------------------- */
+
+static void expect_refused(const char *text, size_t len, const char *what) {
+    struct vgl_shader *sh = (struct vgl_shader *)&sh; /* must be reset to NULL */
+    char why[256] = "";
+    const enum vgl_status st = vgl_shader_parse(text, len, &sh, why, sizeof(why));
+    if (st == VGL_OK) {
+        fprintf(stderr, "%s: accepted\n", what);
+    }
+    CHECK(st == VGL_ERROR_MALFORMED || st == VGL_ERROR_UNSUPPORTED);
+    CHECK(sh == NULL);
+    CHECK(why[0] != '\0');
+    CHECK(!strncmp(why, "line ", 5));
+}
+
+VGL_TEST(invalid_corpus_is_refused) {
+    size_t n;
+    char **names = list_tgsi(TGSI_DIR "/invalid", &n);
+    CHECK(n >= 20);
+    for (size_t i = 0; i < n; i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/invalid/%s", TGSI_DIR, names[i]);
+        size_t len;
+        char *const text = read_file(path, &len);
+        expect_refused(text, len, names[i]);
+        free(text);
+    }
+    free_names(names, n);
+}
+
+VGL_TEST(huge_and_odd_texts_are_refused) {
+    /* 2 MiB of valid-looking text: over VGL_SHADER_MAX_TEXT. */
+    const size_t big = 2u << 20;
+    char *const text = malloc(big);
+    CHECK(text);
+    static const char head[] = "FRAG\nDCL OUT[0], COLOR\n";
+    memset(text, ' ', big);
+    memcpy(text, head, sizeof(head) - 1);
+    for (size_t i = sizeof(head); i < big; i += 64) {
+        text[i] = '\n';
+    }
+    expect_refused(text, big, "2 MiB");
+    /* Not NUL-terminated: parsing must stop at `len`, the byte after it is not read. */
+    static const char ok[] = "FRAG\nDCL OUT[0], COLOR\n  0: END\n";
+    memcpy(text, ok, sizeof(ok) - 1);
+    struct vgl_shader *sh = NULL;
+    CHECK_EQ(vgl_shader_parse(text, sizeof(ok) - 1, &sh, NULL, 0), VGL_OK);
+    vgl_shader_destroy(sh);
+    /* A NUL ends the text. */
+    static const char nul[] = "FRAG\nDCL OUT[0], COLOR\n  0: END\n\0garbage";
+    CHECK_EQ(vgl_shader_parse(nul, sizeof(nul), &sh, NULL, 0), VGL_OK);
+    vgl_shader_destroy(sh);
+    static const char cut[] = "FRAG\nDCL OUT[0], COLOR\n\0  0: END\n";
+    expect_refused(cut, sizeof(cut), "NUL before END");
+    free(text);
+    CHECK_EQ(vgl_shader_parse(NULL, 0, &sh, NULL, 0), VGL_ERROR_MALFORMED);
+    CHECK_EQ(vgl_shader_parse("FRAG", 4, NULL, NULL, 0), VGL_ERROR_INVALID_ARGUMENT);
+    /* Limits on counts: one immediate too many. */
+    char *const many = malloc(1 << 20);
+    CHECK(many);
+    size_t len = (size_t)sprintf(many, "FRAG\nDCL OUT[0], COLOR\n");
+    for (unsigned i = 0; i <= VGL_SHADER_MAX_IMMEDIATES; i++) {
+        len += (size_t)sprintf(many + len, "IMM[%u] UINT32 {1, 2, 3, 4}\n", i);
+    }
+    len += (size_t)sprintf(many + len, "  0: END\n");
+    expect_refused(many, len, "too many immediates");
+    free(many);
+    /* The why buffer is always terminated, even when tiny. */
+    char why[8];
+    memset(why, 'x', sizeof(why));
+    CHECK(vgl_shader_parse("FRAG\nBOGUS\n", 11, &sh, why, sizeof(why)) != VGL_OK);
+    CHECK(memchr(why, '\0', sizeof(why)));
+}
+
+VGL_TEST(every_truncation_is_handled) {
+    static const char *const files[] = {"loop_if_nested_4_fs.tgsi", "hand_int_io_vs.tgsi",
+                                        "hand_tex_fs.tgsi"};
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", TGSI_DIR, files[f]);
+        size_t len;
+        char *const text = read_file(path, &len);
+        /* The program is valid from the cut just after the final "END" on. */
+        const char *end = NULL;
+        for (const char *p = strstr(text, "END"); p; p = strstr(p + 1, "END")) {
+            end = p;
+        }
+        CHECK(end);
+        const size_t end_off = (size_t)(end - text) + 3;
+        for (size_t cut = 0; cut <= len; cut++) {
+            /* An exact-size copy, so that reading past `cut` is caught by ASan/valgrind. */
+            char *const part = malloc(cut ? cut : 1);
+            CHECK(part);
+            memcpy(part, text, cut);
+            struct vgl_shader *sh = NULL;
+            char why[256];
+            const enum vgl_status st = vgl_shader_parse(part, cut, &sh, why, sizeof(why));
+            CHECK_EQ(st == VGL_OK, cut >= end_off);
+            if (st != VGL_OK) {
+                CHECK(why[0]);
+            }
+            vgl_shader_destroy(sh);
+            free(part);
+        }
+        free(text);
+    }
+}
+
+VGL_TEST(emit_refuses_bad_arguments) {
+    struct vgl_shader *const vs = parse_str(standin_vs);
+    struct vgl_shader *const fs = parse_str(color_fs);
+    struct vgl_glsl_program prog;
+    char why[128];
+    CHECK_EQ(vgl_shader_emit_program(NULL, fs, NULL, &prog, why, sizeof(why)),
+             VGL_ERROR_INVALID_ARGUMENT);
+    CHECK(prog.vs == NULL && prog.fs == NULL);
+    CHECK_EQ(vgl_shader_emit_program(fs, vs, NULL, &prog, why, sizeof(why)),
+             VGL_ERROR_UNSUPPORTED);
+    CHECK(why[0]);
+    CHECK_EQ(vgl_shader_emit_program(vs, vs, NULL, &prog, why, sizeof(why)),
+             VGL_ERROR_UNSUPPORTED);
+    CHECK_EQ(vgl_shader_emit_program(vs, fs, NULL, NULL, why, sizeof(why)),
+             VGL_ERROR_INVALID_ARGUMENT);
+    /* A NULL key is the all-zero key. */
+    CHECK_EQ(vgl_shader_emit_program(vs, fs, NULL, &prog, why, sizeof(why)), VGL_OK);
+    vgl_glsl_program_finish(&prog);
+    vgl_shader_destroy(vs);
+    vgl_shader_destroy(fs);
+}
+
+/* ---- programs run on the host ----------------------------------------------------------- */
+
+struct draw {
+    const char *vs, *fs;
+    struct vgl_shader_key key;
+    const void *consts_vs, *consts_fs; /* vec4 slots of raw bits */
+    unsigned num_vs, num_fs;
+    float y_sign, alpha_ref;
+    const uint8_t *stipple;            /* 32 x 32 R8, or NULL */
+    float clip_plane[4];
+    GLuint texture;                    /* GL_TEXTURE_2D on unit 0, or 0 */
+};
+
+static void bind_consts(GLuint prog, const char *block, GLuint binding, const void *data,
+                        unsigned num, GLuint *buf) {
+    const GLuint idx = glGetUniformBlockIndex(prog, block);
+    if (idx == GL_INVALID_INDEX) {
+        return;
+    }
+    static const uint32_t zero[4];
+    glUniformBlockBinding(prog, idx, binding);
+    glGenBuffers(1, buf);
+    glBindBuffer(GL_UNIFORM_BUFFER, *buf);
+    glBufferData(GL_UNIFORM_BUFFER, num ? 16 * num : 16, num ? data : zero, GL_STATIC_DRAW);
+    glBindBufferBase(GL_UNIFORM_BUFFER, binding, *buf);
+}
+
+/* Draws a full-screen triangle into an 8x8 RGBA32F target cleared to 0.25 and reads a pixel. */
+static void draw_and_read(const struct draw *d, float out[4]) {
+    struct vgl_glsl_program glsl = emit_texts(d->vs, d->fs, &d->key);
+    const GLuint prog = link_program(&glsl, "draw");
+    CHECK(prog);
+    vgl_glsl_program_finish(&glsl);
+    glUseProgram(prog);
+
+    GLuint tex, fbo, vao, vbo, ubo[2] = {0, 0}, stipple = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA32F, 8, 8, 0, GL_RGBA, GL_FLOAT, NULL);
+    glGenFramebuffers(1, &fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
+    CHECK_EQ(glCheckFramebufferStatus(GL_FRAMEBUFFER), GL_FRAMEBUFFER_COMPLETE);
+    glViewport(0, 0, 8, 8);
+    glClearColor(0.25f, 0.25f, 0.25f, 0.25f);
+    glClear(GL_COLOR_BUFFER_BIT);
+
+    bind_consts(prog, "vgl_consts_vs", 0, d->consts_vs, d->num_vs, &ubo[0]);
+    bind_consts(prog, "vgl_consts_fs", 1, d->consts_fs, d->num_fs, &ubo[1]);
+    glUniform1f(glGetUniformLocation(prog, "vgl_y_sign"), d->y_sign);
+    glUniform1f(glGetUniformLocation(prog, "vgl_alpha_ref"), d->alpha_ref);
+    glUniform4fv(glGetUniformLocation(prog, "vgl_clip_planes[0]"), 1, d->clip_plane);
+    if (d->texture) {
+        glActiveTexture(GL_TEXTURE0);
+        glBindTexture(GL_TEXTURE_2D, d->texture);
+        glUniform1i(glGetUniformLocation(prog, "vgl_samp_fs_0"), 0);
+    }
+    if (d->stipple) {
+        glActiveTexture(GL_TEXTURE31);
+        glGenTextures(1, &stipple);
+        glBindTexture(GL_TEXTURE_2D, stipple);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, 32, 32, 0, GL_RED, GL_UNSIGNED_BYTE, d->stipple);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+        glUniform1i(glGetUniformLocation(prog, "vgl_stipple"), 31);
+        glActiveTexture(GL_TEXTURE0);
+    }
+    if (d->key.clip_plane_enable) {
+        glEnable(GL_CLIP_DISTANCE0);
+    }
+
+    static const float tri[] = {-1, -1, 0, 1, 3, -1, 0, 1, -1, 3, 0, 1};
+    glGenVertexArrays(1, &vao);
+    glBindVertexArray(vao);
+    glGenBuffers(1, &vbo);
+    glBindBuffer(GL_ARRAY_BUFFER, vbo);
+    glBufferData(GL_ARRAY_BUFFER, sizeof(tri), tri, GL_STATIC_DRAW);
+    glVertexAttribPointer(0, 4, GL_FLOAT, GL_FALSE, 0, NULL);
+    glEnableVertexAttribArray(0);
+    glVertexAttrib4f(1, 0.5f, 0.25f, 0.125f, 1.0f);
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glReadPixels(2, 2, 1, 1, GL_RGBA, GL_FLOAT, out);
+    CHECK_EQ(glGetError(), GL_NO_ERROR);
+
+    glDisable(GL_CLIP_DISTANCE0);
+    glDeleteBuffers(1, &vbo);
+    glDeleteVertexArrays(1, &vao);
+    glDeleteBuffers(2, ubo);
+    glDeleteTextures(1, &stipple);
+    glDeleteFramebuffers(1, &fbo);
+    glDeleteTextures(1, &tex);
+    glDeleteProgram(prog);
+}
+
+static void check_rgba(const float got[4], float r, float g, float b, float a) {
+    const float want[4] = {r, g, b, a};
+    for (int c = 0; c < 4; c++) {
+        const float diff = got[c] - want[c];
+        if (diff > 1e-4f || diff < -1e-4f) {
+            fprintf(stderr, "pixel (%g, %g, %g, %g), expected (%g, %g, %g, %g)\n", got[0],
+                    got[1], got[2], got[3], r, g, b, a);
+            CHECK(!"pixel mismatch");
+        }
+    }
+}
+
+static const char pos_vs[] = "VERT\n"
+                             "DCL IN[0]\n"
+                             "DCL OUT[0], POSITION\n"
+                             "  0: MOV OUT[0], IN[0]\n"
+                             "  1: END\n";
+
+VGL_TEST(run_float_arithmetic) {
+    gl_context_or_skip();
+    /* A loop (acc = acc * 0.5 + 1, three times), DP3 of two constants, CMP, MUL. */
+    static const char fs[] = "FRAG\n"
+                             "DCL OUT[0], COLOR\n"
+                             "DCL CONST[0..1]\n"
+                             "DCL TEMP[0..2]\n"
+                             "IMM[0] FLT32 {0x00000000, 0x3f800000, 0x3f000000, 0x40400000}\n"
+                             "  0: MOV TEMP[0], IMM[0].xxxx\n"
+                             "  1: BGNLOOP :7\n"
+                             "  2:   SGE TEMP[1].x, TEMP[0].xxxx, IMM[0].wwww\n"
+                             "  3:   IF TEMP[1].xxxx :5\n"
+                             "  4:     BRK\n"
+                             "  5:   ENDIF\n"
+                             "  6:   MAD TEMP[0].y, TEMP[0].yyyy, IMM[0].zzzz, IMM[0].yyyy\n"
+                             "  7:   ADD TEMP[0].x, TEMP[0].xxxx, IMM[0].yyyy\n"
+                             "  8: ENDLOOP :1\n"
+                             "  9: DP3 TEMP[2].x, CONST[0], CONST[1]\n"
+                             " 10: CMP TEMP[2].y, -CONST[0].xxxx, IMM[0].yyyy, IMM[0].xxxx\n"
+                             " 11: MUL TEMP[2].z, TEMP[0].yyyy, IMM[0].zzzz\n"
+                             " 12: MOV_SAT TEMP[2].w, IMM[0].wwww\n"
+                             " 13: MOV OUT[0], TEMP[2]\n"
+                             " 14: END\n";
+    const float consts[8] = {0.125f, 0.25f, 0.5f, 0.0f, 1.0f, 1.0f, 1.0f, 0.0f};
+    const struct draw d = {.vs = pos_vs, .fs = fs, .consts_fs = consts, .num_fs = 2};
+    float px[4];
+    draw_and_read(&d, px);
+    check_rgba(px, 0.875f, 1.0f, 0.875f, 1.0f);
+    gl_context_end();
+}
+
+static void run_fs(const char *fs, float r, float g, float b, float a) {
+    const struct draw d = {.vs = pos_vs, .fs = fs};
+    float px[4];
+    draw_and_read(&d, px);
+    check_rgba(px, r, g, b, a);
+}
+
+VGL_TEST(run_integer_ops) {
+    gl_context_or_skip();
+    static const char head[] = "FRAG\n"
+                               "DCL OUT[0], COLOR\n"
+                               "DCL TEMP[0..1]\n"
+                               "IMM[0] INT32 {-100, 7, 0, -7}\n"
+                               "IMM[1] UINT32 {61680, 43981, 4, 8}\n"
+                               "IMM[2] UINT32 {1, 4294967295, 16, 2147483648}\n";
+    static const char *const bodies[] = {
+            /* signed division by magnitudes, division by zero, IBFE sign extension */
+            "  0: IDIV TEMP[0].x, IMM[0].xxxx, IMM[0].yyyy\n"
+            "  1: MOD TEMP[0].y, IMM[0].xxxx, IMM[0].yyyy\n"
+            "  2: IDIV TEMP[0].z, IMM[0].yyyy, IMM[0].zzzz\n"
+            "  3: IBFE TEMP[0].w, IMM[0].wwww, IMM[2].xxxx, IMM[1].zzzz\n"
+            "  4: I2F OUT[0], TEMP[0]\n"
+            "  5: END\n",
+            /* UDIV by zero is ~0; UBFE; POPC; UMUL_HI */
+            "  0: UDIV TEMP[0].x, IMM[1].yyyy, IMM[0].zzzz\n"
+            "  1: USEQ TEMP[0].x, TEMP[0].xxxx, IMM[2].yyyy\n"
+            "  2: AND TEMP[0].x, TEMP[0].xxxx, IMM[2].xxxx\n"
+            "  3: UBFE TEMP[0].y, IMM[1].yyyy, IMM[1].zzzz, IMM[1].wwww\n"
+            "  4: POPC TEMP[0].z, IMM[1].xxxx\n"
+            "  5: UMUL_HI TEMP[1].x, IMM[2].yyyy, IMM[2].yyyy\n"
+            "  6: USHR TEMP[0].w, TEMP[1].xxxx, IMM[2].zzzz\n"
+            "  7: U2F OUT[0], TEMP[0]\n"
+            "  8: END\n",
+            /* BFI, LSB, UMSB, IMUL_HI */
+            "  0: BFI TEMP[0].x, IMM[1].xxxx, IMM[2].xxxx, IMM[1].zzzz, IMM[1].wwww\n"
+            "  1: LSB TEMP[0].y, IMM[1].xxxx\n"
+            "  2: U2F TEMP[1].xy, TEMP[0]\n"
+            "  3: UMSB TEMP[0].z, IMM[1].yyyy\n"
+            "  4: IMUL_HI TEMP[0].w, IMM[2].wwww, IMM[2].zzzz\n"
+            "  5: I2F TEMP[1].zw, TEMP[0]\n"
+            "  6: MOV OUT[0], TEMP[1]\n"
+            "  7: END\n",
+            /* BREV, ISHR, IMSB, UCMP with integer negation, SHL, F2I, UIF */
+            "  0: BREV TEMP[0].x, IMM[2].xxxx\n"
+            "  1: USEQ TEMP[0].x, TEMP[0].xxxx, IMM[2].wwww\n"
+            "  2: UCMP TEMP[0].x, TEMP[0].xxxx, IMM[0].yyyy, IMM[0].zzzz\n"
+            "  3: ISHR TEMP[0].y, IMM[2].wwww, IMM[1].zzzz\n"
+            "  4: IMSB TEMP[0].z, IMM[2].yyyy\n"
+            "  5: SHL TEMP[0].w, IMM[2].xxxx, IMM[1].wwww\n"
+            "  6: UIF TEMP[0].wwww :8\n"
+            "  7:   INEG TEMP[0].w, TEMP[0].wwww\n"
+            "  8: ENDIF\n"
+            "  9: I2F OUT[0], TEMP[0]\n"
+            " 10: END\n",
+    };
+    const float want[][4] = {
+            {-14, -2, -1, -4},
+            {1, 188, 8, 65535},
+            {61456, 4, 15, -8},
+            {7, -134217728, -1, -256},
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        char fs[2048];
+        snprintf(fs, sizeof(fs), "%s%s", head, bodies[i]);
+        run_fs(fs, want[i][0], want[i][1], want[i][2], want[i][3]);
+    }
+    gl_context_end();
+}
+
+VGL_TEST(run_varyings_and_indirect_constants) {
+    gl_context_or_skip();
+    /* ARL from an attribute picks CONST[3]; a flat varying carries ~0 and a NaN bit pattern
+     * unchanged; the FS checks the bits with USEQ. */
+    static const char vs[] = "VERT\n"
+                             "DCL IN[0]\n"
+                             "DCL IN[1]\n"
+                             "DCL OUT[0], POSITION\n"
+                             "DCL OUT[1], GENERIC[0]\n"
+                             "DCL OUT[2], GENERIC[1]\n"
+                             "DCL CONST[0..3]\n"
+                             "DCL ADDR[0]\n"
+                             "DCL TEMP[0]\n"
+                             "IMM[0] UINT32 {4294967295, 2143289345, 0, 1065353216}\n"
+                             "IMM[1] FLT32 {0x40800000, 0x00000000, 0x00000000, 0x00000000}\n"
+                             "  0: MOV OUT[0], IN[0]\n"
+                             "  1: MUL TEMP[0].x, IN[1].xxxx, IMM[1].xxxx\n"
+                             "  2: ARL ADDR[0].x, TEMP[0].xxxx\n"
+                             "  3: MOV OUT[1], CONST[ADDR[0].x+1]\n"
+                             "  4: MOV OUT[2], IMM[0]\n"
+                             "  5: END\n";
+    static const char fs[] = "FRAG\n"
+                             "DCL IN[0], GENERIC[0], PERSPECTIVE\n"
+                             "DCL IN[1], GENERIC[1], CONSTANT\n"
+                             "DCL OUT[0], COLOR\n"
+                             "DCL TEMP[0..1]\n"
+                             "IMM[0] UINT32 {4294967295, 2143289345, 0, 1065353216}\n"
+                             "  0: USEQ TEMP[0], IN[1], IMM[0]\n"
+                             "  1: AND TEMP[0], TEMP[0], IMM[0].wwww\n"
+                             "  2: DP4 TEMP[1].x, TEMP[0], IMM[0].wwww\n"
+                             "  3: MOV TEMP[1].yzw, IN[0].xxyz\n"
+                             "  4: MOV OUT[0], TEMP[1]\n"
+                             "  5: END\n";
+    const float consts[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0.75f, 0.5f, 0.125f, 1};
+    const struct draw d = {.vs = vs, .fs = fs, .consts_vs = consts, .num_vs = 4};
+    float px[4];
+    draw_and_read(&d, px);
+    check_rgba(px, 4.0f, 0.75f, 0.5f, 0.125f);
+    gl_context_end();
+}
+
+VGL_TEST(run_textures) {
+    gl_context_or_skip();
+    static const uint8_t texels[16] = {255, 0, 0, 255, 0, 255, 0, 255,
+                                       0, 0, 255, 255, 255, 255, 255, 255};
+    GLuint tex;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, 2, 2, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+    static const char fs[] = "FRAG\n"
+                             "DCL OUT[0], COLOR\n"
+                             "DCL SAMP[0]\n"
+                             "DCL SVIEW[0], 2D, FLOAT\n"
+                             "DCL TEMP[0..4]\n"
+                             "IMM[0] INT32 {1, 0, 0, 0}\n"
+                             "IMM[1] FLT32 {0x3f400000, 0x3f400000, 0x00000000, 0x40000000}\n"
+                             "IMM[2] FLT32 {0x3fc00000, 0x3e800000, 0x00000000, 0x40000000}\n"
+                             "  0: TXF TEMP[0], IMM[0], SAMP[0], 2D\n"
+                             "  1: TEX TEMP[1], IMM[1], SAMP[0], 2D\n"
+                             "  2: TXQ TEMP[2], IMM[0].yyyy, SAMP[0], 2D\n"
+                             "  3: I2F TEMP[2], TEMP[2]\n"
+                             "  4: TXP TEMP[4], IMM[2], SAMP[0], 2D\n"
+                             "  5: ADD TEMP[3].x, TEMP[0].yyyy, TEMP[1].xxxx\n"
+                             "  6: MOV TEMP[3].y, TEMP[2].xxxx\n"
+                             "  7: ADD TEMP[3].z, TEMP[2].yyyy, TEMP[4].yyyy\n"
+                             "  8: MOV TEMP[3].w, TEMP[4].xxxx\n"
+                             "  9: MOV OUT[0], TEMP[3]\n"
+                             " 10: END\n";
+    /* TXF (1,0) green + TEX (0.75,0.75) white; size 2x2; TXP (1.5,0.25)/2 = texel (1,0). */
+    const struct draw d = {.vs = pos_vs, .fs = fs, .texture = tex};
+    float px[4];
+    draw_and_read(&d, px);
+    check_rgba(px, 2.0f, 2.0f, 3.0f, 0.0f);
+    glDeleteTextures(1, &tex);
+    gl_context_end();
+}
+
+static const char colors_vs[] = "VERT\n"
+                                "DCL IN[0]\n"
+                                "DCL OUT[0], POSITION\n"
+                                "DCL OUT[1], COLOR\n"
+                                "DCL OUT[2], BCOLOR\n"
+                                "IMM[0] FLT32 {0x3f800000, 0x00000000, 0x3f400000, 0x3f000000}\n"
+                                "  0: MOV OUT[0], IN[0]\n"
+                                "  1: MOV OUT[1], IMM[0].xyyw\n"
+                                "  2: MOV OUT[2], IMM[0].yxyz\n"
+                                "  3: END\n";
+static const char color_in_fs[] = "FRAG\n"
+                                  "DCL IN[0], COLOR, COLOR\n"
+                                  "DCL OUT[0], COLOR\n"
+                                  "  0: MOV OUT[0], IN[0]\n"
+                                  "  1: END\n";
+
+VGL_TEST(run_key_emulation) {
+    gl_context_or_skip();
+    float px[4];
+    struct draw d = {.vs = colors_vs, .fs = color_in_fs, .y_sign = 1.0f};
+    draw_and_read(&d, px);
+    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    /* Two-sided colour: flipping y makes the triangle back-facing. */
+    d.key.two_side = true;
+    d.key.flip_y = true;
+    draw_and_read(&d, px);
+    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    d.y_sign = -1.0f;
+    draw_and_read(&d, px);
+    check_rgba(px, 0.0f, 1.0f, 0.0f, 0.75f);
+    /* Alpha test LESS: alpha 0.5 < 0.25 fails (the clear colour stays), < 0.75 passes. */
+    d = (struct draw){.vs = colors_vs, .fs = color_in_fs};
+    d.key.alpha_test_enabled = true;
+    d.key.alpha_func = 1;
+    d.alpha_ref = 0.25f;
+    draw_and_read(&d, px);
+    check_rgba(px, 0.25f, 0.25f, 0.25f, 0.25f);
+    d.alpha_ref = 0.75f;
+    draw_and_read(&d, px);
+    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    /* Polygon stipple: an empty pattern discards everything, a full one nothing. */
+    uint8_t pattern[32 * 32];
+    memset(pattern, 0, sizeof(pattern));
+    d = (struct draw){.vs = colors_vs, .fs = color_in_fs, .stipple = pattern};
+    d.key.poly_stipple = true;
+    draw_and_read(&d, px);
+    check_rgba(px, 0.25f, 0.25f, 0.25f, 0.25f);
+    memset(pattern, 255, sizeof(pattern));
+    draw_and_read(&d, px);
+    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    /* A user clip plane that rejects everything, then one that keeps everything. */
+    d = (struct draw){.vs = colors_vs, .fs = color_in_fs, .clip_plane = {0, 0, 0, -1}};
+    d.key.clip_plane_enable = 1;
+    draw_and_read(&d, px);
+    check_rgba(px, 0.25f, 0.25f, 0.25f, 0.25f);
+    d.clip_plane[3] = 1.0f;
+    draw_and_read(&d, px);
+    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    /* No fragment shader: the pass-through writes the VS colour. */
+    d = (struct draw){.vs = colors_vs, .fs = NULL};
+    draw_and_read(&d, px);
+    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    gl_context_end();
+}
