@@ -220,7 +220,8 @@ static void gl_context_or_skip(void) {
     if (!epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless")) {
         vgl_test_skip("no EGL_MESA_platform_surfaceless");
     }
-    egl_display = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
+    egl_display =
+            eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
     if (egl_display == EGL_NO_DISPLAY || !eglInitialize(egl_display, NULL, NULL)) {
         vgl_test_skip("no EGL surfaceless display");
     }
@@ -307,8 +308,7 @@ VGL_TEST(corpus_parses) {
     for (size_t i = 0; i < n; i++) {
         struct vgl_shader *const sh = parse_corpus(names[i]);
         const struct vgl_shader_info *const info = vgl_shader_get_info(sh);
-        CHECK(info->stage == (is_stage(names[i], "_vs") ? VGL_SHADER_VERTEX
-                                                        : VGL_SHADER_FRAGMENT));
+        CHECK(info->stage == (is_stage(names[i], "_vs") ? VGL_SHADER_VERTEX : VGL_SHADER_FRAGMENT));
         vs += info->stage == VGL_SHADER_VERTEX;
         fs += info->stage == VGL_SHADER_FRAGMENT;
         CHECK(info->num_consts <= VGL_SHADER_MAX_CONSTS);
@@ -348,7 +348,8 @@ static void corpus_links(size_t first_key, size_t last_key) {
         for (size_t k = first_key; k <= last_key; k++) {
             struct vgl_glsl_program prog = emit_pair(&pairs[i], &test_keys[k]);
             char what[600];
-            snprintf(what, sizeof(what), "%s + %s, key %zu", pairs[i].vs[0] ? pairs[i].vs : "stand-in",
+            snprintf(what, sizeof(what), "%s + %s, key %zu",
+                     pairs[i].vs[0] ? pairs[i].vs : "stand-in",
                      pairs[i].fs[0] ? pairs[i].fs : "pass-through", k);
             const GLuint p = link_program(&prog, what);
             failures += p == 0;
@@ -630,11 +631,9 @@ VGL_TEST(emit_refuses_bad_arguments) {
     CHECK_EQ(vgl_shader_emit_program(NULL, fs, NULL, &prog, why, sizeof(why)),
              VGL_ERROR_INVALID_ARGUMENT);
     CHECK(prog.vs == NULL && prog.fs == NULL);
-    CHECK_EQ(vgl_shader_emit_program(fs, vs, NULL, &prog, why, sizeof(why)),
-             VGL_ERROR_UNSUPPORTED);
+    CHECK_EQ(vgl_shader_emit_program(fs, vs, NULL, &prog, why, sizeof(why)), VGL_ERROR_UNSUPPORTED);
     CHECK(why[0]);
-    CHECK_EQ(vgl_shader_emit_program(vs, vs, NULL, &prog, why, sizeof(why)),
-             VGL_ERROR_UNSUPPORTED);
+    CHECK_EQ(vgl_shader_emit_program(vs, vs, NULL, &prog, why, sizeof(why)), VGL_ERROR_UNSUPPORTED);
     CHECK_EQ(vgl_shader_emit_program(vs, fs, NULL, NULL, why, sizeof(why)),
              VGL_ERROR_INVALID_ARGUMENT);
     /* A NULL key is the all-zero key. */
@@ -652,9 +651,9 @@ struct draw {
     const void *consts_vs, *consts_fs; /* vec4 slots of raw bits */
     unsigned num_vs, num_fs;
     float y_sign, alpha_ref;
-    const uint8_t *stipple;            /* 32 x 32 R8, or NULL */
+    const uint8_t *stipple; /* 32 x 32 R8, or NULL */
     float clip_plane[4];
-    GLuint texture;                    /* GL_TEXTURE_2D on unit 0, or 0 */
+    GLuint texture; /* GL_TEXTURE_2D on unit 0, or 0 */
 };
 
 static void bind_consts(GLuint prog, const char *block, GLuint binding, const void *data,
@@ -743,8 +742,8 @@ static void check_rgba(const float got[4], float r, float g, float b, float a) {
     for (int c = 0; c < 4; c++) {
         const float diff = got[c] - want[c];
         if (diff > 1e-4f || diff < -1e-4f) {
-            fprintf(stderr, "pixel (%g, %g, %g, %g), expected (%g, %g, %g, %g)\n", got[0],
-                    got[1], got[2], got[3], r, g, b, a);
+            fprintf(stderr, "pixel (%g, %g, %g, %g), expected (%g, %g, %g, %g)\n", got[0], got[1],
+                    got[2], got[3], r, g, b, a);
             CHECK(!"pixel mismatch");
         }
     }
@@ -899,8 +898,8 @@ VGL_TEST(run_varyings_and_indirect_constants) {
 
 VGL_TEST(run_textures) {
     gl_context_or_skip();
-    static const uint8_t texels[16] = {255, 0, 0, 255, 0, 255, 0, 255,
-                                       0, 0, 255, 255, 255, 255, 255, 255};
+    static const uint8_t texels[16] = {255, 0, 0,   255, 0,   255, 0,   255,
+                                       0,   0, 255, 255, 255, 255, 255, 255};
     GLuint tex;
     glGenTextures(1, &tex);
     glBindTexture(GL_TEXTURE_2D, tex);

@@ -17,6 +17,7 @@ static const char *const level_names[] = {
 
 static void default_log(enum vgl_log_level level, const char *file, int line, const char *fmt,
                         va_list args, void *user) {
+    (void)user;
     const char *base = strrchr(file, '/');
     fprintf(stderr, "[vgl] %s: %s:%d: ", level_names[level], base ? base + 1 : file, line);
     vfprintf(stderr, fmt, args);

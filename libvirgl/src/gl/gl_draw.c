@@ -178,9 +178,7 @@ static void apply_rasterizer(const struct gl_sub_ctx *sub, bool flip_y) {
     set_enabled(GL_RASTERIZER_DISCARD, r->rasterizer_discard);
     set_enabled(GL_DEPTH_CLAMP, !r->depth_clip);
     glProvokingVertex(r->flatshade_first ? GL_FIRST_VERTEX_CONVENTION : GL_LAST_VERTEX_CONVENTION);
-    /* Gallium's upper-left sprite origin is the host's lower-left (row 0 is stored first). */
-    glPointParameteri(GL_POINT_SPRITE_COORD_ORIGIN,
-                      r->sprite_coord_mode_upper_left != flip_y ? GL_LOWER_LEFT : GL_UPPER_LEFT);
+    /* GL_POINT_SPRITE_COORD_ORIGIN stays GL_UPPER_LEFT: the shader key orients sprites. */
     for (GLenum i = 0; i < 8; i++) {
         set_enabled(GL_CLIP_DISTANCE0 + i, (r->clip_plane_enable >> i) & 1);
     }

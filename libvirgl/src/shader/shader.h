@@ -179,6 +179,16 @@ struct vgl_glsl_program {
  *  - emulation uniforms: `vec4 vgl_clip_planes[8]`, `float vgl_alpha_ref`, `sampler2D
  *    vgl_stipple` (R8, 32x32, set to unit 31), `float vgl_y_sign` (1 or -1: multiply
  *    gl_Position.y, used when key->flip_y).
+ * Further facts of the generated code (added with the implementation):
+ *  - CONST[n][...] with n >= 1 (a UBO) is the std140 block `vgl_ubo_vs_n` / `vgl_ubo_fs_n`
+ *    holding `uvec4 u[M]` (M = declared slots); its binding point is the backend's choice;
+ *  - varyings are `vgl_v_<semantic><index>` (generic, color, bcolor, texcoord, fog); CONSTANT
+ *    interpolated ones are `flat uvec4` (raw bits), the others vec4; the VS writes every varying
+ *    the FS reads, with zeros ((0,0,0,1) for colours and texcoords) when it has no such output;
+ *  - sprite coordinates read gl_PointCoord assuming GL_POINT_SPRITE_COORD_ORIGIN keeps its
+ *    default GL_UPPER_LEFT; t is flipped when sprite_coord_upper_left != flip_y;
+ *  - TXQ's level count needs GL_ARB_texture_query_levels (enabled when present); without the
+ *    extension it reads 0.
  * Returns VGL_ERROR_UNSUPPORTED with a reason for stage combinations or features not handled.
  * `fs` may be NULL (no fragment shader: a pass-through writing COLOR[0] from VS COLOR[0] or
  * opaque white is generated).

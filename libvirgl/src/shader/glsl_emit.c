@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IR -> a linked GLSL 3.30 core VS + FS pair: declarations that follow the binding contract in
+ * shader.h, varying linkage between the stages, inputs/outputs, and the fixed-function state the
+ * key emulates. Deterministic (same input -> same bytes); no GL calls.
+ */
+#include "shader/glsl_emit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shader/shader.h"
+#include "shader/shader_ir.h"
+#include "shader/strbuf.h"
+
+#define MAX_VARYINGS 96
+
+struct varying {
+    enum vgl_semantic sem;
+    uint32_t index;
+    bool flat_uint;     /* flat uvec4 (CONSTANT interpolation): raw bits */
+    const char *interp; /* "flat", "noperspective" or "smooth" */
+    bool centroid, invariant;
+    int vs_reg; /* VS OUT register writing it, -1 if none */
+};
+
+struct plan {
+    const struct vgl_shader *vs, *fs;
+    const struct vgl_shader_key *key;
+    struct varying v[MAX_VARYINGS];
+    unsigned nv;
+    uint32_t clip_dist_count; /* size of gl_ClipDistance[] written by the VS, 0 = none */
+    bool clip_from_planes;
+    uint32_t out_locs; /* FS: bit n: vgl_out_n is written */
+};
+
+static const char *sem_lower(enum vgl_semantic sem) {
+    switch (sem) {
+    case VGL_SEM_COLOR:
+        return "color";
+    case VGL_SEM_BCOLOR:
+        return "bcolor";
+    case VGL_SEM_FOG:
+        return "fog";
+    case VGL_SEM_TEXCOORD:
+        return "texcoord";
+    default:
+        return "generic";
+    }
+}
+
+static bool sem_has_default_w1(enum vgl_semantic sem) {
+    return sem == VGL_SEM_COLOR || sem == VGL_SEM_BCOLOR || sem == VGL_SEM_TEXCOORD;
+}
+
+/* The output register of `sh` carrying (sem, index), or -1. */
+static int find_output(const struct vgl_shader *sh, enum vgl_semantic sem, uint32_t index) {
+    for (uint32_t i = 0; i < sh->info.num_outputs; i++) {
+        const struct vgl_shader_io *const io = &sh->info.outputs[i];
+        if (io->semantic == sem && index >= io->semantic_index &&
+            index - io->semantic_index <= io->last - io->first) {
+            return (int)(io->first + (index - io->semantic_index));
+        }
+    }
+    return -1;
+}
+
+static int find_varying(const struct plan *p, enum vgl_semantic sem, uint32_t index) {
+    for (unsigned i = 0; i < p->nv; i++) {
+        if (p->v[i].sem == sem && p->v[i].index == index) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static bool sprite_replaced(const struct vgl_shader_key *key, enum vgl_semantic sem,
+                            uint32_t index) {
+    return (sem == VGL_SEM_GENERIC || sem == VGL_SEM_TEXCOORD) && index < 8 &&
+           (key->sprite_coord_enable >> index & 1);
+}
+
+static bool add_varying(struct plan *p, const struct vgl_shader_io *io, enum vgl_semantic sem,
+                        uint32_t index, char *why, size_t why_size) {
+    if (p->nv >= MAX_VARYINGS) {
+        snprintf(why, why_size, "too many varyings");
+        return false;
+    }
+    struct varying *const v = &p->v[p->nv++];
+    v->sem = sem;
+    v->index = index;
+    v->flat_uint = io->interp == VGL_INTERP_CONSTANT;
+    v->interp = io->interp == VGL_INTERP_CONSTANT                     ? "flat"
+                : io->interp == VGL_INTERP_LINEAR                     ? "noperspective"
+                : io->interp == VGL_INTERP_COLOR && p->key->flatshade ? "flat"
+                                                                      : "smooth";
+    v->centroid = io->centroid;
+    v->vs_reg = find_output(p->vs, sem, index);
+    v->invariant = io->invariant;
+    if (v->vs_reg >= 0) {
+        const struct vgl_shader_info *const vi = &p->vs->info;
+        v->invariant |= vi->outputs[p->vs->out_decl[v->vs_reg]].invariant;
+    }
+    return true;
+}
+
+/* Decides every varying the pair exchanges, from the FS inputs. */
+static bool plan_linkage(struct plan *p, char *why, size_t why_size) {
+    const struct vgl_shader_info *const fi = &p->fs->info;
+    for (uint32_t d = 0; d < fi->num_inputs; d++) {
+        const struct vgl_shader_io *const io = &fi->inputs[d];
+        for (uint32_t r = io->first; r <= io->last; r++) {
+            const uint32_t index = io->semantic_index + (r - io->first);
+            const enum vgl_semantic sem = io->semantic;
+            if (sem != VGL_SEM_COLOR && sem != VGL_SEM_FOG && sem != VGL_SEM_GENERIC &&
+                sem != VGL_SEM_TEXCOORD) {
+                continue;
+            }
+            if (sprite_replaced(p->key, sem, index)) {
+                continue;
+            }
+            if (!add_varying(p, io, sem, index, why, why_size)) {
+                return false;
+            }
+            if (sem == VGL_SEM_COLOR && p->key->two_side &&
+                find_output(p->vs, VGL_SEM_BCOLOR, index) >= 0 &&
+                !add_varying(p, io, VGL_SEM_BCOLOR, index, why, why_size)) {
+                return false;
+            }
+        }
+    }
+    /* Clip distances: the VS's own CLIPDIST outputs, else user planes from the key. */
+    const struct vgl_shader_info *const vi = &p->vs->info;
+    for (uint32_t d = 0; d < vi->num_outputs; d++) {
+        const struct vgl_shader_io *const io = &vi->outputs[d];
+        if (io->semantic == VGL_SEM_CLIPDIST) {
+            const uint32_t n = 4 * (io->semantic_index + (io->last - io->first) + 1);
+            p->clip_dist_count = n > p->clip_dist_count ? n : p->clip_dist_count;
+        }
+    }
+    if (p->clip_dist_count == 0 && p->key->clip_plane_enable) {
+        p->clip_from_planes = true;
+        for (uint32_t i = 0; i < 8; i++) {
+            if (p->key->clip_plane_enable >> i & 1) {
+                p->clip_dist_count = i + 1;
+            }
+        }
+    }
+    return true;
+}
+
+static void varying_decl(struct vgl_strbuf *sb, const struct varying *v, const char *dir) {
+    vgl_strbuf_printf(sb, "%s%s %s%s %s vgl_v_%s%u;\n", v->invariant ? "invariant " : "", v->interp,
+                      v->centroid ? "centroid " : "", dir, v->flat_uint ? "uvec4" : "vec4",
+                      sem_lower(v->sem), v->index);
+}
+
+/* ---- pieces common to both stages ------------------------------------------------------- */
+
+static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
+    const struct vgl_shader *const sh = st->sh;
+    vgl_strbuf_append(sb, "#version 330 core\n");
+    if (sh->uses_txq) {
+        /* textureQueryLevels is GL 4.3; without the extension TXQ reports 0 levels. */
+        vgl_strbuf_append(sb, "#extension GL_ARB_texture_query_levels : enable\n"
+                              "#ifdef GL_ARB_texture_query_levels\n"
+                              "#define VGL_LEVELS(s) textureQueryLevels(s)\n"
+                              "#else\n"
+                              "#define VGL_LEVELS(s) 0\n"
+                              "#endif\n");
+    }
+}
+
+static void emit_resources(struct vgl_strbuf *sb, const struct glsl_stage *st) {
+    const struct vgl_shader *const sh = st->sh;
+    const uint32_t n = sh->info.num_consts ? sh->info.num_consts : 1;
+    vgl_strbuf_printf(sb,
+                      "layout(std140) uniform vgl_consts_%s {\n    uvec4 c[%u];\n} vgl_cb_%s;\n",
+                      st->sfx, n, st->sfx);
+    for (uint32_t u = 1; u < VGL_IR_MAX_UBOS; u++) {
+        if (sh->info.ubos_used >> u & 1) {
+            vgl_strbuf_printf(sb,
+                              "layout(std140) uniform vgl_ubo_%s_%u {\n    uvec4 u[%u];\n} "
+                              "vgl_ub_%s_%u;\n",
+                              st->sfx, u, sh->ubo_size[u], st->sfx, u);
+        }
+    }
+    for (uint32_t s = 0; s < VGL_SHADER_MAX_SAMPLERS; s++) {
+        if (sh->info.samplers_used >> s & 1) {
+            char type[32];
+            const enum vgl_return_type ret =
+                    sh->sview_declared >> s & 1 ? sh->sview_return[s] : VGL_RET_FLOAT;
+            vgl_glsl_sampler_type(sh->info.sampler_targets[s], ret, type, sizeof(type));
+            vgl_strbuf_printf(sb, "uniform %s vgl_samp_%s_%u;\n", type, st->sfx, s);
+        }
+    }
+}
+
+/* Registers of main(): immediates, temps, ADDR, system values, IN/OUT banks. */
+static void emit_locals(struct vgl_strbuf *sb, const struct glsl_stage *st) {
+    const struct vgl_shader *const sh = st->sh;
+    if (sh->num_imms > 0) {
+        vgl_strbuf_printf(sb, "    const uvec4 imm[%u] = uvec4[%u](", sh->num_imms, sh->num_imms);
+        for (uint32_t i = 0; i < sh->num_imms; i++) {
+            const uint32_t *const v = sh->imms[i];
+            vgl_strbuf_printf(sb, "%s\n        uvec4(0x%08xu, 0x%08xu, 0x%08xu, 0x%08xu)",
+                              i ? "," : "", v[0], v[1], v[2], v[3]);
+        }
+        vgl_strbuf_append(sb, ");\n");
+    }
+    for (uint32_t t = 0; t < sh->num_temps; t++) {
+        if (vgl_ir_temp_is_declared(sh, t) && !sh->temp_array[t]) {
+            vgl_strbuf_printf(sb, "    uvec4 t%u = uvec4(0u);\n", t);
+        }
+    }
+    for (uint32_t a = 0; a < sh->num_arrays; a++) {
+        const struct vgl_ir_array *const arr = &sh->arrays[a];
+        const uint32_t len = arr->last - arr->first + 1;
+        vgl_strbuf_printf(sb, "    uvec4 ta%u[%u];\n", arr->id, len);
+        vgl_strbuf_printf(sb,
+                          "    for (int i = 0; i < %u; i++) {\n        ta%u[i] = uvec4(0u);\n"
+                          "    }\n",
+                          len, arr->id);
+    }
+    for (uint32_t a = 0; a < VGL_IR_MAX_ADDRS; a++) {
+        if (sh->addr_declared >> a & 1) {
+            vgl_strbuf_printf(sb, "    ivec4 a%u = ivec4(0);\n", a);
+        }
+    }
+    for (uint32_t s = 0; s < VGL_IR_MAX_SVS; s++) {
+        if (!(sh->sv_declared >> s & 1)) {
+            continue;
+        }
+        const char *v = "uvec4(0u)";
+        switch (sh->sv_semantic[s]) {
+        case VGL_SEM_VERTEXID:
+            v = "uvec4(uint(gl_VertexID), 0u, 0u, 0u)";
+            break;
+        case VGL_SEM_INSTANCEID:
+            v = "uvec4(uint(gl_InstanceID), 0u, 0u, 0u)";
+            break;
+        case VGL_SEM_POSITION:
+            v = "floatBitsToUint(gl_FragCoord)";
+            break;
+        case VGL_SEM_FACE:
+            v = "uvec4(gl_FrontFacing ? 0xffffffffu : 0u, 0u, 0u, 0u)";
+            break;
+        case VGL_SEM_PRIMID:
+            v = "uvec4(uint(gl_PrimitiveID), 0u, 0u, 0u)";
+            break;
+        default:
+            break;
+        }
+        vgl_strbuf_printf(sb, "    uvec4 sv%u = %s;\n", s, v);
+    }
+    const uint32_t nin = sh->num_in_regs ? sh->num_in_regs : 1;
+    const uint32_t nout = sh->num_out_regs ? sh->num_out_regs : 1;
+    vgl_strbuf_printf(sb, "    uvec4 ri[%u];\n    uvec4 ro[%u];\n", nin, nout);
+    vgl_strbuf_printf(sb, "    for (int i = 0; i < %u; i++) {\n        ro[i] = uvec4(0u);\n    }\n",
+                      nout);
+}
+
+static char *finish_stage(struct vgl_strbuf *sb, struct glsl_stage *st) {
+    vgl_strbuf_append(sb, st->body.data ? st->body.data : "");
+    vgl_strbuf_append(sb, "}\n");
+    if (st->body.failed) {
+        sb->failed = true;
+    }
+    return vgl_strbuf_steal(sb);
+}
+
+/* ---- vertex shader ---------------------------------------------------------------------- */
+
+static void vs_epilogue(struct glsl_stage *st) {
+    const struct plan *const p = st->plan;
+    const struct vgl_shader *const sh = st->sh;
+    const struct vgl_shader_key *const key = p->key;
+    struct vgl_strbuf *const b = &st->body;
+    const int pos = find_output(sh, VGL_SEM_POSITION, 0);
+    const unsigned ind = st->indent;
+    vgl_strbuf_indent(b, ind);
+    if (pos >= 0) {
+        vgl_strbuf_printf(b, "vec4 vgl_pos = uintBitsToFloat(ro[%d]);\n", pos);
+    } else {
+        vgl_strbuf_append(b, "vec4 vgl_pos = vec4(0.0);\n");
+    }
+    if (p->clip_from_planes) {
+        const int cv = find_output(sh, VGL_SEM_CLIPVERTEX, 0);
+        vgl_strbuf_indent(b, ind);
+        if (cv >= 0) {
+            vgl_strbuf_printf(b, "vec4 vgl_cv = uintBitsToFloat(ro[%d]);\n", cv);
+        } else {
+            vgl_strbuf_append(b, "vec4 vgl_cv = vgl_pos;\n");
+        }
+        for (uint32_t i = 0; i < p->clip_dist_count; i++) {
+            vgl_strbuf_indent(b, ind);
+            if (key->clip_plane_enable >> i & 1) {
+                vgl_strbuf_printf(b, "gl_ClipDistance[%u] = dot(vgl_cv, vgl_clip_planes[%u]);\n", i,
+                                  i);
+            } else {
+                vgl_strbuf_printf(b, "gl_ClipDistance[%u] = 0.0;\n", i);
+            }
+        }
+    } else if (p->clip_dist_count) {
+        for (uint32_t d = 0; d < sh->info.num_outputs; d++) {
+            const struct vgl_shader_io *const io = &sh->info.outputs[d];
+            if (io->semantic != VGL_SEM_CLIPDIST) {
+                continue;
+            }
+            for (uint32_t r = io->first; r <= io->last; r++) {
+                const uint32_t base = 4 * (io->semantic_index + (r - io->first));
+                for (uint32_t c = 0; c < 4; c++) {
+                    vgl_strbuf_indent(b, ind);
+                    vgl_strbuf_printf(b, "gl_ClipDistance[%u] = uintBitsToFloat(ro[%u].%c);\n",
+                                      base + c, r, "xyzw"[c]);
+                }
+            }
+        }
+    }
+    vgl_strbuf_indent(b, ind);
+    vgl_strbuf_append(b, "gl_Position = vgl_pos;\n");
+    if (key->flip_y) {
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_append(b, "gl_Position.y *= vgl_y_sign;\n");
+    }
+    if (key->clip_halfz) {
+        /* The guest's clip-space z is in [0, w]; GL wants [-w, w]. */
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_append(b, "gl_Position.z = 2.0 * gl_Position.z - gl_Position.w;\n");
+    }
+    const int psize = find_output(sh, VGL_SEM_PSIZE, 0);
+    if (psize >= 0) {
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_printf(b, "gl_PointSize = uintBitsToFloat(ro[%d].x);\n", psize);
+    }
+    for (unsigned i = 0; i < p->nv; i++) {
+        const struct varying *const v = &p->v[i];
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_printf(b, "vgl_v_%s%u = ", sem_lower(v->sem), v->index);
+        const char *const def =
+                sem_has_default_w1(v->sem) ? "vec4(0.0, 0.0, 0.0, 1.0)" : "vec4(0.0)";
+        if (v->vs_reg >= 0) {
+            vgl_strbuf_printf(b, v->flat_uint ? "ro[%d];\n" : "uintBitsToFloat(ro[%d]);\n",
+                              v->vs_reg);
+        } else {
+            vgl_strbuf_printf(b, v->flat_uint ? "floatBitsToUint(%s);\n" : "%s;\n", def);
+        }
+    }
+}
+
+static char *emit_vs(const struct plan *p, struct glsl_stage *st) {
+    const struct vgl_shader *const sh = p->vs;
+    const struct vgl_shader_key *const key = p->key;
+    struct vgl_strbuf sb;
+    vgl_strbuf_init(&sb);
+    emit_header(&sb, st);
+    emit_resources(&sb, st);
+    if (p->clip_from_planes) {
+        vgl_strbuf_append(&sb, "uniform vec4 vgl_clip_planes[8];\n");
+    }
+    if (key->flip_y) {
+        vgl_strbuf_append(&sb, "uniform float vgl_y_sign;\n");
+    }
+    for (uint32_t r = 0; r < sh->num_in_regs; r++) {
+        if (sh->in_decl[r] != VGL_IR_NO_DECL) {
+            vgl_strbuf_printf(&sb, "layout(location = %u) in vec4 vgl_in_%u;\n", r, r);
+        }
+    }
+    const int pos = find_output(sh, VGL_SEM_POSITION, 0);
+    if (pos >= 0 && sh->info.outputs[sh->out_decl[pos]].invariant) {
+        vgl_strbuf_append(&sb, "invariant gl_Position;\n");
+    }
+    if (p->clip_dist_count) {
+        vgl_strbuf_printf(&sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
+    }
+    for (unsigned i = 0; i < p->nv; i++) {
+        varying_decl(&sb, &p->v[i], "out");
+    }
+    vgl_glsl_emit_helpers(&sb, st->helpers);
+    vgl_strbuf_append(&sb, "void main() {\n");
+    emit_locals(&sb, st);
+    for (uint32_t r = 0; r < (sh->num_in_regs ? sh->num_in_regs : 1); r++) {
+        if (r < sh->num_in_regs && sh->in_decl[r] != VGL_IR_NO_DECL) {
+            vgl_strbuf_printf(&sb, "    ri[%u] = floatBitsToUint(vgl_in_%u);\n", r, r);
+        } else {
+            vgl_strbuf_printf(&sb, "    ri[%u] = uvec4(0u);\n", r);
+        }
+    }
+    return finish_stage(&sb, st);
+}
+
+/* ---- fragment shader -------------------------------------------------------------------- */
+
+static void fs_epilogue(struct glsl_stage *st) {
+    struct plan *const p = st->plan;
+    const struct vgl_shader *const sh = st->sh;
+    const struct vgl_shader_key *const key = p->key;
+    struct vgl_strbuf *const b = &st->body;
+    const unsigned ind = st->indent;
+    const int c0 = find_output(sh, VGL_SEM_COLOR, 0);
+    if (key->alpha_test_enabled && c0 >= 0 && key->alpha_func != 7) {
+        static const char *const ops[] = {NULL, "<", "==", "<=", ">", "!=", ">="};
+        vgl_strbuf_indent(b, ind);
+        if (key->alpha_func == 0 || key->alpha_func > 7) {
+            vgl_strbuf_append(b, "discard;\n");
+        } else {
+            vgl_strbuf_printf(b, "if (!(uintBitsToFloat(ro[%d].w) %s vgl_alpha_ref)) {\n", c0,
+                              ops[key->alpha_func]);
+            vgl_strbuf_indent(b, ind + 4);
+            vgl_strbuf_append(b, "discard;\n");
+            vgl_strbuf_indent(b, ind);
+            vgl_strbuf_append(b, "}\n");
+        }
+    }
+    for (uint32_t d = 0; d < sh->info.num_outputs; d++) {
+        const struct vgl_shader_io *const io = &sh->info.outputs[d];
+        for (uint32_t r = io->first; r <= io->last; r++) {
+            vgl_strbuf_indent(b, ind);
+            if (io->semantic == VGL_SEM_POSITION) {
+                vgl_strbuf_printf(b, "gl_FragDepth = uintBitsToFloat(ro[%u].z);\n", r);
+                continue;
+            }
+            const uint32_t loc = io->semantic_index + (r - io->first);
+            vgl_strbuf_printf(b, "vgl_out_%u = uintBitsToFloat(ro[%u]);\n", loc, r);
+            p->out_locs |= 1u << loc;
+        }
+    }
+    if (sh->info.color0_writes_all_cbufs && c0 >= 0) {
+        const uint32_t n = key->nr_cbufs > VGL_IR_MAX_COLORS ? VGL_IR_MAX_COLORS : key->nr_cbufs;
+        for (uint32_t loc = 1; loc < n; loc++) {
+            vgl_strbuf_indent(b, ind);
+            vgl_strbuf_printf(b, "vgl_out_%u = uintBitsToFloat(ro[%d]);\n", loc, c0);
+            p->out_locs |= 1u << loc;
+        }
+    }
+}
+
+/* The value of FS input register r as a uvec4 expression. */
+static void fs_input_value(const struct plan *p, const struct vgl_shader_io *io, uint32_t r,
+                           char *buf, size_t n) {
+    const struct vgl_shader_key *const key = p->key;
+    const uint32_t index = io->semantic_index + (r - io->first);
+    const bool flip_pc = key->sprite_coord_upper_left != key->flip_y;
+    const char *const pcy = flip_pc ? "1.0 - gl_PointCoord.y" : "gl_PointCoord.y";
+    switch (io->semantic) {
+    case VGL_SEM_POSITION:
+        snprintf(buf, n, "floatBitsToUint(gl_FragCoord)");
+        return;
+    case VGL_SEM_FACE:
+        snprintf(buf, n, "floatBitsToUint(vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0))");
+        return;
+    case VGL_SEM_PCOORD:
+        snprintf(buf, n, "floatBitsToUint(vec4(gl_PointCoord.x, %s, 0.0, 1.0))", pcy);
+        return;
+    case VGL_SEM_PRIMID:
+        snprintf(buf, n, "uvec4(uint(gl_PrimitiveID), 0u, 0u, 0u)");
+        return;
+    default:
+        break;
+    }
+    if (sprite_replaced(key, io->semantic, index)) {
+        snprintf(buf, n, "floatBitsToUint(vec4(gl_PointCoord.x, %s, 0.0, 1.0))", pcy);
+        return;
+    }
+    const int v = find_varying(p, io->semantic, index);
+    const bool flat_uint = v >= 0 && p->v[v].flat_uint;
+    char val[96];
+    const char *const name = sem_lower(io->semantic);
+    if (io->semantic == VGL_SEM_COLOR && find_varying(p, VGL_SEM_BCOLOR, index) >= 0) {
+        snprintf(val, sizeof(val), "(gl_FrontFacing ? vgl_v_color%u : vgl_v_bcolor%u)", index,
+                 index);
+    } else {
+        snprintf(val, sizeof(val), "vgl_v_%s%u", name, index);
+    }
+    snprintf(buf, n, flat_uint ? "%s" : "floatBitsToUint(%s)", val);
+}
+
+static char *emit_fs(struct plan *p, struct glsl_stage *st) {
+    const struct vgl_shader *const sh = p->fs;
+    const struct vgl_shader_key *const key = p->key;
+    struct vgl_strbuf sb;
+    vgl_strbuf_init(&sb);
+    emit_header(&sb, st);
+    bool reads_pos = false;
+    for (uint32_t d = 0; d < sh->info.num_inputs; d++) {
+        reads_pos |= sh->info.inputs[d].semantic == VGL_SEM_POSITION;
+    }
+    for (uint32_t s = 0; s < VGL_IR_MAX_SVS; s++) {
+        reads_pos |= (sh->sv_declared >> s & 1) && sh->sv_semantic[s] == VGL_SEM_POSITION;
+    }
+    /* Gallium's default (UPPER_LEFT) is the host's lower-left: the host stores row 0 first. */
+    const bool upper_left = sh->info.fs_coord_origin_lower_left != key->flip_y;
+    const bool center_int = sh->info.fs_coord_pixel_center_integer;
+    if (reads_pos && (upper_left || center_int)) {
+        vgl_strbuf_printf(&sb, "layout(%s%s%s) in vec4 gl_FragCoord;\n",
+                          upper_left ? "origin_upper_left" : "",
+                          upper_left && center_int ? ", " : "",
+                          center_int ? "pixel_center_integer" : "");
+    }
+    emit_resources(&sb, st);
+    if (key->alpha_test_enabled) {
+        vgl_strbuf_append(&sb, "uniform float vgl_alpha_ref;\n");
+    }
+    if (key->poly_stipple) {
+        vgl_strbuf_append(&sb, "uniform sampler2D vgl_stipple;\n");
+    }
+    for (unsigned i = 0; i < p->nv; i++) {
+        varying_decl(&sb, &p->v[i], "in");
+    }
+    for (uint32_t loc = 0; loc < VGL_IR_MAX_COLORS; loc++) {
+        if (p->out_locs >> loc & 1) {
+            vgl_strbuf_printf(&sb, "layout(location = %u) out vec4 vgl_out_%u;\n", loc, loc);
+        }
+    }
+    vgl_glsl_emit_helpers(&sb, st->helpers);
+    vgl_strbuf_append(&sb, "void main() {\n");
+    if (key->poly_stipple) {
+        vgl_strbuf_append(&sb, "    if (texelFetch(vgl_stipple, ivec2(gl_FragCoord.xy) & 31, 0).r "
+                               "== 0.0) {\n        discard;\n    }\n");
+    }
+    emit_locals(&sb, st);
+    for (uint32_t r = 0; r < (sh->num_in_regs ? sh->num_in_regs : 1); r++) {
+        char val[200] = "uvec4(0u)";
+        if (r < sh->num_in_regs && sh->in_decl[r] != VGL_IR_NO_DECL) {
+            fs_input_value(p, &sh->info.inputs[sh->in_decl[r]], r, val, sizeof(val));
+        }
+        vgl_strbuf_printf(&sb, "    ri[%u] = %s;\n", r, val);
+    }
+    const int depth = find_output(sh, VGL_SEM_POSITION, 0);
+    if (depth >= 0) {
+        /* A path that leaves the depth output unwritten keeps the fragment's own depth. */
+        vgl_strbuf_printf(&sb, "    ro[%d] = floatBitsToUint(gl_FragCoord);\n", depth);
+    }
+    return finish_stage(&sb, st);
+}
+
+/* ---- entry point ------------------------------------------------------------------------ */
+
+static enum vgl_status fail(char *why, size_t why_size, enum vgl_status st, const char *msg) {
+    if (why && why_size) {
+        snprintf(why, why_size, "%s", msg);
+    }
+    return st;
+}
+
+static enum vgl_status passthrough_fs(const struct vgl_shader *vs, struct vgl_shader **fs) {
+    static const char with_color[] = "FRAG\n"
+                                     "DCL IN[0], COLOR, COLOR\n"
+                                     "DCL OUT[0], COLOR\n"
+                                     "  0: MOV OUT[0], IN[0]\n"
+                                     "  1: END\n";
+    static const char white[] = "FRAG\n"
+                                "DCL OUT[0], COLOR\n"
+                                "IMM[0] FLT32 {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000}\n"
+                                "  0: MOV OUT[0], IMM[0]\n"
+                                "  1: END\n";
+    const bool has_color = find_output(vs, VGL_SEM_COLOR, 0) >= 0;
+    const char *const text = has_color ? with_color : white;
+    return vgl_shader_parse(text, strlen(text), fs, NULL, 0);
+}
+
+static enum vgl_status emit_stage(struct plan *p, const struct vgl_shader *sh, bool is_vs,
+                                  char **out, char *why, size_t why_size) {
+    struct glsl_stage st = {
+            .sh = sh,
+            .key = p->key,
+            .sfx = is_vs ? "vs" : "fs",
+            .indent = 4,
+            .epilogue = is_vs ? vs_epilogue : fs_epilogue,
+            .plan = p,
+    };
+    vgl_strbuf_init(&st.body);
+    if (!vgl_glsl_emit_body(&st)) {
+        vgl_strbuf_finish(&st.body);
+        return fail(why, why_size, st.status, st.why);
+    }
+    *out = is_vs ? emit_vs(p, &st) : emit_fs(p, &st);
+    vgl_strbuf_finish(&st.body);
+    if (!*out) {
+        return fail(why, why_size, VGL_ERROR_NO_MEMORY, "out of memory emitting GLSL");
+    }
+    return VGL_OK;
+}
+
+enum vgl_status vgl_shader_emit_program(const struct vgl_shader *vs, const struct vgl_shader *fs,
+                                        const struct vgl_shader_key *key,
+                                        struct vgl_glsl_program *out, char *why, size_t why_size) {
+    static const struct vgl_shader_key zero_key;
+    if (why && why_size) {
+        why[0] = '\0';
+    }
+    if (!out) {
+        return fail(why, why_size, VGL_ERROR_INVALID_ARGUMENT, "no output");
+    }
+    memset(out, 0, sizeof(*out));
+    if (!vs) {
+        return fail(why, why_size, VGL_ERROR_INVALID_ARGUMENT, "no vertex shader");
+    }
+    if (vs->info.stage != VGL_SHADER_VERTEX || (fs && fs->info.stage != VGL_SHADER_FRAGMENT)) {
+        return fail(why, why_size, VGL_ERROR_UNSUPPORTED, "only VS + FS programs are supported");
+    }
+    struct vgl_shader *own_fs = NULL;
+    if (!fs) {
+        const enum vgl_status st = passthrough_fs(vs, &own_fs);
+        if (st != VGL_OK) {
+            return fail(why, why_size, st, "cannot build the pass-through fragment shader");
+        }
+        fs = own_fs;
+    }
+    struct plan *const p = calloc(1, sizeof(*p));
+    if (!p) {
+        vgl_shader_destroy(own_fs);
+        return fail(why, why_size, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    p->vs = vs;
+    p->fs = fs;
+    p->key = key ? key : &zero_key;
+    enum vgl_status st = VGL_ERROR_UNSUPPORTED;
+    if (plan_linkage(p, why, why_size)) {
+        /* The FS first: its epilogue decides which colour outputs exist. */
+        st = emit_stage(p, fs, false, &out->fs, why, why_size);
+        if (st == VGL_OK) {
+            st = emit_stage(p, vs, true, &out->vs, why, why_size);
+        }
+    }
+    free(p);
+    vgl_shader_destroy(own_fs);
+    if (st != VGL_OK) {
+        vgl_glsl_program_finish(out);
+    }
+    return st;
+}
+
+void vgl_glsl_program_finish(struct vgl_glsl_program *prog) {
+    if (!prog) {
+        return;
+    }
+    free(prog->vs);
+    free(prog->fs);
+    prog->vs = NULL;
+    prog->fs = NULL;
+}
