@@ -357,9 +357,15 @@ enum vgl_status vgl_decode_submit(struct vgl_decoder *dec, const uint32_t *buf, 
         dec->sink->message[0] = '\0';
         status = check_framing(dec, hdr, ndw - offset - 1, &d);
         if (status == VGL_OK && (vgl_debug_flags() & VGL_DEBUG_CMD)) {
-            vgl_log(VGL_LOG_INFO, "ctx %u submit %u cmd %u: %s obj %u len %u", dec->ctx_id,
+            char words[16 * 9 + 4] = "";
+            const uint32_t shown = VGL_CMD_LEN(hdr) < 16 ? VGL_CMD_LEN(hdr) : 16;
+            for (uint32_t i = 0; i < shown; i++) {
+                snprintf(words + 9 * i, sizeof(words) - 9 * i, " %08x", buf[offset + 1 + i]);
+            }
+            vgl_log(VGL_LOG_INFO, "ctx %u submit %u cmd %u: %s obj %u len %u:%s%s", dec->ctx_id,
                     dec->submit_count, index, vgl_decode_cmd_name(VGL_CMD_ID(hdr)),
-                    VGL_CMD_OBJ(hdr), VGL_CMD_LEN(hdr));
+                    VGL_CMD_OBJ(hdr), VGL_CMD_LEN(hdr), words,
+                    shown < VGL_CMD_LEN(hdr) ? " ..." : "");
         }
         if (status == VGL_OK) {
             struct decode_call call = {

@@ -162,8 +162,10 @@ static void apply_rasterizer(const struct gl_sub_ctx *sub, bool flip_y) {
     } else {
         glDisable(GL_CULL_FACE);
     }
-    /* Flipping y reverses the winding seen by the host. */
-    glFrontFace(r->front_ccw != flip_y ? GL_CCW : GL_CW);
+    /* Gallium judges winding in window coordinates with y down; the host sees the same numbers
+     * with y up (our window coordinates are numerically gallium's, flipped or not), so every
+     * triangle's winding is mirrored. */
+    glFrontFace(r->front_ccw ? GL_CW : GL_CCW);
     glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[r->fill_front & 3]);
     set_enabled(GL_POLYGON_OFFSET_FILL, r->offset_tri);
     set_enabled(GL_POLYGON_OFFSET_LINE, r->offset_line);
@@ -384,8 +386,9 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
     if (!sub->ib_res) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "indexed draw without an index buffer");
     }
-    /* The guest's offset is pre-biased so that offset + start * size is the first index. */
-    const uint32_t offset = sub->ib_offset + d->start * sub->ib_size;
+    /* §2.5: the index buffer offset already includes start * index_size (observed: the data of
+     * an upload at offset 160 for start 80 with 2-byte indices), so start is not added again. */
+    const uint32_t offset = sub->ib_offset;
     uint64_t end;
     if (!vgl_size_mul(d->count, sub->ib_size, &end) || !vgl_size_add(end, offset, &end) ||
         end > sub->ib_res->args.width) {
@@ -418,7 +421,8 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     if (d->indirect || d->count_from_stream_output) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "indirect and stream-output draws");
     }
-    if (d->mode >= VGL_ARRAY_SIZE(prim_modes) || !prim_modes[d->mode]) {
+    /* Quads, quad strips and polygons (7..9) are not in our prim_mask: Mesa lowers them. */
+    if (d->mode >= VGL_ARRAY_SIZE(prim_modes) || (d->mode >= 7 && d->mode <= 9)) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "primitive mode %u", d->mode);
     }
     if (!sub->vs) {

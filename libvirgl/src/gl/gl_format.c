@@ -188,7 +188,12 @@ struct vertex_entry {
 
 /* §4.1 vertex formats: plain float, normalized and scaled integer formats. */
 static const struct vertex_entry vertex_formats[] = {
-        [1] = {GL_BGRA, GL_UNSIGNED_BYTE, GL_TRUE}, /* B8G8R8A8_UNORM */
+        [1] = {GL_BGRA, GL_UNSIGNED_BYTE, GL_TRUE},         /* B8G8R8A8_UNORM */
+        [8] = {4, GL_UNSIGNED_INT_2_10_10_10_REV, GL_TRUE}, /* R10G10B10A2_UNORM */
+        [24] = {1, GL_DOUBLE, GL_FALSE},                    /* R64_FLOAT .. R64G64B64A64_FLOAT */
+        [25] = {2, GL_DOUBLE, GL_FALSE},
+        [26] = {3, GL_DOUBLE, GL_FALSE},
+        [27] = {4, GL_DOUBLE, GL_FALSE},
         [28] = {1, GL_FLOAT, GL_FALSE},
         [29] = {2, GL_FLOAT, GL_FALSE},
         [30] = {3, GL_FLOAT, GL_FALSE},
@@ -245,10 +250,13 @@ static const struct vertex_entry vertex_formats[] = {
         [92] = {2, GL_HALF_FLOAT, GL_FALSE},
         [93] = {3, GL_HALF_FLOAT, GL_FALSE},
         [94] = {4, GL_HALF_FLOAT, GL_FALSE},
+        [131] = {GL_BGRA, GL_UNSIGNED_INT_2_10_10_10_REV, GL_TRUE}, /* B10G10R10A2_UNORM */
 };
 
 static uint32_t type_bytes(GLenum type) {
     switch (type) {
+    case GL_DOUBLE:
+        return 8;
     case GL_FLOAT:
     case GL_INT:
     case GL_UNSIGNED_INT:
@@ -267,7 +275,8 @@ bool vgl_gl_vertex_format(uint32_t virgl_format, struct gl_vertex_format *out) {
         return false;
     }
     const struct vertex_entry *e = &vertex_formats[virgl_format];
-    const uint32_t components = e->size == GL_BGRA ? 4 : e->size;
+    const bool packed = e->type == GL_UNSIGNED_INT_2_10_10_10_REV;
+    const uint32_t components = packed ? 1 : e->size == GL_BGRA ? 4 : (uint32_t)e->size;
     *out = (struct gl_vertex_format){
             .size = e->size == GL_BGRA ? GL_BGRA : (GLint)e->size,
             .type = e->type,
