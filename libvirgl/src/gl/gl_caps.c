@@ -57,6 +57,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     put(r, VGL_CAPS_V1_GLSL_LEVEL, 120);
     put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, VGL_MAX_COLOR_BUFS);
     put(r, VGL_CAPS_V1_MAX_SAMPLES, 1);
+    put(r, VGL_CAPS_V1_MAX_TEXTURE_ARRAY_LAYERS, (uint32_t)r->max_array_layers);
     /* Points, lines, loops, strips, triangles, strips, fans: what a core host draws natively. */
     put(r, VGL_CAPS_V1_PRIM_MASK, 0x7f);
     put(r, VGL_CAPS_V1_MAX_UNIFORM_BLOCKS, 1);
@@ -80,6 +81,9 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     uint32_t bits = VGL_CAP_TRANSFER | VGL_CAP_SRGB_WRITE_CONTROL;
     if (r->has_no_attachments) {
         bits |= VGL_CAP_FB_NO_ATTACH;
+    }
+    if (r->has_copy_image) {
+        bits |= VGL_CAP_COPY_IMAGE; /* RESOURCE_COPY_REGION keeps texel bits across formats */
     }
     put(r, VGL_CAPS_V2_CAPABILITY_BITS, bits);
     put(r, VGL_CAPS_V2_MAX_VERTEX_ATTRIB_STRIDE, 2048);

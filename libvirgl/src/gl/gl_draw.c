@@ -209,6 +209,12 @@ static void apply_viewport(struct vgl_renderer *r, const struct gl_sub_ctx *sub)
     glDepthRange(v[5] - v[2], v[5] + v[2]);
 }
 
+static bool is_shadow(enum vgl_tex_target t) {
+    return t == VGL_TEX_SHADOW1D || t == VGL_TEX_SHADOW2D || t == VGL_TEX_SHADOWRECT ||
+           t == VGL_TEX_SHADOW1D_ARRAY || t == VGL_TEX_SHADOW2D_ARRAY || t == VGL_TEX_SHADOWCUBE ||
+           t == VGL_TEX_SHADOWCUBE_ARRAY;
+}
+
 static void build_key(const struct gl_sub_ctx *sub, bool flip_y, struct vgl_shader_key *key) {
     memset(key, 0, sizeof(*key));
     if (sub->dsa && sub->dsa->state.alpha_enabled) {
@@ -229,6 +235,22 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, struct vgl_shad
     }
     key->nr_cbufs = (uint8_t)sub->nr_cbufs;
     key->flip_y = flip_y;
+    const struct gl_shader *shaders[2] = {sub->vs, sub->fs};
+    for (int st = 0; st < 2; st++) {
+        if (!shaders[st] || !shaders[st]->parsed) {
+            continue;
+        }
+        const struct vgl_shader_info *info = vgl_shader_get_info(shaders[st]->parsed);
+        uint32_t used = info->samplers_used;
+        while (used) {
+            const unsigned n = (unsigned)__builtin_ctz(used);
+            used &= used - 1;
+            const struct gl_sampler_view *v = sub->stages[st].views[n];
+            if (v && is_shadow(info->sampler_targets[n]) && v->pipe_swizzle != 0x688) {
+                key->shadow_swizzle[st][n] = (uint16_t)(0x8000 | v->pipe_swizzle);
+            }
+        }
+    }
 }
 
 static void set_uniforms(const struct gl_program *p, const struct gl_sub_ctx *sub, bool flip_y) {

@@ -159,6 +159,12 @@ static const struct gl_format formats[] = {
                  {0},
                  4,
                  NEED_NONE},
+    [124] = COLOR(GL_R11F_G11F_B10F, GL_RGB, GL_UNSIGNED_INT_10F_11F_11F_REV, 4),
+    [125] = {GL_RGB9_E5, GL_RGB, GL_UNSIGNED_INT_5_9_9_9_REV, 4, false, GL_COLOR_ATTACHMENT0, {0},
+             0, NEED_NONE}, /* R9G9B9E5_FLOAT: sampled only */
+    /* Z32_FLOAT_S8X24_UINT: float depth, then stencil in the low byte of the next dword. */
+    [126] = DEPTH(GL_DEPTH32F_STENCIL8, GL_DEPTH_STENCIL, GL_FLOAT_32_UNSIGNED_INT_24_8_REV, 8,
+                  GL_DEPTH_STENCIL_ATTACHMENT),
         [134] = SWIZZLED(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
                          GL_ONE), /* R8G8B8X8_UNORM */
 };

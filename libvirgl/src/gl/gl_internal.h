@@ -103,6 +103,7 @@ struct gl_sampler_view {
     GLenum gl_target;
     uint32_t first_level, last_level;
     GLint swizzle[4]; /* view swizzle composed with the format's own */
+    uint16_t pipe_swizzle; /* the view's own selectors as sent (3 bits each, R lowest) */
 };
 
 struct gl_sampler_state {

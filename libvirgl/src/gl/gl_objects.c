@@ -186,6 +186,8 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
     obj->gl_target = res->gl_target;
     obj->first_level = first_level;
     obj->last_level = last_level;
+    obj->pipe_swizzle = (uint16_t)(cmd->swizzle[0] | cmd->swizzle[1] << 3 | cmd->swizzle[2] << 6 |
+                                   cmd->swizzle[3] << 9);
     /* Compose: the view picks channels of the format, the format says where they are stored. */
     const GLint *fmt_swizzle = res->fmt->swizzle;
     for (int i = 0; i < 4; i++) {

@@ -155,6 +155,19 @@ struct vgl_shader_key {
     /* vertex (last pre-rasterization stage) */
     uint8_t clip_plane_enable; /* bit i: gl_ClipDistance[i] from vgl_clip_planes[i] */
     bool clip_halfz;
+    /*
+     * Shadow samplers: the sampler view's swizzle applied to the comparison result, which GLSL
+     * returns as a float that host texture swizzles cannot reach. Per stage (0 VS, 1 FS) and
+     * sampler: 0 means identity; otherwise bit 15 set and bits 0..11 hold four 3-bit
+     * PIPE_SWIZZLE_* selectors (R in bits 0..2) applied to the vector (result, 0, 0, 1).
+     */
+    uint16_t shadow_swizzle[2][VGL_SHADER_MAX_SAMPLERS];
+    /*
+     * Render targets whose format is stored in other channels (A8 in R, L8A8 in RG, ...): bit 15
+     * set and four 3-bit selectors saying which output channel (PIPE_SWIZZLE_*: X..W, 4 zero,
+     * 5 one) each stored channel R, G, B, A receives. 0 means identity.
+     */
+    uint16_t cbuf_swizzle[8];
 };
 
 /*
