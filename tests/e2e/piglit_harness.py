@@ -295,6 +295,18 @@ def _signal_name(num):
         return "signal %d" % num
 
 
+# Extensions that Mesa 22.3.6 exposes only from a GL or GLSL version on, whatever the driver's caps
+# (src/mesa/state_tracker/st_extensions.c and main/extensions_table.h): a test that skips for one
+# of them on a renderer offering a lower version skips for that version, not for a missing
+# feature of the renderer.
+EXTENSION_VERSION = {
+    "GL_EXT_texture_integer": ("GLSL", "1.30"),   # "Integer textures make no sense before GLSL 1.30"
+    "GL_ARB_arrays_of_arrays": ("GLSL", "1.30"),  # in the "depend on GLSL 1.30" group
+    "GL_EXT_gpu_shader4": ("GLSL", "1.40"),       # exposed when GLSLVersion >= 140
+    "GL_ARB_direct_state_access": ("GL", "3.1"),  # core/3.1+ only in the extension table
+}
+
+
 def parse_output(stdout, stderr, returncode, timed_out=False, timeout=None):
     """One test's result from its output and exit status, the way piglit's PiglitBaseTest and
     Test.interpret_result do it, except that a run without any PIGLIT result line is a crash.
@@ -350,6 +362,9 @@ def parse_output(stdout, stderr, returncode, timed_out=False, timeout=None):
         out["needs"] = "%s %s" % need if need else None
         m = EXTENSION_NEEDED.search(stdout + "\n" + stderr)
         out["needs_extension"] = m[1] or m[2] if m and not need else None
+        gated = EXTENSION_VERSION.get(out["needs_extension"] or "")
+        if gated:
+            out["needs"] = "%s %s (for %s)" % (gated[0], gated[1], out["needs_extension"])
     return out
 
 

@@ -103,12 +103,18 @@ def test_parse_version_skips(stdout, stderr, needs):
 
 
 def test_parse_other_skips():
-    # a context that was made at a lower version is not a version skip
+    # an extension that Mesa only exposes from a version on is a version skip, naming it
     r = P('piglit: info: Falling back to GL 2.0 compatibility context\n'
           'Test requires GL_ARB_direct_state_access\nPIGLIT: {"result": "skip" }\n',
           stderr="piglit: error: Failed to create waffle_context for OpenGL 3.1 Core Context\n")
-    assert r["needs"] is None and r["needs_extension"] == "GL_ARB_direct_state_access"
+    assert r["needs"] == "GL 3.1 (for GL_ARB_direct_state_access)"
+    assert r["needs_extension"] == "GL_ARB_direct_state_access"
     assert r["skip_reason"] == "Test requires GL_ARB_direct_state_access"
+    r = P('Test requires GL_EXT_texture_integer\nPIGLIT: {"result": "skip" }\n')
+    assert r["needs"] == "GLSL 1.30 (for GL_EXT_texture_integer)"
+    # any other missing extension is not
+    r = P('Test requires GL_ARB_copy_image\nPIGLIT: {"result": "skip" }\n')
+    assert r["needs"] is None and r["needs_extension"] == "GL_ARB_copy_image"
     r = P('At least 4 draw buffers are required.\nPIGLIT: {"result": "skip" }\n')
     assert r["needs"] is None and r["skip_reason"] == "At least 4 draw buffers are required."
 
