@@ -18,6 +18,16 @@
             r, g, b, a                                                                             \
         }                                                                                          \
     }
+/* 4x4 blocks of `bytes`; allocated through a plain format, never attached or rendered to. */
+/* A colour format the host samples but cannot render to. */
+#define SAMPLED(ifmt, fmt, type, bytes)                                                            \
+    {                                                                                              \
+        ifmt, fmt, type, bytes, false, GL_COLOR_ATTACHMENT0, {                                     \
+            0                                                                                      \
+        }                                                                                          \
+    }
+#define COMPRESSED(ifmt, fmt, bytes, need)                                                         \
+    { ifmt, fmt, GL_UNSIGNED_BYTE, bytes, false, GL_COLOR_ATTACHMENT0, {0}, 4, need }
 #define DEPTH(ifmt, fmt, type, bytes, attachment)                                                  \
     {                                                                                              \
         ifmt, fmt, type, bytes, true, attachment, {                                                \
@@ -67,104 +77,23 @@ static const struct gl_format formats[] = {
                          GL_ONE),                                     /* B8G8R8X8_SRGB */
         [104] = COLOR(GL_SRGB8_ALPHA8, GL_RGBA, GL_UNSIGNED_BYTE, 4), /* R8G8B8A8_SRGB */
         /* Compressed: 4x4 blocks of 8 or 16 bytes. */
-        [105] = {GL_COMPRESSED_RGB_S3TC_DXT1_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 8,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC},
-        [106] = {GL_COMPRESSED_RGBA_S3TC_DXT1_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 8,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC},
-        [107] = {GL_COMPRESSED_RGBA_S3TC_DXT3_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 16,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC},
-        [108] = {GL_COMPRESSED_RGBA_S3TC_DXT5_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 16,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC},
-        [109] = {GL_COMPRESSED_SRGB_S3TC_DXT1_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 8,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC_SRGB},
-        [110] = {GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT1_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 8,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC_SRGB},
-        [111] = {GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT3_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 16,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC_SRGB},
-        [112] = {GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT5_EXT,
-                 GL_RGBA,
-                 GL_UNSIGNED_BYTE,
-                 16,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_S3TC_SRGB},
-        [113] = {GL_COMPRESSED_RED_RGTC1, GL_RED, GL_UNSIGNED_BYTE, 8, false, 0, {0}, 4, NEED_NONE},
-        [114] = {GL_COMPRESSED_SIGNED_RED_RGTC1,
-                 GL_RED,
-                 GL_UNSIGNED_BYTE,
-                 8,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_NONE},
-        [115] = {GL_COMPRESSED_RG_RGTC2, GL_RG, GL_UNSIGNED_BYTE, 16, false, 0, {0}, 4, NEED_NONE},
-        [116] = {GL_COMPRESSED_SIGNED_RG_RGTC2,
-                 GL_RG,
-                 GL_UNSIGNED_BYTE,
-                 16,
-                 false,
-                 0,
-                 {0},
-                 4,
-                 NEED_NONE},
-    [124] = COLOR(GL_R11F_G11F_B10F, GL_RGB, GL_UNSIGNED_INT_10F_11F_11F_REV, 4),
-    [125] = {GL_RGB9_E5, GL_RGB, GL_UNSIGNED_INT_5_9_9_9_REV, 4, false, GL_COLOR_ATTACHMENT0, {0},
-             0, NEED_NONE}, /* R9G9B9E5_FLOAT: sampled only */
-    /* Z32_FLOAT_S8X24_UINT: float depth, then stencil in the low byte of the next dword. */
-    [126] = DEPTH(GL_DEPTH32F_STENCIL8, GL_DEPTH_STENCIL, GL_FLOAT_32_UNSIGNED_INT_24_8_REV, 8,
-                  GL_DEPTH_STENCIL_ATTACHMENT),
+        [105] = COMPRESSED(GL_COMPRESSED_RGB_S3TC_DXT1_EXT, GL_RGBA, 8, NEED_S3TC),
+        [106] = COMPRESSED(GL_COMPRESSED_RGBA_S3TC_DXT1_EXT, GL_RGBA, 8, NEED_S3TC),
+        [107] = COMPRESSED(GL_COMPRESSED_RGBA_S3TC_DXT3_EXT, GL_RGBA, 16, NEED_S3TC),
+        [108] = COMPRESSED(GL_COMPRESSED_RGBA_S3TC_DXT5_EXT, GL_RGBA, 16, NEED_S3TC),
+        [109] = COMPRESSED(GL_COMPRESSED_SRGB_S3TC_DXT1_EXT, GL_RGBA, 8, NEED_S3TC_SRGB),
+        [110] = COMPRESSED(GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT1_EXT, GL_RGBA, 8, NEED_S3TC_SRGB),
+        [111] = COMPRESSED(GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT3_EXT, GL_RGBA, 16, NEED_S3TC_SRGB),
+        [112] = COMPRESSED(GL_COMPRESSED_SRGB_ALPHA_S3TC_DXT5_EXT, GL_RGBA, 16, NEED_S3TC_SRGB),
+        [113] = COMPRESSED(GL_COMPRESSED_RED_RGTC1, GL_RED, 8, NEED_NONE),
+        [114] = COMPRESSED(GL_COMPRESSED_SIGNED_RED_RGTC1, GL_RED, 8, NEED_NONE),
+        [115] = COMPRESSED(GL_COMPRESSED_RG_RGTC2, GL_RG, 16, NEED_NONE),
+        [116] = COMPRESSED(GL_COMPRESSED_SIGNED_RG_RGTC2, GL_RG, 16, NEED_NONE),
+        [124] = COLOR(GL_R11F_G11F_B10F, GL_RGB, GL_UNSIGNED_INT_10F_11F_11F_REV, 4),
+        [125] = SAMPLED(GL_RGB9_E5, GL_RGB, GL_UNSIGNED_INT_5_9_9_9_REV, 4), /* R9G9B9E5_FLOAT */
+        /* Z32_FLOAT_S8X24_UINT: float depth, then stencil in the low byte of the next dword. */
+        [126] = DEPTH(GL_DEPTH32F_STENCIL8, GL_DEPTH_STENCIL, GL_FLOAT_32_UNSIGNED_INT_24_8_REV, 8,
+                      GL_DEPTH_STENCIL_ATTACHMENT),
         [134] = SWIZZLED(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
                          GL_ONE), /* R8G8B8X8_UNORM */
 };

@@ -92,8 +92,10 @@ static enum vgl_status create_surface(struct vgl_sink *s, const struct vgl_cmd_s
         return FAIL(s, VGL_ERROR_NOT_FOUND, "surface %u: resource %u not found", cmd->handle,
                     cmd->res);
     }
-    if (!res->fmt || !res->fmt->renderable) {
-        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u: resource %u is not renderable",
+    /* Mesa creates surfaces on any texture (also compressed ones it never renders to); only
+     * binding one that the host cannot attach is refused, when it happens. */
+    if (!res->fmt) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u: resource %u is a buffer",
                     cmd->handle, cmd->res);
     }
     if (cmd->level > res->args.last_level || cmd->first_layer > cmd->last_layer ||

@@ -159,6 +159,9 @@ static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
     }
     for (uint32_t i = 0; i < cmd->nr_cbufs; i++) {
         VGL_FORWARD_IF_ERROR(lookup_surface(s, cmd->cbufs[i], &cbufs[i]));
+        if (cbufs[i] && cbufs[i]->res->fmt->block) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u is compressed", cmd->cbufs[i]);
+        }
         if (cbufs[i] && cbufs[i]->res->fmt->attachment != GL_COLOR_ATTACHMENT0) {
             return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "surface %u is not a colour surface",
                         cmd->cbufs[i]);
@@ -324,6 +327,54 @@ static bool blit_box_sane(const struct vgl_box *b) {
            b->w <= lim && b->h >= -lim && b->h <= lim && b->z >= 0 && b->z < lim;
 }
 
+/*
+ * Compressed textures cannot be attached to a framebuffer: decompress the part of the source
+ * level that the blit reads into a temporary RGBA32F texture and rebase the box onto it.
+ */
+static enum vgl_status decompress_source(struct vgl_sink *s, const struct gl_resource *src,
+                                         uint32_t level, struct vgl_box *box, GLuint *tex) {
+    const int64_t lw = vgl_gl_level_width(src, level), lh = vgl_gl_level_height(src, level);
+    int64_t x0 = box->w < 0 ? (int64_t)box->x + box->w : box->x;
+    int64_t y0 = box->h < 0 ? (int64_t)box->y + box->h : box->y;
+    int64_t x1 = x0 + (box->w < 0 ? -(int64_t)box->w : box->w);
+    int64_t y1 = y0 + (box->h < 0 ? -(int64_t)box->h : box->h);
+    x0 = x0 < 0 ? 0 : x0 > lw ? lw : x0;
+    y0 = y0 < 0 ? 0 : y0 > lh ? lh : y0;
+    x1 = x1 < x0 ? x0 : x1 > lw ? lw : x1;
+    y1 = y1 < y0 ? y0 : y1 > lh ? lh : y1;
+    /* Whole blocks only: widen to block boundaries inside the level. */
+    x0 &= ~3;
+    y0 &= ~3;
+    x1 = (x1 + 3) & ~3;
+    y1 = (y1 + 3) & ~3;
+    x1 = x1 > lw ? lw : x1;
+    y1 = y1 > lh ? lh : y1;
+    const int64_t w = x1 - x0, h = y1 - y0;
+    if (w <= 0 || h <= 0) {
+        return VGL_OK; /* nothing to read: the blit reads only outside the level */
+    }
+    if (w * h > (1 << 24)) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "blit from a compressed region of %lldx%lld",
+                    (long long)w, (long long)h);
+    }
+    const size_t bytes = (size_t)(w * h) * 16;
+    float *texels = malloc(bytes);
+    if (!texels) {
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    glGetTextureSubImage(src->id, (GLint)level, (GLint)x0, (GLint)y0, box->z, (GLsizei)w,
+                         (GLsizei)h, 1, GL_RGBA, GL_FLOAT, (GLsizei)bytes, texels);
+    glGenTextures(1, tex);
+    glBindTexture(GL_TEXTURE_2D, *tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA32F, (GLsizei)w, (GLsizei)h, 0, GL_RGBA, GL_FLOAT,
+                 texels);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    free(texels);
+    box->x -= (int32_t)x0;
+    box->y -= (int32_t)y0;
+    return VGL_OK;
+}
+
 static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) {
     struct gl_context *ctx = ctx_of(s);
     struct vgl_renderer *r = ctx->r;
@@ -361,9 +412,22 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     if (!mask) {
         return VGL_OK;
     }
+    if (dst->fmt->block) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "blit into a compressed resource");
+    }
+    struct vgl_box sbox = cmd->src.box;
+    GLuint decompressed = 0;
+    if (src->fmt->block) {
+        VGL_FORWARD_IF_ERROR(decompress_source(s, src, cmd->src.level, &sbox, &decompressed));
+    }
     glBindFramebuffer(GL_READ_FRAMEBUFFER, r->read_fbo);
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, r->draw_fbo);
-    vgl_gl_attach(GL_READ_FRAMEBUFFER, src, cmd->src.level, (uint32_t)cmd->src.box.z, 0);
+    if (decompressed) {
+        glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D,
+                               decompressed, 0);
+    } else {
+        vgl_gl_attach(GL_READ_FRAMEBUFFER, src, cmd->src.level, (uint32_t)cmd->src.box.z, 0);
+    }
     vgl_gl_attach(GL_DRAW_FRAMEBUFFER, dst, cmd->dst.level, (uint32_t)cmd->dst.box.z, 0);
     glReadBuffer(is_color ? GL_COLOR_ATTACHMENT0 : GL_NONE);
     const GLenum draw = is_color ? GL_COLOR_ATTACHMENT0 : GL_NONE;
@@ -375,7 +439,7 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
                   (GLsizei)(cmd->scissor_maxx - cmd->scissor_minx),
                   (GLsizei)(cmd->scissor_maxy - cmd->scissor_miny));
     }
-    const struct vgl_box *sb = &cmd->src.box, *db = &cmd->dst.box;
+    const struct vgl_box *sb = &sbox, *db = &cmd->dst.box;
     const GLenum filter = cmd->filter == 1 && is_color ? GL_LINEAR : GL_NEAREST;
     glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y, db->x + db->w,
                       db->y + db->h, mask, filter);
@@ -384,6 +448,7 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    glDeleteTextures(1, &decompressed);
     return VGL_OK;
 }
 
