@@ -58,8 +58,9 @@ static const struct gl_format formats[] = {
         [20] = DEPTH(GL_DEPTH24_STENCIL8, GL_DEPTH_STENCIL, GL_UNSIGNED_INT_24_8, 4,
                      GL_DEPTH_STENCIL_ATTACHMENT),
         /* X8Z24_UNORM: the same layout with the low byte unused. */
+        /* (stored with a stencil byte the guest never sees: transfers move the whole dword) */
         [22] = DEPTH(GL_DEPTH24_STENCIL8, GL_DEPTH_STENCIL, GL_UNSIGNED_INT_24_8, 4,
-                     GL_DEPTH_ATTACHMENT),
+                     GL_DEPTH_STENCIL_ATTACHMENT),
         [28] = COLOR(GL_R32F, GL_RED, GL_FLOAT, 4),
         [29] = COLOR(GL_RG32F, GL_RG, GL_FLOAT, 8),
         [31] = COLOR(GL_RGBA32F, GL_RGBA, GL_FLOAT, 16),
