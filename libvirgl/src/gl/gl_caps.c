@@ -48,15 +48,19 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
                     | 1u << 9   /* vertex_element_instance_divisor */
                     | 1u << 10  /* seamless_cube_map */
                     | 1u << 11  /* occlusion_query */
-                    | 1u << 12  /* timer_query */
-                    | 1u << 21; /* mirror_clamp */
+                    | 1u << 12; /* timer_query */
+    /* Not mirror_clamp (21): MIRROR_CLAMP and MIRROR_CLAMP_TO_BORDER do not exist in a core
+     * host profile. */
     if (r->has_base_instance) {
         bset |= 1u << 5; /* start_instance */
+    }
+    if (r->max_samples > 1) {
+        bset |= 1u << 14; /* texture_multisample: multisampled colour and depth surfaces */
     }
     put(r, VGL_CAPS_V1_BSET, bset);
     put(r, VGL_CAPS_V1_GLSL_LEVEL, 120);
     put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, VGL_MAX_COLOR_BUFS);
-    put(r, VGL_CAPS_V1_MAX_SAMPLES, 1);
+    put(r, VGL_CAPS_V1_MAX_SAMPLES, (uint32_t)r->max_samples);
     put(r, VGL_CAPS_V1_MAX_TEXTURE_ARRAY_LAYERS, (uint32_t)r->max_array_layers);
     /* Points, lines, loops, strips, triangles, strips, fans: what a core host draws natively. */
     put(r, VGL_CAPS_V1_PRIM_MASK, 0x7f);

@@ -71,6 +71,8 @@ static const GLenum logic_ops[16] = {
         GL_COPY,  GL_OR_REVERSE, GL_OR,           GL_SET,
 };
 
+static void set_enabled(GLenum cap, bool on);
+
 static void apply_blend(const struct gl_sub_ctx *sub) {
     const struct vgl_cmd_blend *b = sub->blend ? &sub->blend->state : NULL;
     for (GLuint i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
@@ -94,11 +96,11 @@ static void apply_blend(const struct gl_sub_ctx *sub) {
     } else {
         glDisable(GL_COLOR_LOGIC_OP);
     }
-    if (b && b->alpha_to_coverage) {
-        glEnable(GL_SAMPLE_ALPHA_TO_COVERAGE);
-    } else {
-        glDisable(GL_SAMPLE_ALPHA_TO_COVERAGE);
-    }
+    set_enabled(GL_SAMPLE_ALPHA_TO_COVERAGE, b && b->alpha_to_coverage);
+    set_enabled(GL_SAMPLE_ALPHA_TO_ONE, b && b->alpha_to_one);
+    /* SET_SAMPLE_MASK: all ones unless the guest restricted it. */
+    set_enabled(GL_SAMPLE_MASK, sub->sample_mask != ~0u);
+    glSampleMaski(0, sub->sample_mask);
     glBlendColor(sub->blend_color[0], sub->blend_color[1], sub->blend_color[2],
                  sub->blend_color[3]);
 }

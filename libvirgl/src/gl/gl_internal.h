@@ -102,7 +102,7 @@ struct gl_sampler_view {
     uint32_t format;
     GLenum gl_target;
     uint32_t first_level, last_level;
-    GLint swizzle[4]; /* view swizzle composed with the format's own */
+    GLint swizzle[4];      /* view swizzle composed with the format's own */
     uint16_t pipe_swizzle; /* the view's own selectors as sent (3 bits each, R lowest) */
 };
 
@@ -216,6 +216,7 @@ struct vgl_renderer {
     bool has_base_instance;
     bool robust_access;
     GLint max_vertex_attribs;
+    GLint max_samples; /* multisampled colour and depth textures, at most 4 */
     uint8_t caps_v2[VGL_CAPS_V2_SIZE];
 };
 

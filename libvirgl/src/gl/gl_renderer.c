@@ -110,6 +110,12 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
     GLint units = 0;
     glGetIntegerv(GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, &units);
     glGetIntegerv(GL_MAX_VERTEX_ATTRIBS, &r->max_vertex_attribs);
+    GLint color_samples = 0, depth_samples = 0;
+    glGetIntegerv(GL_MAX_COLOR_TEXTURE_SAMPLES, &color_samples);
+    glGetIntegerv(GL_MAX_DEPTH_TEXTURE_SAMPLES, &depth_samples);
+    r->max_samples = color_samples < depth_samples ? color_samples : depth_samples;
+    /* protocol-facts §5.4: 4 (or exactly 1, which makes the guest fake multisampling). */
+    r->max_samples = r->max_samples >= 4 ? 4 : 1;
     if (units < 32) {
         vgl_log(VGL_LOG_ERROR, "host GL has %d combined texture units, 32 are required", units);
         return VGL_ERROR_HOST_GL;

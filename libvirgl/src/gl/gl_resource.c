@@ -88,8 +88,10 @@ static enum vgl_status check_args(struct vgl_renderer *r, const struct vgl_resou
         snprintf(why, why_size, "target %u out of range", a->target);
         return VGL_ERROR_INVALID_ARGUMENT;
     }
-    if (a->nr_samples > 1) {
-        snprintf(why, why_size, "multisampled resources are not supported yet");
+    if (a->nr_samples > 1 &&
+        (a->target != VGL_TARGET_2D || a->last_level || a->nr_samples > (uint32_t)r->max_samples)) {
+        snprintf(why, why_size, "%u samples on target %u with %u levels (host: %d samples)",
+                 a->nr_samples, a->target, a->last_level + 1, r->max_samples);
         return VGL_ERROR_UNSUPPORTED;
     }
     if (a->target == VGL_TARGET_BUFFER) {
@@ -184,6 +186,14 @@ static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
     const struct vgl_resource_args *a = &res->args;
     const struct gl_format *f = res->fmt;
     glGenTextures(1, &res->id);
+    if (res->gl_target == GL_TEXTURE_2D_MULTISAMPLE) {
+        /* No guest backing and no transfers: the guest resolves with BLIT first. */
+        glBindTexture(res->gl_target, res->id);
+        glTexImage2DMultisample(res->gl_target, (GLsizei)a->nr_samples, f->internal_format,
+                                (GLsizei)a->width, (GLsizei)a->height, GL_TRUE);
+        glBindTexture(res->gl_target, 0);
+        return;
+    }
     glBindTexture(res->gl_target, res->id);
     glTexParameteri(res->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)a->last_level);
     for (uint32_t l = 0; l <= a->last_level; l++) {
@@ -255,7 +265,7 @@ enum vgl_status vgl_renderer_resource_create(struct vgl_renderer *r, uint32_t ct
     }
     res->refcount = 1;
     res->args = *args;
-    res->gl_target = gl_targets[args->target];
+    res->gl_target = args->nr_samples > 1 ? GL_TEXTURE_2D_MULTISAMPLE : gl_targets[args->target];
     if (args->target == VGL_TARGET_BUFFER) {
         alloc_buffer(r, res);
     } else {
@@ -545,6 +555,10 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
     if (!res) {
         snprintf(why, why_size, "resource %u not found", t->handle);
         return VGL_ERROR_NOT_FOUND;
+    }
+    if (res->gl_target == GL_TEXTURE_2D_MULTISAMPLE) {
+        snprintf(why, why_size, "transfer on multisampled resource %u", t->handle);
+        return VGL_ERROR_INVALID_ARGUMENT;
     }
     struct layout lay;
     VGL_FORWARD_IF_ERROR(check_transfer(res, t, &lay, why, why_size));
