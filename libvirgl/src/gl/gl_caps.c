@@ -42,6 +42,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
 
     /* bset: only what this renderer implements (protocol-facts §5.2 bit numbers). */
     uint32_t bset = 1u << 0     /* indep_blend_enable */
+                    | 1u << 2   /* cube_map_array: storage, transfers, copies */
                     | 1u << 1   /* indep_blend_func */
                     | 1u << 6   /* primitive_restart */
                     | 1u << 7   /* blend_eq_sep */

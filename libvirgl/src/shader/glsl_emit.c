@@ -392,6 +392,27 @@ static char *emit_vs(const struct plan *p, struct glsl_stage *st) {
 
 /* ---- fragment shader -------------------------------------------------------------------- */
 
+/* vgl_out_<loc> = OUT[reg], through the render target's channel swizzle when the key has one. */
+static void write_color(struct vgl_strbuf *b, const struct vgl_shader_key *key, uint32_t loc,
+                        uint32_t reg) {
+    const uint16_t swz = loc < 8 ? key->cbuf_swizzle[loc] : 0;
+    if (!(swz & 0x8000)) {
+        vgl_strbuf_printf(b, "vgl_out_%u = uintBitsToFloat(ro[%u]);\n", loc, reg);
+        return;
+    }
+    vgl_strbuf_printf(b, "vgl_out_%u = vec4(", loc);
+    for (unsigned j = 0; j < 4; j++) {
+        const unsigned sel = swz >> (3 * j) & 7;
+        vgl_strbuf_append(b, j ? ", " : "");
+        if (sel < 4) {
+            vgl_strbuf_printf(b, "uintBitsToFloat(ro[%u].%c)", reg, "xyzw"[sel]);
+        } else {
+            vgl_strbuf_append(b, sel == 5 ? "1.0" : "0.0");
+        }
+    }
+    vgl_strbuf_append(b, ");\n");
+}
+
 static void fs_epilogue(struct glsl_stage *st) {
     struct plan *const p = st->plan;
     const struct vgl_shader *const sh = st->sh;
@@ -422,7 +443,7 @@ static void fs_epilogue(struct glsl_stage *st) {
                 continue;
             }
             const uint32_t loc = io->semantic_index + (r - io->first);
-            vgl_strbuf_printf(b, "vgl_out_%u = uintBitsToFloat(ro[%u]);\n", loc, r);
+            write_color(b, key, loc, r);
             p->out_locs |= 1u << loc;
         }
     }
@@ -430,7 +451,7 @@ static void fs_epilogue(struct glsl_stage *st) {
         const uint32_t n = key->nr_cbufs > VGL_IR_MAX_COLORS ? VGL_IR_MAX_COLORS : key->nr_cbufs;
         for (uint32_t loc = 1; loc < n; loc++) {
             vgl_strbuf_indent(b, ind);
-            vgl_strbuf_printf(b, "vgl_out_%u = uintBitsToFloat(ro[%d]);\n", loc, c0);
+            write_color(b, key, loc, (uint32_t)c0);
             p->out_locs |= 1u << loc;
         }
     }

@@ -407,6 +407,17 @@ static enum vgl_return_type view_return(const struct vgl_shader *sh, uint32_t un
     return sh->sview_declared >> unit & 1 ? sh->sview_return[unit] : VGL_RET_FLOAT;
 }
 
+/* key->shadow_swizzle for SAMP[unit] of this stage: 0 (replicate) or bit 15 + selectors. */
+static uint16_t shadow_swizzle(const struct glsl_stage *st, uint32_t unit) {
+    const enum vgl_shader_stage stage = st->sh->info.stage;
+    if (unit >= VGL_SHADER_MAX_SAMPLERS ||
+        (stage != VGL_SHADER_VERTEX && stage != VGL_SHADER_FRAGMENT)) {
+        return 0;
+    }
+    const uint16_t v = st->key->shadow_swizzle[stage == VGL_SHADER_FRAGMENT][unit];
+    return v & 0x8000 ? v : 0;
+}
+
 /* Offset literal "ivec2(1, -1)" from the immediate named by the instruction. */
 static void offset_literal(const struct glsl_stage *st, const struct vgl_ir_insn *insn,
                            const struct target_desc *d, char *buf, size_t n) {
@@ -516,7 +527,19 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
         return vgl_glsl_fail(st, VGL_ERROR_UNSUPPORTED, "line %u: bad texture opcode", insn->line);
     }
     char wrapped[420];
-    snprintf(wrapped, sizeof(wrapped), d->shadow && op != VGL_OP_TXQ ? "vec4(%s)" : "%s", call);
+    const uint16_t swz = shadow_swizzle(st, unit);
+    if (d->shadow && op != VGL_OP_TXQ && swz) {
+        /* The view's swizzle applied to (r, 0, 0, 1), r the comparison result. */
+        static const char *const sel[8] = {"r", "0.0", "0.0", "1.0", "0.0", "1.0", "0.0", "0.0"};
+        line_start(st);
+        vgl_strbuf_printf(&st->body, "float r = %s;\n", call);
+        snprintf(wrapped, sizeof(wrapped), "vec4(%s, %s, %s, %s)", sel[swz & 7], sel[swz >> 3 & 7],
+                 sel[swz >> 6 & 7], sel[swz >> 9 & 7]);
+    } else {
+        /* Gallium replicates the comparison result into xyzw. */
+        snprintf(wrapped, sizeof(wrapped), d->shadow && op != VGL_OP_TXQ ? "vec4(%s)" : "%s",
+                 call);
+    }
     store(st, insn, op == VGL_OP_TXQ ? 'i' : rtype, wrapped);
     st->indent -= 4;
     line_start(st);
