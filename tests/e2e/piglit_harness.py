@@ -717,7 +717,28 @@ def _shown(r, renderer):
     return s
 
 
-def evaluate(runs, baseline=None, ours="vgl"):
+KNOWN_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "piglit-known.txt")
+
+
+def load_known(path=KNOWN_FILE):
+    """Known differences from the baseline: {test name: reason}, from lines 'NAME :: REASON'
+    ('#' starts a comment). Each entry says why ours differs; the suite fails on any other."""
+    known = {}
+    if not path or not os.path.exists(path):
+        return known
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, sep, reason = line.partition(" :: ")
+            if not sep or not reason.strip():
+                raise ValueError("%s: entry without ' :: reason': %s" % (path, line))
+            known[name.strip()] = reason.strip()
+    return known
+
+
+def evaluate(runs, baseline=None, ours="vgl", known=None):
     """Acceptance: every test that passes on the baseline (reference, else native) passes on ours,
     except skips for a GL/GLSL version above what ours offers; our server never crashed; with
     capture, every trace replays with matching checksums. With no baseline: nothing fails,
@@ -727,7 +748,8 @@ def evaluate(runs, baseline=None, ours="vgl"):
         baseline = next((b for b in ("reference", "native") if b in runs and b != ours), None)
     by = {n: {r["name"]: r for r in runs[n]["results"]} for n in names}
     order = [r["name"] for r in runs[names[0]]["results"]]
-    problems, version_skips, regressions = [], [], []
+    problems, version_skips, regressions, known_differences = [], [], [], []
+    known = known or {}
     if ours in runs and baseline:
         for t in order:
             b, o = by[baseline][t], by[ours][t]
@@ -735,11 +757,17 @@ def evaluate(runs, baseline=None, ours="vgl"):
                 continue
             if o["result"] == "skip" and o.get("needs"):
                 version_skips.append(t)
+            elif t in known:
+                known_differences.append(t)
             else:
                 regressions.append(t)
         if regressions:
             problems.append("%d test(s) pass on %s but not on %s" % (len(regressions), baseline,
                                                                       ours))
+        stale = [t for t in order if t in known and by[ours][t]["result"] == "pass"]
+        if stale:
+            problems.append("%d known difference(s) no longer differ (remove them from the "
+                            "known list): %s" % (len(stale), ", ".join(stale)))
     else:
         for n in names:
             bad = [r["name"] for r in runs[n]["results"]
@@ -757,7 +785,8 @@ def evaluate(runs, baseline=None, ours="vgl"):
                 problems.append("%d trace(s) of %s do not replay with matching checksums"
                                 % (len(bad), n))
     return {"ok": not problems, "problems": problems, "baseline": baseline, "ours": ours,
-            "regressions": regressions, "version_skips": version_skips}
+            "regressions": regressions, "version_skips": version_skips,
+            "known_differences": [(t, known[t]) for t in known_differences]}
 
 
 def report(runs, meta, verdict, out=print):
@@ -806,6 +835,12 @@ def report(runs, meta, verdict, out=print):
                                    verdict["baseline"]))
             for t in verdict["version_skips"]:
                 out("  %s  (needs %s)" % (t, by[verdict["ours"]][t]["needs"]))
+        if verdict.get("known_differences"):
+            out("")
+            out("%d known difference(s) (listed with a reason in the known list):"
+                % len(verdict["known_differences"]))
+            for t, why in verdict["known_differences"]:
+                out("  %s  [%s]  %s" % (t, by[verdict["ours"]][t]["result"], why))
     for n in names:
         s = runs[n].get("server")
         if s and (s.get("death") or not s["alive_at_end"]):
@@ -875,7 +910,7 @@ def find_list(spec):
 
 def run_lists(list_path, renderers, jobs=2, timeout=60, capture=None, profile="quick",
               platform="surfaceless_egl", filters=(), sample=None, work_dir=None, cache_dir=None,
-              verbose=False, replay_timeout=300, log=print):
+              verbose=False, replay_timeout=300, log=print, known=None):
     """Resolves the list, runs each renderer in turn and returns (runs, meta, verdict)."""
     for r in renderers:
         if r not in RENDERERS:
@@ -908,7 +943,7 @@ def run_lists(list_path, renderers, jobs=2, timeout=60, capture=None, profile="q
             "timeout": timeout, "work_dir": work_dir, "capture": capture,
             "renderers": list(renderers),
             "build_changed": [p for p, st in _build_stamp().items() if st != before.get(p)]}
-    return runs, meta, evaluate(runs)
+    return runs, meta, evaluate(runs, known=known)
 
 
 def _build_stamp():
@@ -957,6 +992,9 @@ def main(argv=None):
     ap.add_argument("--print-cmds", action="store_true",
                     help="print each selected test's name and command, run nothing")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per test")
+    ap.add_argument("--known", default=KNOWN_FILE, metavar="FILE",
+                    help="known differences from the baseline, 'NAME :: REASON' per line "
+                    "(default tests/e2e/piglit-known.txt; '' for none)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
 
@@ -977,7 +1015,7 @@ def main(argv=None):
     runs, meta, verdict = run_lists(list_path, renderers, args.jobs, args.timeout, args.capture,
                                     args.profile, args.platform, args.filter, args.sample,
                                     args.work_dir, args.cache_dir, args.verbose,
-                                    args.replay_timeout)
+                                    args.replay_timeout, known=load_known(args.known))
     report(runs, meta, verdict)
     if args.json:
         with open(args.json, "w") as f:

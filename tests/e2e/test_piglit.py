@@ -102,6 +102,23 @@ def test_parse_version_skips(stdout, stderr, needs):
     assert r["skip_reason"]
 
 
+def test_known_differences(tmp_path):
+    known = tmp_path / "known.txt"
+    known.write_text("# comment\nb :: no edge flags yet\nc :: stale entry\n")
+    k = H.load_known(str(known))
+    assert k == {"b": "no edge flags yet", "c": "stale entry"}
+    ref = _run([("a", "pass", None), ("b", "pass", None), ("c", "pass", None)])
+    ours = _run([("a", "pass", None), ("b", "fail", None), ("c", "pass", None)])
+    v = H.evaluate({"reference": ref, "vgl": ours}, known=k)
+    assert v["known_differences"] == [("b", "no edge flags yet")] and not v["regressions"]
+    assert not v["ok"] and "no longer differ" in v["problems"][0]  # c passes now: stale
+    del k["c"]
+    assert H.evaluate({"reference": ref, "vgl": ours}, known=k)["ok"]
+    known.write_text("b without reason\n")
+    with pytest.raises(ValueError):
+        H.load_known(str(known))
+
+
 def test_parse_other_skips():
     # an extension that Mesa only exposes from a version on is a version skip, naming it
     r = P('piglit: info: Falling back to GL 2.0 compatibility context\n'
@@ -224,7 +241,7 @@ def test_piglit_list_vgl_matches_reference():
     if not H.reference_available():
         pytest.skip("virgl_test_server (Debian package virgl-server) is not installed")
     runs, meta, verdict = H.run_lists(path, ["reference", "vgl"], jobs=JOBS,
-                                      work_dir=E.work_dir("piglit"))
+                                      work_dir=E.work_dir("piglit"), known=H.load_known())
     lines = []
     H.report(runs, meta, verdict, out=lines.append)
     print("\n".join(lines))

@@ -76,8 +76,8 @@ static const struct entry formats[] = {
         [108] = {"DXT5_RGBA", 16, 4, 4, false, false, L_NONE},
         [121] = {"A8B8G8R8_UNORM", 4, 1, 1, false, false, L_NONE},
         [124] = {"R11G11B10_FLOAT", 4, 1, 1, false, false, L_NONE},
-    [125] = {"R9G9B9E5_FLOAT", 4, 1, 1, false, false, L_NONE},
-    [126] = {"Z32_FLOAT_S8X24_UINT", 8, 1, 1, true, true, L_NONE},
+        [125] = {"R9G9B9E5_FLOAT", 4, 1, 1, false, false, L_NONE},
+        [126] = {"Z32_FLOAT_S8X24_UINT", 8, 1, 1, true, true, L_NONE},
         [134] = {"R8G8B8X8_UNORM", 4, 1, 1, false, false, L_RGBX8},
 };
 
