@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of the TGSI -> GLSL translator: the captured corpus parses, emits and links on the host
- * GL under several keys; hostile texts are refused; a few programs are drawn and read back.
+ * GL under several keys; hostile texts are refused; a few programs (tests/data/tgsi/run/) are
+ * drawn and read back.
  * The GL parts create their own EGL context and skip (77) without one.
  */
 #include <dirent.h>
@@ -92,6 +93,28 @@ static struct vgl_shader *parse_corpus(const char *name) {
     struct vgl_shader *const sh = parse_text(text, len, name);
     free(text);
     return sh;
+}
+
+/* A TGSI text under tests/data/tgsi/ (the emitted-text and draw tests' are in run/), kept. */
+static const char *run_text(const char *name) {
+    static struct {
+        char name[64];
+        char *text;
+    } cache[32];
+    for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++) {
+        if (!cache[i].text) {
+            char path[512];
+            snprintf(path, sizeof(path), "%s/%s", TGSI_DIR, name);
+            size_t len;
+            snprintf(cache[i].name, sizeof(cache[i].name), "%s", name);
+            cache[i].text = read_file(path, &len);
+        }
+        if (!strcmp(cache[i].name, name)) {
+            return cache[i].text;
+        }
+    }
+    CHECK(!"run_text cache full");
+    return NULL;
 }
 
 /*
@@ -388,22 +411,9 @@ static struct vgl_glsl_program emit_texts(const char *vs_text, const char *fs_te
     return prog;
 }
 
-static const char color_fs[] = "FRAG\n"
-                               "DCL IN[0], COLOR, COLOR\n"
-                               "DCL IN[1], GENERIC[2], PERSPECTIVE\n"
-                               "DCL IN[2].x, GENERIC[5], CONSTANT\n"
-                               "DCL OUT[0], COLOR\n"
-                               "DCL SAMP[3]\n"
-                               "DCL SVIEW[3], 2D, FLOAT\n"
-                               "DCL CONST[0..4]\n"
-                               "DCL TEMP[0]\n"
-                               "  0: TEX TEMP[0], IN[1], SAMP[3], 2D\n"
-                               "  1: MAD OUT[0], TEMP[0], IN[0], CONST[4]\n"
-                               "  2: END\n";
-
 VGL_TEST(emitted_text_follows_the_contract) {
     const struct vgl_shader_key plain = {0};
-    struct vgl_glsl_program prog = emit_texts(standin_vs, color_fs, &plain);
+    struct vgl_glsl_program prog = emit_texts(standin_vs, run_text("run/color_fs.tgsi"), &plain);
     CHECK(strstr(prog.fs, "layout(std140) uniform vgl_consts_fs {\n    uvec4 c[5];\n}"));
     CHECK(strstr(prog.vs, "layout(std140) uniform vgl_consts_vs {\n    uvec4 c[1];\n}"));
     CHECK(strstr(prog.fs, "uniform sampler2D vgl_samp_fs_3;"));
@@ -428,16 +438,8 @@ VGL_TEST(emitted_text_follows_the_contract) {
                                         .poly_stipple = true,
                                         .flip_y = true,
                                         .clip_plane_enable = 0x5};
-    static const char two_side_vs[] = "VERT\n"
-                                      "DCL IN[0]\n"
-                                      "DCL OUT[0], POSITION\n"
-                                      "DCL OUT[1], COLOR\n"
-                                      "DCL OUT[2], BCOLOR\n"
-                                      "  0: MOV OUT[0], IN[0]\n"
-                                      "  1: MOV OUT[1], IN[0]\n"
-                                      "  2: MOV OUT[2], IN[0].wzyx\n"
-                                      "  3: END\n";
-    prog = emit_texts(two_side_vs, color_fs, &flat);
+    const char *const two_side_vs = run_text("run/two_side_vs.tgsi");
+    prog = emit_texts(two_side_vs, run_text("run/color_fs.tgsi"), &flat);
     CHECK(strstr(prog.fs, "flat in vec4 vgl_v_color0;"));
     CHECK(strstr(prog.fs, "flat in vec4 vgl_v_bcolor0;"));
     CHECK(strstr(prog.vs, "flat out vec4 vgl_v_bcolor0;"));
@@ -455,19 +457,9 @@ VGL_TEST(emitted_text_follows_the_contract) {
 }
 
 VGL_TEST(emitted_text_fragment_builtins) {
-    static const char fs[] = "FRAG\n"
-                             "PROPERTY FS_COORD_ORIGIN LOWER_LEFT\n"
-                             "PROPERTY FS_COLOR0_WRITES_ALL_CBUFS 1\n"
-                             "DCL IN[0], POSITION, LINEAR\n"
-                             "DCL IN[1].x, FACE, CONSTANT\n"
-                             "DCL IN[2], GENERIC[1], PERSPECTIVE\n"
-                             "DCL OUT[0], COLOR\n"
-                             "DCL OUT[1], POSITION\n"
-                             "  0: MUL OUT[0], IN[0], IN[1].xxxx\n"
-                             "  1: ADD OUT[0].x, OUT[0].xxxx, IN[2].xxxx\n"
-                             "  2: MOV OUT[1].z, IN[2].yyyy\n"
-                             "  3: END\n";
-    struct vgl_shader_key key = {.nr_cbufs = 3, .sprite_coord_enable = 0x2};
+    const char *const fs = run_text("run/frag_builtins_fs.tgsi");
+    struct vgl_shader_key key = {
+            .nr_cbufs = 3, .sprite_coord_enable = 0x2, .fs_coord_conventions = true};
     struct vgl_glsl_program prog = emit_texts(standin_vs, fs, &key);
     CHECK(strstr(prog.fs, "layout(origin_upper_left) in vec4 gl_FragCoord;"));
     CHECK(strstr(prog.fs, "gl_FrontFacing ? 1.0 : -1.0"));
@@ -482,10 +474,54 @@ VGL_TEST(emitted_text_fragment_builtins) {
     prog = emit_texts(standin_vs, fs, &key);
     CHECK(!strstr(prog.fs, "origin_upper_left"));
     vgl_glsl_program_finish(&prog);
+    /* Without fragment_coord_conventions in the caps the property is only an echo of GLSL:
+     * gallium's upper-left origin is used (the host's lower-left unless flip_y). */
+    key.fs_coord_conventions = false;
+    prog = emit_texts(standin_vs, fs, &key);
+    CHECK(strstr(prog.fs, "layout(origin_upper_left) in vec4 gl_FragCoord;"));
+    vgl_glsl_program_finish(&prog);
+    key.flip_y = false;
+    prog = emit_texts(standin_vs, fs, &key);
+    CHECK(!strstr(prog.fs, "origin_upper_left"));
+    vgl_glsl_program_finish(&prog);
+}
+
+VGL_TEST(emitted_text_swizzles_and_derivatives) {
+    const char *const vs = run_text("run/shadow_tex_vs.tgsi");
+    const char *const fs = run_text("run/shadow_txp_ddx_fs.tgsi");
+    /* Zero keys: the comparison result replicated (gallium), plain outputs. */
+    struct vgl_shader_key key = {.nr_cbufs = 2};
+    struct vgl_glsl_program prog = emit_texts(vs, fs, &key);
+    CHECK(strstr(prog.vs, "= floatBitsToUint((vec4(texture(vgl_samp_vs_2, c.xyz))));"));
+    CHECK(strstr(prog.fs, "vec4(textureProj(vgl_samp_fs_2, c))"));
+    CHECK(strstr(prog.fs, "vgl_out_1 = uintBitsToFloat(ro[0]);"));
+    CHECK(strstr(prog.fs, "#define VGL_DDY(v) (dFdyFine(v))"));
+    CHECK(strstr(prog.fs, "VGL_DDX(uintBitsToFloat(t0))"));
+    CHECK(!strstr(prog.vs, "VGL_DDX"));
+    vgl_glsl_program_finish(&prog);
+    /* Depth mode LUMINANCE (X X X ONE) in the VS, (ZERO Y X W) in the FS; A8 / L8A8 targets. */
+    key.shadow_swizzle[0][2] = 0x8000 | 5 << 9;
+    key.shadow_swizzle[1][2] = 0x8000 | 4 | 1 << 3 | 0 << 6 | 3 << 9;
+    key.shadow_swizzle[1][3] = 0x1234; /* no bit 15: identity */
+    key.cbuf_swizzle[0] = 0x8000 | 3 | 4 << 3 | 4 << 6 | 5 << 9;
+    key.cbuf_swizzle[1] = 0x8000 | 0 | 3 << 3 | 4 << 6 | 5 << 9;
+    key.flip_y = true;
+    prog = emit_texts(vs, fs, &key);
+    CHECK(strstr(prog.vs, "float r = texture(vgl_samp_vs_2, c.xyz);"));
+    CHECK(strstr(prog.vs, "= floatBitsToUint((vec4(r, r, r, 1.0)));"));
+    CHECK(strstr(prog.fs, "float r = textureProj(vgl_samp_fs_2, c);"));
+    CHECK(strstr(prog.fs, "t0.y = floatBitsToUint((vec4(0.0, 0.0, r, 1.0)).y);"));
+    CHECK(strstr(prog.fs, "vgl_out_0 = vec4(uintBitsToFloat(ro[0].w), 0.0, 0.0, 1.0);"));
+    CHECK(strstr(prog.fs, "vgl_out_1 = vec4(uintBitsToFloat(ro[0].x), uintBitsToFloat(ro[0].w), "
+                          "0.0, 1.0);"));
+    /* The host's window y runs against the guest's. */
+    CHECK(strstr(prog.fs, "#define VGL_DDY(v) (-dFdyFine(v))"));
+    CHECK(strstr(prog.fs, "#define VGL_DDX(v) dFdxFine(v)"));
+    vgl_glsl_program_finish(&prog);
 }
 
 VGL_TEST(info_is_filled) {
-    struct vgl_shader *const fs = parse_str(color_fs);
+    struct vgl_shader *const fs = parse_str(run_text("run/color_fs.tgsi"));
     const struct vgl_shader_info *const info = vgl_shader_get_info(fs);
     CHECK_EQ(info->stage, VGL_SHADER_FRAGMENT);
     CHECK_EQ(info->num_inputs, 3);
@@ -625,7 +661,7 @@ VGL_TEST(every_truncation_is_handled) {
 
 VGL_TEST(emit_refuses_bad_arguments) {
     struct vgl_shader *const vs = parse_str(standin_vs);
-    struct vgl_shader *const fs = parse_str(color_fs);
+    struct vgl_shader *const fs = parse_str(run_text("run/color_fs.tgsi"));
     struct vgl_glsl_program prog;
     char why[128];
     CHECK_EQ(vgl_shader_emit_program(NULL, fs, NULL, &prog, why, sizeof(why)),
@@ -749,6 +785,12 @@ static void check_rgba(const float got[4], float r, float g, float b, float a) {
     }
 }
 
+static void draw_check(const struct draw *d, float r, float g, float b, float a) {
+    float px[4];
+    draw_and_read(d, px);
+    check_rgba(px, r, g, b, a);
+}
+
 static const char pos_vs[] = "VERT\n"
                              "DCL IN[0]\n"
                              "DCL OUT[0], POSITION\n"
@@ -758,99 +800,33 @@ static const char pos_vs[] = "VERT\n"
 VGL_TEST(run_float_arithmetic) {
     gl_context_or_skip();
     /* A loop (acc = acc * 0.5 + 1, three times), DP3 of two constants, CMP, MUL. */
-    static const char fs[] = "FRAG\n"
-                             "DCL OUT[0], COLOR\n"
-                             "DCL CONST[0..1]\n"
-                             "DCL TEMP[0..2]\n"
-                             "IMM[0] FLT32 {0x00000000, 0x3f800000, 0x3f000000, 0x40400000}\n"
-                             "  0: MOV TEMP[0], IMM[0].xxxx\n"
-                             "  1: BGNLOOP :7\n"
-                             "  2:   SGE TEMP[1].x, TEMP[0].xxxx, IMM[0].wwww\n"
-                             "  3:   IF TEMP[1].xxxx :5\n"
-                             "  4:     BRK\n"
-                             "  5:   ENDIF\n"
-                             "  6:   MAD TEMP[0].y, TEMP[0].yyyy, IMM[0].zzzz, IMM[0].yyyy\n"
-                             "  7:   ADD TEMP[0].x, TEMP[0].xxxx, IMM[0].yyyy\n"
-                             "  8: ENDLOOP :1\n"
-                             "  9: DP3 TEMP[2].x, CONST[0], CONST[1]\n"
-                             " 10: CMP TEMP[2].y, -CONST[0].xxxx, IMM[0].yyyy, IMM[0].xxxx\n"
-                             " 11: MUL TEMP[2].z, TEMP[0].yyyy, IMM[0].zzzz\n"
-                             " 12: MOV_SAT TEMP[2].w, IMM[0].wwww\n"
-                             " 13: MOV OUT[0], TEMP[2]\n"
-                             " 14: END\n";
+    const char *const fs = run_text("run/float_arith_fs.tgsi");
     const float consts[8] = {0.125f, 0.25f, 0.5f, 0.0f, 1.0f, 1.0f, 1.0f, 0.0f};
     const struct draw d = {.vs = pos_vs, .fs = fs, .consts_fs = consts, .num_fs = 2};
-    float px[4];
-    draw_and_read(&d, px);
-    check_rgba(px, 0.875f, 1.0f, 0.875f, 1.0f);
+    draw_check(&d, 0.875f, 1.0f, 0.875f, 1.0f);
     gl_context_end();
 }
 
 static void run_fs(const char *fs, float r, float g, float b, float a) {
     const struct draw d = {.vs = pos_vs, .fs = fs};
-    float px[4];
-    draw_and_read(&d, px);
-    check_rgba(px, r, g, b, a);
+    draw_check(&d, r, g, b, a);
 }
 
 VGL_TEST(run_integer_ops) {
     gl_context_or_skip();
-    static const char head[] = "FRAG\n"
-                               "DCL OUT[0], COLOR\n"
-                               "DCL TEMP[0..1]\n"
-                               "IMM[0] INT32 {-100, 7, 0, -7}\n"
-                               "IMM[1] UINT32 {61680, 43981, 4, 8}\n"
-                               "IMM[2] UINT32 {1, 4294967295, 16, 2147483648}\n";
-    static const char *const bodies[] = {
-            /* signed division by magnitudes, division by zero, IBFE sign extension */
-            "  0: IDIV TEMP[0].x, IMM[0].xxxx, IMM[0].yyyy\n"
-            "  1: MOD TEMP[0].y, IMM[0].xxxx, IMM[0].yyyy\n"
-            "  2: IDIV TEMP[0].z, IMM[0].yyyy, IMM[0].zzzz\n"
-            "  3: IBFE TEMP[0].w, IMM[0].wwww, IMM[2].xxxx, IMM[1].zzzz\n"
-            "  4: I2F OUT[0], TEMP[0]\n"
-            "  5: END\n",
-            /* UDIV by zero is ~0; UBFE; POPC; UMUL_HI */
-            "  0: UDIV TEMP[0].x, IMM[1].yyyy, IMM[0].zzzz\n"
-            "  1: USEQ TEMP[0].x, TEMP[0].xxxx, IMM[2].yyyy\n"
-            "  2: AND TEMP[0].x, TEMP[0].xxxx, IMM[2].xxxx\n"
-            "  3: UBFE TEMP[0].y, IMM[1].yyyy, IMM[1].zzzz, IMM[1].wwww\n"
-            "  4: POPC TEMP[0].z, IMM[1].xxxx\n"
-            "  5: UMUL_HI TEMP[1].x, IMM[2].yyyy, IMM[2].yyyy\n"
-            "  6: USHR TEMP[0].w, TEMP[1].xxxx, IMM[2].zzzz\n"
-            "  7: U2F OUT[0], TEMP[0]\n"
-            "  8: END\n",
-            /* BFI, LSB, UMSB, IMUL_HI */
-            "  0: BFI TEMP[0].x, IMM[1].xxxx, IMM[2].xxxx, IMM[1].zzzz, IMM[1].wwww\n"
-            "  1: LSB TEMP[0].y, IMM[1].xxxx\n"
-            "  2: U2F TEMP[1].xy, TEMP[0]\n"
-            "  3: UMSB TEMP[0].z, IMM[1].yyyy\n"
-            "  4: IMUL_HI TEMP[0].w, IMM[2].wwww, IMM[2].zzzz\n"
-            "  5: I2F TEMP[1].zw, TEMP[0]\n"
-            "  6: MOV OUT[0], TEMP[1]\n"
-            "  7: END\n",
-            /* BREV, ISHR, IMSB, UCMP with integer negation, SHL, F2I, UIF */
-            "  0: BREV TEMP[0].x, IMM[2].xxxx\n"
-            "  1: USEQ TEMP[0].x, TEMP[0].xxxx, IMM[2].wwww\n"
-            "  2: UCMP TEMP[0].x, TEMP[0].xxxx, IMM[0].yyyy, IMM[0].zzzz\n"
-            "  3: ISHR TEMP[0].y, IMM[2].wwww, IMM[1].zzzz\n"
-            "  4: IMSB TEMP[0].z, IMM[2].yyyy\n"
-            "  5: SHL TEMP[0].w, IMM[2].xxxx, IMM[1].wwww\n"
-            "  6: UIF TEMP[0].wwww :8\n"
-            "  7:   INEG TEMP[0].w, TEMP[0].wwww\n"
-            "  8: ENDIF\n"
-            "  9: I2F OUT[0], TEMP[0]\n"
-            " 10: END\n",
-    };
+    /* 0: signed division by magnitudes, division by zero, IBFE sign extension;
+     * 1: UDIV by zero is ~0, UBFE, POPC, UMUL_HI; 2: BFI, LSB, UMSB, IMUL_HI;
+     * 3: BREV, ISHR, IMSB, UCMP with integer negation, SHL, F2I, UIF. */
     const float want[][4] = {
             {-14, -2, -1, -4},
             {1, 188, 8, 65535},
             {61456, 4, 15, -8},
             {7, -134217728, -1, -256},
     };
-    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-        char fs[2048];
-        snprintf(fs, sizeof(fs), "%s%s", head, bodies[i]);
-        run_fs(fs, want[i][0], want[i][1], want[i][2], want[i][3]);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "run/int_ops_%zu_fs.tgsi", i);
+        run_fs(run_text(name), want[i][0], want[i][1], want[i][2], want[i][3]);
     }
     gl_context_end();
 }
@@ -859,40 +835,11 @@ VGL_TEST(run_varyings_and_indirect_constants) {
     gl_context_or_skip();
     /* ARL from an attribute picks CONST[3]; a flat varying carries ~0 and a NaN bit pattern
      * unchanged; the FS checks the bits with USEQ. */
-    static const char vs[] = "VERT\n"
-                             "DCL IN[0]\n"
-                             "DCL IN[1]\n"
-                             "DCL OUT[0], POSITION\n"
-                             "DCL OUT[1], GENERIC[0]\n"
-                             "DCL OUT[2], GENERIC[1]\n"
-                             "DCL CONST[0..3]\n"
-                             "DCL ADDR[0]\n"
-                             "DCL TEMP[0]\n"
-                             "IMM[0] UINT32 {4294967295, 2143289345, 0, 1065353216}\n"
-                             "IMM[1] FLT32 {0x40800000, 0x00000000, 0x00000000, 0x00000000}\n"
-                             "  0: MOV OUT[0], IN[0]\n"
-                             "  1: MUL TEMP[0].x, IN[1].xxxx, IMM[1].xxxx\n"
-                             "  2: ARL ADDR[0].x, TEMP[0].xxxx\n"
-                             "  3: MOV OUT[1], CONST[ADDR[0].x+1]\n"
-                             "  4: MOV OUT[2], IMM[0]\n"
-                             "  5: END\n";
-    static const char fs[] = "FRAG\n"
-                             "DCL IN[0], GENERIC[0], PERSPECTIVE\n"
-                             "DCL IN[1], GENERIC[1], CONSTANT\n"
-                             "DCL OUT[0], COLOR\n"
-                             "DCL TEMP[0..1]\n"
-                             "IMM[0] UINT32 {4294967295, 2143289345, 0, 1065353216}\n"
-                             "  0: USEQ TEMP[0], IN[1], IMM[0]\n"
-                             "  1: AND TEMP[0], TEMP[0], IMM[0].wwww\n"
-                             "  2: DP4 TEMP[1].x, TEMP[0], IMM[0].wwww\n"
-                             "  3: MOV TEMP[1].yzw, IN[0].xxyz\n"
-                             "  4: MOV OUT[0], TEMP[1]\n"
-                             "  5: END\n";
+    const char *const vs = run_text("run/varyings_vs.tgsi");
+    const char *const fs = run_text("run/varyings_fs.tgsi");
     const float consts[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0.75f, 0.5f, 0.125f, 1};
     const struct draw d = {.vs = vs, .fs = fs, .consts_vs = consts, .num_vs = 4};
-    float px[4];
-    draw_and_read(&d, px);
-    check_rgba(px, 4.0f, 0.75f, 0.5f, 0.125f);
+    draw_check(&d, 4.0f, 0.75f, 0.5f, 0.125f);
     gl_context_end();
 }
 
@@ -907,95 +854,151 @@ VGL_TEST(run_textures) {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
-    static const char fs[] = "FRAG\n"
-                             "DCL OUT[0], COLOR\n"
-                             "DCL SAMP[0]\n"
-                             "DCL SVIEW[0], 2D, FLOAT\n"
-                             "DCL TEMP[0..4]\n"
-                             "IMM[0] INT32 {1, 0, 0, 0}\n"
-                             "IMM[1] FLT32 {0x3f400000, 0x3f400000, 0x00000000, 0x40000000}\n"
-                             "IMM[2] FLT32 {0x3fc00000, 0x3e800000, 0x00000000, 0x40000000}\n"
-                             "  0: TXF TEMP[0], IMM[0], SAMP[0], 2D\n"
-                             "  1: TEX TEMP[1], IMM[1], SAMP[0], 2D\n"
-                             "  2: TXQ TEMP[2], IMM[0].yyyy, SAMP[0], 2D\n"
-                             "  3: I2F TEMP[2], TEMP[2]\n"
-                             "  4: TXP TEMP[4], IMM[2], SAMP[0], 2D\n"
-                             "  5: ADD TEMP[3].x, TEMP[0].yyyy, TEMP[1].xxxx\n"
-                             "  6: MOV TEMP[3].y, TEMP[2].xxxx\n"
-                             "  7: ADD TEMP[3].z, TEMP[2].yyyy, TEMP[4].yyyy\n"
-                             "  8: MOV TEMP[3].w, TEMP[4].xxxx\n"
-                             "  9: MOV OUT[0], TEMP[3]\n"
-                             " 10: END\n";
+    const char *const fs = run_text("run/textures_fs.tgsi");
     /* TXF (1,0) green + TEX (0.75,0.75) white; size 2x2; TXP (1.5,0.25)/2 = texel (1,0). */
     const struct draw d = {.vs = pos_vs, .fs = fs, .texture = tex};
-    float px[4];
-    draw_and_read(&d, px);
-    check_rgba(px, 2.0f, 2.0f, 3.0f, 0.0f);
+    draw_check(&d, 2.0f, 2.0f, 3.0f, 0.0f);
     glDeleteTextures(1, &tex);
     gl_context_end();
 }
 
-static const char colors_vs[] = "VERT\n"
-                                "DCL IN[0]\n"
-                                "DCL OUT[0], POSITION\n"
-                                "DCL OUT[1], COLOR\n"
-                                "DCL OUT[2], BCOLOR\n"
-                                "IMM[0] FLT32 {0x3f800000, 0x00000000, 0x3f400000, 0x3f000000}\n"
-                                "  0: MOV OUT[0], IN[0]\n"
-                                "  1: MOV OUT[1], IMM[0].xyyw\n"
-                                "  2: MOV OUT[2], IMM[0].yxyz\n"
-                                "  3: END\n";
-static const char color_in_fs[] = "FRAG\n"
-                                  "DCL IN[0], COLOR, COLOR\n"
-                                  "DCL OUT[0], COLOR\n"
-                                  "  0: MOV OUT[0], IN[0]\n"
-                                  "  1: END\n";
-
 VGL_TEST(run_key_emulation) {
     gl_context_or_skip();
-    float px[4];
+    const char *const colors_vs = run_text("run/colors_vs.tgsi");
+    const char *const color_in_fs = run_text("run/color_in_fs.tgsi");
     struct draw d = {.vs = colors_vs, .fs = color_in_fs, .y_sign = 1.0f};
-    draw_and_read(&d, px);
-    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    draw_check(&d, 1.0f, 0.0f, 0.0f, 0.5f);
     /* Two-sided colour: flipping y makes the triangle back-facing. */
     d.key.two_side = true;
     d.key.flip_y = true;
-    draw_and_read(&d, px);
-    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    draw_check(&d, 1.0f, 0.0f, 0.0f, 0.5f);
     d.y_sign = -1.0f;
-    draw_and_read(&d, px);
-    check_rgba(px, 0.0f, 1.0f, 0.0f, 0.75f);
+    draw_check(&d, 0.0f, 1.0f, 0.0f, 0.75f);
     /* Alpha test LESS: alpha 0.5 < 0.25 fails (the clear colour stays), < 0.75 passes. */
     d = (struct draw){.vs = colors_vs, .fs = color_in_fs};
     d.key.alpha_test_enabled = true;
     d.key.alpha_func = 1;
     d.alpha_ref = 0.25f;
-    draw_and_read(&d, px);
-    check_rgba(px, 0.25f, 0.25f, 0.25f, 0.25f);
+    draw_check(&d, 0.25f, 0.25f, 0.25f, 0.25f);
     d.alpha_ref = 0.75f;
-    draw_and_read(&d, px);
-    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    draw_check(&d, 1.0f, 0.0f, 0.0f, 0.5f);
     /* Polygon stipple: an empty pattern discards everything, a full one nothing. */
     uint8_t pattern[32 * 32];
     memset(pattern, 0, sizeof(pattern));
     d = (struct draw){.vs = colors_vs, .fs = color_in_fs, .stipple = pattern};
     d.key.poly_stipple = true;
-    draw_and_read(&d, px);
-    check_rgba(px, 0.25f, 0.25f, 0.25f, 0.25f);
+    draw_check(&d, 0.25f, 0.25f, 0.25f, 0.25f);
     memset(pattern, 255, sizeof(pattern));
-    draw_and_read(&d, px);
-    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    draw_check(&d, 1.0f, 0.0f, 0.0f, 0.5f);
     /* A user clip plane that rejects everything, then one that keeps everything. */
     d = (struct draw){.vs = colors_vs, .fs = color_in_fs, .clip_plane = {0, 0, 0, -1}};
     d.key.clip_plane_enable = 1;
-    draw_and_read(&d, px);
-    check_rgba(px, 0.25f, 0.25f, 0.25f, 0.25f);
+    draw_check(&d, 0.25f, 0.25f, 0.25f, 0.25f);
     d.clip_plane[3] = 1.0f;
-    draw_and_read(&d, px);
-    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    draw_check(&d, 1.0f, 0.0f, 0.0f, 0.5f);
     /* No fragment shader: the pass-through writes the VS colour. */
     d = (struct draw){.vs = colors_vs, .fs = NULL};
-    draw_and_read(&d, px);
-    check_rgba(px, 1.0f, 0.0f, 0.0f, 0.5f);
+    draw_check(&d, 1.0f, 0.0f, 0.0f, 0.5f);
+    gl_context_end();
+}
+
+static uint32_t fbits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof(u));
+    return u;
+}
+
+/* piglit glsl-vs-vec4-indexing-temp-dst-in-loop: array[i] = red for i < count in a loop with an
+ * indirect store, then the sum of the eight elements. Captured with glsl_level 130 (UARL) and
+ * 120 (floats, ARL), where Mesa 22.3.6 drops every access to array[1]: that TEMP[1] stays 0. */
+VGL_TEST(run_temp_array_store_in_loop) {
+    gl_context_or_skip();
+    static const float init[8][3] = {{0.2f, 0, 0.2f}, {0, 0.2f, 0},      {0, 0, 0.2f},
+                                     {0.2f, 0.2f, 0}, {0, 0.2f, 0.2f},   {0.2f, 0, 0.2f},
+                                     {0, 0, 0},       {0.2f, 0.2f, 0.2f}};
+    static const char *const files[] = {"temp_array_loop_int_vs.tgsi",
+                                        "temp_array_loop_float_vs.tgsi"};
+    for (int f = 0; f < 2; f++) {
+        const char *const vs = run_text(files[f]);
+        for (int count = 0; count <= 8; count += 3) {
+            /* CONST[0].x one, [1].x count, [2] red, [3..6] the identity matrix. */
+            uint32_t c[7][4] = {
+                    {fbits(1.0f)}, {f ? fbits((float)count) : (uint32_t)count}, {fbits(0.1f)}};
+            for (int i = 0; i < 4; i++) {
+                c[3 + i][i] = fbits(1.0f);
+            }
+            float want[3] = {0, 0, 0};
+            for (int i = 0; i < 8; i++) {
+                for (int k = 0; k < 3; k++) {
+                    const float red = k == 0 ? 0.1f : 0.0f;
+                    want[k] += f && i == 1 ? 0.0f : i < count ? red : init[i][k];
+                }
+            }
+            const struct draw d = {.vs = vs, .fs = NULL, .consts_vs = c, .num_vs = 7};
+            draw_check(&d, want[0], want[1], want[2], 0.0f);
+        }
+    }
+    gl_context_end();
+}
+
+/* A depth texture (all 0.5) compared with LEQUAL: reference 0.25 passes (1.0), 0.75 fails. */
+VGL_TEST(run_shadow_swizzle) {
+    gl_context_or_skip();
+    static const float depth[4] = {0.5f, 0.5f, 0.5f, 0.5f};
+    GLuint tex;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_DEPTH_COMPONENT32F, 2, 2, 0, GL_DEPTH_COMPONENT, GL_FLOAT,
+                 depth);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_COMPARE_MODE, GL_COMPARE_REF_TO_TEXTURE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_COMPARE_FUNC, GL_LEQUAL);
+    const char *const fs = run_text("run/shadow2d_fs.tgsi");
+    const float pass_ref[4] = {0.5f, 0.5f, 0.25f, 1.0f}, fail_ref[4] = {0.5f, 0.5f, 0.75f, 1.0f};
+    struct draw d = {.vs = pos_vs, .fs = fs, .consts_fs = pass_ref, .num_fs = 1, .texture = tex};
+    /* No swizzle: the result in every component. */
+    draw_check(&d, 1.0f, 1.0f, 1.0f, 1.0f);
+    d.consts_fs = fail_ref;
+    draw_check(&d, 0.0f, 0.0f, 0.0f, 0.0f);
+    /* Depth mode LUMINANCE: X X X ONE. */
+    d.key.shadow_swizzle[1][0] = 0x8000 | 5 << 9;
+    draw_check(&d, 0.0f, 0.0f, 0.0f, 1.0f);
+    /* Y (0), X (r), ZERO, W (1) of (r, 0, 0, 1); then ONE, Z, X, X. */
+    d.consts_fs = pass_ref;
+    d.key.shadow_swizzle[1][0] = 0x8000 | 1 | 0 << 3 | 4 << 6 | 3 << 9;
+    draw_check(&d, 0.0f, 1.0f, 0.0f, 1.0f);
+    d.key.shadow_swizzle[1][0] = 0x8000 | 5 | 2 << 3 | 0 << 6 | 0 << 9;
+    draw_check(&d, 1.0f, 0.0f, 1.0f, 1.0f);
+    glDeleteTextures(1, &tex);
+    gl_context_end();
+}
+
+VGL_TEST(run_cbuf_swizzle) {
+    gl_context_or_skip();
+    const char *const fs = run_text("run/cbuf_fs.tgsi");
+    struct draw d = {.vs = pos_vs, .fs = fs};
+    draw_check(&d, 0.125f, 0.5f, 0.75f, 1.0f);
+    /* A8 stored in R: R takes W. */
+    d.key.cbuf_swizzle[0] = 0x8000 | 3 | 4 << 3 | 4 << 6 | 5 << 9;
+    draw_check(&d, 1.0f, 0.0f, 0.0f, 1.0f);
+    /* L8A8 stored in RG: R takes X, G takes W; then every selector. */
+    d.key.cbuf_swizzle[0] = 0x8000 | 0 | 3 << 3 | 4 << 6 | 5 << 9;
+    draw_check(&d, 0.125f, 1.0f, 0.0f, 1.0f);
+    d.key.cbuf_swizzle[0] = 0x8000 | 2 | 1 << 3 | 5 << 6 | 0 << 9;
+    draw_check(&d, 0.75f, 0.5f, 1.0f, 0.125f);
+    gl_context_end();
+}
+
+/* (DDY(pos.y), DDX(pos.x), pos.y, pos.x) at pixel (2, 2) of 8x8, in gallium's upper-left frame:
+ * flip_y puts guest row 5 there, and the guest's y still grows with its rows. */
+VGL_TEST(run_fragcoord_and_derivatives) {
+    gl_context_or_skip();
+    struct draw d = {.vs = pos_vs, .fs = run_text("run/fragcoord_fs.tgsi"), .y_sign = 1.0f};
+    draw_check(&d, 1.0f, 1.0f, 2.5f, 2.5f);
+    d.key.flip_y = true;
+    d.y_sign = -1.0f;
+    draw_check(&d, 1.0f, 1.0f, 5.5f, 2.5f);
     gl_context_end();
 }

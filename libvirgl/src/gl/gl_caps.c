@@ -59,7 +59,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
         bset |= 1u << 14; /* texture_multisample: multisampled colour and depth surfaces */
     }
     put(r, VGL_CAPS_V1_BSET, bset);
-    put(r, VGL_CAPS_V1_GLSL_LEVEL, 120);
+    put(r, VGL_CAPS_V1_GLSL_LEVEL, 130);
     put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, VGL_MAX_COLOR_BUFS);
     put(r, VGL_CAPS_V1_MAX_SAMPLES, (uint32_t)r->max_samples);
     put(r, VGL_CAPS_V1_MAX_TEXTURE_ARRAY_LAYERS, (uint32_t)r->max_array_layers);

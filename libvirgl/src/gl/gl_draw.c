@@ -237,6 +237,11 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, struct vgl_shad
     }
     key->nr_cbufs = (uint8_t)sub->nr_cbufs;
     key->flip_y = flip_y;
+    for (uint32_t i = 0; i < sub->nr_cbufs && i < 8; i++) {
+        if (sub->cbufs[i]) {
+            key->cbuf_swizzle[i] = sub->cbufs[i]->res->fmt->output_swizzle;
+        }
+    }
     const struct gl_shader *shaders[2] = {sub->vs, sub->fs};
     for (int st = 0; st < 2; st++) {
         if (!shaders[st] || !shaders[st]->parsed) {
@@ -288,11 +293,13 @@ static void upload_constants(struct gl_stage_state *st, const struct vgl_shader 
 /* Seamless cube filtering is global state in core GL: on when any bound sampler asks. */
 static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shader *sh,
                           GLuint unit_base) {
+    static const GLint identity[4] = {GL_RED, GL_GREEN, GL_BLUE, GL_ALPHA};
     bool seamless = false;
     if (!sh) {
         return false;
     }
-    uint32_t used = vgl_shader_get_info(sh)->samplers_used;
+    const struct vgl_shader_info *info = vgl_shader_get_info(sh);
+    uint32_t used = info->samplers_used;
     while (used) {
         const unsigned n = (unsigned)__builtin_ctz(used);
         used &= used - 1;
@@ -300,7 +307,10 @@ static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shad
         glActiveTexture(GL_TEXTURE0 + unit_base + n);
         if (v) {
             glBindTexture(v->gl_target, v->res->id);
-            glTexParameteriv(v->gl_target, GL_TEXTURE_SWIZZLE_RGBA, v->swizzle);
+            /* Shadow lookups take the view swizzle in the shader (shader key), after the
+             * comparison: the host must hand the comparison the depth in red. */
+            glTexParameteriv(v->gl_target, GL_TEXTURE_SWIZZLE_RGBA,
+                             is_shadow(info->sampler_targets[n]) ? identity : v->swizzle);
             glTexParameteri(v->gl_target, GL_TEXTURE_BASE_LEVEL, (GLint)v->first_level);
             glTexParameteri(v->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)v->last_level);
         }

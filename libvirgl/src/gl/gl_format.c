@@ -4,36 +4,35 @@
 #include "common/util.h"
 #include "gl/gl_internal.h"
 
-#define COLOR(ifmt, fmt, type, bytes)                                                              \
-    {                                                                                              \
-        ifmt, fmt, type, bytes, true, GL_COLOR_ATTACHMENT0, {                                      \
-            0                                                                                      \
-        }                                                                                          \
-    }
+// clang-format off
+#define COLOR(ifmt, fmt, ty, bytes_)                                                              \
+    {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_, .renderable = true,    \
+     .attachment = GL_COLOR_ATTACHMENT0}
 /* Sampled with the channels the format names taken from what the host stores; only X formats
  * (a stored but unused alpha) are also render targets. */
-#define SWIZZLED(ifmt, fmt, type, bytes, r, g, b, a)                                               \
-    {                                                                                              \
-        ifmt, fmt, type, bytes, a == GL_ONE &&r == GL_RED, GL_COLOR_ATTACHMENT0, {                 \
-            r, g, b, a                                                                             \
-        }                                                                                          \
-    }
-/* 4x4 blocks of `bytes`; allocated through a plain format, never attached or rendered to. */
+#define SWIZZLED(ifmt, fmt, ty, bytes_, r, g, b, a)                                               \
+    {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_,                         \
+     .renderable = a == GL_ONE && r == GL_RED, .attachment = GL_COLOR_ATTACHMENT0,                  \
+     .swizzle = {r, g, b, a}}
+/* Luminance/alpha/intensity stored in R or RG: sampled through a swizzle, rendered through the
+ * shader key's colour-buffer swizzle (stored R, G, B, A <- output selector; 4 zero, 5 one). */
+#define OUTSWZ(r, g, b, a) (uint16_t)(0x8000 | (r) | (g) << 3 | (b) << 6 | (a) << 9)
+#define LUMINANCE(ifmt, fmt, bytes_, r, g, b, a, out)                                               \
+    {.internal_format = ifmt, .format = fmt, .type = GL_UNSIGNED_BYTE, .bytes = bytes_,             \
+     .renderable = true, .attachment = GL_COLOR_ATTACHMENT0, .swizzle = {r, g, b, a},               \
+     .output_swizzle = out}
 /* A colour format the host samples but cannot render to. */
-#define SAMPLED(ifmt, fmt, type, bytes)                                                            \
-    {                                                                                              \
-        ifmt, fmt, type, bytes, false, GL_COLOR_ATTACHMENT0, {                                     \
-            0                                                                                      \
-        }                                                                                          \
-    }
-#define COMPRESSED(ifmt, fmt, bytes, need)                                                         \
-    { ifmt, fmt, GL_UNSIGNED_BYTE, bytes, false, GL_COLOR_ATTACHMENT0, {0}, 4, need }
-#define DEPTH(ifmt, fmt, type, bytes, attachment)                                                  \
-    {                                                                                              \
-        ifmt, fmt, type, bytes, true, attachment, {                                                \
-            0                                                                                      \
-        }                                                                                          \
-    }
+#define SAMPLED(ifmt, fmt, ty, bytes_)                                                            \
+    {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_,                         \
+     .attachment = GL_COLOR_ATTACHMENT0}
+/* 4x4 blocks of `bytes`; allocated through a plain format, never attached or rendered to. */
+#define COMPRESSED(ifmt, fmt, bytes_, need)                                                         \
+    {.internal_format = ifmt, .format = fmt, .type = GL_UNSIGNED_BYTE, .bytes = bytes_,             \
+     .attachment = GL_COLOR_ATTACHMENT0, .block = 4, .needs = need}
+#define DEPTH(ifmt, fmt, ty, bytes_, attach)                                                      \
+    {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_, .renderable = true,    \
+     .attachment = attach}
+// clang-format on
 
 static const struct gl_format formats[] = {
         [1] = COLOR(GL_RGBA8, GL_BGRA, GL_UNSIGNED_BYTE, 4), /* B8G8R8A8_UNORM */
@@ -43,13 +42,14 @@ static const struct gl_format formats[] = {
         [5] = COLOR(GL_RGB5_A1, GL_BGRA, GL_UNSIGNED_SHORT_1_5_5_5_REV, 2),
         [6] = COLOR(GL_RGBA4, GL_BGRA, GL_UNSIGNED_SHORT_4_4_4_4_REV, 2),
         [7] = COLOR(GL_RGB565, GL_RGB, GL_UNSIGNED_SHORT_5_6_5, 2), /* B5G6R5_UNORM */
-        [9] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_RED, GL_RED, GL_RED, GL_ONE), /* L8 */
-        [10] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_ZERO, GL_ZERO, GL_ZERO,
-                        GL_RED), /* A8 */
-        [11] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_RED, GL_RED, GL_RED,
-                        GL_RED), /* I8 */
-        [12] = SWIZZLED(GL_RG8, GL_RG, GL_UNSIGNED_BYTE, 2, GL_RED, GL_RED, GL_RED,
-                        GL_GREEN), /* L8A8 */
+        [9] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_ONE,
+                        OUTSWZ(0, 4, 4, 5)), /* L8: stored R <- red */
+        [10] = LUMINANCE(GL_R8, GL_RED, 1, GL_ZERO, GL_ZERO, GL_ZERO, GL_RED,
+                         OUTSWZ(3, 4, 4, 5)), /* A8: stored R <- alpha */
+        [11] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_RED,
+                         OUTSWZ(0, 4, 4, 5)), /* I8: stored R <- red */
+        [12] = LUMINANCE(GL_RG8, GL_RG, 2, GL_RED, GL_RED, GL_RED, GL_GREEN,
+                         OUTSWZ(0, 3, 4, 5)), /* L8A8: stored RG <- red, alpha */
         [16] = DEPTH(GL_DEPTH_COMPONENT16, GL_DEPTH_COMPONENT, GL_UNSIGNED_SHORT, 2,
                      GL_DEPTH_ATTACHMENT), /* Z16_UNORM */
         [18] = DEPTH(GL_DEPTH_COMPONENT32F, GL_DEPTH_COMPONENT, GL_FLOAT, 4,

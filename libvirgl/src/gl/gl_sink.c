@@ -236,9 +236,16 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
         } else {
             glDisable(GL_FRAMEBUFFER_SRGB);
         }
-        GLfloat color[4];
+        GLfloat color[4], stored[4];
         memcpy(color, cmd->color, sizeof(color));
-        glClearBufferfv(GL_COLOR, (GLint)i, color);
+        memcpy(stored, color, sizeof(stored));
+        const uint16_t out = sub->cbufs[i]->res->fmt->output_swizzle;
+        for (int c = 0; out && c < 4; c++) {
+            /* The same re-arrangement draws get from the shader key (cbuf_swizzle). */
+            const unsigned sel = (out >> (3 * c)) & 7;
+            stored[c] = sel < 4 ? color[sel] : sel == 5 ? 1.0f : 0.0f;
+        }
+        glClearBufferfv(GL_COLOR, (GLint)i, stored);
     }
     const bool depth = (cmd->buffers & VGL_CLEAR_DEPTH) && sub->zsurf;
     const bool stencil = (cmd->buffers & VGL_CLEAR_STENCIL) && sub->zsurf;

@@ -158,9 +158,36 @@ static void varying_decl(struct vgl_strbuf *sb, const struct varying *v, const c
 
 /* ---- pieces common to both stages ------------------------------------------------------- */
 
+static bool uses_derivatives(const struct vgl_shader *sh) {
+    for (uint32_t i = 0; i < sh->num_insns; i++) {
+        const uint16_t op = sh->insns[i].op;
+        if (op == VGL_OP_DDX || op == VGL_OP_DDY || op == VGL_OP_DDX_FINE ||
+            op == VGL_OP_DDY_FINE) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
     const struct vgl_shader *const sh = st->sh;
     vgl_strbuf_append(sb, "#version 330 core\n");
+    if (uses_derivatives(sh)) {
+        /* GL_FRAGMENT_SHADER_DERIVATIVE_HINT never reaches the host: fine derivatives (where
+         * the host has them) satisfy both the coarse and the fine TGSI opcodes and every hint.
+         * With flip_y the host's window y runs against the guest's: DDY changes sign. */
+        const char *const neg = st->key->flip_y ? "-" : "";
+        vgl_strbuf_printf(sb,
+                          "#extension GL_ARB_derivative_control : enable\n"
+                          "#ifdef GL_ARB_derivative_control\n"
+                          "#define VGL_DDX(v) dFdxFine(v)\n"
+                          "#define VGL_DDY(v) (%sdFdyFine(v))\n"
+                          "#else\n"
+                          "#define VGL_DDX(v) dFdx(v)\n"
+                          "#define VGL_DDY(v) (%sdFdy(v))\n"
+                          "#endif\n",
+                          neg, neg);
+    }
     if (sh->uses_txq) {
         /* textureQueryLevels is GL 4.3; without the extension TXQ reports 0 levels. */
         vgl_strbuf_append(sb, "#extension GL_ARB_texture_query_levels : enable\n"
@@ -511,7 +538,8 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
         reads_pos |= (sh->sv_declared >> s & 1) && sh->sv_semantic[s] == VGL_SEM_POSITION;
     }
     /* Gallium's default (UPPER_LEFT) is the host's lower-left: the host stores row 0 first. */
-    const bool upper_left = sh->info.fs_coord_origin_lower_left != key->flip_y;
+    const bool lower_left = key->fs_coord_conventions && sh->info.fs_coord_origin_lower_left;
+    const bool upper_left = lower_left != key->flip_y;
     const bool center_int = sh->info.fs_coord_pixel_center_integer;
     if (reads_pos && (upper_left || center_int)) {
         vgl_strbuf_printf(&sb, "layout(%s%s%s) in vec4 gl_FragCoord;\n",

@@ -233,10 +233,10 @@ static const struct op_tmpl templates[VGL_OP_COUNT] = {
         [VGL_OP_LRP] = {"mix(%2, %1, %0)", "fff", 'f', 0, false},
         [VGL_OP_DIV] = {"%0 / %1", "ff", 'f', 0, false},
         [VGL_OP_LDEXP] = {"%0 * exp2(vec4(%1))", "fi", 'f', 0, false},
-        [VGL_OP_DDX] = {"dFdx(%0)", "f", 'f', 0, false},
-        [VGL_OP_DDY] = {"dFdy(%0)", "f", 'f', 0, false},
-        [VGL_OP_DDX_FINE] = {"dFdx(%0)", "f", 'f', 0, false},
-        [VGL_OP_DDY_FINE] = {"dFdy(%0)", "f", 'f', 0, false},
+        [VGL_OP_DDX] = {"VGL_DDX(%0)", "f", 'f', 0, false},
+        [VGL_OP_DDY] = {"VGL_DDY(%0)", "f", 'f', 0, false},
+        [VGL_OP_DDX_FINE] = {"VGL_DDX(%0)", "f", 'f', 0, false},
+        [VGL_OP_DDY_FINE] = {"VGL_DDY(%0)", "f", 'f', 0, false},
         [VGL_OP_SLT] = {"vec4(lessThan(%0, %1))", "ff", 'f', 0, false},
         [VGL_OP_SGE] = {"vec4(greaterThanEqual(%0, %1))", "ff", 'f', 0, false},
         [VGL_OP_SEQ] = {"vec4(equal(%0, %1))", "ff", 'f', 0, false},
@@ -537,8 +537,7 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
                  sel[swz >> 6 & 7], sel[swz >> 9 & 7]);
     } else {
         /* Gallium replicates the comparison result into xyzw. */
-        snprintf(wrapped, sizeof(wrapped), d->shadow && op != VGL_OP_TXQ ? "vec4(%s)" : "%s",
-                 call);
+        snprintf(wrapped, sizeof(wrapped), d->shadow && op != VGL_OP_TXQ ? "vec4(%s)" : "%s", call);
     }
     store(st, insn, op == VGL_OP_TXQ ? 'i' : rtype, wrapped);
     st->indent -= 4;

@@ -152,6 +152,13 @@ struct vgl_shader_key {
     bool sprite_coord_upper_left; /* sprite_coord_mode: PIPE_SPRITE_COORD_UPPER_LEFT */
     uint8_t nr_cbufs;             /* colour buffers bound (for FS_COLOR0_WRITES_ALL_CBUFS) */
     bool flip_y;                  /* the framebuffer is y-inverted relative to host GL */
+    /*
+     * Set when the caps advertise bset.fragment_coord_conventions: PROPERTY FS_COORD_ORIGIN is
+     * then the origin the guest expects. Without it Mesa converts gl_FragCoord to gallium's
+     * upper-left origin in the shader itself, and nir_to_tgsi's FS_COORD_ORIGIN only echoes the
+     * GLSL qualifier: it is ignored (upper-left is used).
+     */
+    bool fs_coord_conventions;
     /* vertex (last pre-rasterization stage) */
     uint8_t clip_plane_enable; /* bit i: gl_ClipDistance[i] from vgl_clip_planes[i] */
     bool clip_halfz;
@@ -201,7 +208,12 @@ struct vgl_glsl_program {
  *  - sprite coordinates read gl_PointCoord assuming GL_POINT_SPRITE_COORD_ORIGIN keeps its
  *    default GL_UPPER_LEFT; t is flipped when sprite_coord_upper_left != flip_y;
  *  - TXQ's level count needs GL_ARB_texture_query_levels (enabled when present); without the
- *    extension it reads 0.
+ *    extension it reads 0;
+ *  - DDX/DDY and their _FINE forms are fine derivatives where GL_ARB_derivative_control is
+ *    present (the guest's derivative hint never reaches the host), plain dFdx/dFdy otherwise;
+ *    DDY changes sign under key->flip_y;
+ *  - shadow TEX-family results are the comparison result replicated into xyzw unless
+ *    key->shadow_swizzle says otherwise.
  * Returns VGL_ERROR_UNSUPPORTED with a reason for stage combinations or features not handled.
  * `fs` may be NULL (no fragment shader: a pass-through writing COLOR[0] from VS COLOR[0] or
  * opaque white is generated).
