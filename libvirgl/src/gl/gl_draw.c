@@ -239,7 +239,7 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, struct vgl_shad
     key->flip_y = flip_y;
     for (uint32_t i = 0; i < sub->nr_cbufs && i < 8; i++) {
         if (sub->cbufs[i]) {
-            key->cbuf_swizzle[i] = sub->cbufs[i]->res->fmt->output_swizzle;
+            key->cbuf_swizzle[i] = vgl_gl_surface_output_swizzle(sub->cbufs[i]);
         }
     }
     const struct gl_shader *shaders[2] = {sub->vs, sub->fs};

@@ -44,8 +44,8 @@ static const struct gl_format formats[] = {
         [7] = COLOR(GL_RGB565, GL_RGB, GL_UNSIGNED_SHORT_5_6_5, 2), /* B5G6R5_UNORM */
         [9] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_ONE,
                         OUTSWZ(0, 4, 4, 5)), /* L8: stored R <- red */
-        [10] = LUMINANCE(GL_R8, GL_RED, 1, GL_ZERO, GL_ZERO, GL_ZERO, GL_RED,
-                         OUTSWZ(3, 4, 4, 5)), /* A8: stored R <- alpha */
+        [10] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_ZERO, GL_ZERO, GL_ZERO,
+                        GL_RED), /* A8: sampled only (clears of A8 surfaces read back wrong) */
         [11] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_RED,
                          OUTSWZ(0, 4, 4, 5)), /* I8: stored R <- red */
         [12] = LUMINANCE(GL_RG8, GL_RG, 2, GL_RED, GL_RED, GL_RED, GL_GREEN,

@@ -252,6 +252,8 @@ struct gl_context *vgl_gl_ctx_of(struct vgl_sink *s);
 /* Objects (gl_objects.c): lookup by handle and type, references. */
 void *vgl_gl_object_get(struct gl_sub_ctx *sub, uint32_t handle, uint32_t type);
 void vgl_gl_object_ref(struct gl_object *obj);
+/* The shader key's colour-buffer swizzle for rendering into this surface (its own format). */
+uint16_t vgl_gl_surface_output_swizzle(const struct gl_surface *surf);
 void vgl_gl_object_unref(struct gl_sub_ctx *sub, struct gl_object *obj);
 /* Replace a binding slot holding a reference: refs the new object, unrefs the old one. */
 #define VGL_GL_REBIND(sub, slot, obj)                                                              \

@@ -85,6 +85,14 @@ static enum vgl_status insert(struct vgl_sink *s, struct gl_object *obj, uint32_
         return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");                                      \
     }
 
+uint16_t vgl_gl_surface_output_swizzle(const struct gl_surface *surf) {
+    const struct gl_format *f = vgl_gl_format(surf->format);
+    if (!f || f->bytes != surf->res->fmt->bytes) {
+        f = surf->res->fmt;
+    }
+    return f->output_swizzle;
+}
+
 static enum vgl_status create_surface(struct vgl_sink *s, const struct vgl_cmd_surface *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
     struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
@@ -190,8 +198,13 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
     obj->last_level = last_level;
     obj->pipe_swizzle = (uint16_t)(cmd->swizzle[0] | cmd->swizzle[1] << 3 | cmd->swizzle[2] << 6 |
                                    cmd->swizzle[3] << 9);
-    /* Compose: the view picks channels of the format, the format says where they are stored. */
-    const GLint *fmt_swizzle = res->fmt->swizzle;
+    /* Compose: the view picks channels of its format, which says where they are stored (the
+     * view's format may differ from the resource's, e.g. L8 over A8 storage). */
+    const struct gl_format *view_fmt = vgl_gl_format(cmd->format);
+    if (!view_fmt || view_fmt->bytes != res->fmt->bytes || view_fmt->block != res->fmt->block) {
+        view_fmt = res->fmt;
+    }
+    const GLint *fmt_swizzle = view_fmt->swizzle;
     for (int i = 0; i < 4; i++) {
         GLint sw = gl_swizzle(cmd->swizzle[i]);
         if (fmt_swizzle[0] && sw >= GL_RED && sw <= GL_ALPHA) {

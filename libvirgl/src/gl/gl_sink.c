@@ -239,7 +239,7 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
         GLfloat color[4], stored[4];
         memcpy(color, cmd->color, sizeof(color));
         memcpy(stored, color, sizeof(stored));
-        const uint16_t out = sub->cbufs[i]->res->fmt->output_swizzle;
+        const uint16_t out = vgl_gl_surface_output_swizzle(sub->cbufs[i]);
         for (int c = 0; out && c < 4; c++) {
             /* The same re-arrangement draws get from the shader key (cbuf_swizzle). */
             const unsigned sel = (out >> (3 * c)) & 7;
