@@ -59,6 +59,9 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
         bset |= 1u << 14; /* texture_multisample: multisampled colour and depth surfaces */
     }
     put(r, VGL_CAPS_V1_BSET, bset);
+    /* 130, not 120: Mesa then emits native integer TGSI (which the translator implements)
+     * and avoids its 1.20 path that drops writes to indexed temporary arrays in loops. The
+     * guest still gets GL 2.1 / GLSL 1.20 (protocol-facts §5.4: 3.0 needs more caps). */
     put(r, VGL_CAPS_V1_GLSL_LEVEL, 130);
     put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, VGL_MAX_COLOR_BUFS);
     put(r, VGL_CAPS_V1_MAX_SAMPLES, (uint32_t)r->max_samples);
