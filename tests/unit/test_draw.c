@@ -216,6 +216,27 @@ VGL_TEST(texture_nearest_quadrants) {
     CHECK(texels[0] == 255);
 }
 
+/* Constant slots the guest never set read as zeros (not stale host memory): a replay must see the
+ * same values as the capture. */
+VGL_TEST(unset_constants_read_zero) {
+    struct scene *sc = scene_create();
+    vertices(sc, 0, full, 3);
+    enc_shader(&sc->e, 31, 1,
+               "FRAG\n"
+               "DCL OUT[0], COLOR\n"
+               "DCL CONST[0..2]\n"
+               "  0: ADD OUT[0], CONST[2], CONST[0]\n"
+               "  1: END\n");
+    enc_bind_shader(&sc->e, 31, 1);
+    const float only_slot0[4] = {0.0f, 0.5f, 0.0f, 1.0f};
+    enc_constants(&sc->e, 1, only_slot0, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 5, 5, 0, 128, 0, 255);
+    check_px(sc, 25, 25, 0, 128, 0, 255);
+    scene_destroy(sc);
+}
+
 VGL_TEST(alpha_blending) {
     struct scene *sc = scene_create();
     const float half_red[3][8] = {{-1, -1, 0, 1, 1, 0, 0, 0.5f},
@@ -229,6 +250,111 @@ VGL_TEST(alpha_blending) {
     enc_draw(&sc->e, 4, 0, 3, false);
     submit_and_read(sc);
     check_px(sc, 10, 10, 128, 0, 0, 191); /* alpha: 0.5*0.5 + 1*0.5 */
+    scene_destroy(sc);
+}
+
+/* A rasterizer drawing 16-pixel point sprites (upper-left origin) for GENERIC slots `enable`. */
+static void sprite_rasterizer(struct scene *sc, uint32_t handle, uint32_t enable) {
+    const uint32_t s0 = 0x20000002u | 1u << 15 | 1u << 7; /* point_quad_rasterization */
+    const uint32_t p[9] = {handle, s0, enc_f(16.0f), enable, 0xffff, enc_f(1.0f), 0, 0, 0};
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_RASTERIZER, p, 9);
+    enc_bind(&sc->e, VGL_OBJECT_RASTERIZER, handle);
+}
+
+/* Mesa's state tracker puts gl_PointCoord in GENERIC[8] (bit 8 of sprite_coord_enable) when the
+ * host has no TEXCOORD semantic; with the upper-left origin t grows with the rows. */
+VGL_TEST(point_sprite_coord_generic8) {
+    static const char *const fs_pcoord = "FRAG\n"
+                                         "DCL IN[0], GENERIC[8], PERSPECTIVE\n"
+                                         "DCL OUT[0], COLOR\n"
+                                         "IMM[0] FLT32 {0x00000000, 0x3f800000, 0x00000000, 0x00000000}\n"
+                                         "  0: MOV OUT[0].xy, IN[0].xyyy\n"
+                                         "  1: MOV OUT[0].zw, IMM[0].xyxy\n"
+                                         "  2: END\n";
+    struct scene *sc = scene_create();
+    const float centre[1][8] = {{0, 0, 0, 1, 0, 0, 0, 0}};
+    vertices(sc, 0, centre, 1);
+    sprite_rasterizer(sc, 25, 1u << 8);
+    enc_shader(&sc->e, 31, 1, fs_pcoord);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_draw(&sc->e, 0, 0, 1, false);
+    submit_and_read(sc);
+    /* the point covers pixels 8..23; pixel 9 samples (1.5 / 16), pixel 22 (14.5 / 16) */
+    check_px(sc, 9, 9, 24, 24, 0, 255);
+    check_px(sc, 22, 9, 231, 24, 0, 255);
+    check_px(sc, 9, 22, 24, 231, 0, 255);
+    check_px(sc, 4, 4, 0, 0, 0, 255);
+    scene_destroy(sc);
+}
+
+/* GL_POINT_SPRITE on while drawing triangles: the varying is kept (piglit
+ * arb_point_sprite-interactions). */
+VGL_TEST(point_sprite_leaves_triangles_alone) {
+    struct scene *sc = scene_create();
+    const float red[3][8] = {
+            {-1, -1, 0, 1, 1, 0, 0, 1}, {3, -1, 0, 1, 1, 0, 0, 1}, {-1, 3, 0, 1, 1, 0, 0, 1}};
+    vertices(sc, 0, red, 3);
+    sprite_rasterizer(sc, 25, 1u << 0);
+    enc_shader(&sc->e, 31, 1, fs_varying);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 3, 3, 255, 0, 0, 255);
+    check_px(sc, 28, 28, 255, 0, 0, 255);
+    scene_destroy(sc);
+}
+
+/* A vertex buffer with stride 0 repeats its first element (glColor with no array: piglit
+ * arb_vertex_program dph); GL's own stride 0 would mean tightly packed. */
+VGL_TEST(stride_zero_attribute_is_constant) {
+    struct scene *sc = scene_create();
+    vertices(sc, 0, full, 3);
+    const float blue[1][8] = {{0, 0, 1, 1, 0, 0, 0, 0}};
+    vertices(sc, 512, blue, 1);
+    const uint32_t el[2][4] = {{0, 0, 0, 31}, {0, 0, 1, 31}};
+    enc_vertex_elements(&sc->e, 26, 2, el);
+    enc_bind(&sc->e, VGL_OBJECT_VERTEX_ELEMENTS, 26);
+    const uint32_t vbs[6] = {32, 0, 2, 0, 512, 2}; /* {stride, offset, resource} x 2 */
+    enc_cmd(&sc->e, VGL_CCMD_SET_VERTEX_BUFFERS, 0, vbs, 6);
+    enc_shader(&sc->e, 31, 1, fs_varying);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 2, 2, 0, 0, 255, 255);
+    check_px(sc, 29, 29, 0, 0, 255, 255);
+    check_px(sc, 2, 29, 0, 0, 255, 255);
+    scene_destroy(sc);
+}
+
+/* A8 is stored in R with the format swizzle (0, 0, 0, R), whose first entry GL_ZERO is 0: the
+ * view swizzle must still go through it (piglit tex3d with GL_ALPHA). */
+VGL_TEST(alpha8_texture_samples_alpha) {
+    struct scene *sc = scene_create();
+    const struct vgl_resource_args tex = {.handle = 3,
+                                          .target = VGL_TARGET_2D,
+                                          .format = 10, /* A8_UNORM */
+                                          .bind = VGL_BIND_SAMPLER_VIEW,
+                                          .width = 1,
+                                          .height = 1,
+                                          .depth = 1,
+                                          .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
+    uint8_t texel[4] = {103, 0, 0, 0};
+    const struct iovec iov = {texel, sizeof(texel)};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    vertices(sc, 0, full, 3);
+    enc_transfer3d(&sc->e, 3, 0, 0, 1, 1, 0);
+    enc_shader(&sc->e, 31, 1, fs_tex);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_sampler_view(&sc->e, 40, 3, 10); /* identity view swizzle */
+    enc_sampler_state(&sc->e, 41, false);
+    const uint32_t view = 40, samp = 41;
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    enc_bind_sampler_states(&sc->e, 1, 1, &samp);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 4, 4, 0, 0, 0, 103);
+    check_px(sc, 28, 28, 0, 0, 0, 103);
     scene_destroy(sc);
 }
 

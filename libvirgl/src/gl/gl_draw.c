@@ -217,7 +217,18 @@ static bool is_shadow(enum vgl_tex_target t) {
            t == VGL_TEX_SHADOWCUBE_ARRAY;
 }
 
-static void build_key(const struct gl_sub_ctx *sub, bool flip_y, struct vgl_shader_key *key) {
+/*
+ * Whether a draw of `mode` rasterizes points: point lists, and polygons drawn with fill mode
+ * point (the host's polygon mode follows fill_front). Sprite coordinates replace varyings only
+ * there; a triangle drawn while GL_POINT_SPRITE is on keeps its varyings.
+ */
+static bool draws_points(const struct gl_sub_ctx *sub, uint32_t mode) {
+    const bool polygon = mode == 4 || mode == 5 || mode == 6 || mode == 12 || mode == 13;
+    return mode == 0 || (polygon && sub->rs && (sub->rs->state.fill_front & 3) == 2);
+}
+
+static void build_key(const struct gl_sub_ctx *sub, bool flip_y, bool points,
+                      struct vgl_shader_key *key) {
     memset(key, 0, sizeof(*key));
     if (sub->dsa && sub->dsa->state.alpha_enabled) {
         key->alpha_test_enabled = true;
@@ -228,8 +239,8 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, struct vgl_shad
         key->flatshade = r->flatshade;
         key->two_side = r->light_twoside;
         key->poly_stipple = r->poly_stipple_enable;
-        if (r->point_quad_rasterization) {
-            key->sprite_coord_enable = (uint8_t)r->sprite_coord_enable;
+        if (r->point_quad_rasterization && points) {
+            key->sprite_coord_enable = r->sprite_coord_enable;
             key->sprite_coord_upper_left = r->sprite_coord_mode_upper_left;
         }
         key->clip_plane_enable = r->clip_plane_enable;
@@ -281,11 +292,16 @@ static void upload_constants(struct gl_stage_state *st, const struct vgl_shader 
     const uint32_t slots = vgl_shader_get_info(sh)->num_consts;
     const size_t bytes = (size_t)(slots ? slots : 1) * 16;
     glBindBuffer(GL_UNIFORM_BUFFER, st->ubo);
-    glBufferData(GL_UNIFORM_BUFFER, (GLsizeiptr)bytes, NULL, GL_STREAM_DRAW);
+    /* Slots the guest did not set read as zeros, never as stale host memory. */
     const size_t have = (size_t)st->const_dwords * 4;
-    if (have) {
-        glBufferSubData(GL_UNIFORM_BUFFER, 0, (GLsizeiptr)(have < bytes ? have : bytes),
-                        st->consts);
+    if (have >= bytes) {
+        glBufferData(GL_UNIFORM_BUFFER, (GLsizeiptr)bytes, st->consts, GL_STREAM_DRAW);
+    } else {
+        static const uint8_t zeros[VGL_SHADER_MAX_CONSTS * 16];
+        glBufferData(GL_UNIFORM_BUFFER, (GLsizeiptr)bytes, zeros, GL_STREAM_DRAW);
+        if (have) {
+            glBufferSubData(GL_UNIFORM_BUFFER, 0, (GLsizeiptr)have, st->consts);
+        }
     }
     glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
 }
@@ -367,10 +383,26 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
                         "attribute %u reads past vertex buffer %u (%u bytes)", i,
                         e->vertex_buffer_index, res->args.width);
         }
+        /* Gallium's stride 0 repeats one element for every vertex and instance; GL's stride 0
+         * means tightly packed. A divisor no instance count reaches keeps GL on element
+         * start_instance, so the pointer moves back by that many elements. */
+        uint64_t ptr = (uint64_t)vb->offset + e->src_offset;
+        GLsizei stride = (GLsizei)vb->stride;
+        GLuint divisor = e->instance_divisor;
+        if (vb->stride == 0) {
+            const uint64_t skew = (uint64_t)d->start_instance * f->bytes;
+            if (skew > ptr) {
+                return FAIL(s, VGL_ERROR_UNSUPPORTED,
+                            "attribute %u: stride 0 with start_instance %u", i, d->start_instance);
+            }
+            ptr -= skew;
+            stride = (GLsizei)f->bytes;
+            divisor = UINT32_MAX;
+        }
         glBindBuffer(GL_ARRAY_BUFFER, res->id);
-        glVertexAttribPointer(i, f->size, f->type, f->normalized, (GLsizei)vb->stride,
-                              (const void *)(uintptr_t)((uint64_t)vb->offset + e->src_offset));
-        glVertexAttribDivisor(i, e->instance_divisor);
+        glVertexAttribPointer(i, f->size, f->type, f->normalized, stride,
+                              (const void *)(uintptr_t)ptr);
+        glVertexAttribDivisor(i, divisor);
         glEnableVertexAttribArray(i);
         sub->enabled_attribs |= 1u << i;
     }
@@ -474,7 +506,7 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     }
     const bool flip_y = sub->viewport[1] < 0;
     struct vgl_shader_key key;
-    build_key(sub, flip_y, &key);
+    build_key(sub, flip_y, draws_points(sub, d->mode), &key);
     char why[160] = "";
     struct gl_program *p = vgl_gl_program_get(sub, sub->vs, sub->fs, &key, why, sizeof(why));
     if (!p) {
