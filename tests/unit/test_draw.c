@@ -264,13 +264,14 @@ static void sprite_rasterizer(struct scene *sc, uint32_t handle, uint32_t enable
 /* Mesa's state tracker puts gl_PointCoord in GENERIC[8] (bit 8 of sprite_coord_enable) when the
  * host has no TEXCOORD semantic; with the upper-left origin t grows with the rows. */
 VGL_TEST(point_sprite_coord_generic8) {
-    static const char *const fs_pcoord = "FRAG\n"
-                                         "DCL IN[0], GENERIC[8], PERSPECTIVE\n"
-                                         "DCL OUT[0], COLOR\n"
-                                         "IMM[0] FLT32 {0x00000000, 0x3f800000, 0x00000000, 0x00000000}\n"
-                                         "  0: MOV OUT[0].xy, IN[0].xyyy\n"
-                                         "  1: MOV OUT[0].zw, IMM[0].xyxy\n"
-                                         "  2: END\n";
+    static const char *const fs_pcoord =
+            "FRAG\n"
+            "DCL IN[0], GENERIC[8], PERSPECTIVE\n"
+            "DCL OUT[0], COLOR\n"
+            "IMM[0] FLT32 {0x00000000, 0x3f800000, 0x00000000, 0x00000000}\n"
+            "  0: MOV OUT[0].xy, IN[0].xyyy\n"
+            "  1: MOV OUT[0].zw, IMM[0].xyxy\n"
+            "  2: END\n";
     struct scene *sc = scene_create();
     const float centre[1][8] = {{0, 0, 0, 1, 0, 0, 0, 0}};
     vertices(sc, 0, centre, 1);
@@ -301,6 +302,32 @@ VGL_TEST(point_sprite_leaves_triangles_alone) {
     submit_and_read(sc);
     check_px(sc, 3, 3, 255, 0, 0, 255);
     check_px(sc, 28, 28, 255, 0, 0, 255);
+    scene_destroy(sc);
+}
+
+/* An all-zero polygon stipple hides triangles but not lines (piglit point-line-no-cull). */
+VGL_TEST(polygon_stipple_spares_lines) {
+    struct scene *sc = scene_create();
+    const float red_line[2][8] = {{-1, 0.03125f, 0, 1, 1, 0, 0, 1},
+                                  {1, 0.03125f, 0, 1, 1, 0, 0, 1}};
+    vertices(sc, 0, full, 3);
+    vertices(sc, 96, red_line, 2);
+    const uint32_t s0 = 0x20000002u | 1u << 15 | 1u << 22; /* poly_stipple_enable */
+    const uint32_t rs[9] = {25, s0, enc_f(1.0f), 0, 0xffff, enc_f(1.0f), 0, 0, 0};
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_RASTERIZER, rs, 9);
+    enc_bind(&sc->e, VGL_OBJECT_RASTERIZER, 25);
+    const uint32_t stipple[32] = {0};
+    enc_cmd(&sc->e, VGL_CCMD_SET_POLYGON_STIPPLE, 0, stipple, 32);
+    enc_shader(&sc->e, 31, 1, fs_const);
+    enc_bind_shader(&sc->e, 31, 1);
+    const float green[4] = {0, 1, 0, 1};
+    enc_constants(&sc->e, 1, green, 4);
+    enc_draw(&sc->e, 4, 0, 3, false); /* stippled away */
+    enc_draw(&sc->e, 1, 3, 2, false); /* the line through row 16 */
+    submit_and_read(sc);
+    check_px(sc, 4, 4, 0, 0, 0, 255);
+    check_px(sc, 10, 16, 0, 255, 0, 255);
+    check_px(sc, 25, 16, 0, 255, 0, 255);
     scene_destroy(sc);
 }
 
@@ -356,6 +383,68 @@ VGL_TEST(alpha8_texture_samples_alpha) {
     check_px(sc, 4, 4, 0, 0, 0, 103);
     check_px(sc, 28, 28, 0, 0, 0, 103);
     scene_destroy(sc);
+}
+
+/* TG4 at the centre of a 2x2 texture (red, green / blue, white, stored first row first): the
+ * texels (i0,j1), (i1,j1), (i1,j0), (i0,j0) of the component, from an immediate or a constant. */
+static void gather_case(const char *fs, const float *consts, int r, int g, int b, int a) {
+    struct scene *sc = scene_create();
+    uint8_t caps[1376];
+    CHECK_EQ(vgl_renderer_fill_caps(sc->r, VGL_CAPSET_VIRGL2, caps, sizeof(caps)), VGL_OK);
+    if (caps[304] == 0) { /* max_texture_gather_components: the host has no gather */
+        scene_destroy(sc);
+        return;
+    }
+    const struct vgl_resource_args tex = {.handle = 3,
+                                          .target = VGL_TARGET_2D,
+                                          .format = 67,
+                                          .bind = VGL_BIND_SAMPLER_VIEW,
+                                          .width = 2,
+                                          .height = 2,
+                                          .depth = 1,
+                                          .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
+    uint8_t texels[16] = {255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255};
+    const struct iovec iov = {texels, sizeof(texels)};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    vertices(sc, 0, full, 3);
+    enc_transfer3d(&sc->e, 3, 0, 0, 2, 2, 0);
+    enc_shader(&sc->e, 31, 1, fs);
+    enc_bind_shader(&sc->e, 31, 1);
+    if (consts) {
+        enc_constants(&sc->e, 1, consts, 4);
+    }
+    enc_sampler_view(&sc->e, 40, 3, 67);
+    enc_sampler_state(&sc->e, 41, false);
+    const uint32_t view = 40, samp = 41;
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    enc_bind_sampler_states(&sc->e, 1, 1, &samp);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 5, 5, r, g, b, a);
+    check_px(sc, 27, 20, r, g, b, a);
+    scene_destroy(sc);
+}
+
+VGL_TEST(tg4_gathers_one_component) {
+    static const char *const fs_imm = "FRAG\n"
+                                      "DCL OUT[0], COLOR\n"
+                                      "DCL SAMP[0]\n"
+                                      "DCL SVIEW[0], 2D, FLOAT\n"
+                                      "IMM[0] UINT32 {1056964608, 1, 0, 0}\n"
+                                      "  0: TG4 OUT[0], IMM[0].xxxx, IMM[0].yyyy, SAMP[0], 2D\n"
+                                      "  1: END\n";
+    gather_case(fs_imm, NULL, 0, 255, 255, 0); /* green of blue, white, green, red */
+    static const char *const fs_comp = "FRAG\n"
+                                       "DCL OUT[0], COLOR\n"
+                                       "DCL CONST[0]\n"
+                                       "DCL SAMP[0]\n"
+                                       "DCL SVIEW[0], 2D, FLOAT\n"
+                                       "IMM[0] UINT32 {1056964608, 0, 0, 0}\n"
+                                       "  0: TG4 OUT[0], IMM[0].xxxx, CONST[0].xxxx, SAMP[0], 2D\n"
+                                       "  1: END\n";
+    const float zero[4] = {0, 0, 0, 0}; /* component 0 (uint bits) */
+    gather_case(fs_comp, zero, 0, 255, 0, 255);
 }
 
 /* A scene with a vertex buffer of 3 vertices and shaders bound, ready for a draw. */

@@ -70,6 +70,11 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     put(r, VGL_CAPS_V1_PRIM_MASK, 0x7f);
     put(r, VGL_CAPS_V1_MAX_UNIFORM_BLOCKS, 1);
     put(r, VGL_CAPS_V1_MAX_VIEWPORTS, 1);
+    /* TG4 becomes textureGather with a component (GLSL 4.00 or GL_ARB_gpu_shader5): the guest
+     * then offers AMD_texture_texture4 (and ARB_texture_gather); its GL version stays 2.1. */
+    if (epoxy_gl_version() >= 40 || epoxy_has_gl_extension("GL_ARB_gpu_shader5")) {
+        put(r, VGL_CAPS_V1_MAX_GATHER_COMPONENTS, 4);
+    }
 
     putf(r, VGL_CAPS_V2_POINT_SIZE + 0, 1.0f);
     putf(r, VGL_CAPS_V2_POINT_SIZE + 4, 255.0f);

@@ -217,17 +217,25 @@ static bool is_shadow(enum vgl_tex_target t) {
            t == VGL_TEX_SHADOWCUBE_ARRAY;
 }
 
-/*
- * Whether a draw of `mode` rasterizes points: point lists, and polygons drawn with fill mode
- * point (the host's polygon mode follows fill_front). Sprite coordinates replace varyings only
- * there; a triangle drawn while GL_POINT_SPRITE is on keeps its varyings.
- */
-static bool draws_points(const struct gl_sub_ctx *sub, uint32_t mode) {
-    const bool polygon = mode == 4 || mode == 5 || mode == 6 || mode == 12 || mode == 13;
-    return mode == 0 || (polygon && sub->rs && (sub->rs->state.fill_front & 3) == 2);
+/* What a draw of `mode` rasterizes: polygons drawn with fill mode point or line (the host's
+ * polygon mode follows fill_front) become points or lines. */
+enum raster_class { RASTER_POINTS, RASTER_LINES, RASTER_POLYGONS };
+
+static enum raster_class raster_class(const struct gl_sub_ctx *sub, uint32_t mode) {
+    if (mode == 0) {
+        return RASTER_POINTS;
+    }
+    if (mode == 1 || mode == 2 || mode == 3 || mode == 10 || mode == 11) {
+        return RASTER_LINES;
+    }
+    const uint8_t fill = sub->rs ? sub->rs->state.fill_front & 3 : 0;
+    return fill == 2 ? RASTER_POINTS : fill == 1 ? RASTER_LINES : RASTER_POLYGONS;
 }
 
-static void build_key(const struct gl_sub_ctx *sub, bool flip_y, bool points,
+/* Sprite coordinates replace varyings of points only, and the polygon stipple applies to filled
+ * polygons only: a triangle drawn while GL_POINT_SPRITE is on keeps its varyings, a line drawn
+ * while GL_POLYGON_STIPPLE is on is not stippled. */
+static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_class raster,
                       struct vgl_shader_key *key) {
     memset(key, 0, sizeof(*key));
     if (sub->dsa && sub->dsa->state.alpha_enabled) {
@@ -238,8 +246,8 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, bool points,
         const struct vgl_cmd_rasterizer *r = &sub->rs->state;
         key->flatshade = r->flatshade;
         key->two_side = r->light_twoside;
-        key->poly_stipple = r->poly_stipple_enable;
-        if (r->point_quad_rasterization && points) {
+        key->poly_stipple = r->poly_stipple_enable && raster == RASTER_POLYGONS;
+        if (r->point_quad_rasterization && raster == RASTER_POINTS) {
             key->sprite_coord_enable = r->sprite_coord_enable;
             key->sprite_coord_upper_left = r->sprite_coord_mode_upper_left;
         }
@@ -506,7 +514,7 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     }
     const bool flip_y = sub->viewport[1] < 0;
     struct vgl_shader_key key;
-    build_key(sub, flip_y, draws_points(sub, d->mode), &key);
+    build_key(sub, flip_y, raster_class(sub, d->mode), &key);
     char why[160] = "";
     struct gl_program *p = vgl_gl_program_get(sub, sub->vs, sub->fs, &key, why, sizeof(why));
     if (!p) {

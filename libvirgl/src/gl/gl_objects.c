@@ -205,9 +205,11 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
         view_fmt = res->fmt;
     }
     const GLint *fmt_swizzle = view_fmt->swizzle;
+    /* A format without a swizzle has all four zero; A8's starts with GL_ZERO (also 0). */
+    const bool fmt_swizzled = fmt_swizzle[0] || fmt_swizzle[1] || fmt_swizzle[2] || fmt_swizzle[3];
     for (int i = 0; i < 4; i++) {
         GLint sw = gl_swizzle(cmd->swizzle[i]);
-        if (fmt_swizzle[0] && sw >= GL_RED && sw <= GL_ALPHA) {
+        if (fmt_swizzled && sw >= GL_RED && sw <= GL_ALPHA) {
             sw = fmt_swizzle[sw - GL_RED];
         }
         obj->swizzle[i] = sw;

@@ -77,7 +77,7 @@ static int find_varying(const struct plan *p, enum vgl_semantic sem, uint32_t in
 
 static bool sprite_replaced(const struct vgl_shader_key *key, enum vgl_semantic sem,
                             uint32_t index) {
-    return (sem == VGL_SEM_GENERIC || sem == VGL_SEM_TEXCOORD) && index < 8 &&
+    return (sem == VGL_SEM_GENERIC || sem == VGL_SEM_TEXCOORD) && index < 32 &&
            (key->sprite_coord_enable >> index & 1);
 }
 
@@ -169,6 +169,15 @@ static bool uses_derivatives(const struct vgl_shader *sh) {
     return false;
 }
 
+static bool uses_op(const struct vgl_shader *sh, enum vgl_op op) {
+    for (uint32_t i = 0; i < sh->num_insns; i++) {
+        if (sh->insns[i].op == op) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
     const struct vgl_shader *const sh = st->sh;
     vgl_strbuf_append(sb, "#version 330 core\n");
@@ -187,6 +196,12 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
                           "#define VGL_DDY(v) (%sdFdy(v))\n"
                           "#endif\n",
                           neg, neg);
+    }
+    if (uses_op(sh, VGL_OP_TG4)) {
+        /* textureGather with a component, offsets or a reference: GLSL 4.00 or these (the caps
+         * advertise gather components only where the host has them). */
+        vgl_strbuf_append(sb, "#extension GL_ARB_texture_gather : enable\n"
+                              "#extension GL_ARB_gpu_shader5 : enable\n");
     }
     if (sh->uses_txq) {
         /* textureQueryLevels is GL 4.3; without the extension TXQ reports 0 levels. */

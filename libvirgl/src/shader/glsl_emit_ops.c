@@ -436,6 +436,40 @@ static void offset_literal(const struct glsl_stage *st, const struct vgl_ir_insn
     }
 }
 
+/*
+ * TG4 -> textureGather[Offset] (GL_ARB_gpu_shader5 forms). Shadow targets compare against the
+ * coordinate's last component and take no component; the others gather the channel named by
+ * src1.x: a literal when it is an immediate (GLSL wants a constant), else chosen at run time.
+ * The four texels come back in the same order in TGSI and GLSL.
+ */
+static bool gather_call(struct glsl_stage *st, const struct vgl_ir_insn *insn,
+                        const struct target_desc *d, const char *samp, const char *off, char *call,
+                        size_t n) {
+    const char *const ofs = insn->has_offset ? "Offset" : "";
+    if (d->shadow) {
+        const size_t len = strlen(d->coord);
+        snprintf(call, n, "textureGather%s(%s, c.%.*s, c.%c%s)", ofs, samp, (int)(len - 1),
+                 d->coord, d->coord[len - 1], off);
+        return true;
+    }
+    const struct vgl_ir_src *const comp = &insn->src[1];
+    if (comp->reg.file == VGL_FILE_IMM && !comp->reg.indirect) {
+        const uint32_t k = st->sh->imms[comp->reg.index][comp->swizzle[0]];
+        snprintf(call, n, "textureGather%s(%s, c.%s%s, %u)", ofs, samp, d->coord, off, k & 3);
+        return true;
+    }
+    char e[256];
+    src_expr(st, comp, 'u', e, sizeof(e));
+    line_start(st);
+    vgl_strbuf_printf(&st->body, "uint k = %s.x;\n", e);
+    snprintf(call, n,
+             "(k == 0u ? textureGather%s(%s, c.%s%s, 0) : k == 1u ? textureGather%s(%s, c.%s%s, 1)"
+             " : k == 2u ? textureGather%s(%s, c.%s%s, 2) : textureGather%s(%s, c.%s%s, 3))",
+             ofs, samp, d->coord, off, ofs, samp, d->coord, off, ofs, samp, d->coord, off, ofs,
+             samp, d->coord, off);
+    return true;
+}
+
 static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
     const enum vgl_op op = (enum vgl_op)insn->op;
     const struct target_desc *const d = &targets[insn->target];
@@ -507,6 +541,11 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
         }
         break;
     }
+    case VGL_OP_TG4:
+        if (!gather_call(st, insn, d, samp, off, call, sizeof(call))) {
+            return false;
+        }
+        break;
     case VGL_OP_TXQ: {
         char size[120], levels[80];
         if (d->no_lod) {
@@ -528,7 +567,9 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
     }
     char wrapped[420];
     const uint16_t swz = shadow_swizzle(st, unit);
-    if (d->shadow && op != VGL_OP_TXQ && swz) {
+    /* A shadow gather returns its four comparison results as they are. */
+    const bool scalar_shadow = d->shadow && op != VGL_OP_TXQ && op != VGL_OP_TG4;
+    if (scalar_shadow && swz) {
         /* The view's swizzle applied to (r, 0, 0, 1), r the comparison result. */
         static const char *const sel[8] = {"r", "0.0", "0.0", "1.0", "0.0", "1.0", "0.0", "0.0"};
         line_start(st);
@@ -537,7 +578,7 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
                  sel[swz >> 6 & 7], sel[swz >> 9 & 7]);
     } else {
         /* Gallium replicates the comparison result into xyzw. */
-        snprintf(wrapped, sizeof(wrapped), d->shadow && op != VGL_OP_TXQ ? "vec4(%s)" : "%s", call);
+        snprintf(wrapped, sizeof(wrapped), scalar_shadow ? "vec4(%s)" : "%s", call);
     }
     store(st, insn, op == VGL_OP_TXQ ? 'i' : rtype, wrapped);
     st->indent -= 4;
@@ -620,6 +661,7 @@ static bool emit_insn(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
     case VGL_OP_TXF:
     case VGL_OP_TXF_LZ:
     case VGL_OP_TXQ:
+    case VGL_OP_TG4:
         return emit_tex(st, insn);
     default:
         return emit_alu(st, insn);

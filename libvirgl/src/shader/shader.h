@@ -143,12 +143,14 @@ const struct vgl_shader_info *vgl_shader_get_info(const struct vgl_shader *sh);
  */
 struct vgl_shader_key {
     /* fragment */
-    uint8_t alpha_func;          /* PIPE_FUNC_*: 0 NEVER .. 7 ALWAYS; alpha_test_enabled gates it */
-    bool alpha_test_enabled;     /* compare COLOR[0].a against uniform vgl_alpha_ref */
-    bool flatshade;              /* COLOR-interpolated inputs become flat */
-    bool two_side;               /* FS COLOR[i] = gl_FrontFacing ? COLOR[i] : BCOLOR[i] */
-    bool poly_stipple;           /* discard with the 32x32 stipple in sampler vgl_stipple */
-    uint8_t sprite_coord_enable; /* bit i: GENERIC[i] (or TEXCOORD[i]) := gl_PointCoord */
+    uint8_t alpha_func;      /* PIPE_FUNC_*: 0 NEVER .. 7 ALWAYS; alpha_test_enabled gates it */
+    bool alpha_test_enabled; /* compare COLOR[0].a against uniform vgl_alpha_ref */
+    bool flatshade;          /* COLOR-interpolated inputs become flat */
+    bool two_side;           /* FS COLOR[i] = gl_FrontFacing ? COLOR[i] : BCOLOR[i] */
+    bool poly_stipple;       /* discard with the 32x32 stipple in sampler vgl_stipple */
+    /* bit i: GENERIC[i] (or TEXCOORD[i]) := gl_PointCoord. All 32 bits matter: Mesa's state
+     * tracker puts gl_PointCoord in GENERIC[8] when the host lacks TEXCOORD semantics. */
+    uint32_t sprite_coord_enable;
     bool sprite_coord_upper_left; /* sprite_coord_mode: PIPE_SPRITE_COORD_UPPER_LEFT */
     uint8_t nr_cbufs;             /* colour buffers bound (for FS_COLOR0_WRITES_ALL_CBUFS) */
     bool flip_y;                  /* the framebuffer is y-inverted relative to host GL */
@@ -213,7 +215,9 @@ struct vgl_glsl_program {
  *    present (the guest's derivative hint never reaches the host), plain dFdx/dFdy otherwise;
  *    DDY changes sign under key->flip_y;
  *  - shadow TEX-family results are the comparison result replicated into xyzw unless
- *    key->shadow_swizzle says otherwise.
+ *    key->shadow_swizzle says otherwise;
+ *  - TG4 is textureGather[Offset] and needs GL_ARB_texture_gather and GL_ARB_gpu_shader5 (or
+ *    GLSL 4.00) on the host: its stage enables both extensions.
  * Returns VGL_ERROR_UNSUPPORTED with a reason for stage combinations or features not handled.
  * `fs` may be NULL (no fragment shader: a pass-through writing COLOR[0] from VS COLOR[0] or
  * opaque white is generated).

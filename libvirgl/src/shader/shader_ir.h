@@ -156,6 +156,7 @@ enum vgl_op {
     VGL_OP_LSB,
     VGL_OP_IMSB,
     VGL_OP_UMSB,
+    VGL_OP_TG4,
     VGL_OP_COUNT,
 };
 

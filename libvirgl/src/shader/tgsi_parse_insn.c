@@ -360,6 +360,10 @@ static bool target_ok(enum vgl_op op, enum vgl_tex_target t) {
         return !shadow && t != VGL_TEX_CUBE;
     case VGL_OP_TXQ:
         return true;
+    case VGL_OP_TG4: /* textureGather's samplers (cube arrays are refused above) */
+        return t == VGL_TEX_2D || t == VGL_TEX_2D_ARRAY || t == VGL_TEX_CUBE || t == VGL_TEX_RECT ||
+               t == VGL_TEX_SHADOW2D || t == VGL_TEX_SHADOW2D_ARRAY || t == VGL_TEX_SHADOWCUBE ||
+               t == VGL_TEX_SHADOWRECT;
     default:
         return false;
     }
@@ -442,6 +446,13 @@ static bool parse_texture_tail(struct tgsi_parser *ps, struct vgl_ir_insn *insn)
     }
     if (insn->op == VGL_OP_TXQ) {
         sh->uses_txq = true;
+    }
+    /* TG4's component operand: an immediate must name a channel (GLSL takes a constant). */
+    const struct vgl_ir_src *const comp = &insn->src[1];
+    if (insn->op == VGL_OP_TG4 && comp->reg.file == VGL_FILE_IMM && !comp->reg.indirect &&
+        sh->imms[comp->reg.index][comp->swizzle[0]] > 3) {
+        return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "TG4 component %u",
+                             sh->imms[comp->reg.index][comp->swizzle[0]]);
     }
     return true;
 }

@@ -277,6 +277,8 @@ static const struct vgl_op_info op_table[VGL_OP_COUNT] = {
         [VGL_OP_LSB] = {"LSB", 1, D},
         [VGL_OP_IMSB] = {"IMSB", 1, D},
         [VGL_OP_UMSB] = {"UMSB", 1, D},
+        /* (coord, component or shadow-cube-array reference, SAMP) */
+        [VGL_OP_TG4] = {"TG4", 3, D | T},
 };
 #undef D
 #undef T
@@ -284,6 +286,7 @@ static const struct vgl_op_info op_table[VGL_OP_COUNT] = {
 #undef F
 
 /* TGSI opcodes that exist but are not translated (GL 4.x, doubles, 64-bit, subroutines, GS...). */
+// clang-format off
 static const char *const unsupported_ops[] = {
         "F2U64",         "F2I64",
         "DEMOTE",        "U2I64",
@@ -320,7 +323,7 @@ static const char *const unsupported_ops[] = {
         "ATOMUMIN",      "ATOMUMAX",
         "ATOMIMIN",      "ATOMIMAX",
         "TEX2",          "TXB2",
-        "TXL2",          "TG4",
+        "TXL2",
         "LODQ",          "INTERP_CENTROID",
         "INTERP_SAMPLE", "INTERP_OFFSET",
         "F2D",           "D2F",
@@ -353,6 +356,7 @@ static const char *const unsupported_ops[] = {
         "LOD",           "ATOMINC_WRAP",
         "ATOMDEC_WRAP",
 };
+// clang-format on
 
 static bool name_eq(const char *name, const char *s, size_t len) {
     return strlen(name) == len && memcmp(name, s, len) == 0;
