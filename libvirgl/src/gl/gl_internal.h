@@ -17,13 +17,13 @@ struct gl_format {
     GLenum internal_format;
     GLenum format;
     GLenum type;
-    uint32_t bytes;    /* bytes per texel in host transfers */
-    bool renderable;   /* colour- or depth-renderable */
-    GLenum attachment; /* GL_COLOR_ATTACHMENT0, GL_DEPTH_ATTACHMENT, ... */
-    GLint swizzle[4];  /* how sampling sees the stored channels; all 0 = identity */
+    uint32_t bytes;          /* bytes per texel in host transfers */
+    bool renderable;         /* colour- or depth-renderable */
+    GLenum attachment;       /* GL_COLOR_ATTACHMENT0, GL_DEPTH_ATTACHMENT, ... */
+    GLint swizzle[4];        /* how sampling sees the stored channels; all 0 = identity */
     uint16_t output_swizzle; /* rendering: shader key cbuf_swizzle for channels stored elsewhere */
-    uint8_t block;     /* compressed formats: block width and height (4); 0 otherwise */
-    uint8_t needs;     /* host feature the format needs (enum gl_format_need) */
+    uint8_t block;           /* compressed formats: block width and height (4); 0 otherwise */
+    uint8_t needs;           /* host feature the format needs (enum gl_format_need) */
 };
 
 enum gl_format_need {
