@@ -385,6 +385,148 @@ VGL_TEST(alpha8_texture_samples_alpha) {
     scene_destroy(sc);
 }
 
+/* A sampler state with the same wrap mode on s, t and r, the same min/mag filter (mip NONE) and
+ * a border colour. */
+static void sampler_wrap(struct scene *sc, uint32_t handle, uint32_t wrap, bool linear,
+                         const float border[4]) {
+    uint32_t s0 = wrap | wrap << 3 | wrap << 6 | 2u << 11;
+    if (linear) {
+        s0 |= 1u << 9 | 1u << 13;
+    }
+    uint32_t p[9] = {handle, s0, 0, 0, enc_f(1000.0f)};
+    for (int i = 0; i < 4; i++) {
+        p[5 + i] = enc_f(border[i]);
+    }
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SAMPLER_STATE, p, 9);
+}
+
+/* One texel of `format` sampled over texcoords [0, 2] through a sampler with `wrap`. */
+static struct scene *one_texel_scene(uint32_t format, const uint8_t texel[4], uint32_t wrap,
+                                     bool linear, const float border[4]) {
+    struct scene *sc = scene_create();
+    const struct vgl_resource_args tex = {.handle = 3,
+                                          .target = VGL_TARGET_2D,
+                                          .format = format,
+                                          .bind = VGL_BIND_SAMPLER_VIEW,
+                                          .width = 1,
+                                          .height = 1,
+                                          .depth = 1,
+                                          .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
+    static uint8_t mem[4];
+    memcpy(mem, texel, 4);
+    const struct iovec iov = {mem, sizeof(mem)};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    const float tri[3][8] = {
+            {-1, -1, 0, 1, 0, 0, 0, 0}, {3, -1, 0, 1, 4, 0, 0, 0}, {-1, 3, 0, 1, 0, 4, 0, 0}};
+    vertices(sc, 0, tri, 3);
+    enc_transfer3d(&sc->e, 3, 0, 0, 1, 1, 0);
+    enc_shader(&sc->e, 31, 1, fs_tex);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_sampler_view(&sc->e, 40, 3, format);
+    sampler_wrap(sc, 41, wrap, linear, border);
+    const uint32_t view = 40, samp = 41;
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    enc_bind_sampler_states(&sc->e, 1, 1, &samp);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    return sc;
+}
+
+/* GL_CLAMP (PIPE_TEX_WRAP_CLAMP 1) clamps the coordinate to [0, 1] and then filters with the
+ * border: linear filtering past s, t = 1 blends the texel 1/4 with the border 3/4; nearest
+ * filtering is CLAMP_TO_EDGE (piglit texwrap bordercolor). */
+VGL_TEST(gl_clamp_linear_blends_border) {
+    const uint8_t red[4] = {255, 0, 0, 255};
+    const float green[4] = {0, 1, 0, 1};
+    struct scene *sc = one_texel_scene(67, red, 1, true, green);
+    check_px(sc, 28, 28, 64, 191, 0, 255);
+    check_px(sc, 20, 24, 64, 191, 0, 255);
+    scene_destroy(sc);
+    sc = one_texel_scene(67, red, 1, false, green);
+    check_px(sc, 28, 28, 255, 0, 0, 255);
+    scene_destroy(sc);
+}
+
+/* A8 is stored in R: the border colour's alpha must land in the stored R channel. */
+VGL_TEST(border_colour_of_alpha8) {
+    const uint8_t texel[4] = {255, 0, 0, 0};
+    const float border[4] = {0.2f, 0.4f, 0.6f, 0.8f};
+    struct scene *sc = one_texel_scene(10, texel, 3, false, border);
+    check_px(sc, 28, 28, 0, 0, 0, 204);
+    check_px(sc, 4, 4, 0, 0, 0, 255);
+    scene_destroy(sc);
+}
+
+/* A rasterizer with front_ccw and the given fill modes (0 fill, 1 line, 2 point). */
+static void fill_rasterizer(struct scene *sc, uint32_t handle, uint32_t front, uint32_t back) {
+    const uint32_t s0 = 0x20000002u | 1u << 15 | front << 10 | back << 12;
+    const uint32_t p[9] = {handle, s0, enc_f(1.0f), 0, 0xffff, enc_f(1.0f), 0, 0, 0};
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_RASTERIZER, p, 9);
+    enc_bind(&sc->e, VGL_OBJECT_RASTERIZER, handle);
+}
+
+/* NDC of window coordinate w + 0.5 in the 32-pixel viewport. */
+#define NDC(w) (((w) + 0.5f) / 16.0f - 1.0f)
+
+/* Edge flags (VS EDGEFLAG output) hide the edges they start in line mode: the hypotenuse of a
+ * right triangle whose second vertex has flag 0 stays undrawn (piglit gl-2.0-edgeflag). */
+VGL_TEST(edge_flags_hide_edges) {
+    struct scene *sc = scene_create();
+    const float tri[3][8] = {{NDC(8), NDC(8), 0, 1, 1, 0, 0, 0},
+                             {NDC(24), NDC(8), 0, 1, 0, 0, 0, 0},
+                             {NDC(8), NDC(24), 0, 1, 1, 0, 0, 0}};
+    vertices(sc, 0, tri, 3);
+    enc_shader(&sc->e, 32, 0,
+               "VERT\n"
+               "DCL IN[0]\n"
+               "DCL IN[1]\n"
+               "DCL OUT[0], POSITION\n"
+               "DCL OUT[1], EDGEFLAG\n"
+               "  0: MOV OUT[0], IN[0]\n"
+               "  1: MOV OUT[1], IN[1]\n"
+               "  2: END\n");
+    enc_bind_shader(&sc->e, 32, 0);
+    enc_shader(&sc->e, 31, 1, fs_const);
+    enc_bind_shader(&sc->e, 31, 1);
+    const float white[4] = {1, 1, 1, 1};
+    enc_constants(&sc->e, 1, white, 4);
+    fill_rasterizer(sc, 50, 1, 1);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 16, 8, 255, 255, 255, 255); /* bottom edge, flag 1 */
+    check_px(sc, 8, 16, 255, 255, 255, 255); /* left edge (from vertex 2), flag 1 */
+    check_px(sc, 16, 16, 0, 0, 0, 255);      /* hypotenuse (from vertex 1), flag 0 */
+    check_px(sc, 12, 12, 0, 0, 0, 255);      /* interior */
+    scene_destroy(sc);
+}
+
+/* Different front and back fill modes: with front_ccw the first triangle (counter-clockwise in
+ * the host's window coordinates) is a back face, the second a front face. */
+VGL_TEST(front_and_back_fill_modes_differ) {
+    const float tris[6][8] = {
+            {NDC(2), NDC(4), 0, 1, 1, 1, 1, 1},   {NDC(14), NDC(4), 0, 1, 1, 1, 1, 1},
+            {NDC(2), NDC(28), 0, 1, 1, 1, 1, 1},  {NDC(18), NDC(4), 0, 1, 1, 1, 1, 1},
+            {NDC(18), NDC(28), 0, 1, 1, 1, 1, 1}, {NDC(30), NDC(4), 0, 1, 1, 1, 1, 1}};
+    for (uint32_t back_line = 0; back_line < 2; back_line++) {
+        struct scene *sc = scene_create();
+        vertices(sc, 0, tris, 6);
+        enc_shader(&sc->e, 31, 1, fs_varying);
+        enc_bind_shader(&sc->e, 31, 1);
+        fill_rasterizer(sc, 50, back_line ? 0 : 1, back_line ? 1 : 0);
+        enc_draw(&sc->e, 4, 0, 6, false);
+        submit_and_read(sc);
+        /* interiors: the filled face only */
+        const int back_in = back_line ? 0 : 255, front_in = back_line ? 255 : 0;
+        check_px(sc, 5, 10, back_in, back_in, back_in, 255);
+        check_px(sc, 25, 10, front_in, front_in, front_in, 255);
+        /* the outlined face keeps its left or right edge */
+        check_px(sc, 2, 16, 255, 255, 255, 255);
+        check_px(sc, 18, 16, 255, 255, 255, 255);
+        scene_destroy(sc);
+    }
+}
+
 /* TG4 at the centre of a 2x2 texture (red, green / blue, white, stored first row first): the
  * texels (i0,j1), (i1,j1), (i1,j0), (i0,j0) of the component, from an immediate or a constant. */
 static void gather_case(const char *fs, const float *consts, int r, int g, int b, int a) {

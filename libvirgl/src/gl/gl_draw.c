@@ -235,9 +235,94 @@ static enum raster_class raster_class(const struct gl_sub_ctx *sub, uint32_t mod
 /* Sprite coordinates replace varyings of points only, and the polygon stipple applies to filled
  * polygons only: a triangle drawn while GL_POINT_SPRITE is on keeps its varyings, a line drawn
  * while GL_POLYGON_STIPPLE is on is not stippled. */
+/*
+ * One rasterization pass of a draw. Core GL has one polygon mode for both faces and no edge
+ * flags: triangles with different front and back modes are drawn once per face (the host culls
+ * the other face), and unfilled faces whose edge flags matter go through the translator's
+ * geometry shader (shader key gs_fill), which culls by itself.
+ */
+struct pass {
+    uint8_t fill;      /* host polygon mode: 0 fill, 1 line, 2 point */
+    uint8_t host_cull; /* bit 0 front, bit 1 back (gallium's cull_face) */
+    uint8_t gs_fill, gs_cull;
+};
+
+static bool vs_writes_edgeflag(const struct gl_sub_ctx *sub) {
+    const struct vgl_shader_info *info = vgl_shader_get_info(sub->vs->parsed);
+    for (uint32_t i = 0; i < info->num_outputs; i++) {
+        if (info->outputs[i].semantic == VGL_SEM_EDGEFLAG) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static unsigned plan_passes(const struct gl_sub_ctx *sub, uint32_t mode, struct pass out[2]) {
+    const struct vgl_cmd_rasterizer *r = sub->rs ? &sub->rs->state : NULL;
+    memset(out, 0, 2 * sizeof(*out));
+    if (!r) {
+        return 1;
+    }
+    const uint8_t cull = r->cull_face & 3;
+    const uint8_t front = (r->fill_front & 3) == 3 ? 0 : r->fill_front & 3;
+    const uint8_t back = (r->fill_back & 3) == 3 ? 0 : r->fill_back & 3;
+    const bool triangles = mode == 4 || mode == 5 || mode == 6;
+    const bool edge = triangles && vs_writes_edgeflag(sub);
+    out[0].fill = front;
+    out[0].host_cull = cull;
+    if (!triangles || (front == back && !(edge && front != 0))) {
+        return 1; /* the host draws it as it is */
+    }
+    if (front == back) {
+        out[0] = (struct pass){.gs_fill = front, .gs_cull = cull};
+        return 1;
+    }
+    unsigned n = 0;
+    for (uint8_t face = 1; face <= 2; face++) {
+        if (cull & face) {
+            continue;
+        }
+        const uint8_t fill = face == 1 ? front : back, other = (uint8_t)(3 - face);
+        if (edge && fill != 0) {
+            out[n++] = (struct pass){.gs_fill = fill, .gs_cull = other};
+        } else {
+            out[n++] = (struct pass){.fill = fill, .host_cull = other};
+        }
+    }
+    return n;
+}
+
+static void apply_pass(const struct pass *ps) {
+    if (ps->host_cull) {
+        glEnable(GL_CULL_FACE);
+        glCullFace(ps->host_cull == 1   ? GL_FRONT
+                   : ps->host_cull == 2 ? GL_BACK
+                                        : GL_FRONT_AND_BACK);
+    } else {
+        glDisable(GL_CULL_FACE);
+    }
+    glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[ps->gs_fill ? 0 : ps->fill & 3]);
+}
+
+static enum raster_class pass_raster_class(const struct gl_sub_ctx *sub, uint32_t mode,
+                                           const struct pass *ps) {
+    const enum raster_class rc = raster_class(sub, mode);
+    if (rc != RASTER_POLYGONS && mode <= 3) {
+        return rc; /* points and lines stay what they are */
+    }
+    const uint8_t fill = ps->gs_fill ? ps->gs_fill : ps->fill;
+    return fill == 2 ? RASTER_POINTS : fill == 1 ? RASTER_LINES : RASTER_POLYGONS;
+}
+
 static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_class raster,
-                      struct vgl_shader_key *key) {
+                      const struct pass *ps, struct vgl_shader_key *key) {
     memset(key, 0, sizeof(*key));
+    if (ps->gs_fill && sub->rs) {
+        key->gs_fill = ps->gs_fill;
+        key->gs_cull = ps->gs_cull;
+        key->gs_front_ccw = sub->rs->state.front_ccw;
+        key->gs_flat_first = sub->rs->state.flatshade_first;
+    }
     if (sub->dsa && sub->dsa->state.alpha_enabled) {
         key->alpha_test_enabled = true;
         key->alpha_func = sub->dsa->state.alpha_func;
@@ -274,6 +359,10 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
             const struct gl_sampler_view *v = sub->stages[st].views[n];
             if (v && is_shadow(info->sampler_targets[n]) && v->pipe_swizzle != 0x688) {
                 key->shadow_swizzle[st][n] = (uint16_t)(0x8000 | v->pipe_swizzle);
+            }
+            const struct gl_sampler_state *smp = sub->stages[st].samplers[n];
+            if (smp) {
+                key->tex_clamp[st][n] = vgl_gl_sampler_clamp_bits(&smp->state);
             }
         }
     }
@@ -314,6 +403,21 @@ static void upload_constants(struct gl_stage_state *st, const struct vgl_shader 
     glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
 }
 
+/* The border colour in the view's stored channels (A8 keeps alpha in R, ...). */
+static void set_border(struct gl_sampler_state *smp, const struct gl_sampler_view *v) {
+    GLfloat b[4] = {0.0f, 0.0f, 0.0f, 0.0f}; /* raw bits, as the guest sent them */
+    for (int c = 0; c < 4; c++) {
+        const int i = v->border_src[c];
+        if (i >= 0) {
+            memcpy(&b[c], &smp->state.border_color[i], sizeof(b[c]));
+        }
+    }
+    if (memcmp(b, smp->host_border, sizeof(b)) != 0) {
+        glSamplerParameterfv(smp->sampler, GL_TEXTURE_BORDER_COLOR, b);
+        memcpy(smp->host_border, b, sizeof(b));
+    }
+}
+
 /* Seamless cube filtering is global state in core GL: on when any bound sampler asks. */
 static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shader *sh,
                           GLuint unit_base) {
@@ -337,6 +441,9 @@ static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shad
                              is_shadow(info->sampler_targets[n]) ? identity : v->swizzle);
             glTexParameteri(v->gl_target, GL_TEXTURE_BASE_LEVEL, (GLint)v->first_level);
             glTexParameteri(v->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)v->last_level);
+        }
+        if (v && st->samplers[n]) {
+            set_border(st->samplers[n], v);
         }
         glBindSampler(unit_base + n, st->samplers[n] ? st->samplers[n]->sampler : 0);
         seamless |= st->samplers[n] && st->samplers[n]->state.seamless_cube_map;
@@ -488,6 +595,11 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
     return VGL_OK;
 }
 
+static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
+                                 const struct vgl_cmd_draw *d, const struct gl_program *p,
+                                 const struct vgl_shader_key *kp, const struct pass *ps,
+                                 bool flip_y);
+
 static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
     struct vgl_renderer *r = ctx->r;
@@ -513,15 +625,39 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
                     d->instance_count);
     }
     const bool flip_y = sub->viewport[1] < 0;
-    struct vgl_shader_key key;
-    build_key(sub, flip_y, raster_class(sub, d->mode), &key);
-    char why[160] = "";
-    struct gl_program *p = vgl_gl_program_get(sub, sub->vs, sub->fs, &key, why, sizeof(why));
-    if (!p) {
-        /* Translation gaps skip the draw (logged once per program variant when it failed). */
-        return VGL_OK;
+    struct pass passes[2];
+    const unsigned num_passes = plan_passes(sub, d->mode, passes);
+    enum vgl_status st = VGL_OK;
+    bool vertices_ready = false;
+    for (unsigned i = 0; i < num_passes && st == VGL_OK; i++) {
+        struct vgl_shader_key key;
+        build_key(sub, flip_y, pass_raster_class(sub, d->mode, &passes[i]), &passes[i], &key);
+        char why[160] = "";
+        struct gl_program *p = vgl_gl_program_get(sub, sub->vs, sub->fs, &key, why, sizeof(why));
+        if (!p) {
+            /* Translation gaps skip the draw (logged once per program variant when it failed). */
+            continue;
+        }
+        if (!vertices_ready) {
+            VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
+            vertices_ready = true;
+        }
+        st = draw_pass(s, sub, d, p, &key, &passes[i], flip_y);
     }
-    VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
+    if (vertices_ready) {
+        glBindVertexArray(0);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+        glUseProgram(0);
+    }
+    return st;
+}
+
+static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
+                                 const struct vgl_cmd_draw *d, const struct gl_program *p,
+                                 const struct vgl_shader_key *kp, const struct pass *ps,
+                                 bool flip_y) {
+    struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
+    const struct vgl_shader_key key = *kp;
     glUseProgram(p->program);
     set_uniforms(p, sub, flip_y);
     upload_constants(&sub->stages[0], sub->vs->parsed, 0);
@@ -541,12 +677,9 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     apply_blend(sub);
     apply_dsa(sub);
     apply_rasterizer(sub, flip_y);
+    apply_pass(ps);
     apply_viewport(r, sub);
-    const enum vgl_status st = issue_draw(s, r, sub, d, prim_modes[d->mode]);
-    glBindVertexArray(0);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-    glUseProgram(0);
-    return st;
+    return issue_draw(s, r, sub, d, prim_modes[d->mode]);
 }
 
 void vgl_gl_draw_init(struct vgl_sink_impl *impl) {

@@ -105,13 +105,18 @@ struct gl_sampler_view {
     uint32_t first_level, last_level;
     GLint swizzle[4];      /* view swizzle composed with the format's own */
     uint16_t pipe_swizzle; /* the view's own selectors as sent (3 bits each, R lowest) */
+    int8_t border_src[4];  /* stored channel c gets border colour channel [c] (-1: zero) */
 };
 
 struct gl_sampler_state {
     struct gl_object base;
     struct vgl_cmd_sampler_state state;
     GLuint sampler;
+    GLfloat host_border[4]; /* border colour as last set on the host sampler */
 };
+
+/* Axes (bit 0 s, 1 t, 2 r) whose GL_CLAMP the shader emulates (linear filtering). */
+uint8_t vgl_gl_sampler_clamp_bits(const struct vgl_cmd_sampler_state *cmd);
 
 struct gl_shader {
     struct gl_object base;

@@ -214,11 +214,31 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
         }
         obj->swizzle[i] = sw;
     }
+    /* The host swizzles the border colour like a texel: store it in the stored channels. */
+    for (int c = 0; c < 4; c++) {
+        obj->border_src[c] = (int8_t)c;
+        if (fmt_swizzled) {
+            obj->border_src[c] = -1;
+            for (int i = 3; i >= 0; i--) {
+                if (fmt_swizzle[i] == GL_RED + c) {
+                    obj->border_src[c] = (int8_t)i;
+                }
+            }
+        }
+    }
     return insert(s, &obj->base, VGL_OBJECT_SAMPLER_VIEW, cmd->handle);
 }
 
-static GLenum gl_wrap(uint8_t wrap) {
+/*
+ * Core GL has no GL_CLAMP (PIPE_TEX_WRAP_CLAMP): with nearest filtering it equals CLAMP_TO_EDGE;
+ * with linear filtering the sampler uses CLAMP_TO_BORDER and the shader clamps the coordinate
+ * to [0, 1] (shader key tex_clamp, see vgl_gl_sampler_clamp_bits).
+ */
+static GLenum gl_wrap(uint8_t wrap, bool linear) {
     /* PIPE_TEX_WRAP_*: REPEAT, CLAMP, CLAMP_TO_EDGE, CLAMP_TO_BORDER, MIRROR_REPEAT, ... */
+    if ((wrap & 7) == 1 && linear) {
+        return GL_CLAMP_TO_BORDER;
+    }
     static const GLenum map[] = {GL_REPEAT,
                                  GL_CLAMP_TO_EDGE,
                                  GL_CLAMP_TO_EDGE,
@@ -247,15 +267,24 @@ GLenum vgl_gl_compare_func(uint8_t func) {
     return GL_NEVER + (func & 7);
 }
 
+uint8_t vgl_gl_sampler_clamp_bits(const struct vgl_cmd_sampler_state *cmd) {
+    if (!(cmd->min_img_filter & 1) && !(cmd->mag_img_filter & 1)) {
+        return 0;
+    }
+    return (uint8_t)(((cmd->wrap_s & 7) == 1 ? 1 : 0) | ((cmd->wrap_t & 7) == 1 ? 2 : 0) |
+                     ((cmd->wrap_r & 7) == 1 ? 4 : 0));
+}
+
 static enum vgl_status create_sampler_state(struct vgl_sink *s,
                                             const struct vgl_cmd_sampler_state *cmd) {
     NEW(struct gl_sampler_state);
     obj->state = *cmd;
     glGenSamplers(1, &obj->sampler);
     const GLuint smp = obj->sampler;
-    glSamplerParameteri(smp, GL_TEXTURE_WRAP_S, (GLint)gl_wrap(cmd->wrap_s));
-    glSamplerParameteri(smp, GL_TEXTURE_WRAP_T, (GLint)gl_wrap(cmd->wrap_t));
-    glSamplerParameteri(smp, GL_TEXTURE_WRAP_R, (GLint)gl_wrap(cmd->wrap_r));
+    const bool linear = (cmd->min_img_filter & 1) || (cmd->mag_img_filter & 1);
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_S, (GLint)gl_wrap(cmd->wrap_s, linear));
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_T, (GLint)gl_wrap(cmd->wrap_t, linear));
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_R, (GLint)gl_wrap(cmd->wrap_r, linear));
     glSamplerParameteri(smp, GL_TEXTURE_MIN_FILTER,
                         (GLint)min_filter(cmd->min_img_filter & 1, cmd->min_mip_filter));
     glSamplerParameteri(smp, GL_TEXTURE_MAG_FILTER,
@@ -270,6 +299,7 @@ static enum vgl_status create_sampler_state(struct vgl_sink *s,
     GLfloat border[4];
     memcpy(border, cmd->border_color, sizeof(border));
     glSamplerParameterfv(smp, GL_TEXTURE_BORDER_COLOR, border);
+    memcpy(obj->host_border, border, sizeof(border));
     return insert(s, &obj->base, VGL_OBJECT_SAMPLER_STATE, cmd->handle);
 }
 

@@ -55,22 +55,31 @@ static bool link(struct gl_program *p, const struct vgl_shader *vs, const struct
         return false;
     }
     if (vgl_debug_flags() & VGL_DEBUG_GLSL) {
-        vgl_log(VGL_LOG_INFO, "program variant GLSL:\n--- vertex ---\n%s--- fragment ---\n%s",
-                src.vs, src.fs);
+        vgl_log(VGL_LOG_INFO, "program variant GLSL:\n--- vertex ---\n%s--- fragment ---\n%s%s%s",
+                src.vs, src.fs, src.gs ? "--- geometry ---\n" : "", src.gs ? src.gs : "");
     }
     const GLuint v = compile(GL_VERTEX_SHADER, src.vs, why, why_size);
     const GLuint f = v ? compile(GL_FRAGMENT_SHADER, src.fs, why, why_size) : 0;
+    const GLuint g = f && src.gs ? compile(GL_GEOMETRY_SHADER, src.gs, why, why_size) : 0;
+    const bool gs_failed = src.gs && !g;
     vgl_glsl_program_finish(&src);
-    if (!v || !f) {
+    if (!v || !f || gs_failed) {
         glDeleteShader(v);
+        glDeleteShader(f);
         return false;
     }
     p->program = glCreateProgram();
     glAttachShader(p->program, v);
     glAttachShader(p->program, f);
+    if (g) {
+        glAttachShader(p->program, g);
+    }
     glLinkProgram(p->program);
     glDeleteShader(v);
     glDeleteShader(f);
+    if (g) {
+        glDeleteShader(g);
+    }
     GLint ok = 0;
     glGetProgramiv(p->program, GL_LINK_STATUS, &ok);
     if (!ok) {

@@ -150,10 +150,22 @@ static bool plan_linkage(struct plan *p, char *why, size_t why_size) {
     return true;
 }
 
-static void varying_decl(struct vgl_strbuf *sb, const struct varying *v, const char *dir) {
-    vgl_strbuf_printf(sb, "%s%s %s%s %s vgl_v_%s%u;\n", v->invariant ? "invariant " : "", v->interp,
-                      v->centroid ? "centroid " : "", dir, v->flat_uint ? "uvec4" : "vec4",
-                      sem_lower(v->sem), v->index);
+/* `prefix` is "vgl_v_" (what the FS reads) or "vgl_gv_" (VS -> GS); `arr` "[]" for GS inputs. */
+static void varying_decl(struct vgl_strbuf *sb, const struct varying *v, const char *dir,
+                         const char *prefix, const char *arr) {
+    vgl_strbuf_printf(sb, "%s%s %s%s %s %s%s%u%s;\n", v->invariant ? "invariant " : "", v->interp,
+                      v->centroid ? "centroid " : "", dir, v->flat_uint ? "uvec4" : "vec4", prefix,
+                      sem_lower(v->sem), v->index, arr);
+}
+
+/* The VS's name prefix for varyings: a GS between the stages renames them. */
+static const char *vs_prefix(const struct vgl_shader_key *key) {
+    return key->gs_fill ? "vgl_gv_" : "vgl_v_";
+}
+
+/* The FS's facing: the GS passes the triangle's facing to lines and points it emits. */
+static const char *front_facing(const struct vgl_shader_key *key) {
+    return key->gs_fill ? "(vgl_v_front != 0u)" : "gl_FrontFacing";
 }
 
 /* ---- pieces common to both stages ------------------------------------------------------- */
@@ -286,7 +298,8 @@ static void emit_locals(struct vgl_strbuf *sb, const struct glsl_stage *st) {
             v = "floatBitsToUint(gl_FragCoord)";
             break;
         case VGL_SEM_FACE:
-            v = "uvec4(gl_FrontFacing ? 0xffffffffu : 0u, 0u, 0u, 0u)";
+            v = st->key->gs_fill ? "uvec4(vgl_v_front != 0u ? 0xffffffffu : 0u, 0u, 0u, 0u)"
+                                 : "uvec4(gl_FrontFacing ? 0xffffffffu : 0u, 0u, 0u, 0u)";
             break;
         case VGL_SEM_PRIMID:
             v = "uvec4(uint(gl_PrimitiveID), 0u, 0u, 0u)";
@@ -379,7 +392,7 @@ static void vs_epilogue(struct glsl_stage *st) {
     for (unsigned i = 0; i < p->nv; i++) {
         const struct varying *const v = &p->v[i];
         vgl_strbuf_indent(b, ind);
-        vgl_strbuf_printf(b, "vgl_v_%s%u = ", sem_lower(v->sem), v->index);
+        vgl_strbuf_printf(b, "%s%s%u = ", vs_prefix(key), sem_lower(v->sem), v->index);
         const char *const def =
                 sem_has_default_w1(v->sem) ? "vec4(0.0, 0.0, 0.0, 1.0)" : "vec4(0.0)";
         if (v->vs_reg >= 0) {
@@ -387,6 +400,15 @@ static void vs_epilogue(struct glsl_stage *st) {
                               v->vs_reg);
         } else {
             vgl_strbuf_printf(b, v->flat_uint ? "floatBitsToUint(%s);\n" : "%s;\n", def);
+        }
+    }
+    if (key->gs_fill) {
+        const int edge = find_output(sh, VGL_SEM_EDGEFLAG, 0);
+        vgl_strbuf_indent(b, ind);
+        if (edge >= 0) {
+            vgl_strbuf_printf(b, "vgl_edge = uintBitsToFloat(ro[%d].x);\n", edge);
+        } else {
+            vgl_strbuf_append(b, "vgl_edge = 1.0;\n");
         }
     }
 }
@@ -417,7 +439,10 @@ static char *emit_vs(const struct plan *p, struct glsl_stage *st) {
         vgl_strbuf_printf(&sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
     }
     for (unsigned i = 0; i < p->nv; i++) {
-        varying_decl(&sb, &p->v[i], "out");
+        varying_decl(&sb, &p->v[i], "out", vs_prefix(key), "");
+    }
+    if (key->gs_fill) {
+        vgl_strbuf_append(&sb, "out float vgl_edge;\n");
     }
     vgl_glsl_emit_helpers(&sb, st->helpers);
     vgl_strbuf_append(&sb, "void main() {\n");
@@ -511,7 +536,8 @@ static void fs_input_value(const struct plan *p, const struct vgl_shader_io *io,
         snprintf(buf, n, "floatBitsToUint(gl_FragCoord)");
         return;
     case VGL_SEM_FACE:
-        snprintf(buf, n, "floatBitsToUint(vec4(gl_FrontFacing ? 1.0 : -1.0, 0.0, 0.0, 1.0))");
+        snprintf(buf, n, "floatBitsToUint(vec4(%s ? 1.0 : -1.0, 0.0, 0.0, 1.0))",
+                 front_facing(key));
         return;
     case VGL_SEM_PCOORD:
         snprintf(buf, n, "floatBitsToUint(vec4(gl_PointCoord.x, %s, 0.0, 1.0))", pcy);
@@ -531,8 +557,8 @@ static void fs_input_value(const struct plan *p, const struct vgl_shader_io *io,
     char val[96];
     const char *const name = sem_lower(io->semantic);
     if (io->semantic == VGL_SEM_COLOR && find_varying(p, VGL_SEM_BCOLOR, index) >= 0) {
-        snprintf(val, sizeof(val), "(gl_FrontFacing ? vgl_v_color%u : vgl_v_bcolor%u)", index,
-                 index);
+        snprintf(val, sizeof(val), "(%s ? vgl_v_color%u : vgl_v_bcolor%u)", front_facing(key),
+                 index, index);
     } else {
         snprintf(val, sizeof(val), "vgl_v_%s%u", name, index);
     }
@@ -570,7 +596,10 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
         vgl_strbuf_append(&sb, "uniform sampler2D vgl_stipple;\n");
     }
     for (unsigned i = 0; i < p->nv; i++) {
-        varying_decl(&sb, &p->v[i], "in");
+        varying_decl(&sb, &p->v[i], "in", "vgl_v_", "");
+    }
+    if (key->gs_fill) {
+        vgl_strbuf_append(&sb, "flat in uint vgl_v_front;\n");
     }
     for (uint32_t loc = 0; loc < VGL_IR_MAX_COLORS; loc++) {
         if (p->out_locs >> loc & 1) {
@@ -597,6 +626,80 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
         vgl_strbuf_printf(&sb, "    ro[%d] = floatBitsToUint(gl_FragCoord);\n", depth);
     }
     return finish_stage(&sb, st);
+}
+
+/* ---- geometry shader (unfilled polygons with edge flags) -------------------------------- */
+
+/* Writes vertex `i` of the input triangle to the outputs and emits it. */
+static void gs_vertex(struct vgl_strbuf *sb, const struct plan *p, unsigned i) {
+    const struct vgl_shader_key *const key = p->key;
+    const unsigned pv = key->gs_flat_first ? 0 : 2;
+    vgl_strbuf_printf(sb, "void vgl_vertex%u(uint front) {\n", i);
+    vgl_strbuf_printf(sb, "    gl_Position = gl_in[%u].gl_Position;\n", i);
+    if (key->gs_fill == 2 && find_output(p->vs, VGL_SEM_PSIZE, 0) >= 0) {
+        vgl_strbuf_printf(sb, "    gl_PointSize = gl_in[%u].gl_PointSize;\n", i);
+    }
+    for (uint32_t c = 0; c < p->clip_dist_count; c++) {
+        vgl_strbuf_printf(sb, "    gl_ClipDistance[%u] = gl_in[%u].gl_ClipDistance[%u];\n", c, i,
+                          c);
+    }
+    vgl_strbuf_append(sb, "    gl_PrimitiveID = gl_PrimitiveIDIn;\n    vgl_v_front = front;\n");
+    for (unsigned k = 0; k < p->nv; k++) {
+        const struct varying *const v = &p->v[k];
+        const bool flat = !strcmp(v->interp, "flat");
+        vgl_strbuf_printf(sb, "    vgl_v_%s%u = vgl_gv_%s%u[%u];\n", sem_lower(v->sem), v->index,
+                          sem_lower(v->sem), v->index, flat ? pv : i);
+    }
+    vgl_strbuf_append(sb, "    EmitVertex();\n}\n");
+}
+
+static char *emit_gs(const struct plan *p) {
+    const struct vgl_shader_key *const key = p->key;
+    const bool lines = key->gs_fill == 1;
+    struct vgl_strbuf sb;
+    vgl_strbuf_init(&sb);
+    vgl_strbuf_printf(
+            &sb, "#version 330 core\nlayout(triangles) in;\nlayout(%s, max_vertices = %u) out;\n",
+            lines ? "line_strip" : "points", lines ? 6 : 3);
+    for (unsigned i = 0; i < p->nv; i++) {
+        varying_decl(&sb, &p->v[i], "in", "vgl_gv_", "[]");
+        varying_decl(&sb, &p->v[i], "out", "vgl_v_", "");
+    }
+    vgl_strbuf_append(&sb, "in float vgl_edge[];\nflat out uint vgl_v_front;\n");
+    if (p->clip_dist_count) {
+        vgl_strbuf_printf(&sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        gs_vertex(&sb, p, i);
+    }
+    vgl_strbuf_append(&sb, "void main() {\n");
+    for (unsigned i = 0; i < 3; i++) {
+        vgl_strbuf_printf(&sb,
+                          "    vec2 p%u = gl_in[%u].gl_Position.xy / gl_in[%u].gl_Position.w;\n", i,
+                          i, i);
+    }
+    /* Counter-clockwise on the host (y up) has a positive area. */
+    vgl_strbuf_printf(
+            &sb,
+            "    float area = (p1.x - p0.x) * (p2.y - p0.y) - (p2.x - p0.x) * (p1.y - p0.y);\n"
+            "    uint front = %s ? 1u : 0u;\n",
+            key->gs_front_ccw ? "area < 0.0" : "area > 0.0");
+    if (key->gs_cull & 1) {
+        vgl_strbuf_append(&sb, "    if (front != 0u) {\n        return;\n    }\n");
+    }
+    if (key->gs_cull & 2) {
+        vgl_strbuf_append(&sb, "    if (front == 0u) {\n        return;\n    }\n");
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        vgl_strbuf_printf(&sb, "    if (vgl_edge[%u] != 0.0) {\n        vgl_vertex%u(front);\n", i,
+                          i);
+        if (lines) {
+            vgl_strbuf_printf(&sb, "        vgl_vertex%u(front);\n", (i + 1) % 3);
+        }
+        vgl_strbuf_append(&sb, "        EndPrimitive();\n    }\n");
+    }
+    vgl_strbuf_append(&sb, "}\n");
+    return vgl_strbuf_steal(&sb);
 }
 
 /* ---- entry point ------------------------------------------------------------------------ */
@@ -687,6 +790,12 @@ enum vgl_status vgl_shader_emit_program(const struct vgl_shader *vs, const struc
         if (st == VGL_OK) {
             st = emit_stage(p, vs, true, &out->vs, why, why_size);
         }
+        if (st == VGL_OK && p->key->gs_fill) {
+            out->gs = emit_gs(p);
+            if (!out->gs) {
+                st = fail(why, why_size, VGL_ERROR_NO_MEMORY, "out of memory emitting GLSL");
+            }
+        }
     }
     free(p);
     vgl_shader_destroy(own_fs);
@@ -702,6 +811,8 @@ void vgl_glsl_program_finish(struct vgl_glsl_program *prog) {
     }
     free(prog->vs);
     free(prog->fs);
+    free(prog->gs);
     prog->vs = NULL;
     prog->fs = NULL;
+    prog->gs = NULL;
 }

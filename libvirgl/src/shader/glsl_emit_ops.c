@@ -470,6 +470,56 @@ static bool gather_call(struct glsl_stage *st, const struct vgl_ir_insn *insn,
     return true;
 }
 
+/*
+ * GL_CLAMP under linear filtering (key->tex_clamp): the host samples with CLAMP_TO_BORDER, so
+ * clamping the normalized coordinate to [0, 1] here blends edge texels with the border colour
+ * as GL_CLAMP does. TXP divides first (the call then divides by 1).
+ */
+static void emit_coord_clamp(struct glsl_stage *st, const struct vgl_ir_insn *insn,
+                             const struct target_desc *d, const char *samp, uint32_t unit) {
+    const enum vgl_shader_stage stage = st->sh->info.stage;
+    if (unit >= VGL_SHADER_MAX_SAMPLERS ||
+        (stage != VGL_SHADER_VERTEX && stage != VGL_SHADER_FRAGMENT)) {
+        return;
+    }
+    const unsigned dims = (unsigned)strlen(d->grad);
+    const uint8_t bits =
+            st->key->tex_clamp[stage == VGL_SHADER_FRAGMENT][unit] & (uint8_t)((1u << dims) - 1);
+    switch (insn->target) {
+    case VGL_TEX_CUBE:
+    case VGL_TEX_SHADOWCUBE:
+    case VGL_TEX_CUBE_ARRAY:
+    case VGL_TEX_SHADOWCUBE_ARRAY:
+    case VGL_TEX_2D_MSAA:
+    case VGL_TEX_2D_ARRAY_MSAA:
+    case VGL_TEX_BUFFER:
+    case VGL_TEX_UNKNOWN:
+        return;
+    default:
+        break;
+    }
+    if (!bits) {
+        return;
+    }
+    if (insn->op == VGL_OP_TXP) {
+        line_start(st);
+        vgl_strbuf_append(&st->body, "c = vec4(c.xyz / c.w, 1.0);\n");
+    }
+    const bool rect = insn->target == VGL_TEX_RECT || insn->target == VGL_TEX_SHADOWRECT;
+    if (rect) {
+        line_start(st);
+        vgl_strbuf_printf(&st->body, "vec2 sz = vec2(textureSize(%s));\n", samp);
+    }
+    static const char comps[] = "xyz";
+    for (unsigned c = 0; c < dims && c < 3; c++) {
+        if (bits >> c & 1) {
+            line_start(st);
+            vgl_strbuf_printf(&st->body, "c.%c = clamp(c.%c, 0.0, %s);\n", comps[c], comps[c],
+                              rect ? (c ? "sz.y" : "sz.x") : "1.0");
+        }
+    }
+}
+
 static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
     const enum vgl_op op = (enum vgl_op)insn->op;
     const struct target_desc *const d = &targets[insn->target];
@@ -500,6 +550,9 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
             line_start(st);
             vgl_strbuf_printf(&st->body, "vec4 d%u = %s;\n", i, e);
         }
+    }
+    if (!fetch) {
+        emit_coord_clamp(st, insn, d, samp, unit);
     }
     char call[400];
     const char *const cs = d->coord;

@@ -177,6 +177,28 @@ struct vgl_shader_key {
      * 5 one) each stored channel R, G, B, A receives. 0 means identity.
      */
     uint16_t cbuf_swizzle[8];
+    /*
+     * GL_CLAMP with linear filtering (core GL has no GL_CLAMP): the backend samples with
+     * CLAMP_TO_BORDER and the shader clamps the coordinate to [0, 1] ([0, size] for rectangle
+     * textures) first, after TXP's projective divide. Per stage (0 VS, 1 FS) and sampler: bit 0
+     * s, bit 1 t, bit 2 r. Cube maps, TXF and TXQ ignore it.
+     */
+    uint8_t tex_clamp[2][VGL_SHADER_MAX_SAMPLERS];
+    /*
+     * Unfilled polygons with edge flags (core GL has neither per-face polygon modes nor edge
+     * flags; the backend draws mixed front/back modes as one pass per face). gs_fill != 0 adds a
+     * geometry shader taking the VS's triangles: 1 emits each edge whose first vertex has a
+     * non-zero EDGEFLAG output (all edges when the VS writes none) as a line, 2 each such vertex
+     * as a point. It judges facing as the host would (window-space winding of gl_Position after
+     * the y sign, front_ccw meaning clockwise there), drops the faces gs_cull names (bit 0
+     * front, bit 1 back), and passes every varying on unchanged (flat ones from the provoking
+     * vertex: first when gs_flat_first, else last); the FS reads the triangle's facing from the
+     * GS instead of gl_FrontFacing.
+     */
+    uint8_t gs_fill;
+    uint8_t gs_cull;
+    bool gs_front_ccw;
+    bool gs_flat_first;
 };
 
 /*
@@ -186,6 +208,7 @@ struct vgl_shader_key {
 struct vgl_glsl_program {
     char *vs;
     char *fs;
+    char *gs; /* NULL unless key->gs_fill asks for a geometry shader */
 };
 
 /*
@@ -216,6 +239,8 @@ struct vgl_glsl_program {
  *    DDY changes sign under key->flip_y;
  *  - shadow TEX-family results are the comparison result replicated into xyzw unless
  *    key->shadow_swizzle says otherwise;
+ *  - with key->gs_fill the VS's varyings are `vgl_gv_*` (the GS's inputs), its edge flag `float
+ *    vgl_edge`, and the GS writes `vgl_v_*` and `flat uint vgl_v_front` for the FS;
  *  - TG4 is textureGather[Offset] and needs GL_ARB_texture_gather and GL_ARB_gpu_shader5 (or
  *    GLSL 4.00) on the host: its stage enables both extensions.
  * Returns VGL_ERROR_UNSUPPORTED with a reason for stage combinations or features not handled.
