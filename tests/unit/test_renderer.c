@@ -354,3 +354,34 @@ VGL_TEST(compressed_blocks_round_trip) {
     }
     vgl_renderer_destroy(r);
 }
+
+/* A8 and L8A8 are kept as RGBA8 on the host (for destination alpha); the guest still sees its
+ * own 1- and 2-byte texels, unchanged, both ways. */
+VGL_TEST(widened_formats_round_trip) {
+    struct vgl_renderer *r = make_renderer();
+    CHECK_EQ(vgl_renderer_context_create(r, 1, "test"), VGL_OK);
+    const uint32_t formats[2] = {10, 12}, bytes[2] = {1, 2};
+    for (int i = 0; i < 2; i++) {
+        struct vgl_resource_args a = tex2d(30 + (uint32_t)i, 5, 3, VGL_BIND_SAMPLER_VIEW);
+        a.format = formats[i];
+        const size_t size = 5 * 3 * bytes[i];
+        uint8_t *mem = create_with_backing(r, 1, &a, size);
+        for (size_t b = 0; b < size; b++) {
+            mem[b] = (uint8_t)(b * 37 + 11);
+        }
+        uint8_t expect[30];
+        memcpy(expect, mem, size);
+        struct vgl_transfer t = box_transfer(a.handle, 0, 0, 5, 3, 0);
+        CHECK_EQ(vgl_renderer_transfer_write(r, 1, &t), VGL_OK);
+        memset(mem, 0, size);
+        CHECK_EQ(vgl_renderer_transfer_read(r, 1, &t), VGL_OK);
+        CHECK(memcmp(mem, expect, size) == 0);
+        /* a sub-box at its packed offset */
+        memset(mem, 0, size);
+        t = box_transfer(a.handle, 1, 1, 3, 2, (1 * 5 + 1) * bytes[i]);
+        CHECK_EQ(vgl_renderer_transfer_read(r, 1, &t), VGL_OK);
+        CHECK(memcmp(mem + 6 * bytes[i], expect + 6 * bytes[i], 3 * bytes[i]) == 0);
+        free(mem);
+    }
+    vgl_renderer_destroy(r);
+}

@@ -21,6 +21,12 @@
     {.internal_format = ifmt, .format = fmt, .type = GL_UNSIGNED_BYTE, .bytes = bytes_,             \
      .renderable = true, .attachment = GL_COLOR_ATTACHMENT0, .swizzle = {r, g, b, a},               \
      .output_swizzle = out}
+/* Alpha and luminance-alpha kept in RGBA8 so that blending with destination alpha works: the
+ * transfers widen and narrow the guest's texels. */
+#define EXPANDED(bytes_, r, a, out, kind)                                                           \
+    {.internal_format = GL_RGBA8, .format = GL_RGBA, .type = GL_UNSIGNED_BYTE, .bytes = bytes_,    \
+     .renderable = true, .attachment = GL_COLOR_ATTACHMENT0, .swizzle = {r, r, r, a},               \
+     .output_swizzle = out, .expand = kind}
 /* A colour format the host samples but cannot render to. */
 #define SAMPLED(ifmt, fmt, ty, bytes_)                                                            \
     {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_,                         \
@@ -44,12 +50,10 @@ static const struct gl_format formats[] = {
         [7] = COLOR(GL_RGB565, GL_RGB, GL_UNSIGNED_SHORT_5_6_5, 2), /* B5G6R5_UNORM */
         [9] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_ONE,
                         OUTSWZ(0, 4, 4, 5)), /* L8: stored R <- red */
-        [10] = SWIZZLED(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1, GL_ZERO, GL_ZERO, GL_ZERO,
-                        GL_RED), /* A8: sampled only (clears of A8 surfaces read back wrong) */
+        [10] = EXPANDED(1, GL_ZERO, GL_ALPHA, OUTSWZ(4, 4, 4, 3), EXPAND_A8), /* A8 */
         [11] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_RED,
                          OUTSWZ(0, 4, 4, 5)), /* I8: stored R <- red */
-        [12] = LUMINANCE(GL_RG8, GL_RG, 2, GL_RED, GL_RED, GL_RED, GL_GREEN,
-                         OUTSWZ(0, 3, 4, 5)), /* L8A8: stored RG <- red, alpha */
+        [12] = EXPANDED(2, GL_RED, GL_ALPHA, OUTSWZ(0, 4, 4, 3), EXPAND_L8A8), /* L8A8 */
         [16] = DEPTH(GL_DEPTH_COMPONENT16, GL_DEPTH_COMPONENT, GL_UNSIGNED_SHORT, 2,
                      GL_DEPTH_ATTACHMENT), /* Z16_UNORM */
         [18] = DEPTH(GL_DEPTH_COMPONENT32F, GL_DEPTH_COMPONENT, GL_FLOAT, 4,

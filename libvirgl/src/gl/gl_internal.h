@@ -22,9 +22,21 @@ struct gl_format {
     GLenum attachment;       /* GL_COLOR_ATTACHMENT0, GL_DEPTH_ATTACHMENT, ... */
     GLint swizzle[4];        /* how sampling sees the stored channels; all 0 = identity */
     uint16_t output_swizzle; /* rendering: shader key cbuf_swizzle for channels stored elsewhere */
+    uint8_t expand;          /* guest texels widened to host RGBA8 in transfers (enum gl_expand) */
     uint8_t block;           /* compressed formats: block width and height (4); 0 otherwise */
     uint8_t needs;           /* host feature the format needs (enum gl_format_need) */
 };
+
+enum gl_expand {
+    EXPAND_NONE = 0,
+    EXPAND_A8,   /* guest A -> host (0, 0, 0, A) */
+    EXPAND_L8A8, /* guest L, A -> host (L, 0, 0, A) */
+};
+
+/* Bytes of one texel (block) in host transfers: guest bytes unless the format is widened. */
+static inline uint32_t vgl_gl_host_bytes(const struct gl_format *f) {
+    return f->expand ? 4 : f->bytes;
+}
 
 enum gl_format_need {
     NEED_NONE = 0,

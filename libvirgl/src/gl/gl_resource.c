@@ -140,7 +140,7 @@ static enum vgl_status check_args(struct vgl_renderer *r, const struct vgl_resou
         snprintf(why, why_size, "last_level %u above %u", a->last_level, max_level);
         return VGL_ERROR_INVALID_ARGUMENT;
     }
-    uint64_t bytes = fmt->bytes, tmp;
+    uint64_t bytes = vgl_gl_host_bytes(fmt), tmp;
     if (!vgl_size_mul(bytes, a->width, &tmp) || !vgl_size_mul(tmp, a->height, &tmp) ||
         !vgl_size_mul(tmp, is_3d ? a->depth : layers * (a->target == VGL_TARGET_CUBE ? 6 : 1),
                       &tmp) ||
@@ -499,7 +499,7 @@ static void texture_upload(const struct gl_resource *res, uint32_t level, const 
         glTexSubImage2D(res->gl_target, l, b->x, b->z, b->w, b->d, f->format, f->type, texels);
         break;
     case GL_TEXTURE_CUBE_MAP: {
-        const size_t face_bytes = (size_t)b->w * (size_t)b->h * f->bytes;
+        const size_t face_bytes = (size_t)b->w * (size_t)b->h * vgl_gl_host_bytes(f);
         for (int32_t face = 0; face < b->d; face++) {
             glTexSubImage2D(GL_TEXTURE_CUBE_MAP_POSITIVE_X + (GLenum)(b->z + face), l, b->x, b->y,
                             b->w, b->h, f->format, f->type, texels + face * face_bytes);
@@ -524,7 +524,7 @@ static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_
                                         uint32_t level, const struct vgl_box *b, uint8_t *texels,
                                         char *why, size_t why_size) {
     const struct gl_format *f = res->fmt;
-    const size_t layer_bytes = (size_t)b->w * (size_t)b->h * f->bytes;
+    const size_t layer_bytes = (size_t)b->w * (size_t)b->h * vgl_gl_host_bytes(f);
     if (f->block) {
         /* Cube faces are layers for the sub-image query. */
         const uint64_t size =
@@ -546,6 +546,42 @@ static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_
     }
     vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
     return VGL_OK;
+}
+
+/*
+ * Formats kept wider on the host than in the guest (A8, L8A8 in RGBA8): move the tightly packed
+ * guest texels through a host-sized buffer, widening on upload and narrowing on read-back.
+ */
+static enum vgl_status expanded_io(struct vgl_renderer *r, const struct gl_resource *res,
+                                   const struct vgl_transfer *t, uint8_t *texels, uint64_t size,
+                                   bool write, char *why, size_t why_size) {
+    const uint32_t guest = res->fmt->bytes;
+    const uint64_t count = size / guest;
+    uint8_t *wide = calloc(count, 4);
+    if (!wide) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    const bool la = res->fmt->expand == EXPAND_L8A8;
+    if (write) {
+        for (uint64_t i = 0; i < count; i++) {
+            wide[4 * i] = la ? texels[2 * i] : 0;
+            wide[4 * i + 3] = la ? texels[2 * i + 1] : texels[i];
+        }
+        texture_upload(res, t->level, &t->box, wide, count * 4);
+        free(wide);
+        return VGL_OK;
+    }
+    const enum vgl_status st = texture_download(r, res, t->level, &t->box, wide, why, why_size);
+    for (uint64_t i = 0; st == VGL_OK && i < count; i++) {
+        if (la) {
+            texels[2 * i] = wide[4 * i];
+            texels[2 * i + 1] = wide[4 * i + 3];
+        } else {
+            texels[i] = wide[4 * i + 3];
+        }
+    }
+    free(wide);
+    return st;
 }
 
 enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfer *t, bool write,
@@ -582,6 +618,8 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
             glGetBufferSubData(GL_COPY_WRITE_BUFFER, t->box.x, (GLsizeiptr)size, staging);
         }
         glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+    } else if (res->fmt->expand) {
+        status = expanded_io(r, res, t, staging, size, write, why, why_size);
     } else if (write) {
         texture_upload(res, t->level, &t->box, staging, size);
     } else {

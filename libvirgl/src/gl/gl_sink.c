@@ -315,7 +315,7 @@ static enum vgl_status resource_copy_region(struct vgl_sink *s,
         glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
         return VGL_OK;
     }
-    if (src->fmt->bytes != dst->fmt->bytes) {
+    if (vgl_gl_host_bytes(src->fmt) != vgl_gl_host_bytes(dst->fmt)) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "copy between formats of different sizes");
     }
     if (!ctx->r->has_copy_image) {
