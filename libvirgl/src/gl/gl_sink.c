@@ -446,6 +446,13 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
                   (GLsizei)(cmd->scissor_maxx - cmd->scissor_minx),
                   (GLsizei)(cmd->scissor_maxy - cmd->scissor_miny));
     }
+    /* Gallium converts by the blit's formats (a view may be linear over sRGB storage); the
+     * host converts sRGB attachments only with FRAMEBUFFER_SRGB on. */
+    if (is_color && (is_srgb_format(cmd->src.format) || is_srgb_format(cmd->dst.format))) {
+        glEnable(GL_FRAMEBUFFER_SRGB);
+    } else {
+        glDisable(GL_FRAMEBUFFER_SRGB);
+    }
     const struct vgl_box *sb = &sbox, *db = &cmd->dst.box;
     const GLenum filter = cmd->filter == 1 && is_color ? GL_LINEAR : GL_NEAREST;
     glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y, db->x + db->w,
