@@ -73,6 +73,41 @@ void enc_shader(struct enc *e, uint32_t handle, uint32_t stage, const char *tgsi
     enc_cmd(e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SHADER, p, 5 + dwords);
 }
 
+void enc_shader_so(struct enc *e, uint32_t handle, uint32_t stage, const char *tgsi,
+                   uint32_t num_outputs, const uint32_t stride[4], const uint32_t *outputs) {
+    static uint32_t p[4096];
+    const size_t bytes = strlen(tgsi) + 1;
+    const uint32_t dwords = (uint32_t)((bytes + 3) / 4);
+    const uint32_t head = 5 + 4 + 2 * num_outputs;
+    assert(head + dwords <= 4096);
+    memset(p, 0, sizeof(p));
+    p[0] = handle;
+    p[1] = stage;
+    p[2] = (uint32_t)bytes;
+    p[3] = 100;
+    p[4] = num_outputs;
+    memcpy(p + 5, stride, 16);
+    memcpy(p + 9, outputs, 8 * num_outputs);
+    memcpy(p + head, tgsi, bytes);
+    enc_cmd(e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SHADER, p, head + dwords);
+}
+
+uint32_t enc_so_output(uint32_t reg, uint32_t start, uint32_t num, uint32_t buffer,
+                       uint32_t dst_offset) {
+    return reg | start << 8 | num << 10 | buffer << 13 | dst_offset << 16;
+}
+
+void enc_so_target(struct enc *e, uint32_t handle, uint32_t res, uint32_t offset, uint32_t size) {
+    const uint32_t p[4] = {handle, res, offset, size};
+    enc_cmd(e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_STREAMOUT_TARGET, p, 4);
+}
+
+void enc_set_so_targets(struct enc *e, uint32_t count, const uint32_t *handles) {
+    uint32_t p[5] = {0};
+    memcpy(p + 1, handles, 4 * count);
+    enc_cmd(e, VGL_CCMD_SET_STREAMOUT_TARGETS, 0, p, 1 + count);
+}
+
 void enc_bind_shader(struct enc *e, uint32_t handle, uint32_t stage) {
     const uint32_t p[2] = {handle, stage};
     enc_cmd(e, VGL_CCMD_BIND_SHADER, 0, p, 2);

@@ -31,6 +31,14 @@ void enc_clear(struct enc *e, uint32_t buffers, const float rgba[4], double dept
 void enc_viewport(struct enc *e, float x, float y, float w, float h);
 /* A shader from TGSI text (one chunk, NUL included in the length). */
 void enc_shader(struct enc *e, uint32_t handle, uint32_t stage, const char *tgsi);
+/* The same with stream output (§3.2): strides in dwords, then 2 dwords per output (A, stream). */
+void enc_shader_so(struct enc *e, uint32_t handle, uint32_t stage, const char *tgsi,
+                   uint32_t num_outputs, const uint32_t stride[4], const uint32_t *outputs);
+/* Dword A of a stream output. */
+uint32_t enc_so_output(uint32_t reg, uint32_t start, uint32_t num, uint32_t buffer,
+                       uint32_t dst_offset);
+void enc_so_target(struct enc *e, uint32_t handle, uint32_t res, uint32_t offset, uint32_t size);
+void enc_set_so_targets(struct enc *e, uint32_t count, const uint32_t *handles);
 void enc_bind_shader(struct enc *e, uint32_t handle, uint32_t stage);
 /* Vertex elements: each element is {offset, divisor, vb index, format}. */
 void enc_vertex_elements(struct enc *e, uint32_t handle, uint32_t count, const uint32_t (*el)[4]);

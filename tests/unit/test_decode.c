@@ -249,3 +249,38 @@ VGL_TEST(null_sink_accepts_wellformed) {
     n += one_cmd(buf + n, VGL_CCMD_DRAW_VBO, 0, 12);
     CHECK_EQ(vgl_decode_submit(&dec, buf, n), VGL_OK);
 }
+
+static struct vgl_cmd_shader last_shader;
+static enum vgl_status rec_shader(struct vgl_sink *s, const struct vgl_cmd_shader *c) {
+    last_shader = *c;
+    return VGL_OK;
+}
+
+VGL_TEST(shader_stream_output_parsed) {
+    uint32_t buf[32];
+    setup();
+    rec_impl.create_shader = rec_shader;
+    /* handle, stage, offlen, tokens, 2 outputs, strides, 2 x (A, stream), 4 text bytes */
+    const uint32_t out0 = 4 << 10;                                  /* OUT[0].xyzw, buffer 0 */
+    const uint32_t out1 = 3 | 1 << 8 | 1 << 10 | 1 << 13 | 1 << 16; /* OUT[3].y, buffer 1 at 1 */
+    const uint32_t p[] = {5, 0, 4, 10, 2, 4, 2, 0, 0, out0, 0, out1, 0, 0x54524556};
+    const uint32_t len = sizeof(p) / 4;
+    buf[0] = VGL_CMD_HEADER(VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SHADER, len);
+    memcpy(buf + 1, p, sizeof(p));
+    CHECK_EQ(vgl_decode_submit(&dec, buf, 1 + len), VGL_OK);
+    CHECK_EQ(last_shader.num_so_outputs, 2);
+    CHECK_EQ(last_shader.so_stride[0], 4);
+    CHECK_EQ(last_shader.so_stride[1], 2);
+    CHECK_EQ(last_shader.so[0].num_components, 4);
+    CHECK_EQ(last_shader.so[1].register_index, 3);
+    CHECK_EQ(last_shader.so[1].start_component, 1);
+    CHECK_EQ(last_shader.so[1].num_components, 1);
+    CHECK_EQ(last_shader.so[1].output_buffer, 1);
+    CHECK_EQ(last_shader.so[1].dst_offset, 1);
+    CHECK_EQ(last_shader.text_size, 4);
+    /* The same header claiming 6 outputs runs past the payload. */
+    buf[1 + 4] = 6;
+    setup();
+    rec_impl.create_shader = rec_shader;
+    CHECK_EQ(vgl_decode_submit(&dec, buf, 1 + len), VGL_ERROR_MALFORMED);
+}

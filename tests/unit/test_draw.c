@@ -527,6 +527,142 @@ VGL_TEST(front_and_back_fill_modes_differ) {
     }
 }
 
+/* Quads (7), quad strips (8) and polygons (9): filled, and outlined without internal edges
+ * in line mode. The square spans window coordinates 8..24; its diagonal crosses (16,16). */
+static void square_case(uint32_t mode, uint32_t fill, const float (*v)[8]) {
+    struct scene *sc = scene_create();
+    vertices(sc, 0, v, 4);
+    enc_shader(&sc->e, 31, 1, fs_varying);
+    enc_bind_shader(&sc->e, 31, 1);
+    fill_rasterizer(sc, 50, fill, fill);
+    enc_draw(&sc->e, mode, 0, 4, false);
+    submit_and_read(sc);
+    const int in = fill ? 0 : 255;
+    check_px(sc, 16, 16, in, in, in, 255); /* the centre, on the diagonal */
+    check_px(sc, 12, 20, in, in, in, 255);
+    check_px(sc, 16, 8, 255, 255, 255, 255); /* bottom edge */
+    check_px(sc, 8, 16, 255, 255, 255, 255); /* left edge */
+    check_px(sc, 4, 4, 0, 0, 0, 255);
+    scene_destroy(sc);
+}
+
+VGL_TEST(quads_and_polygons_drawn_without_internal_edges) {
+#define V(x, y)                                                                                    \
+    { NDC(x), NDC(y), 0, 1, 1, 1, 1, 1 }
+    const float outline[4][8] = {V(8, 8), V(24, 8), V(24, 24), V(8, 24)};
+    const float strip[4][8] = {V(8, 8), V(24, 8), V(8, 24), V(24, 24)};
+#undef V
+    for (uint32_t fill = 0; fill < 2; fill++) {
+        square_case(7, fill, outline);
+        square_case(8, fill, strip);
+        square_case(9, fill, outline);
+    }
+}
+
+/* Flat varyings of a polygon come from its first vertex in both provoking-vertex conventions;
+ * a quad's from its first or last vertex. */
+VGL_TEST(flat_polygons_and_quads_take_their_provoking_vertex) {
+#define V(x, y, r)                                                                                 \
+    { NDC(x), NDC(y), 0, 1, r, 1 - (r), 0, 1 }
+    const float square[4][8] = {V(8, 8, 1), V(24, 8, 0), V(24, 24, 0), V(8, 24, 0)};
+#undef V
+    for (uint32_t mode = 7; mode <= 9; mode += 2) {
+        for (uint32_t first = 0; first < 2; first++) {
+            struct scene *sc = scene_create();
+            vertices(sc, 0, square, 4);
+            enc_shader(&sc->e, 31, 1,
+                       "FRAG\n"
+                       "DCL IN[0], GENERIC[0], CONSTANT\n"
+                       "DCL OUT[0], COLOR\n"
+                       "  0: MOV OUT[0], IN[0]\n"
+                       "  1: END\n");
+            enc_bind_shader(&sc->e, 31, 1);
+            const uint32_t s0 = 0x20000002u | 1u << 15 | first << 4;
+            const uint32_t p[9] = {50, s0, enc_f(1.0f), 0, 0xffff, enc_f(1.0f), 0, 0, 0};
+            enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_RASTERIZER, p, 9);
+            enc_bind(&sc->e, VGL_OBJECT_RASTERIZER, 50);
+            enc_draw(&sc->e, mode, 0, 4, false);
+            submit_and_read(sc);
+            const int red = mode == 9 || first ? 255 : 0;
+            check_px(sc, 20, 12, red, 255 - red, 0, 255);
+            check_px(sc, 12, 20, red, 255 - red, 0, 255);
+            scene_destroy(sc);
+        }
+    }
+}
+
+/* A sample mask keeps its share of the pixel when the host allocates more samples than the
+ * guest asked for (llvmpipe has 4 for 2): glSampleCoverage(0.5) on 2 samples resolves to half
+ * of the colour (piglit ext_framebuffer_multisample-sample-coverage). */
+VGL_TEST(sample_mask_keeps_its_share_of_samples) {
+    struct scene *sc = scene_create();
+    const struct vgl_resource_args ms = {.handle = 5,
+                                         .target = VGL_TARGET_2D,
+                                         .format = 67,
+                                         .bind = VGL_BIND_RENDER_TARGET,
+                                         .width = W,
+                                         .height = H,
+                                         .depth = 1,
+                                         .array_size = 1,
+                                         .nr_samples = 2};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &ms), VGL_OK);
+    vertices(sc, 0, full, 3);
+    enc_surface(&sc->e, 11, 5, 67);
+    const uint32_t cb = 11, mask = 1;
+    enc_framebuffer(&sc->e, 0, 1, &cb);
+    const float black[4] = {0, 0, 0, 1};
+    enc_clear(&sc->e, VGL_CLEAR_COLOR0, black, 1.0, 0);
+    enc_cmd(&sc->e, VGL_CCMD_SET_SAMPLE_MASK, 0, &mask, 1);
+    const uint32_t rs[9] = {51,
+                            0x20000002u | 1u << 15 | 1u << 25 /* multisample */,
+                            enc_f(1.0f),
+                            0,
+                            0xffff,
+                            enc_f(1.0f),
+                            0,
+                            0,
+                            0};
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_RASTERIZER, rs, 9);
+    enc_bind(&sc->e, VGL_OBJECT_RASTERIZER, 51);
+    enc_shader(&sc->e, 31, 1, fs_const);
+    enc_bind_shader(&sc->e, 31, 1);
+    const float white[4] = {1, 1, 1, 1};
+    enc_constants(&sc->e, 1, white, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    const uint32_t blit[21] = {0xf, 0, 0, 1, 0, 67, 0, 0, 0, W, H, 1, 5, 0, 67, 0, 0, 0, W, H, 1};
+    enc_cmd(&sc->e, VGL_CCMD_BLIT, 0, blit, 21);
+    submit_and_read(sc);
+    const uint8_t *p = px(sc, 16, 16);
+    CHECK(abs(p[0] - 128) <= 2 && abs(p[1] - 128) <= 2 && abs(p[2] - 128) <= 2);
+    CHECK_EQ(p[3], 255);
+    scene_destroy(sc);
+}
+
+/* A colour buffer in an X format (kept as RGBA8) blends as if its alpha were one, whatever the
+ * stored alpha (piglit fbo-blending-format-quirks, "alpha expand"). */
+VGL_TEST(x_format_blends_with_destination_alpha_one) {
+    struct scene *sc = scene_create();
+    vertices(sc, 0, full, 3);
+    enc_surface(&sc->e, 12, 1, 134); /* R8G8B8X8_UNORM over the RGBA8 target */
+    const uint32_t cb = 12;
+    enc_framebuffer(&sc->e, 0, 1, &cb);
+    const float clear[4] = {0, 0, 0, 0};
+    enc_clear(&sc->e, VGL_CLEAR_COLOR0, clear, 1.0, 0);
+    /* rt 0: blend, src factor DST_ALPHA, dst factor ZERO (colour and alpha), all channels */
+    const uint32_t blend[11] = {52, 0, 0, 0x7c482241u, 0, 0, 0, 0, 0, 0, 0};
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_BLEND, blend, 11);
+    enc_bind(&sc->e, VGL_OBJECT_BLEND, 52);
+    enc_shader(&sc->e, 31, 1, fs_const);
+    enc_bind_shader(&sc->e, 31, 1);
+    const float white[4] = {1, 1, 1, 1};
+    enc_constants(&sc->e, 1, white, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    const uint8_t *p = px(sc, 16, 16);
+    CHECK(p[0] == 255 && p[1] == 255 && p[2] == 255);
+    scene_destroy(sc);
+}
+
 /* TG4 at the centre of a 2x2 texture (red, green / blue, white, stored first row first): the
  * texels (i0,j1), (i1,j1), (i1,j0), (i0,j0) of the component, from an immediate or a constant. */
 static void gather_case(const char *fs, const float *consts, int r, int g, int b, int a) {
@@ -608,7 +744,8 @@ VGL_TEST(hostile_draws_refused) {
     } cases[] = {
             {4, 126, 3, false, VGL_ERROR_INVALID_ARGUMENT}, /* reads past the 4096-byte buffer */
             {4, 0xfffffff0u, 32, false, VGL_ERROR_INVALID_ARGUMENT}, /* index arithmetic wraps */
-            {7, 0, 4, false, VGL_ERROR_UNSUPPORTED}, /* quads: not in our prim_mask */
+            {7, 126, 4, false, VGL_ERROR_INVALID_ARGUMENT}, /* quads read past the buffer */
+            {14, 0, 3, false, VGL_ERROR_UNSUPPORTED},       /* patches */
             {99, 0, 3, false, VGL_ERROR_UNSUPPORTED},
             {4, 0, 3, true, VGL_ERROR_INVALID_ARGUMENT}, /* indexed, no index buffer */
     };
@@ -619,6 +756,112 @@ VGL_TEST(hostile_draws_refused) {
         struct vgl_context_error err;
         CHECK(vgl_renderer_context_get_error(sc->r, 1, &err));
         CHECK_EQ(err.opcode, VGL_CCMD_DRAW_VBO);
+        scene_destroy(sc);
+    }
+}
+
+/* Stream output: a buffer resource (handle 3, 1024 bytes) with its guest backing. */
+static uint8_t *so_buffer(struct scene *sc) {
+    const struct vgl_resource_args so = {.handle = 3,
+                                         .target = VGL_TARGET_BUFFER,
+                                         .format = 64,
+                                         .bind = 1u << 11, /* STREAM_OUTPUT */
+                                         .width = 1024,
+                                         .height = 1,
+                                         .depth = 1,
+                                         .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &so), VGL_OK);
+    uint8_t *mem = calloc(1, 1024);
+    const struct iovec iov = {mem, 1024};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    return mem;
+}
+
+/* Buffer 0 gets OUT[0] (xyzw, stride 4); buffer 1 gets OUT[1].y one dword in (stride 2). */
+static void so_shader(struct enc *e, uint32_t handle, uint32_t reg1) {
+    const uint32_t stride[4] = {4, 2, 0, 0};
+    const uint32_t outs[4] = {enc_so_output(0, 0, 4, 0, 0), 0, enc_so_output(reg1, 1, 1, 1, 1), 0};
+    enc_shader_so(e, handle, 0, vs_pos_color, 2, stride, outs);
+}
+
+VGL_TEST(stream_output_captures_positions) {
+    struct scene *sc = ready_scene();
+    uint8_t *mem = so_buffer(sc);
+    memset(mem, 0xee, 1024);
+    const struct vgl_transfer fill = {.handle = 3, .box = {0, 0, 0, 1024, 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &fill), VGL_OK);
+    struct enc *e = &sc->e;
+    so_shader(e, 32, 1);
+    enc_bind_shader(e, 32, 0);
+    enc_so_target(e, 40, 3, 0, 256);
+    enc_so_target(e, 41, 3, 512, 64);
+    const uint32_t targets[2] = {40, 41};
+    enc_set_so_targets(e, 2, targets);
+    /* Two draws append (gallium keeps targets' offsets across draws). */
+    enc_draw(e, 4, 0, 3, false);
+    enc_draw(e, 4, 0, 3, false);
+    submit_and_read(sc);
+    CHECK(px(sc, 1, 1)[0] > 0); /* still rasterized */
+    const struct vgl_transfer t = {.handle = 3, .box = {0, 0, 0, 1024, 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+    const float *f = (const float *)mem;
+    for (int v = 0; v < 6; v++) {
+        for (int c = 0; c < 4; c++) {
+            CHECK(f[4 * v + c] == full[v % 3][c]);
+        }
+    }
+    CHECK_EQ(*(const uint32_t *)(mem + 96), 0xeeeeeeeeu); /* nothing past 6 vertices */
+    const float *g = (const float *)(mem + 512);
+    for (int v = 0; v < 6; v++) {
+        CHECK(g[2 * v + 1] == full[v % 3][5]); /* OUT[1].y at dword 1 of each vertex */
+    }
+    /* Setting targets again restarts at their beginning. */
+    const float moved[3][8] = {{-1, -1, 0.5f, 1, 0, 7, 0, 0},
+                               {3, -1, 0.5f, 1, 2, 8, 0, 0},
+                               {-1, 3, 0.5f, 1, 0, 9, 0, 0}};
+    vertices(sc, 0, moved, 3);
+    enc_set_so_targets(e, 2, targets);
+    enc_draw(e, 4, 0, 3, false);
+    /* A target with room for 2 vertices takes no triangle; without targets nothing is captured. */
+    enc_so_target(e, 42, 3, 768, 40);
+    const uint32_t small[2] = {42, 41};
+    enc_set_so_targets(e, 2, small);
+    enc_draw(e, 4, 0, 3, false);
+    const uint32_t none[1] = {0};
+    enc_set_so_targets(e, 1, none);
+    enc_draw(e, 4, 0, 3, false);
+    CHECK_EQ(vgl_renderer_submit(sc->r, 1, e->buf, e->n), VGL_OK);
+    enc_reset(e);
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+    for (int v = 0; v < 6; v++) {
+        CHECK(f[4 * v + 2] == (v < 3 ? 0.5f : 0.0f));
+        CHECK(g[2 * v + 1] == (v < 3 ? moved[v][5] : full[v % 3][5]));
+    }
+    CHECK_EQ(*(const uint32_t *)(mem + 768), 0xeeeeeeeeu);
+    free(mem);
+    scene_destroy(sc);
+}
+
+VGL_TEST(hostile_stream_output_refused) {
+    for (int i = 0; i < 4; i++) {
+        struct scene *sc = ready_scene();
+        uint8_t *mem = so_buffer(sc);
+        struct enc *e = &sc->e;
+        enum vgl_status expect = VGL_ERROR_INVALID_ARGUMENT;
+        if (i == 0) {
+            enc_so_target(e, 40, 3, 1000, 32); /* past the 1024-byte buffer */
+        } else if (i == 1) {
+            enc_so_target(e, 40, 2 + 0x1000, 0, 32); /* no such resource */
+            expect = VGL_ERROR_NOT_FOUND;
+        } else if (i == 2) {
+            const uint32_t t = 77; /* no such target */
+            enc_set_so_targets(e, 1, &t);
+            expect = VGL_ERROR_NOT_FOUND;
+        } else {
+            so_shader(e, 32, 9); /* OUT[9] is not declared */
+        }
+        CHECK_EQ(vgl_renderer_submit(sc->r, 1, e->buf, e->n), expect);
+        free(mem);
         scene_destroy(sc);
     }
 }

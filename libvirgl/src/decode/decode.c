@@ -60,7 +60,7 @@ static const struct object_desc object_table[VGL_OBJECT_COUNT] = {
         [VGL_OBJECT_SAMPLER_STATE] = {"SAMPLER_STATE", 9, 9, vgl_decode_create_sampler_state},
         [VGL_OBJECT_SURFACE] = {"SURFACE", 5, 5, decode_create_surface},
         [VGL_OBJECT_QUERY] = {"QUERY", 4, 4, vgl_decode_create_query},
-        [VGL_OBJECT_STREAMOUT_TARGET] = {"STREAMOUT_TARGET", 4, 4, NULL},
+        [VGL_OBJECT_STREAMOUT_TARGET] = {"STREAMOUT_TARGET", 4, 4, vgl_decode_create_so_target},
         [VGL_OBJECT_MSAA_SURFACE] = {"MSAA_SURFACE", 6, 6, NULL},
 };
 
@@ -239,7 +239,8 @@ static const struct cmd_desc cmd_table[VGL_CCMD_COUNT] = {
                                           vgl_decode_set_polygon_stipple},
         [VGL_CCMD_SET_CLIP_STATE] = {"SET_CLIP_STATE", FIXED(32), vgl_decode_set_clip_state},
         [VGL_CCMD_SET_SAMPLE_MASK] = {"SET_SAMPLE_MASK", FIXED(1), vgl_decode_set_sample_mask},
-        [VGL_CCMD_SET_STREAMOUT_TARGETS] = {"SET_STREAMOUT_TARGETS", 1, 1 + 4, 0, 0, NULL},
+        [VGL_CCMD_SET_STREAMOUT_TARGETS] = {"SET_STREAMOUT_TARGETS", 1, 1 + 4, 0, 0,
+                                            vgl_decode_set_so_targets},
         [VGL_CCMD_SET_RENDER_CONDITION] = {"SET_RENDER_CONDITION", FIXED(3), NULL},
         [VGL_CCMD_SET_UNIFORM_BUFFER] = {"SET_UNIFORM_BUFFER", FIXED(5), NULL},
         [VGL_CCMD_SET_SUB_CTX] = {"SET_SUB_CTX", FIXED(1), decode_set_sub_ctx},
@@ -405,6 +406,7 @@ void vgl_sink_init(struct vgl_sink *s, const struct vgl_sink_impl *impl) {
     assert(impl->create_blend && impl->create_rasterizer && impl->create_dsa);
     assert(impl->create_vertex_elements && impl->create_sampler_view);
     assert(impl->create_sampler_state && impl->create_shader && impl->create_query);
+    assert(impl->create_so_target && impl->set_so_targets);
     assert(impl->bind_object && impl->bind_shader && impl->set_viewport_state);
     assert(impl->set_scissor_state && impl->set_vertex_buffers && impl->set_index_buffer);
     assert(impl->set_constant_buffer && impl->set_sampler_views && impl->bind_sampler_states);

@@ -76,6 +76,8 @@ static inline bool rd_f32(struct reader *r, float *out) {
 
 /* Handlers of decode_state.c, referenced by the command table. */
 enum vgl_status vgl_decode_bind_object(struct decode_call *c);
+enum vgl_status vgl_decode_create_so_target(struct decode_call *c);
+enum vgl_status vgl_decode_set_so_targets(struct decode_call *c);
 enum vgl_status vgl_decode_bind_shader(struct decode_call *c);
 enum vgl_status vgl_decode_set_viewport_state(struct decode_call *c);
 enum vgl_status vgl_decode_set_scissor_state(struct decode_call *c);

@@ -172,19 +172,42 @@ enum vgl_status vgl_decode_create_shader(struct decode_call *c) {
                                   "shader %u: stream output in a continuation chunk", sh.handle);
     }
     if (sh.num_so_outputs) {
-        if (sh.num_so_outputs > 64) {
+        if (sh.num_so_outputs > VGL_CMD_MAX_SO_OUTPUTS) {
             return vgl_sink_set_error(sink(c), VGL_ERROR_MALFORMED, "shader %u: %u stream outputs",
                                       sh.handle, sh.num_so_outputs);
         }
-        const uint32_t skip = 4 + 2 * sh.num_so_outputs;
-        if (c->r.len - c->r.pos < skip) {
-            return short_read(c);
+        for (int b = 0; b < 4; b++) {
+            READ(c, rd(&c->r, &sh.so_stride[b]));
         }
-        c->r.pos += skip; /* stream output is not supported yet; the text still is */
+        for (uint32_t i = 0; i < sh.num_so_outputs; i++) {
+            struct vgl_cmd_so_output *o = &sh.so[i];
+            uint32_t a;
+            READ(c, rd(&c->r, &a) && rd(&c->r, &o->stream));
+            o->register_index = a & 0xff;
+            o->start_component = (a >> 8) & 3;
+            o->num_components = (a >> 10) & 7;
+            o->output_buffer = (a >> 13) & 7;
+            o->dst_offset = a >> 16;
+        }
     }
     sh.text = (const char *)(c->r.p + c->r.pos);
     sh.text_size = (c->r.len - c->r.pos) * 4;
     return sink(c)->impl->create_shader(sink(c), &sh);
+}
+
+/* §2.5 STREAMOUT_TARGET (len 4): handle, res, buffer_offset, buffer_size. */
+enum vgl_status vgl_decode_create_so_target(struct decode_call *c) {
+    struct vgl_cmd_so_target t;
+    READ(c, rd(&c->r, &t.handle) && rd(&c->r, &t.res) && rd(&c->r, &t.buffer_offset) &&
+                    rd(&c->r, &t.buffer_size));
+    return sink(c)->impl->create_so_target(sink(c), &t);
+}
+
+/* §2.5 SET_STREAMOUT_TARGETS (len 1 + n): append_bitmask, n target handles. */
+enum vgl_status vgl_decode_set_so_targets(struct decode_call *c) {
+    uint32_t append;
+    READ(c, rd(&c->r, &append));
+    return sink(c)->impl->set_so_targets(sink(c), append, c->r.len - 1, c->r.p + 1);
 }
 
 /* §2.5 QUERY (len 4): handle, type | index << 16, offset, res. */

@@ -148,6 +148,18 @@ struct vgl_cmd_shader {
     uint32_t num_so_outputs;
     const char *text; /* this chunk's bytes (not NUL-terminated) */
     uint32_t text_size;
+    /* Stream output (first chunk only; num_so_outputs entries, at most VGL_CMD_MAX_SO_OUTPUTS). */
+    uint32_t so_stride[4]; /* dwords */
+    struct vgl_cmd_so_output {
+        uint32_t register_index, start_component, num_components, output_buffer, dst_offset;
+        uint32_t stream;
+    } so[64];
+};
+#define VGL_CMD_MAX_SO_OUTPUTS 64
+
+/* §2.5 CREATE_OBJECT / STREAMOUT_TARGET. */
+struct vgl_cmd_so_target {
+    uint32_t handle, res, buffer_offset, buffer_size;
 };
 
 /* §2.5 CREATE_OBJECT / QUERY. */
@@ -204,6 +216,10 @@ struct vgl_sink_impl {
                                             const struct vgl_cmd_sampler_state *cmd);
     enum vgl_status (*create_shader)(struct vgl_sink *s, const struct vgl_cmd_shader *cmd);
     enum vgl_status (*create_query)(struct vgl_sink *s, const struct vgl_cmd_query *cmd);
+    enum vgl_status (*create_so_target)(struct vgl_sink *s, const struct vgl_cmd_so_target *cmd);
+    /* §2.5 SET_STREAMOUT_TARGETS: `count` target handles (0 = none) for buffers 0.. */
+    enum vgl_status (*set_so_targets)(struct vgl_sink *s, uint32_t append_mask, uint32_t count,
+                                      const uint32_t *handles);
     enum vgl_status (*bind_object)(struct vgl_sink *s, uint32_t type, uint32_t handle);
     enum vgl_status (*bind_shader)(struct vgl_sink *s, uint32_t handle, uint32_t stage);
     /* viewports: 6 floats each (scale xyz, translate xyz) */

@@ -63,6 +63,13 @@ static enum vgl_status ok_shader(struct vgl_sink *s, const struct vgl_cmd_shader
 static enum vgl_status ok_query(struct vgl_sink *s, const struct vgl_cmd_query *cmd) {
     return VGL_OK;
 }
+static enum vgl_status ok_so_target(struct vgl_sink *s, const struct vgl_cmd_so_target *cmd) {
+    return VGL_OK;
+}
+static enum vgl_status ok_so_targets(struct vgl_sink *s, uint32_t append, uint32_t count,
+                                     const uint32_t *handles) {
+    return VGL_OK;
+}
 static enum vgl_status ok_bind(struct vgl_sink *s, uint32_t a, uint32_t b) {
     return VGL_OK;
 }
@@ -129,6 +136,8 @@ const struct vgl_sink_impl vgl_null_sink_impl = {
         .create_sampler_state = ok_sampler,
         .create_shader = ok_shader,
         .create_query = ok_query,
+        .create_so_target = ok_so_target,
+        .set_so_targets = ok_so_targets,
         .bind_object = ok_bind,
         .bind_shader = ok_bind,
         .set_viewport_state = ok_viewport,

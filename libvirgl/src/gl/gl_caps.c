@@ -66,9 +66,13 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, VGL_MAX_COLOR_BUFS);
     put(r, VGL_CAPS_V1_MAX_SAMPLES, (uint32_t)r->max_samples);
     put(r, VGL_CAPS_V1_MAX_TEXTURE_ARRAY_LAYERS, (uint32_t)r->max_array_layers);
-    /* Points, lines, loops, strips, triangles, strips, fans: what a core host draws natively. */
-    put(r, VGL_CAPS_V1_PRIM_MASK, 0x7f);
+    /* Points, lines, loops, strips, triangles, strips, fans, and quads, quad strips and polygons
+     * (drawn through a geometry shader so that unfilled ones show no internal edges). */
+    put(r, VGL_CAPS_V1_PRIM_MASK, 0x3ff);
     put(r, VGL_CAPS_V1_MAX_UNIFORM_BLOCKS, 1);
+    /* Stream output (EXT_transform_feedback; the guest stays at GL 2.1): interleaved varyings
+     * with gaps and several buffers need gl_SkipComponentsN and gl_NextBuffer. */
+    put(r, VGL_CAPS_V1_MAX_STREAMOUT_BUFFERS, r->has_tf3 ? 4 : 0);
     put(r, VGL_CAPS_V1_MAX_VIEWPORTS, 1);
     /* TG4 becomes textureGather with a component (GLSL 4.00 or GL_ARB_gpu_shader5): the guest
      * then offers AMD_texture_texture4 (and ARB_texture_gather); its GL version stays 2.1. */
@@ -91,7 +95,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     put(r, VGL_CAPS_V2_MAX_TEXEL_OFFSET, 7);
     put(r, VGL_CAPS_V2_UBO_ALIGNMENT, 256);
 
-    uint32_t bits = VGL_CAP_TRANSFER | VGL_CAP_SRGB_WRITE_CONTROL;
+    uint32_t bits = VGL_CAP_TRANSFER | VGL_CAP_SRGB_WRITE_CONTROL | VGL_CAP_FBO_MIXED_COLOR_FORMATS;
     if (r->has_no_attachments) {
         bits |= VGL_CAP_FB_NO_ATTACH;
     }

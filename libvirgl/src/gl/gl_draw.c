@@ -73,19 +73,59 @@ static const GLenum logic_ops[16] = {
 
 static void set_enabled(GLenum cap, bool on);
 
+/* The guest's sample mask over the host's samples: where the host allocated more samples than
+ * the guest asked for (llvmpipe has 4 for 2), host sample j takes guest bit j * guest / host, so
+ * that a mask keeps its share of the pixel (glSampleCoverage). */
+static GLbitfield host_sample_mask(const struct gl_sub_ctx *sub) {
+    const struct gl_surface *s = sub->zsurf;
+    for (uint32_t i = 0; i < sub->nr_cbufs && i < VGL_MAX_COLOR_BUFS && !s; i++) {
+        s = sub->cbufs[i];
+    }
+    const uint32_t guest = s ? s->res->args.nr_samples : 0, host = s ? s->res->host_samples : 0;
+    if (guest <= 1 || host <= guest || host >= 32) {
+        return sub->sample_mask;
+    }
+    GLbitfield mask = 0;
+    for (uint32_t j = 0; j < host; j++) {
+        mask |= ((sub->sample_mask >> (j * guest / host)) & 1u) << j;
+    }
+    return mask | (sub->sample_mask & ~0u << host);
+}
+
+/* Whether colour buffer i has no alpha of its own (an X format kept in RGBA8: the host stores
+ * whatever alpha the shader wrote), so that blending must read its alpha as one. */
+static bool cbuf_lacks_alpha(const struct gl_sub_ctx *sub, GLuint i) {
+    const struct gl_format *f =
+            i < sub->nr_cbufs && sub->cbufs[i] ? vgl_gl_format(sub->cbufs[i]->format) : NULL;
+    return f && f->swizzle[3] == GL_ONE;
+}
+
+/* A blend factor for a destination whose alpha reads as one (PIPE_BLENDFACTOR_*). */
+static GLenum rt_blend_factor(uint8_t f, bool no_dst_alpha) {
+    if (no_dst_alpha && f == 0x04) { /* DST_ALPHA */
+        return GL_ONE;
+    }
+    if (no_dst_alpha && (f == 0x14 || f == 0x06)) { /* INV_DST_ALPHA, SRC_ALPHA_SATURATE */
+        return GL_ZERO;
+    }
+    return blend_factor(f);
+}
+
 static void apply_blend(const struct gl_sub_ctx *sub) {
     const struct vgl_cmd_blend *b = sub->blend ? &sub->blend->state : NULL;
     for (GLuint i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
         const struct vgl_rt_blend *rt = b ? &b->rt[b->independent_blend_enable ? i : 0] : NULL;
+        const bool no_a = cbuf_lacks_alpha(sub, i);
         if (!rt || !rt->blend_enable || (b && b->logicop_enable)) {
             glDisablei(GL_BLEND, i);
         } else {
             glEnablei(GL_BLEND, i);
             glBlendEquationSeparatei(i, blend_equation(rt->rgb_func),
                                      blend_equation(rt->alpha_func));
-            glBlendFuncSeparatei(
-                    i, blend_factor(rt->rgb_src_factor), blend_factor(rt->rgb_dst_factor),
-                    blend_factor(rt->alpha_src_factor), blend_factor(rt->alpha_dst_factor));
+            glBlendFuncSeparatei(i, rt_blend_factor(rt->rgb_src_factor, no_a),
+                                 rt_blend_factor(rt->rgb_dst_factor, no_a),
+                                 rt_blend_factor(rt->alpha_src_factor, no_a),
+                                 rt_blend_factor(rt->alpha_dst_factor, no_a));
         }
         const uint8_t m = rt ? rt->colormask : 0xf;
         glColorMaski(i, m & 1, (m >> 1) & 1, (m >> 2) & 1, (m >> 3) & 1);
@@ -100,7 +140,7 @@ static void apply_blend(const struct gl_sub_ctx *sub) {
     set_enabled(GL_SAMPLE_ALPHA_TO_ONE, b && b->alpha_to_one);
     /* SET_SAMPLE_MASK: all ones unless the guest restricted it. */
     set_enabled(GL_SAMPLE_MASK, sub->sample_mask != ~0u);
-    glSampleMaski(0, sub->sample_mask);
+    glSampleMaski(0, host_sample_mask(sub));
     glBlendColor(sub->blend_color[0], sub->blend_color[1], sub->blend_color[2],
                  sub->blend_color[3]);
 }
@@ -245,6 +285,7 @@ struct pass {
     uint8_t fill;      /* host polygon mode: 0 fill, 1 line, 2 point */
     uint8_t host_cull; /* bit 0 front, bit 1 back (gallium's cull_face) */
     uint8_t gs_fill, gs_cull;
+    uint8_t gs_prim; /* the shader key's gs_prim */
 };
 
 static bool vs_writes_edgeflag(const struct gl_sub_ctx *sub) {
@@ -266,8 +307,10 @@ static unsigned plan_passes(const struct gl_sub_ctx *sub, uint32_t mode, struct 
     const uint8_t cull = r->cull_face & 3;
     const uint8_t front = (r->fill_front & 3) == 3 ? 0 : r->fill_front & 3;
     const uint8_t back = (r->fill_back & 3) == 3 ? 0 : r->fill_back & 3;
-    const bool triangles = mode == 4 || mode == 5 || mode == 6;
-    const bool edge = triangles && vs_writes_edgeflag(sub);
+    /* Quads, quad strips and polygons (7..9) show no internal edges: unfilled, they always go
+     * through the geometry shader. */
+    const bool triangles = mode >= 4 && mode <= 9;
+    const bool edge = triangles && (mode >= 7 || vs_writes_edgeflag(sub));
     out[0].fill = front;
     out[0].host_cull = cull;
     if (!triangles || (front == back && !(edge && front != 0))) {
@@ -302,6 +345,12 @@ static void apply_pass(const struct pass *ps) {
         glDisable(GL_CULL_FACE);
     }
     glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[ps->gs_fill ? 0 : ps->fill & 3]);
+    if (ps->gs_prim == 3) {
+        /* The polygon's geometry shader picks flat varyings itself and needs each fan triangle
+         * as (0, i + 1, i + 2): hosts order them with the provoking vertex first under the
+         * first-vertex convention. */
+        glProvokingVertex(GL_LAST_VERTEX_CONVENTION);
+    }
 }
 
 static enum raster_class pass_raster_class(const struct gl_sub_ctx *sub, uint32_t mode,
@@ -317,11 +366,15 @@ static enum raster_class pass_raster_class(const struct gl_sub_ctx *sub, uint32_
 static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_class raster,
                       const struct pass *ps, struct vgl_shader_key *key) {
     memset(key, 0, sizeof(*key));
-    if (ps->gs_fill && sub->rs) {
+    if (ps->gs_fill) {
         key->gs_fill = ps->gs_fill;
         key->gs_cull = ps->gs_cull;
-        key->gs_front_ccw = sub->rs->state.front_ccw;
-        key->gs_flat_first = sub->rs->state.flatshade_first;
+        key->gs_front_ccw = sub->rs && sub->rs->state.front_ccw;
+        key->gs_flat_first = sub->rs && sub->rs->state.flatshade_first;
+        key->gs_prim = ps->gs_prim;
+        const struct vgl_cmd_rasterizer *r = sub->rs ? &sub->rs->state : NULL;
+        key->gs_offset = r && ((ps->gs_fill == 1 && r->offset_line) ||
+                               (ps->gs_fill == 2 && r->offset_point));
     }
     if (sub->dsa && sub->dsa->state.alpha_enabled) {
         key->alpha_test_enabled = true;
@@ -539,9 +592,9 @@ static const GLenum prim_modes[] = {
         GL_TRIANGLES,
         GL_TRIANGLE_STRIP,
         GL_TRIANGLE_FAN,
-        0 /* quads */,
-        0 /* quad strip */,
-        0 /* polygon */,
+        GL_LINES_ADJACENCY /* quads: a geometry shader takes 4 vertices a quad */,
+        GL_LINE_STRIP_ADJACENCY /* quad strip: the geometry shader skips odd primitives */,
+        GL_TRIANGLE_FAN /* polygon */,
         GL_LINES_ADJACENCY,
         GL_LINE_STRIP_ADJACENCY,
         GL_TRIANGLES_ADJACENCY,
@@ -607,8 +660,7 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     if (d->indirect || d->count_from_stream_output) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "indirect and stream-output draws");
     }
-    /* Quads, quad strips and polygons (7..9) are not in our prim_mask: Mesa lowers them. */
-    if (d->mode >= VGL_ARRAY_SIZE(prim_modes) || (d->mode >= 7 && d->mode <= 9)) {
+    if (d->mode >= VGL_ARRAY_SIZE(prim_modes)) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "primitive mode %u", d->mode);
     }
     if (!sub->vs) {
@@ -627,8 +679,18 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     const bool flip_y = sub->viewport[1] < 0;
     struct pass passes[2];
     const unsigned num_passes = plan_passes(sub, d->mode, passes);
+    for (unsigned i = 0; i < num_passes && d->mode >= 7 && d->mode <= 9; i++) {
+        /* Filled ones go through the geometry shader too: the host has no quads, and a
+         * polygon's provoking vertex is its first, which no host triangle fan has. */
+        struct pass *ps = &passes[i];
+        if (!ps->gs_fill) {
+            *ps = (struct pass){.gs_fill = ps->fill ? ps->fill : 3, .gs_cull = ps->host_cull};
+        }
+        ps->gs_prim = ps->gs_fill ? (uint8_t)(d->mode - 6) : 0;
+    }
     enum vgl_status st = VGL_OK;
     bool vertices_ready = false;
+    sub->so_captured = false; /* stream output captures one pass of a draw */
     for (unsigned i = 0; i < num_passes && st == VGL_OK; i++) {
         struct vgl_shader_key key;
         build_key(sub, flip_y, pass_raster_class(sub, d->mode, &passes[i]), &passes[i], &key);
@@ -660,6 +722,20 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
     const struct vgl_shader_key key = *kp;
     glUseProgram(p->program);
     set_uniforms(p, sub, flip_y);
+    if (p->loc_poly_last >= 0) {
+        glUniform1i(p->loc_poly_last, (GLint)d->count - 3);
+    }
+    if (p->loc_poly_offset >= 0 && sub->rs) {
+        /* Units count the depth buffer's smallest step: 16 or (as for float depth here) 24
+         * bits. */
+        const struct vgl_cmd_rasterizer *rs = &sub->rs->state;
+        const float step =
+                sub->zsurf && sub->zsurf->format == 16 ? 1.0f / 65535.0f : 1.0f / 16777215.0f;
+        const GLfloat u[8] = {
+                fabsf(sub->viewport[0]), fabsf(sub->viewport[1]), sub->viewport[2], 0.0f,
+                rs->offset_scale,        rs->offset_units * step, rs->offset_clamp, 0.0f};
+        glUniform4fv(p->loc_poly_offset, 2, u);
+    }
     upload_constants(&sub->stages[0], sub->vs->parsed, 0);
     upload_constants(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 1);
     const bool seamless = bind_textures(&sub->stages[0], sub->vs->parsed, 16) |
@@ -679,7 +755,11 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
     apply_rasterizer(sub, flip_y);
     apply_pass(ps);
     apply_viewport(r, sub);
-    return issue_draw(s, r, sub, d, prim_modes[d->mode]);
+    struct gl_so_draw so;
+    vgl_gl_so_begin(sub, p, d, &so);
+    const enum vgl_status st = issue_draw(s, r, sub, d, prim_modes[d->mode]);
+    vgl_gl_so_end(sub, &so);
+    return st;
 }
 
 void vgl_gl_draw_init(struct vgl_sink_impl *impl) {

@@ -66,6 +66,7 @@ struct gl_resource {
     struct iovec *iov;           /* guest backing, borrowed memory */
     unsigned int iov_count;
     uint64_t backing_size;
+    uint32_t host_samples; /* multisample textures: what the host allocated (>= nr_samples) */
 };
 
 /* Every object in a sub-context's table starts with this header. */
@@ -135,9 +136,10 @@ struct gl_shader {
     uint32_t stage;
     char *text; /* assembled TGSI, total bytes */
     uint32_t total, received;
-    struct vgl_shader *parsed; /* NULL until the text is complete */
-    bool unsupported;          /* complete, but the translator cannot handle it yet */
-    uint64_t serial;           /* program cache key part, unique per shader object */
+    struct vgl_shader *parsed;    /* NULL until the text is complete */
+    bool unsupported;             /* complete, but the translator cannot handle it yet */
+    struct vgl_stream_output *so; /* from the first chunk until the text is parsed */
+    uint64_t serial;              /* program cache key part, unique per shader object */
 };
 
 struct gl_query {
@@ -147,6 +149,14 @@ struct gl_query {
     GLuint query;
     GLenum gl_target;
     bool active;
+};
+
+/* A stream-output target: a range of a buffer resource, appended to while bound (gallium). */
+struct gl_so_target {
+    struct gl_object base;
+    struct gl_resource *res; /* holds a reference */
+    uint32_t offset, size;   /* bytes, checked against the resource */
+    uint32_t written;        /* bytes appended since it was last bound without append */
 };
 
 struct gl_program;
@@ -190,8 +200,10 @@ struct gl_sub_ctx {
     float clip_planes[8][4];
     uint32_t sample_mask;
     GLuint stipple_tex;
-    uint32_t enabled_attribs;    /* bit per vertex attribute enabled in the VAO */
-    struct gl_program *programs; /* linked programs, most recent first */
+    uint32_t enabled_attribs;           /* bit per vertex attribute enabled in the VAO */
+    struct gl_so_target *so_targets[4]; /* SET_STREAMOUT_TARGETS, bound until the next one */
+    bool so_captured;                   /* the current draw has captured (in one pass) */
+    struct gl_program *programs;        /* linked programs, most recent first */
     uint32_t program_count;
 };
 
@@ -232,6 +244,7 @@ struct vgl_renderer {
     bool has_viewport_array;
     bool has_s3tc, has_s3tc_srgb, has_compressed_sub_image;
     bool has_base_instance;
+    bool has_tf3; /* gl_NextBuffer and gl_SkipComponentsN (GL 4.0, ARB_transform_feedback3) */
     bool robust_access;
     GLint max_vertex_attribs;
     GLint max_samples; /* multisampled colour and depth textures, at most 4 */
@@ -289,6 +302,23 @@ void vgl_gl_objects_init(struct vgl_sink_impl *impl);
 void vgl_gl_state_init(struct vgl_sink_impl *impl);
 void vgl_gl_draw_init(struct vgl_sink_impl *impl);
 void vgl_gl_query_init(struct vgl_sink_impl *impl);
+
+/* Stream output (gl_streamout.c). */
+void vgl_gl_streamout_init(struct vgl_sink_impl *impl);
+/* Before linking: glTransformFeedbackVaryings for the translator's vgl_so_<i> outputs. Returns
+ * the mask of buffers the program writes. */
+uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *so);
+struct gl_so_draw {
+    bool active;
+    uint8_t buffers;     /* buffers written */
+    uint32_t advance[4]; /* bytes the draw appends to each */
+};
+struct gl_program;
+/* Around one draw of `p`: begin transform feedback at the targets' write offsets when targets
+ * are bound and the program captures; end it and advance the offsets. */
+void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
+                     const struct vgl_cmd_draw *d, struct gl_so_draw *sd);
+void vgl_gl_so_end(struct gl_sub_ctx *sub, const struct gl_so_draw *sd);
 
 /* Programs (gl_program.c). */
 void vgl_gl_programs_forget_shader(struct gl_sub_ctx *sub, const struct gl_shader *sh);

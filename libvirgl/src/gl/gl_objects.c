@@ -38,8 +38,12 @@ static void free_object(struct gl_sub_ctx *sub, struct gl_object *obj) {
         vgl_gl_programs_forget_shader(sub, sh);
         vgl_shader_destroy(sh->parsed);
         free(sh->text);
+        free(sh->so);
         break;
     }
+    case VGL_OBJECT_STREAMOUT_TARGET:
+        vgl_gl_resource_unref(((struct gl_so_target *)obj)->res);
+        break;
     case VGL_OBJECT_QUERY: {
         struct gl_query *q = (struct gl_query *)obj;
         if (q->active) {
@@ -303,6 +307,41 @@ static enum vgl_status create_sampler_state(struct vgl_sink *s,
     return insert(s, &obj->base, VGL_OBJECT_SAMPLER_STATE, cmd->handle);
 }
 
+/* The stream output of a shader's first chunk, kept until its text is complete. */
+static enum vgl_status keep_stream_output(struct vgl_sink *s, struct gl_shader *sh,
+                                          const struct vgl_cmd_shader *cmd) {
+    if (cmd->num_so_outputs == 0) {
+        return VGL_OK;
+    }
+    if (cmd->stage != VGL_SHADER_VERTEX || cmd->num_so_outputs > VGL_SHADER_MAX_SO_OUTPUTS) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "shader %u: %u stream outputs for stage %u",
+                    cmd->handle, cmd->num_so_outputs, cmd->stage);
+    }
+    sh->so = calloc(1, sizeof(*sh->so));
+    if (!sh->so) {
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    sh->so->num_outputs = cmd->num_so_outputs;
+    for (int b = 0; b < 4; b++) {
+        sh->so->stride[b] = cmd->so_stride[b] > 0xffff ? 0xffff : cmd->so_stride[b];
+    }
+    for (uint32_t i = 0; i < cmd->num_so_outputs; i++) {
+        const struct vgl_cmd_so_output *o = &cmd->so[i];
+        if (o->stream != 0) {
+            return FAIL(s, VGL_ERROR_UNSUPPORTED, "shader %u: stream output to stream %u",
+                        cmd->handle, o->stream);
+        }
+        sh->so->outputs[i] = (struct vgl_so_output){
+                .reg = (uint8_t)o->register_index,
+                .start = (uint8_t)o->start_component,
+                .num = (uint8_t)o->num_components,
+                .buffer = (uint8_t)o->output_buffer,
+                .offset = (uint16_t)o->dst_offset,
+        };
+    }
+    return VGL_OK;
+}
+
 /* Assemble shader text chunk by chunk (§3.2); parse once complete. */
 static enum vgl_status create_shader(struct vgl_sink *s, const struct vgl_cmd_shader *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
@@ -329,6 +368,7 @@ static enum vgl_status create_shader(struct vgl_sink *s, const struct vgl_cmd_sh
         }
         VGL_FORWARD_IF_ERROR(insert(s, &obj->base, VGL_OBJECT_SHADER, cmd->handle));
         sh = obj;
+        VGL_FORWARD_IF_ERROR(keep_stream_output(s, sh, cmd));
         offset = 0;
     } else {
         sh = vgl_gl_object_get(sub, cmd->handle, VGL_OBJECT_SHADER);
@@ -371,6 +411,15 @@ static enum vgl_status create_shader(struct vgl_sink *s, const struct vgl_cmd_sh
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "shader %u: text is not for stage %u",
                     cmd->handle, cmd->stage);
     }
+    if (sh->so) {
+        const enum vgl_status so_st =
+                vgl_shader_set_stream_output(sh->parsed, sh->so, why, sizeof(why));
+        free(sh->so);
+        sh->so = NULL;
+        if (so_st != VGL_OK) {
+            return FAIL(s, so_st, "shader %u: %s", cmd->handle, why);
+        }
+    }
     return VGL_OK;
 }
 
@@ -378,7 +427,7 @@ static enum vgl_status destroy_object(struct vgl_sink *s, uint32_t type, uint32_
     struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
     struct gl_object *obj = vgl_gl_object_get(sub, handle, type);
     if (!obj) {
-        if (type == VGL_OBJECT_STREAMOUT_TARGET || type == VGL_OBJECT_MSAA_SURFACE) {
+        if (type == VGL_OBJECT_MSAA_SURFACE) {
             return VGL_OK; /* never created: those types are not implemented yet */
         }
         return FAIL(s, VGL_ERROR_NOT_FOUND, "%s %u not found", vgl_decode_object_name(type),

@@ -74,6 +74,11 @@ static bool link(struct gl_program *p, const struct vgl_shader *vs, const struct
     if (g) {
         glAttachShader(p->program, g);
     }
+    /* The translator writes vgl_so_<i> only without its geometry shader. */
+    const struct vgl_stream_output *so = vgl_shader_get_stream_output(vs);
+    if (so && !p->key.gs_fill) {
+        p->so_buffers = vgl_gl_so_set_varyings(p->program, so);
+    }
     glLinkProgram(p->program);
     glDeleteShader(v);
     glDeleteShader(f);
@@ -109,6 +114,8 @@ static bool link(struct gl_program *p, const struct vgl_shader *vs, const struct
     p->loc_alpha_ref = glGetUniformLocation(p->program, "vgl_alpha_ref");
     p->loc_clip_planes = glGetUniformLocation(p->program, "vgl_clip_planes");
     p->loc_y_sign = glGetUniformLocation(p->program, "vgl_y_sign");
+    p->loc_poly_last = glGetUniformLocation(p->program, "vgl_poly_last");
+    p->loc_poly_offset = glGetUniformLocation(p->program, "vgl_poly_offset");
     return true;
 }
 

@@ -9,8 +9,9 @@ struct gl_program {
     struct gl_program *next;
     uint64_t vs_serial, fs_serial;
     struct vgl_shader_key key;
-    GLuint program; /* 0 when translation or linking failed */
-    GLint loc_alpha_ref, loc_clip_planes, loc_y_sign;
+    GLuint program;     /* 0 when translation or linking failed */
+    uint8_t so_buffers; /* stream output: buffers the program writes (vgl_gl_so_set_varyings) */
+    GLint loc_alpha_ref, loc_clip_planes, loc_y_sign, loc_poly_last, loc_poly_offset;
     char failure[160];
 };
 

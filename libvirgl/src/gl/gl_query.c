@@ -18,6 +18,7 @@ enum {
     Q_TIMESTAMP = 2,
     Q_TIME_ELAPSED = 4,
     Q_PRIMITIVES_GENERATED = 5,
+    Q_PRIMITIVES_EMITTED = 6,
     Q_GPU_FINISHED = 9,
     Q_OCCLUSION_PREDICATE_CONSERVATIVE = 11,
 };
@@ -38,6 +39,8 @@ static GLenum query_target(uint32_t type) {
         return GL_TIME_ELAPSED;
     case Q_PRIMITIVES_GENERATED:
         return GL_PRIMITIVES_GENERATED;
+    case Q_PRIMITIVES_EMITTED:
+        return GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN;
     default:
         return 0;
     }

@@ -102,6 +102,7 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
     r->has_debug_output = version >= 43 || epoxy_has_gl_extension("GL_KHR_debug");
     r->has_viewport_array = version >= 41 || epoxy_has_gl_extension("GL_ARB_viewport_array");
     r->has_base_instance = version >= 42 || epoxy_has_gl_extension("GL_ARB_base_instance");
+    r->has_tf3 = version >= 40 || epoxy_has_gl_extension("GL_ARB_transform_feedback3");
     r->has_s3tc = epoxy_has_gl_extension("GL_EXT_texture_compression_s3tc");
     r->has_s3tc_srgb = r->has_s3tc && epoxy_has_gl_extension("GL_EXT_texture_sRGB");
     /* Read-back of compressed boxes needs glGetCompressedTextureSubImage. */

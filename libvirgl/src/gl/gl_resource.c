@@ -191,6 +191,11 @@ static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
         glBindTexture(res->gl_target, res->id);
         glTexImage2DMultisample(res->gl_target, (GLsizei)a->nr_samples, f->internal_format,
                                 (GLsizei)a->width, (GLsizei)a->height, GL_TRUE);
+        /* Hosts may allocate more samples than asked (llvmpipe: 4 for 2); sample masks are
+         * widened to match (gl_draw.c). */
+        GLint samples = 0;
+        glGetTexLevelParameteriv(res->gl_target, 0, GL_TEXTURE_SAMPLES, &samples);
+        res->host_samples = samples > 0 ? (uint32_t)samples : a->nr_samples;
         glBindTexture(res->gl_target, 0);
         return;
     }

@@ -496,6 +496,7 @@ static void build_impl(void) {
     vgl_gl_state_init(&impl);
     vgl_gl_draw_init(&impl);
     vgl_gl_query_init(&impl);
+    vgl_gl_streamout_init(&impl);
     if (vgl_debug_flags() & VGL_DEBUG_GLERROR) {
         impl.command_done = command_done;
     }

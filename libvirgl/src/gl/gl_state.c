@@ -39,6 +39,9 @@ void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub) {
     }
     vgl_gl_resource_unref(sub->ib_res);
     sub->ib_res = NULL;
+    for (int i = 0; i < 4; i++) {
+        VGL_GL_REBIND(sub, sub->so_targets[i], (struct gl_so_target *)NULL);
+    }
 }
 
 static enum vgl_status set_vertex_buffers(struct vgl_sink *s, uint32_t count,

@@ -402,6 +402,13 @@ static void vs_epilogue(struct glsl_stage *st) {
             vgl_strbuf_printf(b, v->flat_uint ? "floatBitsToUint(%s);\n" : "%s;\n", def);
         }
     }
+    for (uint32_t i = 0; !key->gs_fill && sh->so && i < sh->so->num_outputs; i++) {
+        /* Stream output: the guest's raw OUT bits, before the host's y flip and depth fix. */
+        const struct vgl_so_output *const o = &sh->so->outputs[i];
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_printf(b, "vgl_so_%u = ro[%u].%.*s;\n", i, o->reg, (int)o->num,
+                          "xyzw" + o->start);
+    }
     if (key->gs_fill) {
         const int edge = find_output(sh, VGL_SEM_EDGEFLAG, 0);
         vgl_strbuf_indent(b, ind);
@@ -443,6 +450,10 @@ static char *emit_vs(const struct plan *p, struct glsl_stage *st) {
     }
     if (key->gs_fill) {
         vgl_strbuf_append(&sb, "out float vgl_edge;\n");
+    }
+    for (uint32_t i = 0; !key->gs_fill && sh->so && i < sh->so->num_outputs; i++) {
+        static const char *const types[] = {"uint", "uvec2", "uvec3", "uvec4"};
+        vgl_strbuf_printf(&sb, "flat out %s vgl_so_%u;\n", types[sh->so->outputs[i].num - 1], i);
     }
     vgl_glsl_emit_helpers(&sb, st->helpers);
     vgl_strbuf_append(&sb, "void main() {\n");
@@ -633,9 +644,14 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
 /* Writes vertex `i` of the input triangle to the outputs and emits it. */
 static void gs_vertex(struct vgl_strbuf *sb, const struct plan *p, unsigned i) {
     const struct vgl_shader_key *const key = p->key;
-    const unsigned pv = key->gs_flat_first ? 0 : 2;
+    /* Quads' provoking vertex is their first or last; a polygon's is always its first. */
+    const unsigned last = key->gs_prim == 1 || key->gs_prim == 2 ? 3 : 2;
+    const unsigned pv = key->gs_flat_first || key->gs_prim == 3 ? 0 : last;
     vgl_strbuf_printf(sb, "void vgl_vertex%u(uint front) {\n", i);
     vgl_strbuf_printf(sb, "    gl_Position = gl_in[%u].gl_Position;\n", i);
+    if (key->gs_offset) {
+        vgl_strbuf_append(sb, "    gl_Position.z += vgl_dz * gl_Position.w;\n");
+    }
     if (key->gs_fill == 2 && find_output(p->vs, VGL_SEM_PSIZE, 0) >= 0) {
         vgl_strbuf_printf(sb, "    gl_PointSize = gl_in[%u].gl_PointSize;\n", i);
     }
@@ -655,46 +671,105 @@ static void gs_vertex(struct vgl_strbuf *sb, const struct plan *p, unsigned i) {
 
 static char *emit_gs(const struct plan *p) {
     const struct vgl_shader_key *const key = p->key;
-    const bool lines = key->gs_fill == 1;
+    const bool lines = key->gs_fill == 1, fill = key->gs_fill == 3;
+    const bool quads = key->gs_prim == 1 || key->gs_prim == 2, poly = key->gs_prim == 3;
+    /* The input vertices in outline order. */
+    static const unsigned quad_order[4] = {0, 1, 2, 3}, strip_order[4] = {0, 1, 3, 2};
+    const unsigned n = quads ? 4 : 3;
+    const unsigned *order = key->gs_prim == 2 ? strip_order : quad_order;
     struct vgl_strbuf sb;
     vgl_strbuf_init(&sb);
-    vgl_strbuf_printf(
-            &sb, "#version 330 core\nlayout(triangles) in;\nlayout(%s, max_vertices = %u) out;\n",
-            lines ? "line_strip" : "points", lines ? 6 : 3);
+    vgl_strbuf_printf(&sb,
+                      "#version 330 core\nlayout(%s) in;\nlayout(%s, max_vertices = %u) out;\n",
+                      quads ? "lines_adjacency" : "triangles",
+                      fill    ? "triangle_strip"
+                      : lines ? "line_strip"
+                              : "points",
+                      fill    ? 4
+                      : lines ? 2 * n
+                              : n);
     for (unsigned i = 0; i < p->nv; i++) {
         varying_decl(&sb, &p->v[i], "in", "vgl_gv_", "[]");
         varying_decl(&sb, &p->v[i], "out", "vgl_v_", "");
     }
     vgl_strbuf_append(&sb, "in float vgl_edge[];\nflat out uint vgl_v_front;\n");
+    if (poly) {
+        vgl_strbuf_append(&sb, "uniform int vgl_poly_last;\n");
+    }
+    if (key->gs_offset) {
+        vgl_strbuf_append(&sb, "uniform vec4 vgl_poly_offset[2];\nfloat vgl_dz = 0.0;\n");
+    }
     if (p->clip_dist_count) {
         vgl_strbuf_printf(&sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
     }
-    for (unsigned i = 0; i < 3; i++) {
+    for (unsigned i = 0; i < n; i++) {
         gs_vertex(&sb, p, i);
     }
     vgl_strbuf_append(&sb, "void main() {\n");
-    for (unsigned i = 0; i < 3; i++) {
+    if (key->gs_prim == 2) {
+        vgl_strbuf_append(&sb, "    if ((gl_PrimitiveIDIn & 1) != 0) {\n        return;\n    }\n");
+    }
+    for (unsigned i = 0; i < n; i++) {
         vgl_strbuf_printf(&sb,
                           "    vec2 p%u = gl_in[%u].gl_Position.xy / gl_in[%u].gl_Position.w;\n", i,
-                          i, i);
+                          order[i], order[i]);
     }
-    /* Counter-clockwise on the host (y up) has a positive area. */
-    vgl_strbuf_printf(
-            &sb,
-            "    float area = (p1.x - p0.x) * (p2.y - p0.y) - (p2.x - p0.x) * (p1.y - p0.y);\n"
-            "    uint front = %s ? 1u : 0u;\n",
-            key->gs_front_ccw ? "area < 0.0" : "area > 0.0");
+    /* Counter-clockwise on the host (y up) has a positive area (twice the shoelace sum). */
+    vgl_strbuf_append(&sb, "    float area = 0.0");
+    for (unsigned i = 0; i < n; i++) {
+        vgl_strbuf_printf(&sb, " + (p%u.x * p%u.y - p%u.x * p%u.y)", i, (i + 1) % n, (i + 1) % n,
+                          i);
+    }
+    vgl_strbuf_printf(&sb, ";\n    uint front = %s ? 1u : 0u;\n",
+                      key->gs_front_ccw ? "area < 0.0" : "area > 0.0");
     if (key->gs_cull & 1) {
         vgl_strbuf_append(&sb, "    if (front != 0u) {\n        return;\n    }\n");
     }
     if (key->gs_cull & 2) {
         vgl_strbuf_append(&sb, "    if (front == 0u) {\n        return;\n    }\n");
     }
-    for (unsigned i = 0; i < 3; i++) {
-        vgl_strbuf_printf(&sb, "    if (vgl_edge[%u] != 0.0) {\n        vgl_vertex%u(front);\n", i,
-                          i);
+    if (key->gs_offset) {
+        /* The depth slope of the plane through outline vertices 0, 1, 2 in window space. */
+        for (unsigned i = 0; i < 3; i++) {
+            vgl_strbuf_printf(&sb,
+                              "    vec3 w%u = vec3(p%u, gl_in[%u].gl_Position.z / "
+                              "gl_in[%u].gl_Position.w) * vgl_poly_offset[0].xyz;\n",
+                              i, i, order[i], order[i]);
+        }
+        vgl_strbuf_append(
+                &sb,
+                "    vec3 nrm = cross(w1 - w0, w2 - w0);\n"
+                "    float slope = nrm.z != 0.0 ? max(abs(nrm.x), abs(nrm.y)) / abs(nrm.z) : 0.0;\n"
+                "    float off = slope * vgl_poly_offset[1].x + vgl_poly_offset[1].y;\n"
+                "    float cl = vgl_poly_offset[1].z;\n"
+                "    off = cl > 0.0 ? min(off, cl) : cl < 0.0 ? max(off, cl) : off;\n"
+                "    vgl_dz = vgl_poly_offset[0].z != 0.0 ? off / vgl_poly_offset[0].z : 0.0;\n");
+    }
+    if (fill && quads) {
+        /* Triangles (1 2 0) and (0 2 3) in outline order: the diagonal runs from 0 to 2. */
+        vgl_strbuf_printf(&sb,
+                          "    vgl_vertex%u(front);\n    vgl_vertex%u(front);\n"
+                          "    vgl_vertex%u(front);\n    vgl_vertex%u(front);\n"
+                          "    EndPrimitive();\n}\n",
+                          order[1], order[2], order[0], order[3]);
+        return vgl_strbuf_steal(&sb);
+    }
+    if (fill) {
+        /* A polygon's fan triangle, flat varyings from the polygon's first vertex. */
+        vgl_strbuf_append(&sb, "    vgl_vertex0(front);\n    vgl_vertex1(front);\n"
+                               "    vgl_vertex2(front);\n    EndPrimitive();\n}\n");
+        return vgl_strbuf_steal(&sb);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        /* A polygon's fan has its outline in edges 1-2 of every triangle, 0-1 of the first
+         * and 2-0 of the last (points: vertex 1, plus 0 in the first and 2 in the last). */
+        const char *own = !poly || i == 1 ? ""
+                          : i == 0        ? " && gl_PrimitiveIDIn == 0"
+                                          : " && gl_PrimitiveIDIn == vgl_poly_last";
+        vgl_strbuf_printf(&sb, "    if (vgl_edge[%u] != 0.0%s) {\n        vgl_vertex%u(front);\n",
+                          order[i], own, order[i]);
         if (lines) {
-            vgl_strbuf_printf(&sb, "        vgl_vertex%u(front);\n", (i + 1) % 3);
+            vgl_strbuf_printf(&sb, "        vgl_vertex%u(front);\n", order[(i + 1) % n]);
         }
         vgl_strbuf_append(&sb, "        EndPrimitive();\n    }\n");
     }

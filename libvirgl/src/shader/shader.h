@@ -127,6 +127,21 @@ struct vgl_shader_info {
 
 struct vgl_shader; /* parsed TGSI: IR + info, immutable once parsed */
 
+/* Stream output of a vertex shader (protocol-facts §3.2, sent with CREATE_OBJECT/SHADER). */
+#define VGL_SHADER_MAX_SO_OUTPUTS 64
+#define VGL_SHADER_MAX_SO_STRIDE  128 /* dwords per vertex and buffer */
+struct vgl_so_output {
+    uint8_t reg;        /* OUT[reg] */
+    uint8_t start, num; /* components start .. start + num - 1 */
+    uint8_t buffer;     /* 0..3 */
+    uint16_t offset;    /* dwords from the vertex's start in the buffer */
+};
+struct vgl_stream_output {
+    uint32_t num_outputs;
+    uint32_t stride[4]; /* dwords */
+    struct vgl_so_output outputs[VGL_SHADER_MAX_SO_OUTPUTS];
+};
+
 /*
  * Parse TGSI text (`len` bytes, need not be NUL-terminated; parsing stops at the first NUL).
  * On error returns VGL_ERROR_MALFORMED (or VGL_ERROR_UNSUPPORTED for valid TGSI this
@@ -135,6 +150,17 @@ struct vgl_shader; /* parsed TGSI: IR + info, immutable once parsed */
 enum vgl_status vgl_shader_parse(const char *text, size_t len, struct vgl_shader **out, char *why,
                                  size_t why_size);
 void vgl_shader_destroy(struct vgl_shader *sh);
+/*
+ * Attach stream output to a parsed vertex shader (before any emit). Checks it against the
+ * shader: declared OUT registers, components within xyzw, buffers 0..3, stream 0, outputs inside
+ * their buffer's stride (at most VGL_SHADER_MAX_SO_STRIDE) and not overlapping. Refused with
+ * VGL_ERROR_INVALID_ARGUMENT and a reason otherwise.
+ */
+enum vgl_status vgl_shader_set_stream_output(struct vgl_shader *sh,
+                                             const struct vgl_stream_output *so, char *why,
+                                             size_t why_size);
+/* The shader's stream output, or NULL when it has none. */
+const struct vgl_stream_output *vgl_shader_get_stream_output(const struct vgl_shader *sh);
 const struct vgl_shader_info *vgl_shader_get_info(const struct vgl_shader *sh);
 
 /*
@@ -199,6 +225,23 @@ struct vgl_shader_key {
     uint8_t gs_cull;
     bool gs_front_ccw;
     bool gs_flat_first;
+    /*
+     * The GS's input primitive (core GL has no quads or polygons): 0 triangles, 1 quads (lines
+     * adjacency, 4 vertices a quad), 2 quad strips (line strip adjacency: primitive 2k is quad
+     * k, odd ones are skipped; outline order 0 1 3 2), 3 polygons (a triangle fan: an edge from
+     * vertex 0 only in primitive 0, the closing edge only in primitive `int vgl_poly_last`, a
+     * uniform). gs_fill 3 (not with triangles) fills them: two triangles a quad, or the fan's
+     * triangle with the flat varyings of the polygon's first vertex (gallium's provoking vertex
+     * of a polygon in both conventions).
+     */
+    uint8_t gs_prim;
+    /*
+     * Polygon offset for the lines or points the GS emits (the host offsets only polygons it
+     * rasterizes in line or point mode): the GS moves their depth as the host would the
+     * polygon's, from `uniform vec4 vgl_poly_offset[2]` = (viewport scale x, y, z, unused),
+     * (factor, units times the depth buffer's resolution, clamp, unused).
+     */
+    bool gs_offset;
 };
 
 /*
@@ -241,6 +284,9 @@ struct vgl_glsl_program {
  *    key->shadow_swizzle says otherwise;
  *  - with key->gs_fill the VS's varyings are `vgl_gv_*` (the GS's inputs), its edge flag `float
  *    vgl_edge`, and the GS writes `vgl_v_*` and `flat uint vgl_v_front` for the FS;
+ *  - a VS with stream output (vgl_shader_set_stream_output) and no key->gs_fill writes output i
+ *    of its stream output, OUT[reg] components start.., to `flat out uint|uvecN vgl_so_<i>`
+ *    (N = num; raw bits, as gallium captures them) for glTransformFeedbackVaryings;
  *  - TG4 is textureGather[Offset] and needs GL_ARB_texture_gather and GL_ARB_gpu_shader5 (or
  *    GLSL 4.00) on the host: its stage enables both extensions.
  * Returns VGL_ERROR_UNSUPPORTED with a reason for stage combinations or features not handled.

@@ -264,7 +264,8 @@ struct vgl_shader {
     /* Uses that change what the emitter declares. */
     bool in_indirect, out_indirect, const_indirect, imm_indirect;
     bool uses_txq;
-    bool legacy_math_rules; /* parsed, not emulated */
+    bool legacy_math_rules;       /* parsed, not emulated */
+    struct vgl_stream_output *so; /* NULL when none */
 };
 
 const struct vgl_op_info *vgl_shader_op_info(enum vgl_op op);

@@ -971,7 +971,59 @@ void vgl_shader_destroy(struct vgl_shader *sh) {
     }
     free(sh->insns);
     free(sh->imms);
+    free(sh->so);
     free(sh);
+}
+
+static enum vgl_status so_refuse(char *why, size_t why_size, const char *msg, uint32_t i) {
+    if (why && why_size) {
+        snprintf(why, why_size, "stream output %u: %s", i, msg);
+    }
+    return VGL_ERROR_INVALID_ARGUMENT;
+}
+
+enum vgl_status vgl_shader_set_stream_output(struct vgl_shader *sh,
+                                             const struct vgl_stream_output *so, char *why,
+                                             size_t why_size) {
+    if (!sh || !so || sh->info.stage != VGL_SHADER_VERTEX || sh->so) {
+        return so_refuse(why, why_size, "not a vertex shader without stream output", 0);
+    }
+    if (so->num_outputs == 0) {
+        return VGL_OK;
+    }
+    if (so->num_outputs > VGL_SHADER_MAX_SO_OUTPUTS) {
+        return so_refuse(why, why_size, "too many outputs", so->num_outputs);
+    }
+    uint64_t used[4][VGL_SHADER_MAX_SO_STRIDE / 64] = {{0}};
+    for (uint32_t i = 0; i < so->num_outputs; i++) {
+        const struct vgl_so_output *o = &so->outputs[i];
+        if (o->reg >= sh->num_out_regs || sh->out_decl[o->reg] == VGL_IR_NO_DECL) {
+            return so_refuse(why, why_size, "undeclared OUT register", i);
+        }
+        if (o->num == 0 || o->start + o->num > 4 || o->buffer >= 4) {
+            return so_refuse(why, why_size, "bad components or buffer", i);
+        }
+        const uint32_t stride = so->stride[o->buffer];
+        if (stride > VGL_SHADER_MAX_SO_STRIDE || o->offset + o->num > stride) {
+            return so_refuse(why, why_size, "outside its buffer's stride", i);
+        }
+        for (uint32_t d = o->offset; d < o->offset + o->num; d++) {
+            if (used[o->buffer][d / 64] >> (d % 64) & 1) {
+                return so_refuse(why, why_size, "overlaps another output", i);
+            }
+            used[o->buffer][d / 64] |= 1ull << (d % 64);
+        }
+    }
+    sh->so = malloc(sizeof(*sh->so));
+    if (!sh->so) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    *sh->so = *so;
+    return VGL_OK;
+}
+
+const struct vgl_stream_output *vgl_shader_get_stream_output(const struct vgl_shader *sh) {
+    return sh ? sh->so : NULL;
 }
 
 const struct vgl_shader_info *vgl_shader_get_info(const struct vgl_shader *sh) {

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stream output (transform feedback): targets, SET_STREAMOUT_TARGETS, a program's captured
+ * varyings, and capture around draws. Gallium keeps appending to bound targets across draws
+ * until targets are set again; GL restarts at glBeginTransformFeedback and needs the same
+ * program while resumed. So each captured draw begins and ends transform feedback, with the
+ * buffers bound at write offsets tracked here: the primitives a draw writes are its whole
+ * primitives, fewer when a buffer runs out of room (GL and gallium both stop there).
+ * Not handled: primitive restart while capturing (the offsets assume no restarts), draws through
+ * the translator's geometry shader (unfilled polygons with edge flags, quads), which capture
+ * nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/debug.h"
+#include "common/util.h"
+#include "gl/gl_internal.h"
+#include "gl/gl_program.h"
+
+#define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
+
+static enum vgl_status create_so_target(struct vgl_sink *s, const struct vgl_cmd_so_target *cmd) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct gl_sub_ctx *sub = ctx->sub;
+    struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
+    if (!res || res->fmt) {
+        return FAIL(s, VGL_ERROR_NOT_FOUND, "streamout target %u: no buffer resource %u",
+                    cmd->handle, cmd->res);
+    }
+    const uint64_t end = (uint64_t)cmd->buffer_offset + cmd->buffer_size;
+    if (cmd->buffer_offset % 4 != 0 || end > res->args.width) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
+                    "streamout target %u: range %u+%u outside buffer %u (%u bytes) or unaligned",
+                    cmd->handle, cmd->buffer_offset, cmd->buffer_size, cmd->res, res->args.width);
+    }
+    if (cmd->handle == 0 || vgl_hash_map_get(&sub->objects, cmd->handle)) {
+        return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", cmd->handle);
+    }
+    if (sub->objects.count >= (1u << 20)) {
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "too many objects");
+    }
+    struct gl_so_target *t = calloc(1, sizeof(*t));
+    if (!t) {
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    t->base = (struct gl_object){VGL_OBJECT_STREAMOUT_TARGET, cmd->handle, 1};
+    t->res = res;
+    vgl_gl_resource_ref(res);
+    t->offset = cmd->buffer_offset;
+    t->size = cmd->buffer_size & ~3u; /* GL binds ranges in whole dwords */
+    if (!vgl_hash_map_insert(&sub->objects, cmd->handle, t)) {
+        vgl_gl_object_unref(sub, &t->base);
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    return VGL_OK;
+}
+
+static enum vgl_status set_so_targets(struct vgl_sink *s, uint32_t append, uint32_t count,
+                                      const uint32_t *handles) {
+    struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
+    struct gl_so_target *t[4] = {0};
+    if (count > 4) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "%u streamout targets", count);
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        if (handles[i] &&
+            !(t[i] = vgl_gl_object_get(sub, handles[i], VGL_OBJECT_STREAMOUT_TARGET))) {
+            return FAIL(s, VGL_ERROR_NOT_FOUND, "streamout target %u not found", handles[i]);
+        }
+    }
+    for (uint32_t i = 0; i < 4; i++) {
+        if (t[i] && !(append >> i & 1)) {
+            t[i]->written = 0;
+        }
+        VGL_GL_REBIND(sub, sub->so_targets[i], t[i]);
+    }
+    return VGL_OK;
+}
+
+uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *so) {
+    static const char *const skips[4] = {"gl_SkipComponents1", "gl_SkipComponents2",
+                                         "gl_SkipComponents3", "gl_SkipComponents4"};
+    /* Outputs, gaps (at most stride / 4 + outputs + 1 entries a buffer) and buffer switches. */
+    const char *names[VGL_SHADER_MAX_SO_OUTPUTS +
+                      4 * (VGL_SHADER_MAX_SO_STRIDE / 4 + VGL_SHADER_MAX_SO_OUTPUTS + 1) + 3];
+    char own[VGL_SHADER_MAX_SO_OUTPUTS][24];
+    uint32_t n = 0;
+    uint8_t mask = 0;
+    for (uint32_t i = 0; i < so->num_outputs; i++) {
+        mask |= (uint8_t)(1u << so->outputs[i].buffer);
+    }
+    if (!mask) {
+        return 0;
+    }
+    const uint32_t last = 31 - (uint32_t)__builtin_clz(mask);
+    for (uint32_t b = 0; b <= last; b++) {
+        if (b) {
+            names[n++] = "gl_NextBuffer";
+        }
+        if (!(mask >> b & 1)) {
+            continue;
+        }
+        uint32_t pos = 0;
+        for (;;) {
+            int next = -1; /* the output of this buffer with the lowest offset from pos on */
+            for (uint32_t i = 0; i < so->num_outputs; i++) {
+                const struct vgl_so_output *o = &so->outputs[i];
+                if (o->buffer == b && o->offset >= pos &&
+                    (next < 0 || o->offset < so->outputs[next].offset)) {
+                    next = (int)i;
+                }
+            }
+            const uint32_t end = next < 0 ? so->stride[b] : so->outputs[next].offset;
+            for (; pos < end; pos += pos + 4 <= end ? 4 : end - pos) {
+                names[n++] = skips[(end - pos >= 4 ? 4 : end - pos) - 1];
+            }
+            if (next < 0) {
+                break;
+            }
+            snprintf(own[next], sizeof(own[next]), "vgl_so_%d", next);
+            names[n++] = own[next];
+            pos += so->outputs[next].num;
+        }
+    }
+    glTransformFeedbackVaryings(program, (GLsizei)n, names, GL_INTERLEAVED_ATTRIBS);
+    return mask;
+}
+
+void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
+                     const struct vgl_cmd_draw *d, struct gl_so_draw *sd) {
+    memset(sd, 0, sizeof(*sd));
+    const struct vgl_stream_output *so = vgl_shader_get_stream_output(sub->vs->parsed);
+    if (!p->so_buffers || !so || sub->so_captured) {
+        return;
+    }
+    uint8_t bound = 0;
+    for (uint32_t b = 0; b < 4; b++) {
+        bound |= sub->so_targets[b] ? (uint8_t)(1u << b) : 0;
+    }
+    if (!bound) {
+        return;
+    }
+    if ((p->so_buffers & bound) != p->so_buffers) {
+        vgl_log(VGL_LOG_DEBUG, "stream output to unbound buffers (%#x of %#x): not captured",
+                p->so_buffers & ~bound, p->so_buffers);
+        return;
+    }
+    /* Whole primitives of the draw, as transform feedback writes them. */
+    const uint64_t c = d->count;
+    uint64_t prims;
+    uint32_t vpp;
+    GLenum prim;
+    switch (d->mode) {
+    case 0:
+        prims = c, vpp = 1, prim = GL_POINTS;
+        break;
+    case 1:
+        prims = c / 2, vpp = 2, prim = GL_LINES;
+        break;
+    case 2:
+        prims = c >= 2 ? c : 0, vpp = 2, prim = GL_LINES;
+        break;
+    case 3:
+        prims = c >= 2 ? c - 1 : 0, vpp = 2, prim = GL_LINES;
+        break;
+    case 4:
+        prims = c / 3, vpp = 3, prim = GL_TRIANGLES;
+        break;
+    case 5:
+    case 6:
+    case 9: /* a filled polygon is the host's triangle fan */
+        prims = c >= 3 ? c - 2 : 0, vpp = 3, prim = GL_TRIANGLES;
+        break;
+    default:
+        vgl_log(VGL_LOG_DEBUG, "stream output of primitive mode %u: not captured", d->mode);
+        return;
+    }
+    prims *= d->instance_count;
+    for (uint32_t b = 0; b < 4; b++) {
+        if (p->so_buffers >> b & 1) {
+            const struct gl_so_target *t = sub->so_targets[b];
+            const uint64_t per_prim = (uint64_t)so->stride[b] * 4 * vpp;
+            const uint64_t room = t->size - t->written;
+            if (per_prim && room / per_prim < prims) {
+                prims = room / per_prim;
+            }
+        }
+    }
+    if (prims == 0) {
+        return; /* no room left: GL would write nothing either */
+    }
+    for (uint32_t b = 0; b < 4; b++) {
+        if (p->so_buffers >> b & 1) {
+            const struct gl_so_target *t = sub->so_targets[b];
+            glBindBufferRange(GL_TRANSFORM_FEEDBACK_BUFFER, b, t->res->id,
+                              (GLintptr)t->offset + t->written, (GLsizeiptr)(t->size - t->written));
+            sd->advance[b] = (uint32_t)(prims * vpp * so->stride[b] * 4);
+        }
+    }
+    sd->buffers = p->so_buffers;
+    sd->active = true;
+    glBeginTransformFeedback(prim);
+}
+
+void vgl_gl_so_end(struct gl_sub_ctx *sub, const struct gl_so_draw *sd) {
+    if (!sd->active) {
+        return;
+    }
+    glEndTransformFeedback();
+    sub->so_captured = true;
+    for (uint32_t b = 0; b < 4; b++) {
+        if (sd->buffers >> b & 1) {
+            sub->so_targets[b]->written += sd->advance[b];
+            glBindBufferBase(GL_TRANSFORM_FEEDBACK_BUFFER, b, 0);
+        }
+    }
+}
+
+void vgl_gl_streamout_init(struct vgl_sink_impl *impl) {
+    impl->create_so_target = create_so_target;
+    impl->set_so_targets = set_so_targets;
+}
