@@ -142,6 +142,22 @@ static void check_px(struct scene *sc, int x, int y, int r, int g, int b, int a)
     }
 }
 
+/* Resource 3: a 2D texture of `format` with `texels` (kept by the caller) as its backing. */
+static void sampled_texture(struct scene *sc, uint32_t format, uint32_t w, uint32_t h,
+                            uint8_t *texels, size_t size) {
+    const struct vgl_resource_args tex = {.handle = 3,
+                                          .target = VGL_TARGET_2D,
+                                          .format = format,
+                                          .bind = VGL_BIND_SAMPLER_VIEW,
+                                          .width = w,
+                                          .height = h,
+                                          .depth = 1,
+                                          .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
+    const struct iovec iov = {texels, size};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+}
+
 /* A triangle covering the whole viewport. */
 static const float full[3][8] = {
         {-1, -1, 0, 1, 0, 0, 0, 0}, {3, -1, 0, 1, 2, 0, 0, 0}, {-1, 3, 0, 1, 0, 2, 0, 0}};
@@ -184,18 +200,8 @@ VGL_TEST(orientation_matches_gallium) {
 
 VGL_TEST(texture_nearest_quadrants) {
     struct scene *sc = scene_create();
-    const struct vgl_resource_args tex = {.handle = 3,
-                                          .target = VGL_TARGET_2D,
-                                          .format = 67,
-                                          .bind = VGL_BIND_SAMPLER_VIEW,
-                                          .width = 2,
-                                          .height = 2,
-                                          .depth = 1,
-                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
     uint8_t texels[16] = {255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255};
-    const struct iovec iov = {texels, sizeof(texels)};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    sampled_texture(sc, 67, 2, 2, texels, sizeof(texels));
     vertices(sc, 0, full, 3);
     enc_transfer3d(&sc->e, 3, 0, 0, 2, 2, 0);
     enc_shader(&sc->e, 31, 1, fs_tex);
@@ -357,18 +363,8 @@ VGL_TEST(stride_zero_attribute_is_constant) {
  * view swizzle must still go through it (piglit tex3d with GL_ALPHA). */
 VGL_TEST(alpha8_texture_samples_alpha) {
     struct scene *sc = scene_create();
-    const struct vgl_resource_args tex = {.handle = 3,
-                                          .target = VGL_TARGET_2D,
-                                          .format = 10, /* A8_UNORM */
-                                          .bind = VGL_BIND_SAMPLER_VIEW,
-                                          .width = 1,
-                                          .height = 1,
-                                          .depth = 1,
-                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
     uint8_t texel[4] = {103, 0, 0, 0};
-    const struct iovec iov = {texel, sizeof(texel)};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    sampled_texture(sc, 10, 1, 1, texel, sizeof(texel));
     vertices(sc, 0, full, 3);
     enc_transfer3d(&sc->e, 3, 0, 0, 1, 1, 0);
     enc_shader(&sc->e, 31, 1, fs_tex);
@@ -404,19 +400,9 @@ static void sampler_wrap(struct scene *sc, uint32_t handle, uint32_t wrap, bool 
 static struct scene *one_texel_scene(uint32_t format, const uint8_t texel[4], uint32_t wrap,
                                      bool linear, const float border[4]) {
     struct scene *sc = scene_create();
-    const struct vgl_resource_args tex = {.handle = 3,
-                                          .target = VGL_TARGET_2D,
-                                          .format = format,
-                                          .bind = VGL_BIND_SAMPLER_VIEW,
-                                          .width = 1,
-                                          .height = 1,
-                                          .depth = 1,
-                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
     static uint8_t mem[4];
     memcpy(mem, texel, 4);
-    const struct iovec iov = {mem, sizeof(mem)};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    sampled_texture(sc, format, 1, 1, mem, sizeof(mem));
     const float tri[3][8] = {
             {-1, -1, 0, 1, 0, 0, 0, 0}, {3, -1, 0, 1, 4, 0, 0, 0}, {-1, 3, 0, 1, 0, 4, 0, 0}};
     vertices(sc, 0, tri, 3);
@@ -673,18 +659,8 @@ static void gather_case(const char *fs, const float *consts, int r, int g, int b
         scene_destroy(sc);
         return;
     }
-    const struct vgl_resource_args tex = {.handle = 3,
-                                          .target = VGL_TARGET_2D,
-                                          .format = 67,
-                                          .bind = VGL_BIND_SAMPLER_VIEW,
-                                          .width = 2,
-                                          .height = 2,
-                                          .depth = 1,
-                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
     uint8_t texels[16] = {255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255};
-    const struct iovec iov = {texels, sizeof(texels)};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    sampled_texture(sc, 67, 2, 2, texels, sizeof(texels));
     vertices(sc, 0, full, 3);
     enc_transfer3d(&sc->e, 3, 0, 0, 2, 2, 0);
     enc_shader(&sc->e, 31, 1, fs);
