@@ -1,21 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Replays trace records on a fresh renderer. Every record is checked for size before its fields
- * are read; guest memory is recreated from ATTACH_BACKING sizes and GUEST_DATA bytes, so the
- * trace file is all replay needs.
+ * Replays trace records on a renderer. Records are parsed by vgl_trace_call_parse (one place
+ * checks their sizes); guest memory is recreated from ATTACH_BACKING sizes and GUEST_DATA bytes,
+ * so the trace file is all replay needs.
  */
 #include "player.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zlib.h>
 
+#include <vgl/trace_call.h>
+
+#include "leaks.h"
 #include "png_writer.h"
+#include "profile.h"
+#include "progress.h"
 
 /* Replay allocates backings of the recorded size; a hostile trace cannot ask for more. */
 #define MAX_BACKING (1ull << 30)
+#define MAX_CONTEXTS 4096
 
 struct backing {
     uint32_t ctx, handle;
@@ -32,45 +39,52 @@ struct readback {
 };
 
 struct player {
-    const struct player_options *opts;
+    struct player_options opts;
     struct player_stats *stats;
     struct vgl_renderer *r;
     struct backing *backings;
     size_t backing_count, backing_capacity;
     struct readback rb;
+    uint32_t live_ctx[MAX_CONTEXTS]; /* contexts created and not destroyed */
+    uint32_t live_ctx_count;
+    uint64_t call;          /* index of the call being replayed */
+    uint64_t last_read_call; /* the call of the latest TRANSFER_READ */
+    double frame_wall, frame_cpu;
+    struct progress progress;
 };
 
-struct cursor {
-    const uint8_t *p;
-    uint32_t left;
-};
-
-static bool take_u32(struct cursor *c, uint32_t *v) {
-    if (c->left < 4) {
-        return false;
-    }
-    *v = vgl_get_u32(c->p);
-    c->p += 4;
-    c->left -= 4;
-    return true;
+static double clock_ms(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static bool take_i32(struct cursor *c, int32_t *v) {
-    uint32_t u;
-    if (!take_u32(c, &u)) {
-        return false;
-    }
-    memcpy(v, &u, sizeof(u));
-    return true;
+static bool in_range(const struct player_range *r, uint64_t v) {
+    return !r->set || (v >= r->first && v <= r->last);
 }
 
-static bool take_u64(struct cursor *c, uint64_t *v) {
-    if (c->left < 8) {
+bool player_parse_range(const char *text, struct player_range *out) {
+    char *end;
+    if (!text[0] || text[0] == '-') {
         return false;
     }
-    *v = vgl_get_u64(c->p);
-    c->p += 8;
-    c->left -= 8;
+    const unsigned long long first = strtoull(text, &end, 10);
+    unsigned long long last = first;
+    if (*end == '-') {
+        if (end[1] == '\0') {
+            last = UINT64_MAX;
+        } else {
+            const char *second = end + 1;
+            if (*second < '0' || *second > '9') {
+                return false;
+            }
+            last = strtoull(second, &end, 10);
+        }
+    }
+    if (*end != '\0' || last < first) {
+        return false;
+    }
+    *out = (struct player_range){true, first, last};
     return true;
 }
 
@@ -102,6 +116,19 @@ static void drop_context_backings(struct player *pl, uint32_t ctx) {
     }
 }
 
+static void forget_context(struct player *pl, uint32_t ctx) {
+    for (uint32_t i = 0; i < pl->live_ctx_count; i++) {
+        if (pl->live_ctx[i] == ctx) {
+            pl->live_ctx[i] = pl->live_ctx[--pl->live_ctx_count];
+            break;
+        }
+    }
+    if (pl->opts.leaks) {
+        leaks_context_destroyed(pl->opts.leaks, ctx);
+    }
+    drop_context_backings(pl, ctx);
+}
+
 static void on_backing_written(void *user, uint32_t ctx, uint32_t handle, uint64_t offset,
                                const void *data, size_t size) {
     struct readback *rb = &((struct player *)user)->rb;
@@ -126,38 +153,36 @@ static void on_backing_written(void *user, uint32_t ctx, uint32_t handle, uint64
     rb->bytes += size;
 }
 
+static void on_object(void *user, uint32_t ctx, uint32_t sub, uint32_t type, uint32_t handle,
+                      bool created) {
+    struct player *pl = user;
+    if (pl->opts.leaks) {
+        leaks_object(pl->opts.leaks, ctx, sub, type, handle, created, pl->call);
+    }
+}
+
+static void on_command(void *user, const struct vgl_command_timing *t) {
+    struct player *pl = user;
+    if (in_range(&pl->opts.calls, pl->call)) {
+        profile_command(pl->opts.profiler, t);
+    }
+}
+
 static void check_status(struct player *pl, const char *what, int32_t recorded,
                          enum vgl_status got) {
     if ((int32_t)got != recorded) {
         pl->stats->status_mismatches++;
-        fprintf(stderr, "virgl-replay: %s returned %s, capture saw %s\n", what, vgl_status_str(got),
+        fprintf(stderr, "virgl-replay: call %llu: %s returned %s, capture saw %s\n",
+                (unsigned long long)pl->call, what, vgl_status_str(got),
                 vgl_status_str((enum vgl_status)recorded));
     }
 }
 
-static enum vgl_status bad_record(const struct vgl_trace_record *rec) {
-    fprintf(stderr, "virgl-replay: %s record of %u bytes is malformed (chunk at byte %llu)\n",
-            vgl_trace_record_name(rec->type), rec->size, (unsigned long long)rec->chunk_offset);
-    return VGL_ERROR_CORRUPT;
-}
-
-static bool take_transfer(struct cursor *c, struct vgl_transfer *t) {
-    return take_u32(c, &t->handle) && take_u32(c, &t->level) && take_u32(c, &t->stride) &&
-           take_u32(c, &t->layer_stride) && take_i32(c, &t->box.x) && take_i32(c, &t->box.y) &&
-           take_i32(c, &t->box.z) && take_i32(c, &t->box.w) && take_i32(c, &t->box.h) &&
-           take_i32(c, &t->box.d) && take_u64(c, &t->offset);
-}
-
-static enum vgl_status play_attach(struct player *pl, uint32_t ctx, int32_t status,
-                                   struct cursor *c, const struct vgl_trace_record *rec) {
-    uint32_t handle;
-    uint64_t size;
-    if (!take_u32(c, &handle) || !take_u64(c, &size)) {
-        return bad_record(rec);
-    }
-    if (size == 0 || size > MAX_BACKING || find_backing(pl, ctx, handle)) {
+static enum vgl_status play_attach(struct player *pl, const struct vgl_trace_call *c) {
+    const uint64_t size = c->value;
+    if (size == 0 || size > MAX_BACKING || find_backing(pl, c->ctx, c->handle)) {
         fprintf(stderr, "virgl-replay: skipping backing of %llu bytes for resource %u\n",
-                (unsigned long long)size, handle);
+                (unsigned long long)size, c->handle);
         return VGL_OK;
     }
     if (pl->backing_count == pl->backing_capacity) {
@@ -173,247 +198,357 @@ static enum vgl_status play_attach(struct player *pl, uint32_t ctx, int32_t stat
     if (!mem) {
         return VGL_ERROR_NO_MEMORY;
     }
-    pl->backings[pl->backing_count++] = (struct backing){ctx, handle, mem, size};
+    pl->backings[pl->backing_count++] = (struct backing){c->ctx, c->handle, mem, size};
     const struct iovec iov = {mem, size};
-    check_status(pl, "ATTACH_BACKING", status,
-                 vgl_renderer_resource_attach_backing(pl->r, ctx, handle, &iov, 1));
+    check_status(pl, "ATTACH_BACKING", c->status,
+                 vgl_renderer_resource_attach_backing(pl->r, c->ctx, c->handle, &iov, 1));
     return VGL_OK;
 }
 
-static enum vgl_status play_guest_data(struct player *pl, uint32_t ctx, struct cursor *c,
-                                       const struct vgl_trace_record *rec) {
-    uint32_t handle;
-    uint64_t offset;
-    if (!take_u32(c, &handle) || !take_u64(c, &offset)) {
-        return bad_record(rec);
+static void play_guest_data(struct player *pl, const struct vgl_trace_call *c) {
+    struct backing *b = find_backing(pl, c->ctx, c->handle);
+    if (!b || c->value > b->size || c->data_size > b->size - c->value) {
+        fprintf(stderr, "virgl-replay: guest data outside the backing of resource %u\n",
+                c->handle);
+        return;
     }
-    struct backing *b = find_backing(pl, ctx, handle);
-    if (!b || offset > b->size || c->left > b->size - offset) {
-        fprintf(stderr, "virgl-replay: guest data outside the backing of resource %u\n", handle);
-        return VGL_OK;
+    memcpy(b->mem + c->value, c->data, c->data_size);
+    pl->stats->guest_bytes += c->data_size;
+    if (pl->opts.profiler) {
+        profile_upload(pl->opts.profiler, pl->stats->guest_bytes);
     }
-    memcpy(b->mem + offset, c->p, c->left);
-    pl->stats->guest_bytes += c->left;
-    return VGL_OK;
 }
 
-static void play_frame(struct player *pl, uint32_t ctx, struct cursor *c) {
-    uint32_t handle, frame, format, bytes, crc;
-    int32_t w, h;
-    if (!take_u32(c, &handle) || !take_u32(c, &frame) || !take_u32(c, &format) ||
-        !take_i32(c, &w) || !take_i32(c, &h) || !take_u32(c, &bytes) || !take_u32(c, &crc)) {
-        fprintf(stderr, "virgl-replay: malformed FRAME record\n");
+static void write_snapshot(struct player *pl, const struct vgl_trace_frame *f) {
+    struct player_stats *st = pl->stats;
+    if (!pl->opts.snapshot_dir || f->w <= 0 || f->h <= 0 || pl->rb.bytes != (uint64_t)f->bytes ||
+        f->bytes % ((uint64_t)f->w * (uint64_t)f->h) != 0) {
+        return;
+    }
+    char path[4096], why[160];
+    snprintf(path, sizeof(path), "%s/frame-%04u.png", pl->opts.snapshot_dir, f->frame);
+    if (png_write_texels(path, f->format, (uint32_t)f->w, (uint32_t)f->h, pl->rb.texels, why,
+                         sizeof(why))) {
+        st->snapshots_written++;
+    } else {
+        st->snapshot_failures++;
+        fprintf(stderr, "virgl-replay: no snapshot for frame %u: %s\n", f->frame, why);
+    }
+}
+
+static void play_frame(struct player *pl, const struct vgl_trace_call *c) {
+    const struct vgl_trace_frame *f = &c->frame;
+    const double wall = clock_ms(CLOCK_MONOTONIC), cpu = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+    struct player_frame pf = {
+            .frame = f->frame,
+            .ctx = c->ctx,
+            .handle = f->handle,
+            .format = f->format,
+            .w = f->w,
+            .h = f->h,
+            .crc = pl->rb.crc,
+            .bytes = pl->rb.bytes,
+            .texels = pl->rb.texels,
+            .recorded_crc = f->crc,
+            .matches_capture = pl->rb.bytes == f->bytes && pl->rb.crc == f->crc,
+            .wall_ms = wall - pl->frame_wall,
+            .cpu_ms = cpu - pl->frame_cpu,
+    };
+    if (pl->opts.profiler) {
+        profile_frame(pl->opts.profiler, f->frame, pl->frame_wall, wall);
+    }
+    pl->frame_wall = wall;
+    pl->frame_cpu = cpu;
+    if (!in_range(&pl->opts.frames, f->frame) || !in_range(&pl->opts.calls, pl->last_read_call)) {
         return;
     }
     struct player_stats *st = pl->stats;
     st->frames++;
-    const bool match = pl->rb.bytes == bytes && pl->rb.crc == crc;
-    if (match) {
+    if (pf.matches_capture) {
         st->frames_matched++;
     } else {
         st->frames_mismatched++;
         fprintf(stderr,
                 "virgl-replay: frame %u (resource %u, %dx%d): crc32 %08x over %llu bytes, "
                 "capture recorded %08x over %u bytes\n",
-                frame, handle, w, h, pl->rb.crc, (unsigned long long)pl->rb.bytes, crc, bytes);
+                f->frame, f->handle, f->w, f->h, pl->rb.crc, (unsigned long long)pl->rb.bytes,
+                f->crc, f->bytes);
     }
-    if (pl->opts->verbose) {
-        printf("frame %u: %dx%d format %u crc32 %08x %s\n", frame, w, h, format, pl->rb.crc,
-               match ? "ok" : "MISMATCH");
+    if (pl->opts.verbose) {
+        printf("frame %u: %dx%d format %u crc32 %08x %s\n", f->frame, f->w, f->h, f->format,
+               pl->rb.crc, pf.matches_capture ? "ok" : "MISMATCH");
     }
-    if (pl->opts->snapshot_dir && w > 0 && h > 0 && pl->rb.bytes == (uint64_t)bytes &&
-        bytes % ((uint64_t)w * (uint64_t)h) == 0) {
-        char path[4096], why[160];
-        snprintf(path, sizeof(path), "%s/frame-%04u.png", pl->opts->snapshot_dir, frame);
-        if (png_write_texels(path, format, (uint32_t)w, (uint32_t)h, pl->rb.texels, why,
-                             sizeof(why))) {
-            st->snapshots_written++;
-        } else {
-            st->snapshot_failures++;
-            fprintf(stderr, "virgl-replay: no snapshot for frame %u: %s\n", frame, why);
-        }
+    write_snapshot(pl, f);
+    if (pl->opts.on_frame) {
+        pl->opts.on_frame(pl->opts.user, &pf);
+    }
+    if (pl->opts.progress) {
+        progress_update(&pl->progress, st->frames);
     }
 }
 
-static enum vgl_status play_record(struct player *pl, const struct vgl_trace_record *rec) {
-    struct cursor c = {rec->data, rec->size};
-    uint32_t ctx = 0;
-    int32_t status = 0;
+static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_call *c) {
+    const uint32_t ndw = (uint32_t)c->value;
+    uint32_t *cmds = malloc((size_t)ndw * 4 + 4);
+    if (!cmds) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    for (uint32_t i = 0; i < ndw; i++) {
+        cmds[i] = vgl_get_u32(c->data + 4 * (size_t)i);
+    }
+    check_status(pl, "SUBMIT", c->status, vgl_renderer_submit(pl->r, c->ctx, cmds, ndw));
+    free(cmds);
+    pl->stats->submits++;
+    pl->stats->submit_dwords += ndw;
+    return VGL_OK;
+}
+
+static void play_context_create(struct player *pl, const struct vgl_trace_call *c) {
+    char name[64];
+    const size_t n = c->data_size < sizeof(name) - 1 ? c->data_size : sizeof(name) - 1;
+    memcpy(name, c->data, n);
+    name[n] = '\0';
+    const enum vgl_status st = vgl_renderer_context_create(pl->r, c->ctx, name);
+    check_status(pl, "CONTEXT_CREATE", c->status, st);
+    if (st == VGL_OK && pl->live_ctx_count < MAX_CONTEXTS) {
+        pl->live_ctx[pl->live_ctx_count++] = c->ctx;
+    }
+}
+
+static void play_resource(struct player *pl, const struct vgl_trace_call *c) {
     struct vgl_renderer *r = pl->r;
-    switch (rec->type) {
-    case VGL_REC_INFO:
-    case VGL_REC_CAPS:
-        return VGL_OK;
-    case VGL_REC_END:
-        pl->stats->clean_end = true;
-        return VGL_OK;
-    case VGL_REC_CONTEXT_DESTROY:
-        if (!take_u32(&c, &ctx)) {
-            return bad_record(rec);
-        }
-        vgl_renderer_context_destroy(r, ctx);
-        drop_context_backings(pl, ctx);
-        pl->stats->calls++;
-        return VGL_OK;
-    case VGL_REC_GUEST_DATA:
-        if (!take_u32(&c, &ctx)) {
-            return bad_record(rec);
-        }
-        return play_guest_data(pl, ctx, &c, rec);
-    case VGL_REC_FRAME:
-        if (!take_u32(&c, &ctx)) {
-            return bad_record(rec);
-        }
-        play_frame(pl, ctx, &c);
-        return VGL_OK;
-    default:
+    const char *name = vgl_trace_record_name(c->type);
+    enum vgl_status st;
+    switch (c->type) {
+    case VGL_REC_RESOURCE_CREATE:
+        st = vgl_renderer_resource_create(r, c->ctx, &c->resource);
+        break;
+    case VGL_REC_RESOURCE_UNREF:
+        st = vgl_renderer_resource_unref(r, c->ctx, c->handle);
+        drop_backing(pl, c->ctx, c->handle);
+        break;
+    default: /* DETACH_BACKING */
+        st = vgl_renderer_resource_detach_backing(r, c->ctx, c->handle);
+        drop_backing(pl, c->ctx, c->handle);
         break;
     }
-    /* Every other record is a call: ctx, recorded status, arguments. */
-    if (!take_u32(&c, &ctx) || !take_i32(&c, &status)) {
-        return bad_record(rec);
+    check_status(pl, name, c->status, st);
+    if (pl->opts.leaks && st == VGL_OK && c->type != VGL_REC_DETACH_BACKING) {
+        leaks_resource(pl->opts.leaks, c->ctx, &c->resource, c->handle,
+                       c->type == VGL_REC_RESOURCE_CREATE, pl->call);
     }
-    pl->stats->calls++;
-    const char *name = vgl_trace_record_name(rec->type);
-    switch (rec->type) {
-    case VGL_REC_CONTEXT_CREATE: {
-        char cname[64];
-        const size_t n = c.left < sizeof(cname) - 1 ? c.left : sizeof(cname) - 1;
-        memcpy(cname, c.p, n);
-        cname[n] = '\0';
-        check_status(pl, name, status, vgl_renderer_context_create(r, ctx, cname));
+}
+
+static enum vgl_status play_call(struct player *pl, const struct vgl_trace_call *c) {
+    struct vgl_renderer *r = pl->r;
+    const char *name = vgl_trace_record_name(c->type);
+    switch (c->type) {
+    case VGL_REC_CONTEXT_CREATE:
+        play_context_create(pl, c);
         return VGL_OK;
-    }
-    case VGL_REC_RESOURCE_CREATE: {
-        struct vgl_resource_args a;
-        uint32_t *f[] = {&a.handle,     &a.target,     &a.format, &a.bind,
-                         &a.width,      &a.height,     &a.depth,  &a.array_size,
-                         &a.last_level, &a.nr_samples, &a.flags};
-        for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-            if (!take_u32(&c, f[i])) {
-                return bad_record(rec);
-            }
-        }
-        check_status(pl, name, status, vgl_renderer_resource_create(r, ctx, &a));
+    case VGL_REC_CONTEXT_DESTROY:
+        vgl_renderer_context_destroy(r, c->ctx);
+        forget_context(pl, c->ctx);
         return VGL_OK;
-    }
+    case VGL_REC_RESOURCE_CREATE:
     case VGL_REC_RESOURCE_UNREF:
-    case VGL_REC_DETACH_BACKING: {
-        uint32_t handle;
-        if (!take_u32(&c, &handle)) {
-            return bad_record(rec);
-        }
-        check_status(pl, name, status,
-                     rec->type == VGL_REC_RESOURCE_UNREF
-                             ? vgl_renderer_resource_unref(r, ctx, handle)
-                             : vgl_renderer_resource_detach_backing(r, ctx, handle));
-        drop_backing(pl, ctx, handle);
+    case VGL_REC_DETACH_BACKING:
+        play_resource(pl, c);
         return VGL_OK;
-    }
     case VGL_REC_ATTACH_BACKING:
-        return play_attach(pl, ctx, status, &c, rec);
+        return play_attach(pl, c);
     case VGL_REC_TRANSFER_WRITE:
-    case VGL_REC_TRANSFER_READ: {
-        struct vgl_transfer t;
-        if (!take_transfer(&c, &t)) {
-            return bad_record(rec);
-        }
-        if (rec->type == VGL_REC_TRANSFER_WRITE) {
-            check_status(pl, name, status, vgl_renderer_transfer_write(r, ctx, &t));
-            return VGL_OK;
-        }
+        check_status(pl, name, c->status, vgl_renderer_transfer_write(r, c->ctx, &c->transfer));
+        return VGL_OK;
+    case VGL_REC_TRANSFER_READ:
         pl->rb.active = true;
         pl->rb.crc = (uint32_t)crc32_z(0, NULL, 0);
         pl->rb.bytes = 0;
-        check_status(pl, name, status, vgl_renderer_transfer_read(r, ctx, &t));
+        pl->last_read_call = pl->call;
+        check_status(pl, name, c->status, vgl_renderer_transfer_read(r, c->ctx, &c->transfer));
         pl->rb.active = false;
         return VGL_OK;
-    }
-    case VGL_REC_SUBMIT: {
-        uint32_t ndw;
-        if (!take_u32(&c, &ndw) || c.left / 4 != ndw || c.left % 4) {
-            return bad_record(rec);
-        }
-        uint32_t *cmds = malloc((size_t)ndw * 4 + 4);
-        if (!cmds) {
-            return VGL_ERROR_NO_MEMORY;
-        }
-        for (uint32_t i = 0; i < ndw; i++) {
-            cmds[i] = vgl_get_u32(c.p + 4 * i);
-        }
-        check_status(pl, name, status, vgl_renderer_submit(r, ctx, cmds, ndw));
-        free(cmds);
-        pl->stats->submits++;
-        pl->stats->submit_dwords += ndw;
-        return VGL_OK;
-    }
-    case VGL_REC_FENCE: {
-        uint64_t id;
-        if (!take_u64(&c, &id)) {
-            return bad_record(rec);
-        }
-        check_status(pl, name, status, vgl_renderer_create_fence(r, ctx, id));
+    case VGL_REC_SUBMIT:
+        return play_submit(pl, c);
+    case VGL_REC_FENCE:
+        check_status(pl, name, c->status, vgl_renderer_create_fence(r, c->ctx, c->value));
         vgl_renderer_poll(r);
         return VGL_OK;
-    }
     case VGL_REC_WAIT_IDLE:
-        check_status(pl, name, status, vgl_renderer_wait_idle(r, ctx));
+        check_status(pl, name, c->status, vgl_renderer_wait_idle(r, c->ctx));
         return VGL_OK;
     default:
-        /* Unknown record types from a newer writer are skipped. */
-        pl->stats->calls--;
         return VGL_OK;
     }
 }
 
-enum vgl_status player_run(const char *path, const struct player_options *opts,
-                           struct player_stats *stats) {
+/* Returns false to stop: past the selected range. */
+static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
+                        enum vgl_status *status) {
+    struct vgl_trace_call c;
+    *status = vgl_trace_call_parse(rec, &c);
+    if (*status == VGL_ERROR_UNSUPPORTED) {
+        *status = VGL_OK; /* a record type from a newer writer */
+        return true;
+    }
+    if (*status != VGL_OK) {
+        return false;
+    }
+    if (c.is_call) {
+        if (pl->opts.calls.set && pl->call > pl->opts.calls.last) {
+            return false;
+        }
+        pl->stats->calls++;
+        struct profiler *pf = pl->opts.profiler;
+        const bool profiled = pf && in_range(&pl->opts.calls, pl->call);
+        if (profiled) {
+            profile_call_begin(pf, pl->call, vgl_trace_record_name(c.type), c.ctx);
+        }
+        *status = play_call(pl, &c);
+        if (profiled) {
+            profile_call_end(pf);
+        }
+        pl->call++;
+        return *status == VGL_OK;
+    }
+    switch (c.type) {
+    case VGL_REC_END:
+        pl->stats->clean_end = true;
+        break;
+    case VGL_REC_GUEST_DATA:
+        play_guest_data(pl, &c);
+        break;
+    case VGL_REC_FRAME:
+        play_frame(pl, &c);
+        if (pl->opts.frames.set && c.frame.frame >= pl->opts.frames.last) {
+            return false;
+        }
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+enum vgl_status player_create(const struct player_options *opts, struct player **out) {
+    *out = NULL;
+    struct player *pl = calloc(1, sizeof(*pl));
+    if (!pl) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    pl->opts = *opts;
+    const enum vgl_status status = vgl_renderer_create(NULL, &pl->r);
+    if (status != VGL_OK) {
+        free(pl);
+        return status;
+    }
+    const struct vgl_renderer_hooks hooks = {
+            .backing_written = on_backing_written,
+            .object_event = on_object,
+            .command_timed = opts->profiler ? on_command : NULL,
+    };
+    vgl_renderer_set_hooks(pl->r, &hooks, pl);
+    *out = pl;
+    return VGL_OK;
+}
+
+struct vgl_renderer *player_renderer(struct player *pl) {
+    return pl->r;
+}
+
+static void finish_run(struct player *pl) {
+    while (pl->live_ctx_count) {
+        const uint32_t ctx = pl->live_ctx[pl->live_ctx_count - 1];
+        vgl_renderer_context_destroy(pl->r, ctx);
+        forget_context(pl, ctx);
+    }
+    drop_context_backings(pl, 0);
+    for (size_t i = 0; i < pl->backing_count; i++) {
+        free(pl->backings[i].mem);
+    }
+    pl->backing_count = 0;
+    if (pl->opts.progress) {
+        progress_done(&pl->progress);
+    }
+}
+
+static void fail_run(struct player_stats *st, enum vgl_status status, uint64_t offset,
+                     const char *message) {
+    st->read_status = status;
+    st->error_offset = offset;
+    snprintf(st->error_message, sizeof(st->error_message), "%s", message);
+}
+
+enum vgl_status player_run(struct player *pl, const char *path, struct player_stats *stats) {
     memset(stats, 0, sizeof(*stats));
     struct vgl_trace_reader *reader = NULL;
     enum vgl_status status = vgl_trace_reader_open(path, &reader);
     if (status != VGL_OK) {
-        stats->read_status = status;
-        snprintf(stats->error_message, sizeof(stats->error_message), "%s",
+        fail_run(stats, status, 0,
                  reader ? vgl_trace_reader_error_message(reader) : vgl_status_str(status));
         vgl_trace_reader_destroy(reader);
         return status;
     }
-    struct player pl = {.opts = opts, .stats = stats};
-    status = vgl_renderer_create(NULL, &pl.r);
-    if (status != VGL_OK) {
-        vgl_trace_reader_destroy(reader);
-        return status;
+    pl->stats = stats;
+    pl->call = 0;
+    pl->last_read_call = 0;
+    pl->frame_wall = clock_ms(CLOCK_MONOTONIC);
+    pl->frame_cpu = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+    if (pl->opts.progress) {
+        progress_start(&pl->progress, pl->opts.total_frames);
     }
-    const struct vgl_renderer_hooks hooks = {.backing_written = on_backing_written};
-    vgl_renderer_set_hooks(pl.r, &hooks, &pl);
     struct vgl_trace_record rec;
     int rc;
     while ((rc = vgl_trace_reader_next(reader, &rec)) > 0) {
         stats->records++;
-        status = play_record(&pl, &rec);
-        if (status != VGL_OK) {
-            stats->read_status = status;
-            stats->error_offset = rec.chunk_offset;
-            snprintf(stats->error_message, sizeof(stats->error_message),
-                     "malformed %s record in the chunk at byte %llu",
+        if (!play_record(pl, &rec, &status)) {
+            if (status == VGL_OK) {
+                stats->stopped_at_range = true;
+                if (pl->opts.at_stop) {
+                    pl->opts.at_stop(pl->opts.user, pl->r);
+                }
+                rc = 0;
+                break;
+            }
+            char msg[128];
+            snprintf(msg, sizeof(msg), "malformed %s record in the chunk at byte %llu",
                      vgl_trace_record_name(rec.type), (unsigned long long)rec.chunk_offset);
+            fail_run(stats, status, rec.chunk_offset, msg);
             break;
         }
     }
     if (rc < 0) {
         status = (enum vgl_status)rc;
-        stats->read_status = status;
-        stats->error_offset = vgl_trace_reader_error_offset(reader);
-        snprintf(stats->error_message, sizeof(stats->error_message), "%s",
+        fail_run(stats, status, vgl_trace_reader_error_offset(reader),
                  vgl_trace_reader_error_message(reader));
     }
-    vgl_renderer_destroy(pl.r);
-    drop_context_backings(&pl, 0);
-    for (size_t i = 0; i < pl.backing_count; i++) {
-        free(pl.backings[i].mem);
-    }
-    free(pl.backings);
-    free(pl.rb.texels);
+    finish_run(pl);
     vgl_trace_reader_destroy(reader);
     return status;
+}
+
+void player_destroy(struct player *pl) {
+    if (!pl) {
+        return;
+    }
+    finish_run(pl);
+    vgl_renderer_destroy(pl->r);
+    free(pl->backings);
+    free(pl->rb.texels);
+    free(pl);
+}
+
+uint32_t player_count_frames(const char *path) {
+    struct vgl_trace_reader *reader = NULL;
+    if (vgl_trace_reader_open(path, &reader) != VGL_OK) {
+        vgl_trace_reader_destroy(reader);
+        return 0;
+    }
+    uint32_t frames = 0;
+    struct vgl_trace_record rec;
+    while (vgl_trace_reader_next(reader, &rec) > 0) {
+        frames += rec.type == VGL_REC_FRAME;
+    }
+    vgl_trace_reader_destroy(reader);
+    return frames;
 }

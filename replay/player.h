@@ -1,15 +1,49 @@
 /* SPDX-License-Identifier: MIT */
-/* The player: re-executes the calls of a trace on a fresh renderer, checking frame checksums and
- * call statuses against what was recorded. Used by virgl-replay; knows nothing of the CLI. */
+/* The player: re-executes the calls of a trace on a renderer, checking frame checksums and call
+ * statuses against what was recorded. Used by virgl-replay and virgl-trace; knows nothing of
+ * the command line. */
 #ifndef VGL_REPLAY_PLAYER_H
 #define VGL_REPLAY_PLAYER_H
 
 #include <vgl/renderer.h>
 #include <vgl/trace.h>
 
+/* An inclusive range of frame or call numbers; `last` is UINT64_MAX when open. */
+struct player_range {
+    bool set;
+    uint64_t first, last;
+};
+
+/* One replayed frame, handed to player_options.on_frame. */
+struct player_frame {
+    uint32_t frame; /* the FRAME record's number */
+    uint32_t ctx, handle, format;
+    int32_t w, h;
+    uint32_t crc;           /* CRC-32 of the replay's read-back */
+    uint64_t bytes;         /* read-back size */
+    const uint8_t *texels;  /* the read-back, tightly packed rows, first row first */
+    uint32_t recorded_crc;  /* what the capture saw */
+    bool matches_capture;
+    double wall_ms, cpu_ms; /* since the previous frame ended (or the replay started) */
+};
+
+struct profiler;
+struct leak_tracker;
+
 struct player_options {
     const char *snapshot_dir; /* write frame-NNNN.png here, or NULL */
     bool verbose;
+    bool progress;              /* frames done / total, rate and ETA on stderr */
+    uint32_t total_frames;      /* for progress; 0 when unknown */
+    struct player_range frames; /* report and check only these frames; stop after the last */
+    struct player_range calls;  /* likewise for the calls that read frames back */
+    void (*on_frame)(void *user, const struct player_frame *f);
+    void *user;
+    /* Called when replay stops at the end of the selected range, before the contexts the trace
+     * left alive are destroyed (trim reads the renderer's state here). */
+    void (*at_stop)(void *user, struct vgl_renderer *r);
+    struct profiler *profiler; /* slices per call and command, or NULL */
+    struct leak_tracker *leaks; /* objects the guest never destroyed, or NULL */
 };
 
 struct player_stats {
@@ -17,17 +51,31 @@ struct player_stats {
     uint32_t frames, frames_matched, frames_mismatched, snapshots_written, snapshot_failures;
     uint32_t status_mismatches;
     bool clean_end;              /* the trace ends with an END record */
+    bool stopped_at_range;       /* replay stopped after the last selected frame or call */
     enum vgl_status read_status; /* VGL_OK, or why reading stopped early */
     uint64_t error_offset;
     char error_message[256];
 };
 
+struct player;
+
+/* A player on a fresh renderer; returns the renderer's status when it cannot start. */
+enum vgl_status player_create(const struct player_options *opts, struct player **out);
+struct vgl_renderer *player_renderer(struct player *pl);
+
 /*
- * Replay the trace at `path`. Returns VGL_OK when the whole file was read (checksum mismatches
- * are reported in *stats, not as an error), a trace error (TRUNCATED, CORRUPT, IO) after
- * replaying everything before the damage, or the renderer's status when it cannot start.
+ * Replay the trace at `path` once. Returns VGL_OK when the file was read to its end or to the
+ * end of the selected range (mismatches are reported in *stats, not as an error), or a trace
+ * error (TRUNCATED, CORRUPT, IO) after replaying everything before the damage. Contexts the trace
+ * left alive are destroyed at the end, so the player can run the trace again.
  */
-enum vgl_status player_run(const char *path, const struct player_options *opts,
-                           struct player_stats *stats);
+enum vgl_status player_run(struct player *pl, const char *path, struct player_stats *stats);
+void player_destroy(struct player *pl);
+
+/* Number of FRAME records in a trace (for progress), 0 when it cannot be read. */
+uint32_t player_count_frames(const char *path);
+
+/* "A-B", "A", "A-" into a range; false for anything else. */
+bool player_parse_range(const char *text, struct player_range *out);
 
 #endif

@@ -1,67 +1,168 @@
 /* SPDX-License-Identifier: MIT */
-/* virgl-replay: re-execute a .vgz trace on host GL, check frame checksums, write PNG snapshots.
+/* virgl-replay: re-execute a .vgz trace on host GL, check frame checksums, write PNG snapshots,
+ * compare against expectations for CI, benchmark, profile and hunt leaks.
  * Exit status fits `git bisect run`: 0 good, 1 bad, 2 bad input, 125 cannot test. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <vgl/common.h>
+#include <vgl/format.h>
 
+#include "checker.h"
+#include "leaks.h"
 #include "player.h"
-
-enum exit_code {
-    EXIT_GOOD = 0,
-    EXIT_BAD = 1,
-    EXIT_INPUT = 2,
-    EXIT_UNTESTABLE = 125,
-};
+#include "profile.h"
+#include "replay_app.h"
 
 static void usage(FILE *out) {
-    fprintf(out, "Usage: virgl-replay [OPTIONS] TRACE.vgz\n"
-                 "Re-execute a virgl trace on host GL and check its frame checksums.\n\n"
-                 "  -s, --snapshot DIR  write each frame's read-back as DIR/frame-NNNN.png\n"
-                 "  -v, --verbose       one line per frame; repeat for renderer logs\n"
-                 "  -h, --help          show this help\n"
-                 "  -V, --version       show the version\n\n"
-                 "Exit status: 0 every frame matched, 1 a frame or call differed, 2 the trace is\n"
-                 "damaged or unreadable (after replaying what was whole), 125 no usable GL.\n");
+    fprintf(out,
+            "Usage: virgl-replay [OPTIONS] TRACE.vgz\n"
+            "Re-execute a virgl trace on host GL and check its frame checksums.\n\n"
+            "  -s, --snapshot DIR    write each frame's read-back as DIR/frame-NNNN.png\n"
+            "      --frames A-B      check only frames A..B (A, A-B or A-); stop after B\n"
+            "      --calls A-B       check only frames read back by calls A..B; stop after B\n"
+            "      --benchmark       no snapshots; print per-frame CPU time and frames/s\n"
+            "      --loop N          replay N times in this process; every iteration must give\n"
+            "                        the same frame checksums\n"
+            "      --checksums FILE  write per-frame checksums as text\n"
+            "      --compare REF     compare frames with REF (a checksum file or a directory of\n"
+            "                        frame-NNNN.png); exit 1 when any differs\n"
+            "      --tolerance N     with PNG references: a pixel differs only when a channel\n"
+            "                        differs by more than N (0-255, default 0)\n"
+            "      --report DIR      write DIR/index.html with every differing frame\n"
+            "      --update          rewrite REF from this replay\n"
+            "      --profile FILE    write Chrome trace-event JSON (ui.perfetto.dev) and print\n"
+            "                        the commands that cost most\n"
+            "      --leaks           report guest objects never destroyed; exit 1 when the\n"
+            "                        renderer still holds anything after teardown\n"
+            "  -v, --verbose         one line per frame; repeat for renderer logs\n"
+            "  -h, --help            show this help\n"
+            "  -V, --version         show the version\n\n"
+            "Exit status: 0 every frame matched, 1 a frame or call differed (or a leak),\n"
+            "2 the trace is damaged or unreadable (after replaying what was whole) or bad\n"
+            "usage, 125 no usable GL.\n");
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+enum {
+    OPT_FRAMES = 256,
+    OPT_CALLS,
+    OPT_BENCHMARK,
+    OPT_LOOP,
+    OPT_CHECKSUMS,
+    OPT_COMPARE,
+    OPT_TOLERANCE,
+    OPT_REPORT,
+    OPT_UPDATE,
+    OPT_PROFILE,
+    OPT_LEAKS,
+};
+
+static bool parse_uint(const char *s, unsigned max, unsigned *out) {
+    char *end;
+    errno = 0;
+    const unsigned long v = strtoul(s, &end, 10);
+    if (!s[0] || *end || errno || v > max || s[0] == '-') {
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
 }
 
-int main(int argc, char **argv) {
+__attribute__((format(printf, 1, 2))) static bool bad_usage(const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    fprintf(stderr, "virgl-replay: ");
+    vfprintf(stderr, fmt, args);
+    fprintf(stderr, "\nTry 'virgl-replay --help'.\n");
+    va_end(args);
+    return false;
+}
+
+static bool parse_option(struct replay_app *app, int c, const char *arg) {
+    struct player_options *po = &app->popts;
+    switch (c) {
+    case 's':
+        po->snapshot_dir = arg;
+        return true;
+    case 'v':
+        app->verbosity++;
+        return true;
+    case OPT_FRAMES:
+        return player_parse_range(arg, &po->frames) || bad_usage("bad frame range '%s'", arg);
+    case OPT_CALLS:
+        return player_parse_range(arg, &po->calls) || bad_usage("bad call range '%s'", arg);
+    case OPT_BENCHMARK:
+        app->benchmark = true;
+        return true;
+    case OPT_LOOP:
+        return (parse_uint(arg, 1000000, &app->loops) && app->loops > 0) ||
+               bad_usage("bad loop count '%s'", arg);
+    case OPT_CHECKSUMS:
+        app->copts.checksums_out = arg;
+        return true;
+    case OPT_COMPARE:
+        app->copts.compare_ref = arg;
+        return true;
+    case OPT_TOLERANCE:
+        return parse_uint(arg, 255, &app->copts.tolerance) || bad_usage("bad tolerance '%s'", arg);
+    case OPT_REPORT:
+        app->copts.report_dir = arg;
+        return true;
+    case OPT_UPDATE:
+        app->copts.update = true;
+        return true;
+    case OPT_PROFILE:
+        app->profile_path = arg;
+        return true;
+    case OPT_LEAKS:
+        app->leaks = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_args(struct replay_app *app, int argc, char **argv) {
     static const struct option long_opts[] = {
             {"snapshot", required_argument, NULL, 's'},
+            {"frames", required_argument, NULL, OPT_FRAMES},
+            {"calls", required_argument, NULL, OPT_CALLS},
+            {"benchmark", no_argument, NULL, OPT_BENCHMARK},
+            {"loop", required_argument, NULL, OPT_LOOP},
+            {"checksums", required_argument, NULL, OPT_CHECKSUMS},
+            {"compare", required_argument, NULL, OPT_COMPARE},
+            {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+            {"report", required_argument, NULL, OPT_REPORT},
+            {"update", no_argument, NULL, OPT_UPDATE},
+            {"profile", required_argument, NULL, OPT_PROFILE},
+            {"leaks", no_argument, NULL, OPT_LEAKS},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {"version", no_argument, NULL, 'V'},
             {NULL, 0, NULL, 0},
     };
-    struct player_options opts = {0};
-    int verbosity = 0, c;
+    int c;
     while ((c = getopt_long(argc, argv, "s:vhV", long_opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            opts.snapshot_dir = optarg;
-            break;
-        case 'v':
-            verbosity++;
-            break;
-        case 'h':
+        if (c == 'h') {
             usage(stdout);
             return EXIT_GOOD;
-        case 'V':
+        }
+        if (c == 'V') {
             printf("virgl-replay %s\n", vgl_version());
             return EXIT_GOOD;
-        default:
-            usage(stderr);
+        }
+        if (!parse_option(app, c, optarg)) {
+            if (c == '?' || c == ':') {
+                usage(stderr);
+            }
             return EXIT_INPUT;
         }
     }
@@ -69,52 +170,22 @@ int main(int argc, char **argv) {
         usage(stderr);
         return EXIT_INPUT;
     }
-    const char *path = argv[optind];
-    opts.verbose = verbosity > 0;
-    vgl_log_init(verbosity > 1 ? VGL_LOG_DEBUG : VGL_LOG_ERROR, NULL, NULL);
-    if (opts.snapshot_dir && mkdir(opts.snapshot_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "virgl-replay: cannot create %s: %s\n", opts.snapshot_dir, strerror(errno));
+    app->path = argv[optind];
+    if ((app->copts.update || app->copts.report_dir) && !app->copts.compare_ref) {
+        bad_usage("%s needs --compare REF", app->copts.update ? "--update" : "--report");
         return EXIT_INPUT;
     }
+    return -1;
+}
 
-    struct player_stats st;
-    const double start = now_ms();
-    const enum vgl_status status = player_run(path, &opts, &st);
-    const double elapsed = now_ms() - start;
-    if (status == VGL_ERROR_NO_DEVICE || status == VGL_ERROR_HOST_GL) {
-        fprintf(stderr, "virgl-replay: no usable host GL (%s)\n", vgl_status_str(status));
-        return EXIT_UNTESTABLE;
+int main(int argc, char **argv) {
+    struct replay_app app = {.loops = 1};
+    const int early = parse_args(&app, argc, argv);
+    if (early >= 0) {
+        return early;
     }
-    if (st.records == 0 && status != VGL_OK) {
-        fprintf(stderr, "virgl-replay: %s: %s\n", path, st.error_message);
-        return EXIT_INPUT;
-    }
-
-    printf("trace: %s\n", path);
-    printf("frames: %u (%u matched, %u mismatched)\n", st.frames, st.frames_matched,
-           st.frames_mismatched);
-    printf("calls: %llu (%llu submits, %llu dwords), guest bytes uploaded: %llu\n",
-           (unsigned long long)st.calls, (unsigned long long)st.submits,
-           (unsigned long long)st.submit_dwords, (unsigned long long)st.guest_bytes);
-    if (opts.snapshot_dir) {
-        printf("snapshots: %u written to %s\n", st.snapshots_written, opts.snapshot_dir);
-    }
-    printf("time: %.1f ms\n", elapsed);
-
-    if (status != VGL_OK) {
-        fprintf(stderr, "virgl-replay: warning: replay stopped early: %s (%s)\n", st.error_message,
-                vgl_status_str(status));
-        return EXIT_INPUT;
-    }
-    if (!st.clean_end) {
-        fprintf(stderr, "virgl-replay: warning: the trace has no END record: the capture was "
-                        "interrupted; replayed everything up to its last whole chunk\n");
-    }
-    if (st.frames_mismatched || st.status_mismatches) {
-        fprintf(stderr,
-                "virgl-replay: %u frame(s) and %u call status(es) differ from the capture\n",
-                st.frames_mismatched, st.status_mismatches);
-        return EXIT_BAD;
-    }
-    return EXIT_GOOD;
+    vgl_log_init(app.verbosity > 1 ? VGL_LOG_DEBUG : VGL_LOG_ERROR, NULL, NULL);
+    const int status = replay_app_run(&app);
+    replay_app_finish(&app);
+    return status;
 }

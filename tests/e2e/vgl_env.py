@@ -18,6 +18,7 @@ SERVER = os.path.join(BUILD_DIR, "capture/virgl-vtest-server")
 CAPTURE = os.path.join(BUILD_DIR, "capture/virgl-capture")
 REPLAY = os.path.join(BUILD_DIR, "replay/virgl-replay")
 GUEST = os.path.join(BUILD_DIR, "tests/guest/vgl-guest-clear")
+TRACE_TOOL = os.path.join(BUILD_DIR, "tools/virgl-trace")
 SOCKET = "/tmp/.virgl_test"
 
 

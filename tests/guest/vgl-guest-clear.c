@@ -9,9 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <epoxy/egl.h>
 #include <epoxy/gl.h>
 #include <zlib.h>
+
+#include "guest_egl.h"
 
 #define FB_W      64
 #define FB_H      48
@@ -268,42 +269,13 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    if (!epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless")) {
-        fprintf(stderr, "skip: EGL_MESA_platform_surfaceless not supported\n");
-        return 77;
-    }
-    EGLDisplay dpy =
-            eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
-    EGLint major = 0, minor = 0;
-    if (dpy == EGL_NO_DISPLAY || !eglInitialize(dpy, &major, &minor)) {
-        fprintf(stderr, "skip: cannot initialise EGL display (0x%04x)\n", eglGetError());
-        return 77;
-    }
-    static const EGLint config_attribs[] = {
-            EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, 0, EGL_NONE,
-    };
-    EGLConfig config;
-    EGLint num_configs = 0;
-    EGLContext ctx = EGL_NO_CONTEXT;
-    if (!eglBindAPI(EGL_OPENGL_API) ||
-        !eglChooseConfig(dpy, config_attribs, &config, 1, &num_configs) || num_configs < 1) {
-        fprintf(stderr, "skip: no desktop GL config (0x%04x)\n", eglGetError());
-        eglTerminate(dpy);
-        return 77;
-    }
-    ctx = eglCreateContext(dpy, config, EGL_NO_CONTEXT, NULL);
-    if (ctx == EGL_NO_CONTEXT || !eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
-        fprintf(stderr, "skip: cannot create/bind GL context (0x%04x)\n", eglGetError());
-        if (ctx != EGL_NO_CONTEXT) {
-            eglDestroyContext(dpy, ctx);
-        }
-        eglTerminate(dpy);
-        return 77;
+    struct guest_egl egl;
+    const int egl_rc = guest_egl_open(&egl);
+    if (egl_rc != 0) {
+        return egl_rc;
     }
 
     int rc = 1;
-    fprintf(stderr, "EGL %d.%d\nGL_VERSION: %s\nGL_RENDERER: %s\n", major, minor,
-            (const char *)glGetString(GL_VERSION), (const char *)glGetString(GL_RENDERER));
     int gl_version = epoxy_gl_version();
     if (gl_version < 21) {
         fprintf(stderr, "GL %d.%d is older than the required 2.1\n", gl_version / 10,
@@ -316,8 +288,6 @@ int main(int argc, char **argv) {
         rc = 0;
     }
 
-    eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-    eglDestroyContext(dpy, ctx);
-    eglTerminate(dpy);
+    guest_egl_close(&egl);
     return rc;
 }

@@ -33,6 +33,23 @@ typedef void (*vgl_backing_hook)(void *user, uint32_t ctx_id, uint32_t handle, u
 /* Called from vgl_renderer_poll() for each retired fence, in creation order per context. */
 typedef void (*vgl_fence_hook)(void *user, uint32_t ctx_id, uint64_t fence_id);
 
+/* Called when the guest creates (created = true) or destroys a state object, shader, surface,
+ * query or stream-output target of sub-context `sub_ctx` (not when a context's teardown frees
+ * what the guest left). */
+typedef void (*vgl_object_hook)(void *user, uint32_t ctx_id, uint32_t sub_ctx, uint32_t type,
+                                uint32_t handle, bool created);
+
+/* Timing of one decoded command, for profilers. Times are CLOCK_MONOTONIC nanoseconds. */
+struct vgl_command_timing {
+    uint32_t ctx_id, cmd_id, obj_type, index; /* index: position in its command buffer */
+    bool failed;                              /* the command returned an error */
+    uint64_t start_ns, wall_ns;
+    uint64_t cpu_ns;                          /* CPU time of the submitting thread */
+    int64_t gpu_start_ns, gpu_ns;             /* GL timer queries; -1 when unavailable */
+};
+/* Called at the end of each submit, once per command, when set. */
+typedef void (*vgl_command_hook)(void *user, const struct vgl_command_timing *t);
+
 /*
  * Observers of guest memory traffic. backing_read sees every byte the renderer reads from guest
  * backing (uploads), before it is used; backing_written sees every byte it writes there
@@ -42,6 +59,10 @@ struct vgl_renderer_hooks {
     vgl_backing_hook backing_read;
     vgl_backing_hook backing_written;
     vgl_fence_hook fence_retired;
+    vgl_object_hook object_event;
+    /* Setting this turns on per-command timing (a GL timestamp query before and after each
+     * command, and a wait for their results at the end of each submit): for profiling only. */
+    vgl_command_hook command_timed;
 };
 
 struct vgl_renderer_options {
@@ -64,6 +85,13 @@ VGL_API void vgl_renderer_destroy(struct vgl_renderer *r);
 /* Install hooks (copied); NULL removes them. `user` is passed back to each hook. */
 VGL_API void vgl_renderer_set_hooks(struct vgl_renderer *r, const struct vgl_renderer_hooks *hooks,
                                     void *user);
+
+/* What the renderer holds for its guests; all zero once every context is destroyed. */
+struct vgl_renderer_usage {
+    uint32_t contexts, sub_contexts, resources, objects, programs, fences;
+    uint64_t resource_bytes; /* host storage of live resources, estimated from their sizes */
+};
+VGL_API void vgl_renderer_get_usage(struct vgl_renderer *r, struct vgl_renderer_usage *out);
 
 /* Host GL renderer string, for logs and caps. Owned by the renderer. */
 VGL_API const char *vgl_renderer_get_name(const struct vgl_renderer *r);

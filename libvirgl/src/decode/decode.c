@@ -369,15 +369,26 @@ enum vgl_status vgl_decode_submit(struct vgl_decoder *dec, const uint32_t *buf, 
                     shown < VGL_CMD_LEN(hdr) ? " ..." : "");
         }
         if (status == VGL_OK) {
+            dec->sink->cmd = buf + offset;
+            dec->sink->cmd_dwords = 1 + VGL_CMD_LEN(hdr);
+            dec->sink->cmd_index = index;
             struct decode_call call = {
                     .dec = dec,
                     .obj_type = VGL_CMD_OBJ(hdr),
                     .r = {.p = buf + offset + 1, .len = VGL_CMD_LEN(hdr)},
             };
+            if (dec->observe) {
+                dec->observe(dec->observe_user, VGL_CMD_ID(hdr), call.obj_type, index, false,
+                             false);
+            }
             if (d->decode) {
                 status = d->decode(&call);
             } else if (!skipped_by_design(VGL_CMD_ID(hdr))) {
                 report_unimplemented(dec, d->name, VGL_CMD_ID(hdr), false);
+            }
+            if (dec->observe) {
+                dec->observe(dec->observe_user, VGL_CMD_ID(hdr), call.obj_type, index, true,
+                             status != VGL_OK);
             }
         }
         if (status == VGL_OK && dec->sink->impl->command_done) {

@@ -254,6 +254,11 @@ struct vgl_sink_impl {
 struct vgl_sink {
     const struct vgl_sink_impl *impl;
     char message[160];
+    /* The command being decoded (header dword first), for sinks that keep or print raw bytes.
+     * Valid during hook calls only. */
+    const uint32_t *cmd;
+    uint32_t cmd_dwords; /* including the header */
+    uint32_t cmd_index;  /* position in its buffer */
 };
 
 void vgl_sink_init(struct vgl_sink *s, const struct vgl_sink_impl *impl);
@@ -271,6 +276,11 @@ struct vgl_decoder {
     bool broken;
     struct vgl_context_error error;
     uint64_t reported_cmds;    /* bit per command id already reported "not implemented" */
+    /* Optional observer (profiling): called before (done = false) and after (done = true) each
+     * command whose framing is valid; `failed` tells whether it returned an error. */
+    void (*observe)(void *user, uint32_t id, uint32_t obj_type, uint32_t index, bool done,
+                    bool failed);
+    void *observe_user;
     uint32_t reported_objects; /* bit per object type likewise */
 };
 

@@ -249,6 +249,7 @@ struct vgl_renderer {
     GLint max_vertex_attribs;
     GLint max_samples; /* multisampled colour and depth textures, at most 4 */
     uint8_t caps_v2[VGL_CAPS_V2_SIZE];
+    struct gl_profile *profile; /* per-command timing, while hooks.command_timed is set */
 };
 
 struct gl_context *vgl_gl_context_get(struct vgl_renderer *r, uint32_t ctx_id);
@@ -334,5 +335,11 @@ enum vgl_status vgl_gl_resource_write(struct gl_context *ctx, struct gl_resource
 
 /* Caps derived from the host (gl_caps.c). */
 void vgl_gl_fill_caps(struct vgl_renderer *r);
+
+/* gl_profile.c */
+struct gl_profile;
+void vgl_gl_profile_attach(struct gl_context *ctx);
+void vgl_gl_profile_flush(struct vgl_renderer *r);
+void vgl_gl_profile_update(struct vgl_renderer *r);
 
 #endif

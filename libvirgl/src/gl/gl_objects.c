@@ -65,6 +65,15 @@ void vgl_gl_object_unref(struct gl_sub_ctx *sub, struct gl_object *obj) {
     }
 }
 
+static void report_object(struct vgl_sink *s, const struct gl_sub_ctx *sub, uint32_t type,
+                          uint32_t handle, bool created) {
+    const struct gl_context *ctx = vgl_gl_ctx_of(s);
+    const struct vgl_renderer *r = ctx->r;
+    if (r->hooks.object_event) {
+        r->hooks.object_event(r->hooks_user, ctx->id, sub->id, type, handle, created);
+    }
+}
+
 /* Insert a new object (refcount 1, owned by the table); frees it on failure. */
 static enum vgl_status insert(struct vgl_sink *s, struct gl_object *obj, uint32_t type,
                               uint32_t handle) {
@@ -80,6 +89,7 @@ static enum vgl_status insert(struct vgl_sink *s, struct gl_object *obj, uint32_
         free_object(sub, obj);
         return FAIL(s, VGL_ERROR_NO_MEMORY, "too many objects");
     }
+    report_object(s, sub, type, handle, true);
     return VGL_OK;
 }
 
@@ -435,6 +445,7 @@ static enum vgl_status destroy_object(struct vgl_sink *s, uint32_t type, uint32_
     }
     vgl_hash_map_remove(&sub->objects, handle);
     vgl_gl_object_unref(sub, obj);
+    report_object(s, sub, type, handle, false);
     return VGL_OK;
 }
 

@@ -174,6 +174,8 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
     }
     vgl_hash_map_finish(&r->contexts);
     if (r->context != EGL_NO_CONTEXT) {
+        r->hooks.command_timed = NULL;
+        vgl_gl_profile_update(r);
         glDeleteFramebuffers(1, &r->read_fbo);
         glDeleteFramebuffers(1, &r->draw_fbo);
         eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
@@ -186,6 +188,41 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
     free(r);
 }
 
+static uint64_t resource_bytes(const struct gl_resource *res) {
+    const struct vgl_resource_args *a = &res->args;
+    const uint64_t texel = res->fmt ? res->fmt->bytes : 1;
+    const uint64_t layers = a->array_size ? a->array_size : 1;
+    const uint64_t samples = res->host_samples ? res->host_samples : 1;
+    return (uint64_t)a->width * (a->height ? a->height : 1) * (a->depth ? a->depth : 1) * layers *
+           samples * texel;
+}
+
+void vgl_renderer_get_usage(struct vgl_renderer *r, struct vgl_renderer_usage *out) {
+    *out = (struct vgl_renderer_usage){0};
+    size_t pos = 0;
+    uint32_t id;
+    void *value;
+    while (vgl_hash_map_next(&r->contexts, &pos, &id, &value)) {
+        const struct gl_context *ctx = value;
+        out->contexts++;
+        out->resources += (uint32_t)ctx->resources.count;
+        size_t rpos = 0;
+        while (vgl_hash_map_next(&ctx->resources, &rpos, &id, &value)) {
+            out->resource_bytes += resource_bytes(value);
+        }
+        size_t spos = 0;
+        while (vgl_hash_map_next(&ctx->sub_ctxs, &spos, &id, &value)) {
+            const struct gl_sub_ctx *sub = value;
+            out->sub_contexts++;
+            out->objects += (uint32_t)sub->objects.count;
+            out->programs += sub->program_count;
+        }
+        for (const struct gl_fence *f = ctx->fences; f; f = f->next) {
+            out->fences++;
+        }
+    }
+}
+
 void vgl_renderer_set_hooks(struct vgl_renderer *r, const struct vgl_renderer_hooks *hooks,
                             void *user) {
     if (hooks) {
@@ -194,6 +231,7 @@ void vgl_renderer_set_hooks(struct vgl_renderer *r, const struct vgl_renderer_ho
         r->hooks = (struct vgl_renderer_hooks){0};
     }
     r->hooks_user = user;
+    vgl_gl_profile_update(r);
 }
 
 const char *vgl_renderer_get_name(const struct vgl_renderer *r) {
@@ -253,6 +291,7 @@ enum vgl_status vgl_renderer_context_create(struct vgl_renderer *r, uint32_t ctx
         free(ctx);
         return VGL_ERROR_NO_MEMORY;
     }
+    vgl_gl_profile_attach(ctx);
     vgl_log(VGL_LOG_INFO, "context %u created (%s)", ctx_id, ctx->name);
     return VGL_OK;
 }
@@ -303,7 +342,9 @@ enum vgl_status vgl_renderer_submit(struct vgl_renderer *r, uint32_t ctx_id, con
     struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
     VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
     VGL_RETURN_ERROR_IF(ndw && !cmds, VGL_ERROR_INVALID_ARGUMENT, "NULL command buffer");
-    return vgl_decode_submit(&ctx->decoder, cmds, ndw);
+    const enum vgl_status status = vgl_decode_submit(&ctx->decoder, cmds, ndw);
+    vgl_gl_profile_flush(r);
+    return status;
 }
 
 enum vgl_status vgl_renderer_create_fence(struct vgl_renderer *r, uint32_t ctx_id,

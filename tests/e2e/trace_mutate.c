@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test helper for virgl-trace diff: copies a trace record by record through the public reader and
+ * writer, replacing one dword of the command buffer of one SUBMIT call. Never used outside tests.
+ * Usage: vgl-trace-mutate IN OUT CALL DWORD VALUE   (CALL counts calls from 0 as dump does)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgl/trace_call.h>
+
+int main(int argc, char **argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: %s IN OUT CALL DWORD VALUE\n", argv[0]);
+        return 2;
+    }
+    const unsigned long long target = strtoull(argv[3], NULL, 0);
+    const unsigned long dword = strtoul(argv[4], NULL, 0);
+    const uint32_t value = (uint32_t)strtoul(argv[5], NULL, 0);
+    struct vgl_trace_reader *r = NULL;
+    struct vgl_trace_writer *w = NULL;
+    if (vgl_trace_reader_open(argv[1], &r) != VGL_OK ||
+        vgl_trace_writer_create(argv[2], &w) != VGL_OK) {
+        fprintf(stderr, "cannot open %s or %s\n", argv[1], argv[2]);
+        vgl_trace_reader_destroy(r);
+        return 2;
+    }
+    struct vgl_trace_record rec;
+    unsigned long long calls = 0;
+    bool changed = false;
+    int n;
+    while ((n = vgl_trace_reader_next(r, &rec)) > 0) {
+        struct vgl_trace_call call;
+        const bool parsed = vgl_trace_call_parse(&rec, &call) == VGL_OK;
+        const bool hit = parsed && call.is_call && calls++ == target;
+        if (hit && call.type == VGL_REC_SUBMIT && dword < call.data_size / 4) {
+            uint8_t *copy = malloc(rec.size);
+            if (!copy) {
+                n = -1;
+                break;
+            }
+            memcpy(copy, rec.data, rec.size);
+            vgl_put_u32(copy + (call.data - rec.data) + 4 * dword, value);
+            n = vgl_trace_writer_add(w, rec.type, copy, rec.size, NULL, 0) == VGL_OK ? 1 : -1;
+            free(copy);
+            changed = true;
+        } else if (vgl_trace_writer_add(w, rec.type, rec.data, rec.size, NULL, 0) != VGL_OK) {
+            n = -1;
+        }
+        if (n < 0) {
+            break;
+        }
+    }
+    vgl_trace_reader_destroy(r);
+    const bool ok = vgl_trace_writer_destroy(w) == VGL_OK && n == 0 && changed;
+    if (!ok) {
+        fprintf(stderr, "vgl-trace-mutate: %s\n",
+                changed ? "read or write failed" : "no such call");
+    }
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* EGL surfaceless + desktop GL context set-up shared by the guest test programs. */
+#ifndef VGL_GUEST_EGL_H
+#define VGL_GUEST_EGL_H
+
+#include <epoxy/egl.h>
+
+struct guest_egl {
+    EGLDisplay dpy;
+    EGLContext ctx;
+};
+
+/* 0 when a context is current, 77 (skip) when the platform or a GL context is missing. */
+int guest_egl_open(struct guest_egl *e);
+void guest_egl_close(struct guest_egl *e);
+
+#endif

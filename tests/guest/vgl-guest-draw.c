@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest test program: a small animated GL 2.1 scene (GLSL 1.20 shaders, a mipmapped texture,
+ * vertex and index buffers, blending, depth test) drawn into a texture-backed FBO for N frames,
+ * each read back with glReadPixels and its CRC-32 printed. The texture is rewritten half-way,
+ * so traces of it carry state that changes between frames (for trim and diff tests).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <epoxy/gl.h>
+#include <zlib.h>
+
+#include "guest_egl.h"
+
+#define FB_W 96
+#define FB_H 64
+#define TEX  16
+
+static const char *const vs_text =
+        "#version 120\n"
+        "attribute vec2 pos;\n"
+        "attribute vec2 uv;\n"
+        "uniform float angle;\n"
+        "uniform float depth;\n"
+        "varying vec2 v_uv;\n"
+        "void main() {\n"
+        "    float c = cos(angle), s = sin(angle);\n"
+        "    gl_Position = vec4(c * pos.x - s * pos.y, s * pos.x + c * pos.y, depth, 1.0);\n"
+        "    v_uv = uv;\n"
+        "}\n";
+
+static const char *const fs_text =
+        "#version 120\n"
+        "uniform sampler2D tex;\n"
+        "uniform vec4 tint;\n"
+        "varying vec2 v_uv;\n"
+        "void main() {\n"
+        "    gl_FragColor = texture2D(tex, v_uv) * tint;\n"
+        "}\n";
+
+static GLuint compile(GLenum type, const char *text) {
+    GLuint sh = glCreateShader(type);
+    glShaderSource(sh, 1, &text, NULL);
+    glCompileShader(sh);
+    GLint ok = 0;
+    glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+    if (!ok) {
+        char log[1024];
+        glGetShaderInfoLog(sh, sizeof(log), NULL, log);
+        fprintf(stderr, "shader: %s\n", log);
+    }
+    return sh;
+}
+
+static GLuint make_program(void) {
+    GLuint prog = glCreateProgram();
+    GLuint vs = compile(GL_VERTEX_SHADER, vs_text), fs = compile(GL_FRAGMENT_SHADER, fs_text);
+    glAttachShader(prog, vs);
+    glAttachShader(prog, fs);
+    glBindAttribLocation(prog, 0, "pos");
+    glBindAttribLocation(prog, 1, "uv");
+    glLinkProgram(prog);
+    glDeleteShader(vs);
+    glDeleteShader(fs);
+    GLint ok = 0;
+    glGetProgramiv(prog, GL_LINK_STATUS, &ok);
+    return ok ? prog : 0;
+}
+
+/* A checkerboard; `phase` shifts its colours. */
+static void fill_texture(uint8_t *texels, unsigned phase) {
+    for (int y = 0; y < TEX; y++) {
+        for (int x = 0; x < TEX; x++) {
+            uint8_t *p = &texels[(y * TEX + x) * 4];
+            const bool on = ((x / 4) ^ (y / 4)) & 1;
+            p[0] = (uint8_t)(on ? 240 : 30 + 20 * phase);
+            p[1] = (uint8_t)(on ? 200 - 40 * phase : 60);
+            p[2] = (uint8_t)(x * 16);
+            p[3] = 255;
+        }
+    }
+}
+
+struct scene {
+    GLuint fbo, color, depth, tex, prog, vbo, ibo;
+    GLint angle, depth_loc, tint;
+};
+
+static bool setup(struct scene *s) {
+    glGenTextures(1, &s->color);
+    glBindTexture(GL_TEXTURE_2D, s->color);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, FB_W, FB_H, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+    glGenRenderbuffers(1, &s->depth);
+    glBindRenderbuffer(GL_RENDERBUFFER, s->depth);
+    glRenderbufferStorage(GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, FB_W, FB_H);
+    glGenFramebuffers(1, &s->fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, s->fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, s->color, 0);
+    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, s->depth);
+    if (glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
+        fprintf(stderr, "framebuffer incomplete\n");
+        return false;
+    }
+    uint8_t texels[TEX * TEX * 4];
+    fill_texture(texels, 0);
+    glGenTextures(1, &s->tex);
+    glBindTexture(GL_TEXTURE_2D, s->tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, TEX, TEX, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels);
+    glGenerateMipmap(GL_TEXTURE_2D);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    static const float verts[] = {
+            -0.6f, -0.6f, 0, 0, 0.6f, -0.6f, 1, 0, 0.6f, 0.6f, 1, 1, -0.6f, 0.6f, 0, 1,
+    };
+    static const uint16_t indices[] = {0, 1, 2, 0, 2, 3};
+    glGenBuffers(1, &s->vbo);
+    glBindBuffer(GL_ARRAY_BUFFER, s->vbo);
+    glBufferData(GL_ARRAY_BUFFER, sizeof(verts), verts, GL_STATIC_DRAW);
+    glGenBuffers(1, &s->ibo);
+    glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, s->ibo);
+    glBufferData(GL_ELEMENT_ARRAY_BUFFER, sizeof(indices), indices, GL_STATIC_DRAW);
+    s->prog = make_program();
+    if (!s->prog) {
+        fprintf(stderr, "program did not link\n");
+        return false;
+    }
+    glUseProgram(s->prog);
+    glUniform1i(glGetUniformLocation(s->prog, "tex"), 0);
+    s->angle = glGetUniformLocation(s->prog, "angle");
+    s->depth_loc = glGetUniformLocation(s->prog, "depth");
+    s->tint = glGetUniformLocation(s->prog, "tint");
+    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 16, (const void *)0);
+    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 16, (const void *)8);
+    glEnableVertexAttribArray(0);
+    glEnableVertexAttribArray(1);
+    glViewport(0, 0, FB_W, FB_H);
+    glEnable(GL_DEPTH_TEST);
+    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    return glGetError() == GL_NO_ERROR;
+}
+
+static void draw_frame(const struct scene *s, unsigned frame) {
+    glClearColor(0.1f, 0.15f, 0.2f + 0.05f * (float)(frame % 4), 1.0f);
+    glClearDepth(1.0);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    glDisable(GL_BLEND);
+    glUniform1f(s->angle, 0.25f * (float)frame);
+    glUniform1f(s->depth_loc, 0.2f);
+    glUniform4f(s->tint, 1.0f, 1.0f, 1.0f, 1.0f);
+    glDrawElements(GL_TRIANGLES, 6, GL_UNSIGNED_SHORT, (const void *)0);
+    glEnable(GL_BLEND);
+    glUniform1f(s->angle, -0.4f * (float)frame);
+    glUniform1f(s->depth_loc, 0.0f);
+    glUniform4f(s->tint, 0.3f, 0.9f, 0.4f, 0.5f);
+    glDrawElements(GL_TRIANGLES, 6, GL_UNSIGNED_SHORT, (const void *)0);
+}
+
+static void teardown(struct scene *s) {
+    glDeleteProgram(s->prog);
+    glDeleteBuffers(1, &s->vbo);
+    glDeleteBuffers(1, &s->ibo);
+    glDeleteTextures(1, &s->tex);
+    glDeleteFramebuffers(1, &s->fbo);
+    glDeleteRenderbuffers(1, &s->depth);
+    glDeleteTextures(1, &s->color);
+}
+
+static int run(unsigned frames) {
+    struct scene s = {0};
+    if (!setup(&s)) {
+        teardown(&s);
+        return 1;
+    }
+    static uint8_t pixels[FB_W * FB_H * 4];
+    for (unsigned f = 0; f < frames; f++) {
+        if (f == frames / 2) {
+            uint8_t texels[TEX * TEX * 4];
+            fill_texture(texels, 1);
+            glBindTexture(GL_TEXTURE_2D, s.tex);
+            glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, TEX, TEX, GL_RGBA, GL_UNSIGNED_BYTE, texels);
+            glGenerateMipmap(GL_TEXTURE_2D);
+        }
+        draw_frame(&s, f);
+        glReadPixels(0, 0, FB_W, FB_H, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+        const uLong crc = crc32(crc32(0L, Z_NULL, 0), pixels, sizeof(pixels));
+        printf("frame %u crc32=%08lx\n", f, (unsigned long)crc);
+    }
+    fflush(stdout);
+    const GLenum err = glGetError();
+    teardown(&s);
+    if (err != GL_NO_ERROR) {
+        fprintf(stderr, "GL error 0x%04x\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    unsigned frames = 8;
+    if (argc == 3 && strcmp(argv[1], "--frames") == 0 && atoi(argv[2]) > 0 &&
+        atoi(argv[2]) <= 10000) {
+        frames = (unsigned)atoi(argv[2]);
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: %s [--frames N]\n", argv[0]);
+        return 2;
+    }
+    struct guest_egl egl;
+    const int egl_rc = guest_egl_open(&egl);
+    if (egl_rc != 0) {
+        return egl_rc;
+    }
+    const int rc = epoxy_gl_version() < 21 ? 77 : run(frames);
+    guest_egl_close(&egl);
+    return rc;
+}

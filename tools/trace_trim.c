@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virgl-trace trim FILE --frames A-B -o OUT: a self-contained trace of frames A..B. A first pass
+ * (no GL) tracks what is live at the end of frame A-1; a replay up to there reads every live
+ * resource's contents back from the renderer. OUT holds a prologue that recreates contexts,
+ * resources (with those contents), sub-contexts, objects and state, then the original records of
+ * frames A..B, frame numbers unchanged.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgl/format.h>
+#include <vgl/trace_call.h>
+
+#include "player.h"
+#include "tool.h"
+#include "trim_state.h"
+
+#define MAX_CTX 64
+
+struct content {
+    uint32_t ctx;
+    struct vgl_transfer t;
+    uint8_t *data;
+    uint32_t size;
+};
+
+struct trim {
+    const char *path;
+    struct tool_range frames;
+    struct trim_ctx *ctx[MAX_CTX];
+    uint32_t ctx_count;
+    uint8_t *info, *caps;
+    uint32_t info_size, caps_size;
+    struct content *contents;
+    size_t content_count, content_capacity;
+    bool failed;
+};
+
+static const char usage_text[] =
+        "Usage: virgl-trace trim FILE --frames A-B -o OUT\n"
+        "Write a self-contained trace of frames A..B: a prologue that recreates every live\n"
+        "context, resource (with its contents at frame A), object and state, then the calls of\n"
+        "those frames. Replaying OUT gives the same checksums for those frames.\n\n"
+        "  --frames A-B     frames to keep (A, A-B or A-)\n"
+        "  -o, --output F   the trace to write\n"
+        "  -h, --help       show this help\n"
+        "  -V, --version    show the version\n";
+
+static struct trim_ctx *find_ctx(struct trim *tr, uint32_t id) {
+    for (uint32_t i = 0; i < tr->ctx_count; i++) {
+        if (tr->ctx[i]->id == id) {
+            return tr->ctx[i];
+        }
+    }
+    return NULL;
+}
+
+static void drop_ctx(struct trim *tr, uint32_t id) {
+    for (uint32_t i = 0; i < tr->ctx_count; i++) {
+        if (tr->ctx[i]->id == id) {
+            trim_ctx_finish(tr->ctx[i]);
+            free(tr->ctx[i]);
+            tr->ctx[i] = tr->ctx[--tr->ctx_count];
+            return;
+        }
+    }
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, uint32_t n) {
+    uint8_t *d = malloc(n ? n : 1);
+    if (d) {
+        memcpy(d, p, n);
+    }
+    return d;
+}
+
+/* First pass: track one record. */
+static void track(struct trim *tr, const struct vgl_trace_call *c) {
+    struct trim_ctx *ctx = find_ctx(tr, c->ctx);
+    switch (c->type) {
+    case VGL_REC_INFO:
+        free(tr->info);
+        tr->info = dup_bytes(c->data, c->data_size);
+        tr->info_size = c->data_size;
+        return;
+    case VGL_REC_CAPS:
+        free(tr->caps);
+        tr->caps = malloc((size_t)c->data_size + 4);
+        if (tr->caps) {
+            vgl_put_u32(tr->caps, (uint32_t)c->value);
+            memcpy(tr->caps + 4, c->data, c->data_size);
+            tr->caps_size = c->data_size + 4;
+        }
+        return;
+    case VGL_REC_CONTEXT_CREATE:
+        if (c->status == VGL_OK && !ctx && tr->ctx_count < MAX_CTX &&
+            (ctx = malloc(sizeof(*ctx)))) {
+            trim_ctx_init(ctx, c->ctx, (const char *)c->data, c->data_size);
+            tr->ctx[tr->ctx_count++] = ctx;
+        }
+        return;
+    case VGL_REC_CONTEXT_DESTROY:
+        drop_ctx(tr, c->ctx);
+        return;
+    default:
+        break;
+    }
+    if (!ctx || c->status != VGL_OK) {
+        return;
+    }
+    switch (c->type) {
+    case VGL_REC_RESOURCE_CREATE:
+        trim_ctx_resource(ctx, &c->resource);
+        break;
+    case VGL_REC_RESOURCE_UNREF:
+        trim_ctx_unref(ctx, c->handle);
+        break;
+    case VGL_REC_ATTACH_BACKING:
+        trim_ctx_backing(ctx, c->handle, c->value);
+        break;
+    case VGL_REC_DETACH_BACKING:
+        trim_ctx_backing(ctx, c->handle, 0);
+        break;
+    case VGL_REC_SUBMIT: {
+        uint32_t *dw = malloc((size_t)c->value * 4 + 4);
+        if (!dw) {
+            tr->failed = true;
+            break;
+        }
+        for (uint64_t i = 0; i < c->value; i++) {
+            dw[i] = vgl_get_u32(c->data + 4 * i);
+        }
+        trim_ctx_submit(ctx, dw, (size_t)c->value);
+        free(dw);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static uint32_t minify(uint32_t v, uint32_t level) {
+    const uint32_t m = level < 32 ? v >> level : 0;
+    return m ? m : 1;
+}
+
+/* The full box of a level and its packed size; false when it cannot be read back. */
+static bool level_box(const struct vgl_resource_args *a, uint32_t level, struct vgl_box *box,
+                      uint64_t *bytes) {
+    struct vgl_format_desc d;
+    if (a->target == VGL_TARGET_BUFFER) {
+        *box = (struct vgl_box){0, 0, 0, (int32_t)a->width, 1, 1};
+        *bytes = a->width;
+        return a->width > 0;
+    }
+    if (!vgl_format_describe(a->format, &d) || a->nr_samples > 1) {
+        return false;
+    }
+    const uint32_t w = minify(a->width, level);
+    uint32_t h = minify(a->height, level), layers = 1;
+    switch (a->target) {
+    case VGL_TARGET_3D:
+        layers = minify(a->depth, level);
+        break;
+    case VGL_TARGET_CUBE:
+        layers = 6;
+        break;
+    case VGL_TARGET_1D_ARRAY:
+    case VGL_TARGET_2D_ARRAY:
+    case VGL_TARGET_CUBE_ARRAY:
+        layers = a->array_size ? a->array_size : 1;
+        break;
+    default:
+        break;
+    }
+    if (a->target == VGL_TARGET_1D || a->target == VGL_TARGET_1D_ARRAY) {
+        h = 1;
+    }
+    *box = (struct vgl_box){0, 0, 0, (int32_t)w, (int32_t)h, (int32_t)layers};
+    *bytes = (uint64_t)((w + d.block_w - 1) / d.block_w) * ((h + d.block_h - 1) / d.block_h) *
+             d.block_bytes * layers;
+    return *bytes > 0 && *bytes <= VGL_TRACE_MAX_RECORD - 64;
+}
+
+static bool add_content(struct trim *tr, const struct content *c) {
+    if (tr->content_count == tr->content_capacity) {
+        const size_t cap = tr->content_capacity ? tr->content_capacity * 2 : 64;
+        struct content *p = realloc(tr->contents, cap * sizeof(*p));
+        if (!p) {
+            return false;
+        }
+        tr->contents = p;
+        tr->content_capacity = cap;
+    }
+    tr->contents[tr->content_count++] = *c;
+    return true;
+}
+
+/* Read one level of a live resource through a scratch backing. */
+static void read_level(struct trim *tr, struct vgl_renderer *r, uint32_t ctx,
+                       const struct vgl_resource_args *a, uint32_t level) {
+    struct content c = {.ctx = ctx, .t = {.handle = a->handle, .level = level}};
+    uint64_t bytes;
+    if (!level_box(a, level, &c.t.box, &bytes)) {
+        fprintf(stderr, "virgl-trace: trim: contents of resource %u level %u not kept\n",
+                a->handle, level);
+        return;
+    }
+    c.data = calloc(1, (size_t)bytes);
+    c.size = (uint32_t)bytes;
+    const struct iovec iov = {c.data, (size_t)bytes};
+    vgl_renderer_resource_detach_backing(r, ctx, a->handle);
+    if (!c.data || vgl_renderer_resource_attach_backing(r, ctx, a->handle, &iov, 1) != VGL_OK ||
+        vgl_renderer_transfer_read(r, ctx, &c.t) != VGL_OK || !add_content(tr, &c)) {
+        fprintf(stderr, "virgl-trace: trim: cannot read resource %u level %u back\n", a->handle,
+                level);
+        free(c.data);
+    }
+    vgl_renderer_resource_detach_backing(r, ctx, a->handle);
+}
+
+static void read_back(void *user, struct vgl_renderer *r) {
+    struct trim *tr = user;
+    for (uint32_t i = 0; i < tr->ctx_count; i++) {
+        const struct trim_ctx *ctx = tr->ctx[i];
+        for (size_t k = 0; k < ctx->res_count; k++) {
+            const struct vgl_resource_args *a = &ctx->res[k].args;
+            const uint32_t levels = a->target == VGL_TARGET_BUFFER ? 1 : a->last_level + 1;
+            for (uint32_t l = 0; l < levels && l < 16; l++) {
+                read_level(tr, r, ctx->id, a, l);
+            }
+        }
+    }
+}
+
+
+static bool put(struct vgl_trace_writer *w, uint32_t type, const uint8_t *head, size_t head_size,
+                const void *tail, size_t tail_size) {
+    return vgl_trace_writer_add(w, type, head, head_size, tail, tail_size) == VGL_OK;
+}
+
+/* INFO: the original pairs plus where this trace came from. */
+static bool write_info(struct vgl_trace_writer *w, const struct trim *tr) {
+    char extra[600];
+    const int n = snprintf(extra, sizeof(extra), "trimmed_from%c%s%ctrim_frames%c%llu-%llu%c", 0,
+                           tr->path, 0, 0, (unsigned long long)tr->frames.first,
+                           (unsigned long long)tr->frames.last, 0);
+    if (n < 0 || (size_t)n >= sizeof(extra)) {
+        return false;
+    }
+    return put(w, VGL_REC_INFO, tr->info, tr->info ? tr->info_size : 0, extra, (size_t)n);
+}
+
+static bool write_call(struct vgl_trace_writer *w, uint32_t type, uint32_t ctx, const uint8_t *args,
+                       size_t size, const void *tail, size_t tail_size) {
+    uint8_t head[8 + 64];
+    vgl_put_u32(head, ctx);
+    vgl_put_u32(head + 4, 0); /* recorded status: VGL_OK */
+    if (size) {
+        memcpy(head + 8, args, size);
+    }
+    return put(w, type, head, 8 + size, tail, tail_size);
+}
+
+static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
+                           const struct trim_ctx *ctx, const struct trim_resource *res) {
+    const struct vgl_resource_args *a = &res->args;
+    const uint32_t f[] = {a->handle,     a->target,     a->format, a->bind,  a->width, a->height,
+                          a->depth,      a->array_size, a->last_level, a->nr_samples, a->flags};
+    uint8_t args[64];
+    for (size_t i = 0; i < 11; i++) {
+        vgl_put_u32(args + 4 * i, f[i]);
+    }
+    if (!write_call(w, VGL_REC_RESOURCE_CREATE, ctx->id, args, 44, NULL, 0)) {
+        return false;
+    }
+    uint64_t need = res->backing_size;
+    for (size_t i = 0; i < tr->content_count; i++) {
+        const struct content *c = &tr->contents[i];
+        if (c->ctx == ctx->id && c->t.handle == a->handle && c->size > need) {
+            need = c->size;
+        }
+    }
+    if (!need) {
+        return true;
+    }
+    vgl_put_u32(args, a->handle);
+    vgl_put_u64(args + 4, need);
+    if (!write_call(w, VGL_REC_ATTACH_BACKING, ctx->id, args, 12, NULL, 0)) {
+        return false;
+    }
+    for (size_t i = 0; i < tr->content_count; i++) {
+        const struct content *c = &tr->contents[i];
+        if (c->ctx != ctx->id || c->t.handle != a->handle) {
+            continue;
+        }
+        uint8_t gd[16];
+        vgl_put_u32(gd, ctx->id);
+        vgl_put_u32(gd + 4, a->handle);
+        vgl_put_u64(gd + 8, 0);
+        const int32_t box[6] = {c->t.box.x, c->t.box.y, c->t.box.z,
+                                c->t.box.w, c->t.box.h, c->t.box.d};
+        uint8_t t[48];
+        vgl_put_u32(t, a->handle);
+        vgl_put_u32(t + 4, c->t.level);
+        vgl_put_u32(t + 8, 0);
+        vgl_put_u32(t + 12, 0);
+        for (int k = 0; k < 6; k++) {
+            vgl_put_u32(t + 16 + 4 * k, (uint32_t)box[k]);
+        }
+        vgl_put_u64(t + 40, 0);
+        if (!put(w, VGL_REC_GUEST_DATA, gd, sizeof(gd), c->data, c->size) ||
+            !write_call(w, VGL_REC_TRANSFER_WRITE, ctx->id, t, sizeof(t), NULL, 0)) {
+            return false;
+        }
+    }
+    if (!res->backing_size) {
+        vgl_put_u32(args, a->handle);
+        return write_call(w, VGL_REC_DETACH_BACKING, ctx->id, args, 4, NULL, 0);
+    }
+    return true;
+}
+
+static bool write_context(struct vgl_trace_writer *w, const struct trim *tr,
+                          const struct trim_ctx *ctx) {
+    if (!write_call(w, VGL_REC_CONTEXT_CREATE, ctx->id, NULL, 0, ctx->name, strlen(ctx->name))) {
+        return false;
+    }
+    for (size_t i = 0; i < ctx->res_count; i++) {
+        if (!write_resource(w, tr, ctx, &ctx->res[i])) {
+            return false;
+        }
+    }
+    struct trim_words words = {0};
+    bool ok = trim_ctx_prologue(ctx, &words);
+    if (ok) {
+        uint8_t *bytes = malloc(words.count * 4 + 4);
+        ok = bytes != NULL;
+        for (size_t i = 0; ok && i < words.count; i++) {
+            vgl_put_u32(bytes + 4 * i, words.dw[i]);
+        }
+        uint8_t n[4];
+        vgl_put_u32(n, (uint32_t)words.count);
+        ok = ok && write_call(w, VGL_REC_SUBMIT, ctx->id, n, 4, bytes, words.count * 4);
+        free(bytes);
+    }
+    free(words.dw);
+    return ok;
+}
+
+/* Copy the records after frame A-1 up to the FRAME record of frame B. */
+static bool copy_frames(struct vgl_trace_writer *w, const struct trim *tr, uint64_t *frames) {
+    struct tool_trace t;
+    if (!tool_trace_open(&t, tr->path)) {
+        return false;
+    }
+    bool copying = tr->frames.first == 0, ok = true;
+    while (ok && tool_trace_next(&t) > 0) {
+        const bool is_frame = t.call.type == VGL_REC_FRAME;
+        const uint32_t frame = t.call.frame.frame;
+        if (!copying) {
+            copying = is_frame && frame + 1 == tr->frames.first;
+            continue;
+        }
+        if (t.call.type == VGL_REC_END || (tr->frames.first > 0 && (t.call.type == VGL_REC_INFO ||
+                                                                    t.call.type == VGL_REC_CAPS))) {
+            continue;
+        }
+        ok = put(w, t.rec.type, t.rec.data, t.rec.size, NULL, 0);
+        *frames += is_frame;
+        if (is_frame && frame >= tr->frames.last) {
+            break;
+        }
+    }
+    if (t.error != VGL_OK) {
+        tool_trace_report(&t);
+        ok = false;
+    }
+    tool_trace_close(&t);
+    return ok;
+}
+
+static bool trim_write(const struct trim *tr, const char *out) {
+    struct vgl_trace_writer *w = NULL;
+    if (vgl_trace_writer_create(out, &w) != VGL_OK) {
+        fprintf(stderr, "virgl-trace: trim: cannot create %s\n", out);
+        return false;
+    }
+    bool ok = true;
+    if (tr->frames.first > 0) {
+        ok = write_info(w, tr) &&
+             (!tr->caps || put(w, VGL_REC_CAPS, tr->caps, tr->caps_size, NULL, 0));
+        for (uint32_t i = 0; ok && i < tr->ctx_count; i++) {
+            ok = write_context(w, tr, tr->ctx[i]);
+        }
+    }
+    uint64_t frames = 0;
+    ok = ok && copy_frames(w, tr, &frames) && put(w, VGL_REC_END, NULL, 0, NULL, 0);
+    if (vgl_trace_writer_destroy(w) != VGL_OK) {
+        ok = false;
+    }
+    if (!ok) {
+        fprintf(stderr, "virgl-trace: trim: writing %s failed\n", out);
+        return false;
+    }
+    printf("trim: %s: %llu frames from frame %llu, %u contexts, %zu resource levels kept\n", out,
+           (unsigned long long)frames, (unsigned long long)tr->frames.first, tr->ctx_count,
+           tr->content_count);
+    return true;
+}
+
+static int parse(struct trim *tr, const char **out, int argc, char **argv) {
+    static const struct option opts[] = {
+            {"frames", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+            {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+            {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "o:hV", opts, NULL)) != -1) {
+        if (c == 'f' && tool_range_parse(optarg, &tr->frames)) {
+            continue;
+        }
+        if (c == 'o') {
+            *out = optarg;
+            continue;
+        }
+        return tool_common_option(c, "trim", usage_text);
+    }
+    if (optind != argc - 1 || !*out || !tr->frames.set) {
+        fputs(usage_text, stderr);
+        return TOOL_EXIT_INPUT;
+    }
+    tr->path = argv[optind];
+    return -1;
+}
+
+static void trim_free(struct trim *tr) {
+    while (tr->ctx_count) {
+        drop_ctx(tr, tr->ctx[0]->id);
+    }
+    for (size_t i = 0; i < tr->content_count; i++) {
+        free(tr->contents[i].data);
+    }
+    free(tr->contents);
+    free(tr->info);
+    free(tr->caps);
+}
+
+/* Track records up to the FRAME record of frame `last`; false when the trace has no such frame. */
+static bool track_until(struct trim *tr, uint64_t last) {
+    struct tool_trace t;
+    if (!tool_trace_open(&t, tr->path)) {
+        return false;
+    }
+    bool found = false;
+    while (!found && tool_trace_next(&t) > 0) {
+        track(tr, &t.call);
+        found = t.call.type == VGL_REC_FRAME && t.call.frame.frame == last;
+    }
+    if (t.error != VGL_OK) {
+        tool_trace_report(&t);
+    }
+    tool_trace_close(&t);
+    return found;
+}
+
+int tool_trim(int argc, char **argv) {
+    struct trim tr = {0};
+    const char *out = NULL;
+    int rc = parse(&tr, &out, argc, argv);
+    if (rc >= 0) {
+        return rc;
+    }
+    rc = TOOL_EXIT_INPUT;
+    const uint64_t first = tr.frames.first;
+    if (first > 0) {
+        if (!track_until(&tr, first - 1)) {
+            fprintf(stderr, "virgl-trace: trim: %s has no frame %llu\n", tr.path,
+                    (unsigned long long)first);
+            trim_free(&tr);
+            return rc;
+        }
+        struct player_options po = {.user = &tr, .at_stop = read_back};
+        po.frames = (struct player_range){true, 0, first - 1};
+        struct player *pl = NULL;
+        struct player_stats st;
+        if (player_create(&po, &pl) != VGL_OK) {
+            fprintf(stderr, "virgl-trace: trim: no usable host GL to read resources back\n");
+            trim_free(&tr);
+            return 125;
+        }
+        player_run(pl, tr.path, &st);
+        player_destroy(pl);
+    }
+    if (!tr.failed && trim_write(&tr, out)) {
+        rc = TOOL_EXIT_OK;
+    }
+    trim_free(&tr);
+    return rc;
+}
