@@ -25,6 +25,7 @@ struct checker {
     char *checksums_out, *compare_ref, *report_dir;
     unsigned tolerance;
     bool update;
+    bool partial; /* only some frames were replayed: unseen reference frames are not missing */
     enum ref_kind kind;
     struct sum_entry *refs; /* sorted by frame; w, h, crc unused for a PNG directory */
     size_t ref_count;
@@ -153,6 +154,7 @@ struct checker *checker_create(const struct checker_options *opts, char *why, si
     c->report_dir = dup_or_null(opts->report_dir, &ok);
     c->tolerance = opts->tolerance;
     c->update = opts->update;
+    c->partial = opts->partial;
     if (!ok) {
         snprintf(why, why_size, "out of memory");
         goto fail;
@@ -349,7 +351,7 @@ void checker_frame(struct checker *c, const struct checker_frame *f) {
 static void add_missing(struct checker *c) {
     for (size_t i = 0; i < c->ref_count; i++) {
         const struct sum_entry *ref = &c->refs[i];
-        if (ref->seen) {
+        if (ref->seen || c->partial) {
             continue;
         }
         struct frame_result *r = add_result(c);

@@ -17,6 +17,8 @@ struct checker_options {
     unsigned tolerance;        /* largest channel difference still counted as equal */
     const char *report_dir;    /* write DIR/index.html for differing frames, or NULL */
     bool update;               /* rewrite compare_ref from this replay */
+    bool partial;              /* --frames/--calls: reference frames not replayed are not
+                                  missing */
 };
 
 /* One replayed frame. rgba is w*h*4 bytes, first row on top, or NULL when the frame's format has

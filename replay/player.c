@@ -73,6 +73,7 @@ bool player_parse_range(const char *text, struct player_range *out) {
     if (*end == '-') {
         if (end[1] == '\0') {
             last = UINT64_MAX;
+            end++;
         } else {
             const char *second = end + 1;
             if (*second < '0' || *second > '9') {

@@ -175,6 +175,12 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
         bad_usage("%s needs --compare REF", app->copts.update ? "--update" : "--report");
         return EXIT_INPUT;
     }
+    struct player_options *po = &app->popts;
+    app->copts.partial = po->frames.set || po->calls.set;
+    if (app->copts.update && app->copts.partial) {
+        bad_usage("%s", "--update rewrites every frame: it cannot be used with --frames or --calls");
+        return EXIT_INPUT;
+    }
     return -1;
 }
 

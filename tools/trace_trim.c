@@ -364,9 +364,9 @@ static bool copy_frames(struct vgl_trace_writer *w, const struct trim *tr, uint6
             copying = is_frame && frame + 1 == tr->frames.first;
             continue;
         }
-        if (t.call.type == VGL_REC_END || (tr->frames.first > 0 && (t.call.type == VGL_REC_INFO ||
-                                                                    t.call.type == VGL_REC_CAPS))) {
-            continue;
+        if (t.call.type == VGL_REC_END || t.call.type == VGL_REC_INFO ||
+            t.call.type == VGL_REC_CAPS) {
+            continue; /* the header records were written first */
         }
         ok = put(w, t.rec.type, t.rec.data, t.rec.size, NULL, 0);
         *frames += is_frame;
@@ -389,9 +389,8 @@ static bool trim_write(const struct trim *tr, const char *out) {
         return false;
     }
     bool ok = true;
+    ok = write_info(w, tr) && (!tr->caps || put(w, VGL_REC_CAPS, tr->caps, tr->caps_size, NULL, 0));
     if (tr->frames.first > 0) {
-        ok = write_info(w, tr) &&
-             (!tr->caps || put(w, VGL_REC_CAPS, tr->caps, tr->caps_size, NULL, 0));
         for (uint32_t i = 0; ok && i < tr->ctx_count; i++) {
             ok = write_context(w, tr, tr->ctx[i]);
         }
@@ -448,14 +447,19 @@ static void trim_free(struct trim *tr) {
     free(tr->caps);
 }
 
-/* Track records up to the FRAME record of frame `last`; false when the trace has no such frame. */
-static bool track_until(struct trim *tr, uint64_t last) {
+/* Track records up to the FRAME record of frame `last` (with `header_only`, up to the first
+ * call); false when the trace has no such frame. */
+static bool track_until(struct trim *tr, uint64_t last, bool header_only) {
     struct tool_trace t;
     if (!tool_trace_open(&t, tr->path)) {
         return false;
     }
     bool found = false;
     while (!found && tool_trace_next(&t) > 0) {
+        if (header_only && t.call.is_call) {
+            found = true;
+            break;
+        }
         track(tr, &t.call);
         found = t.call.type == VGL_REC_FRAME && t.call.frame.frame == last;
     }
@@ -475,8 +479,10 @@ int tool_trim(int argc, char **argv) {
     }
     rc = TOOL_EXIT_INPUT;
     const uint64_t first = tr.frames.first;
-    if (first > 0) {
-        if (!track_until(&tr, first - 1)) {
+    if (first == 0) {
+        track_until(&tr, 0, true);
+    } else {
+        if (!track_until(&tr, first - 1, false)) {
             fprintf(stderr, "virgl-trace: trim: %s has no frame %llu\n", tr.path,
                     (unsigned long long)first);
             trim_free(&tr);

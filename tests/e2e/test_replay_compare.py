@@ -19,23 +19,13 @@ import vgl_env as E
 pytestmark = pytest.mark.skipif(not E.host_has_gl(), reason="no EGL/GL device on this host")
 
 TRACE = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../traces/clear-blit.vgz"))
-MANIFEST = os.path.join(os.path.dirname(__file__), "../../traces/manifest.yml")
 MAGENTA = (255, 0, 255, 255)
 # The changed pixel: frame 4 (the blitted pattern), somewhere inside the pattern.
 FRAME, X, Y, DELTA = 4, 13, 9, 40
 
 
 def manifest_frames(trace="clear-blit.vgz"):
-    frames, current = {}, None
-    for line in open(MANIFEST):
-        m = re.match(r"\s*- file: (\S+)", line)
-        if m:
-            current = m[1]
-            continue
-        m = re.match(r"\s*(\d+): \{size: (\d+)x(\d+), format: (\d+), crc32: ([0-9a-f]{8})\}", line)
-        if m and current == trace:
-            frames[int(m[1])] = (int(m[2]), int(m[3]), int(m[4]), m[5])
-    return frames
+    return E.manifest()[trace]
 
 
 def replay(*args):

@@ -15,21 +15,7 @@ pytestmark = pytest.mark.skipif(not E.host_has_gl(), reason="no EGL/GL device on
 TRACES = os.path.join(os.path.dirname(__file__), "../../traces")
 
 
-def load_manifest():
-    """The manifest's subset of YAML: '- file: X' starts a trace, 'N: {..., crc32: H}' a frame."""
-    traces, current = {}, None
-    for line in open(os.path.join(TRACES, "manifest.yml")):
-        m = re.match(r"\s*- file: (\S+)", line)
-        if m:
-            current = traces.setdefault(m[1], {})
-            continue
-        m = re.match(r"\s*(\d+): \{size: (\d+)x(\d+), format: (\d+), crc32: ([0-9a-f]{8})\}", line)
-        if m and current is not None:
-            current[int(m[1])] = (int(m[2]), int(m[3]), int(m[4]), m[5])
-    return traces
-
-
-MANIFEST = load_manifest()
+MANIFEST = E.manifest()
 
 
 def test_manifest_covers_every_trace():

@@ -135,3 +135,23 @@ def log_tail(path, lines=30):
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+TRACES_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../traces"))
+
+
+def manifest():
+    """traces/manifest.yml as {file: {frame: (w, h, format, crc32 hex)}}. The manifest uses a
+    subset of YAML: '- file: X' starts a trace, 'N: {size: WxH, format: F, crc32: H}' a frame."""
+    import re
+
+    traces, current = {}, None
+    for line in open(os.path.join(TRACES_DIR, "manifest.yml")):
+        m = re.match(r"\s*- file: (\S+)", line)
+        if m:
+            current = traces.setdefault(m[1], {})
+            continue
+        m = re.match(r"\s*(\d+): \{size: (\d+)x(\d+), format: (\d+), crc32: ([0-9a-f]{8})\}", line)
+        if m and current is not None:
+            current[int(m[1])] = (int(m[2]), int(m[3]), int(m[4]), m[5])
+    return traces

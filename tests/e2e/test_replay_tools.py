@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: MIT
+"""virgl-replay's selection, speed, profiling and leak options, progress on a terminal, and
+virgl-trace trim, on the bundled traces (traces/manifest.yml holds their frame checksums)."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+import vgl_env as E
+
+pytestmark = pytest.mark.skipif(not E.host_has_gl(), reason="no EGL/GL device on this host")
+
+MANIFEST = E.manifest()
+FRAME_LINE = re.compile(r"^frame (\d+): (\d+)x(\d+) format (\d+) crc32 ([0-9a-f]{8}) ok$", re.M)
+
+
+def trace(name):
+    return os.path.join(E.TRACES_DIR, name)
+
+
+def replay(*args, timeout=300):
+    return subprocess.run([E.REPLAY, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def frames_of(stdout):
+    return {int(i): (int(w), int(h), int(f), c) for i, w, h, f, c in FRAME_LINE.findall(stdout)}
+
+
+def expected(name, first, last):
+    return {i: v for i, v in MANIFEST[name].items() if first <= i <= last}
+
+
+@pytest.mark.parametrize("name,rng,first,last", [
+    ("draw.vgz", "2-4", 2, 4), ("draw.vgz", "6", 6, 6), ("draw.vgz", "5-", 5, 7),
+    ("clear-blit.vgz", "0-1", 0, 1)])
+def test_frames_range_checks_only_those_frames(name, rng, first, last):
+    r = replay("-v", "--frames", rng, trace(name))
+    assert r.returncode == 0, r.stderr
+    assert frames_of(r.stdout) == expected(name, first, last)
+    assert f"frames: {last - first + 1} ({last - first + 1} matched, 0 mismatched)" in r.stdout
+    # replay stops after the last selected frame: no warning about a missing END record
+    assert "no END record" not in r.stderr
+
+
+def test_calls_range_selects_frames_by_their_read_back_call():
+    # numbering: virgl-trace dump prints each call's index and frame; pick the read-back calls
+    dump = subprocess.run([E.TRACE_TOOL, "dump", "--json", trace("draw.vgz")],
+                          capture_output=True, text=True, timeout=300)
+    assert dump.returncode == 0, dump.stderr
+    reads = [json.loads(l) for l in dump.stdout.splitlines() if '"TRANSFER_READ"' in l]
+    reads = [o for o in reads if o.get("call") is not None]
+    assert len(reads) == 8
+    a, b = reads[2]["call"], reads[4]["call"]
+    r = replay("-v", "--calls", f"{a}-{b}", trace("draw.vgz"))
+    assert r.returncode == 0, r.stderr
+    assert frames_of(r.stdout) == expected("draw.vgz", 2, 4)
+
+
+@pytest.mark.parametrize("bad", ["x", "3-1", "-2", "1-x", ""])
+def test_bad_ranges_are_usage_errors(bad):
+    r = replay("--frames", bad, trace("draw.vgz"))
+    assert r.returncode == 2 and "bad frame range" in r.stderr
+
+
+def test_benchmark_reports_frame_times_and_takes_no_snapshots():
+    snap = os.path.join(E.work_dir("bench"), "snap")
+    r = replay("--benchmark", "--loop", "3", "--snapshot", snap, trace("draw.vgz"))
+    assert r.returncode == 0, r.stderr
+    assert "benchmark: 24 frames" in r.stdout
+    m = re.search(r"frames/s: min ([\d.]+) median ([\d.]+) max ([\d.]+)", r.stdout)
+    assert m and 0 < float(m[1]) <= float(m[2]) <= float(m[3])
+    m = re.search(r"frame cpu ms: min ([\d.]+) median ([\d.]+) max ([\d.]+)", r.stdout)
+    assert m and float(m[1]) <= float(m[2]) <= float(m[3])
+    assert not os.path.exists(snap) or not os.listdir(snap)
+
+
+def test_loop_replays_in_one_process_with_identical_checksums():
+    r = replay("-v", "--loop", "4", trace("clear-blit.vgz"))
+    assert r.returncode == 0, r.stderr
+    assert "loop: 4 iterations, frame checksums identical" in r.stdout
+    assert len(FRAME_LINE.findall(r.stdout)) == 4 * len(MANIFEST["clear-blit.vgz"])
+
+
+def test_profile_is_valid_trace_event_json():
+    out = os.path.join(E.work_dir("profile"), "p.json")
+    r = replay("--profile", out, trace("draw.vgz"))
+    assert r.returncode == 0, r.stderr
+    assert "commands by wall time" in r.stdout and "DRAW_VBO" in r.stdout
+    events = json.load(open(out))["traceEvents"]
+    cats = {}
+    for e in events:
+        for key in ("name", "ph", "pid", "tid"):
+            assert key in e, e
+        assert e["ph"] in ("X", "C", "M"), e
+        if e["ph"] != "M":
+            assert isinstance(e["ts"], (int, float)) and e["ts"] >= 0, e
+        if e["ph"] == "X":
+            assert isinstance(e["dur"], (int, float)) and e["dur"] >= 0, e
+            cats[e["cat"]] = cats.get(e["cat"], 0) + 1
+        if e["ph"] == "C":
+            assert all(isinstance(v, (int, float)) for v in e["args"].values())
+    assert cats["call"] == 64  # one slice per call of the trace
+    assert cats["frame"] == 8
+    assert cats["command"] >= cats["call"] and cats["gpu"] > 0
+    draws = [e for e in events if e.get("cat") == "command" and e["name"] == "DRAW_VBO"]
+    assert len(draws) == 16 and all(e["args"]["gpu_us"] >= 0 for e in draws)
+    uploads = [e["args"]["bytes"] for e in events if e["ph"] == "C"]
+    assert uploads == sorted(uploads) and uploads[-1] == 2124
+
+
+def test_leaks_lists_what_the_guest_left_and_checks_the_renderer():
+    r = replay("--leaks", "--loop", "2", trace("draw.vgz"))
+    assert r.returncode == 0, r.stderr
+    # Mesa leaves one sampler view for context teardown, in each iteration
+    assert r.stdout.count("leak: context 1: sub-context 1: SAMPLER_VIEW 6 created by call 14") == 2
+    assert "renderer clean after teardown" in r.stdout
+
+
+def test_progress_only_on_a_terminal():
+    quiet = replay(trace("draw.vgz"))
+    assert "\r" not in quiet.stderr and "ETA" not in quiet.stderr
+    cmd = f"{E.REPLAY} {trace('draw.vgz')}"
+    tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
+                         timeout=300)
+    assert tty.returncode == 0, tty.stdout
+    assert "frame 8/8 (100%)" in tty.stdout and "ETA" in tty.stdout
+
+
+@pytest.mark.parametrize("name,rng,first,last", [
+    ("draw.vgz", "3-5", 3, 5), ("draw.vgz", "6", 6, 6), ("draw.vgz", "4-", 4, 7),
+    ("draw.vgz", "0-1", 0, 1), ("clear-blit.vgz", "5-6", 5, 6), ("clear-blit.vgz", "3", 3, 3)])
+def test_trimmed_trace_replays_standalone(name, rng, first, last):
+    out = os.path.join(E.work_dir("trim"), "t.vgz")
+    t = subprocess.run([E.TRACE_TOOL, "trim", trace(name), "--frames", rng, "-o", out],
+                       capture_output=True, text=True, timeout=300)
+    assert t.returncode == 0, t.stderr
+    r = replay("-v", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert frames_of(r.stdout) == expected(name, first, last)
+    assert "differ" not in r.stderr and "returned" not in r.stderr
+    info = subprocess.run([E.TRACE_TOOL, "info", out], capture_output=True, text=True)
+    assert info.returncode == 0 and f"trimmed_from" in info.stdout
+
+
+def test_trim_refuses_frames_the_trace_lacks():
+    out = os.path.join(E.work_dir("trim"), "t.vgz")
+    t = subprocess.run([E.TRACE_TOOL, "trim", trace("draw.vgz"), "--frames", "9-10", "-o", out],
+                       capture_output=True, text=True, timeout=300)
+    assert t.returncode == 2 and "no frame 9" in t.stderr
+
+
+@pytest.mark.parametrize("prog", ["replay", "trace"])
+def test_help_and_version(prog):
+    exe = E.REPLAY if prog == "replay" else E.TRACE_TOOL
+    h = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert h.returncode == 0 and "Usage:" in h.stdout
+    v = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert v.returncode == 0 and re.search(r"\d+\.\d+\.\d+", v.stdout)
+    name = "virgl-replay" if prog == "replay" else "virgl-trace"
+    assert os.path.exists(os.path.join(E.TRACES_DIR, "../docs/man", name + ".1.md"))
+
+
+def test_unreadable_trace_is_bad_input():
+    missing = os.path.join(E.work_dir("missing"), "none.vgz")
+    assert replay(missing).returncode == 2
+    assert replay("--no-such-option", trace("draw.vgz")).returncode == 2
