@@ -63,26 +63,38 @@ static bool in_range(const struct player_range *r, uint64_t v) {
     return !r->set || (v >= r->first && v <= r->last);
 }
 
+/* A decimal number of at most 19 digits at *p; advances *p. */
+static bool parse_number(const char **p, uint64_t *out) {
+    uint64_t v = 0;
+    const char *s = *p;
+    size_t n = 0;
+    for (; s[n] >= '0' && s[n] <= '9'; n++) {
+        if (n == 19) {
+            return false;
+        }
+        v = v * 10 + (uint64_t)(s[n] - '0');
+    }
+    *p = s + n;
+    *out = v;
+    return n > 0;
+}
+
 bool player_parse_range(const char *text, struct player_range *out) {
-    char *end;
-    if (!text[0] || text[0] == '-') {
+    const char *p = text;
+    uint64_t first, last;
+    if (!parse_number(&p, &first)) {
         return false;
     }
-    const unsigned long long first = strtoull(text, &end, 10);
-    unsigned long long last = first;
-    if (*end == '-') {
-        if (end[1] == '\0') {
+    last = first;
+    if (*p == '-') {
+        p++;
+        if (*p == '\0') {
             last = UINT64_MAX;
-            end++;
-        } else {
-            const char *second = end + 1;
-            if (*second < '0' || *second > '9') {
-                return false;
-            }
-            last = strtoull(second, &end, 10);
+        } else if (!parse_number(&p, &last)) {
+            return false;
         }
     }
-    if (*end != '\0' || last < first) {
+    if (*p != '\0' || last < first) {
         return false;
     }
     *out = (struct player_range){true, first, last};

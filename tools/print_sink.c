@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode/decoder.h"
+#include "shader/shader_ir.h"
 
 struct print_sink {
     struct vgl_sink base; /* first: hooks get &base */
@@ -32,22 +33,7 @@ const char *print_stage_name(uint32_t stage) {
 }
 
 const char *print_prim_name(uint32_t mode) {
-    static const char *const names[] = {"POINTS",
-                                        "LINES",
-                                        "LINE_LOOP",
-                                        "LINE_STRIP",
-                                        "TRIANGLES",
-                                        "TRIANGLE_STRIP",
-                                        "TRIANGLE_FAN",
-                                        "QUADS",
-                                        "QUAD_STRIP",
-                                        "POLYGON",
-                                        "LINES_ADJACENCY",
-                                        "LINE_STRIP_ADJACENCY",
-                                        "TRIANGLES_ADJACENCY",
-                                        "TRIANGLE_STRIP_ADJACENCY",
-                                        "PATCHES"};
-    return NAME_OF(names, mode);
+    return mode < vgl_shader_num_primitive_names ? vgl_shader_primitive_names[mode] : "UNKNOWN";
 }
 
 const char *print_target_name(uint32_t target) {

@@ -12,6 +12,7 @@
 
 #include <vgl/format.h>
 
+#include "player.h"
 #include "tool.h"
 
 static const struct tool_cmd commands[] = {
@@ -75,40 +76,14 @@ const char *tool_status_name(int32_t status) {
     return strncmp(s, "VGL_", 4) == 0 ? s + 4 : s;
 }
 
-static bool parse_u64(const char *s, size_t len, uint64_t *out) {
-    uint64_t v = 0;
-    if (len == 0 || len > 19) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
+/* The same syntax as virgl-replay's --frames and --calls. */
 bool tool_range_parse(const char *text, struct tool_range *out) {
-    const char *dash = strchr(text, '-');
-    const size_t len = strlen(text);
-    *out = (struct tool_range){.set = true};
-    if (!dash) {
-        if (!parse_u64(text, len, &out->first)) {
-            return false;
-        }
-        out->last = out->first;
-        return true;
-    }
-    if (!parse_u64(text, (size_t)(dash - text), &out->first)) {
+    struct player_range r;
+    if (!player_parse_range(text, &r)) {
         return false;
     }
-    if (dash[1] == '\0') {
-        out->last = UINT64_MAX;
-        return true;
-    }
-    return parse_u64(dash + 1, strlen(dash + 1), &out->last) && out->last >= out->first;
+    *out = (struct tool_range){r.set, r.first, r.last};
+    return true;
 }
 
 bool tool_range_has(const struct tool_range *r, uint64_t v) {
