@@ -612,13 +612,22 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
     if (key->gs_fill) {
         vgl_strbuf_append(&sb, "flat in uint vgl_v_front;\n");
     }
+    /* A shader that writes no colour leaves it undefined in GL (llvmpipe writes whatever its
+     * registers hold): write zeros, so the same stream always gives the same pixels. */
+    const uint32_t ncb = key->nr_cbufs > VGL_IR_MAX_COLORS ? VGL_IR_MAX_COLORS : key->nr_cbufs;
+    const uint32_t zero_locs = p->out_locs ? 0 : (1u << ncb) - 1;
     for (uint32_t loc = 0; loc < VGL_IR_MAX_COLORS; loc++) {
-        if (p->out_locs >> loc & 1) {
+        if ((p->out_locs | zero_locs) >> loc & 1) {
             vgl_strbuf_printf(&sb, "layout(location = %u) out vec4 vgl_out_%u;\n", loc, loc);
         }
     }
     vgl_glsl_emit_helpers(&sb, st->helpers);
     vgl_strbuf_append(&sb, "void main() {\n");
+    for (uint32_t loc = 0; loc < VGL_IR_MAX_COLORS; loc++) {
+        if (zero_locs >> loc & 1) {
+            vgl_strbuf_printf(&sb, "    vgl_out_%u = vec4(0.0);\n", loc);
+        }
+    }
     if (key->poly_stipple) {
         vgl_strbuf_append(&sb, "    if (texelFetch(vgl_stipple, ivec2(gl_FragCoord.xy) & 31, 0).r "
                                "== 0.0) {\n        discard;\n    }\n");
