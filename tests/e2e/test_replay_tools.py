@@ -121,11 +121,26 @@ def test_leaks_lists_what_the_guest_left_and_checks_the_renderer():
 def test_progress_only_on_a_terminal():
     quiet = replay(trace("draw.vgz"))
     assert "\r" not in quiet.stderr and "ETA" not in quiet.stderr
-    cmd = f"{E.REPLAY} {trace('draw.vgz')}"
-    tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
-                         timeout=300)
-    assert tty.returncode == 0, tty.stdout
-    assert "frame 8/8 (100%)" in tty.stdout and "ETA" in tty.stdout
+    try:
+        master, slave = os.openpty()
+    except OSError as e:  # no /dev/pts (e.g. a bare chroot)
+        pytest.skip("no pseudo-terminal: %s" % e)
+    proc = subprocess.Popen([E.REPLAY, trace("draw.vgz")], stdout=subprocess.DEVNULL,
+                            stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO once the child closed its end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=300) == 0
+    shown = b"".join(chunks).decode(errors="replace")
+    assert "frame 8/8 (100%)" in shown and "ETA" in shown
 
 
 @pytest.mark.parametrize("name,rng,first,last", [
