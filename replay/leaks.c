@@ -47,8 +47,7 @@ static size_t hash(uint8_t kind, uint32_t ctx, uint32_t sub, uint32_t handle) {
     return (size_t)(h ^ h >> 29);
 }
 
-static bool same(const struct live *e, uint8_t kind, uint32_t ctx, uint32_t sub,
-                 uint32_t handle) {
+static bool same(const struct live *e, uint8_t kind, uint32_t ctx, uint32_t sub, uint32_t handle) {
     return e->kind == kind && e->ctx == ctx && e->sub == sub && e->handle == handle;
 }
 
@@ -57,7 +56,8 @@ static struct live *find(struct leak_tracker *lt, uint8_t kind, uint32_t ctx, ui
     if (!lt->capacity) {
         return NULL;
     }
-    for (size_t i = hash(kind, ctx, sub, handle) & (lt->capacity - 1);; i = (i + 1) & (lt->capacity - 1)) {
+    for (size_t i = hash(kind, ctx, sub, handle) & (lt->capacity - 1);;
+         i = (i + 1) & (lt->capacity - 1)) {
         struct live *e = &lt->slots[i];
         if (e->kind == 0) {
             return NULL;
@@ -123,9 +123,15 @@ void leaks_resource(struct leak_tracker *lt, uint32_t ctx, const struct vgl_reso
         return;
     }
     const struct live v = {
-            .kind = KIND_RESOURCE, .ctx = ctx, .handle = handle, .target = args->target,
-            .format = args->format, .width = args->width, .height = args->height,
-            .depth = args->depth, .call = call,
+            .kind = KIND_RESOURCE,
+            .ctx = ctx,
+            .handle = handle,
+            .target = args->target,
+            .format = args->format,
+            .width = args->width,
+            .height = args->height,
+            .depth = args->depth,
+            .call = call,
     };
     add(lt, &v);
 }
@@ -137,15 +143,19 @@ void leaks_object(struct leak_tracker *lt, uint32_t ctx, uint32_t sub, uint32_t 
         return;
     }
     const struct live v = {
-            .kind = KIND_OBJECT, .ctx = ctx, .sub = sub, .type = type, .handle = handle,
+            .kind = KIND_OBJECT,
+            .ctx = ctx,
+            .sub = sub,
+            .type = type,
+            .handle = handle,
             .call = call,
     };
     add(lt, &v);
 }
 
 static const char *target_name(uint32_t target) {
-    static const char *const names[] = {"BUFFER", "1D", "2D", "3D", "CUBE", "RECT",
-                                        "1D_ARRAY", "2D_ARRAY", "CUBE_ARRAY"};
+    static const char *const names[] = {"BUFFER", "1D",       "2D",       "3D",        "CUBE",
+                                        "RECT",   "1D_ARRAY", "2D_ARRAY", "CUBE_ARRAY"};
     return target < sizeof(names) / sizeof(names[0]) ? names[target] : "UNKNOWN";
 }
 

@@ -21,7 +21,7 @@
 #include "progress.h"
 
 /* Replay allocates backings of the recorded size; a hostile trace cannot ask for more. */
-#define MAX_BACKING (1ull << 30)
+#define MAX_BACKING  (1ull << 30)
 #define MAX_CONTEXTS 4096
 
 struct backing {
@@ -47,7 +47,7 @@ struct player {
     struct readback rb;
     uint32_t live_ctx[MAX_CONTEXTS]; /* contexts created and not destroyed */
     uint32_t live_ctx_count;
-    uint64_t call;          /* index of the call being replayed */
+    uint64_t call;           /* index of the call being replayed */
     uint64_t last_read_call; /* the call of the latest TRANSFER_READ */
     double frame_wall, frame_cpu;
     struct progress progress;
@@ -221,8 +221,7 @@ static enum vgl_status play_attach(struct player *pl, const struct vgl_trace_cal
 static void play_guest_data(struct player *pl, const struct vgl_trace_call *c) {
     struct backing *b = find_backing(pl, c->ctx, c->handle);
     if (!b || c->value > b->size || c->data_size > b->size - c->value) {
-        fprintf(stderr, "virgl-replay: guest data outside the backing of resource %u\n",
-                c->handle);
+        fprintf(stderr, "virgl-replay: guest data outside the backing of resource %u\n", c->handle);
         return;
     }
     memcpy(b->mem + c->value, c->data, c->data_size);

@@ -19,10 +19,10 @@ struct player_frame {
     uint32_t frame; /* the FRAME record's number */
     uint32_t ctx, handle, format;
     int32_t w, h;
-    uint32_t crc;           /* CRC-32 of the replay's read-back */
-    uint64_t bytes;         /* read-back size */
-    const uint8_t *texels;  /* the read-back, tightly packed rows, first row first */
-    uint32_t recorded_crc;  /* what the capture saw */
+    uint32_t crc;          /* CRC-32 of the replay's read-back */
+    uint64_t bytes;        /* read-back size */
+    const uint8_t *texels; /* the read-back, tightly packed rows, first row first */
+    uint32_t recorded_crc; /* what the capture saw */
     bool matches_capture;
     double wall_ms, cpu_ms; /* since the previous frame ended (or the replay started) */
 };
@@ -42,7 +42,7 @@ struct player_options {
     /* Called when replay stops at the end of the selected range, before the contexts the trace
      * left alive are destroyed (trim reads the renderer's state here). */
     void (*at_stop)(void *user, struct vgl_renderer *r);
-    struct profiler *profiler; /* slices per call and command, or NULL */
+    struct profiler *profiler;  /* slices per call and command, or NULL */
     struct leak_tracker *leaks; /* objects the guest never destroyed, or NULL */
 };
 

@@ -70,8 +70,10 @@ struct profiler *profile_create(const char *path, char *why, size_t why_size) {
     pf->t0_ns = mono_ns();
     fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", pf->f);
     begin_event(pf);
-    fprintf(pf->f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
-                   "\"args\":{\"name\":\"virgl-replay\"}}", PID);
+    fprintf(pf->f,
+            "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
+            "\"args\":{\"name\":\"virgl-replay\"}}",
+            PID);
     thread_name(pf, TID_CALLS, "calls");
     thread_name(pf, TID_COMMANDS, "commands (CPU)");
     thread_name(pf, TID_GPU, "commands (GPU)");
@@ -114,8 +116,8 @@ void profile_command(struct profiler *pf, const struct vgl_command_timing *t) {
             "{\"name\":\"%s\",\"cat\":\"command\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,"
             "\"pid\":%d,\"tid\":%d,\"args\":{\"call\":%" PRIu64 ",\"ctx\":%u,\"index\":%u,"
             "\"cpu_us\":%.3f,\"gpu_us\":%.3f,\"failed\":%s}}",
-            name, us_since(pf, (int64_t)t->start_ns), (double)t->wall_ns / 1e3, PID,
-            TID_COMMANDS, pf->call, t->ctx_id, t->index, (double)t->cpu_ns / 1e3,
+            name, us_since(pf, (int64_t)t->start_ns), (double)t->wall_ns / 1e3, PID, TID_COMMANDS,
+            pf->call, t->ctx_id, t->index, (double)t->cpu_ns / 1e3,
             t->gpu_ns >= 0 ? (double)t->gpu_ns / 1e3 : -1.0, t->failed ? "true" : "false");
     if (t->gpu_ns >= 0) {
         begin_event(pf);
@@ -180,9 +182,9 @@ static void print_summary(struct profiler *pf, FILE *out) {
             snprintf(gpu, sizeof(gpu), "%.3f", (double)c->gpu_ns / 1e6);
         }
         fprintf(out, "  %-24s %8" PRIu64 " %10.3f %5.1f%% %10.3f %10s\n",
-                vgl_decode_cmd_name((uint32_t)(c - pf->costs)), c->count,
-                (double)c->wall_ns / 1e6, total ? 100.0 * (double)c->wall_ns / (double)total : 0,
-                (double)c->cpu_ns / 1e6, gpu);
+                vgl_decode_cmd_name((uint32_t)(c - pf->costs)), c->count, (double)c->wall_ns / 1e6,
+                total ? 100.0 * (double)c->wall_ns / (double)total : 0, (double)c->cpu_ns / 1e6,
+                gpu);
     }
 }
 

@@ -169,8 +169,7 @@ static int setup(struct replay_app *app) {
         po->snapshot_dir = NULL;
     }
     if (po->snapshot_dir && mkdir(po->snapshot_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "virgl-replay: cannot create %s: %s\n", po->snapshot_dir,
-                strerror(errno));
+        fprintf(stderr, "virgl-replay: cannot create %s: %s\n", po->snapshot_dir, strerror(errno));
         return EXIT_INPUT;
     }
     if (app->copts.checksums_out || app->copts.compare_ref) {
@@ -253,9 +252,10 @@ static int run_loops(struct replay_app *app, struct player *pl, struct player_st
             break;
         }
         if (app->iteration > 0 && app->seen_this_iteration != app->first_count) {
-            fprintf(stderr, "virgl-replay: --loop: iteration %u gave %zu frames, iteration 1 "
-                            "gave %zu\n", app->iteration + 1, app->seen_this_iteration,
-                    app->first_count);
+            fprintf(stderr,
+                    "virgl-replay: --loop: iteration %u gave %zu frames, iteration 1 "
+                    "gave %zu\n",
+                    app->iteration + 1, app->seen_this_iteration, app->first_count);
             app->loop_differs = true;
             break;
         }
@@ -267,8 +267,8 @@ static int run_loops(struct replay_app *app, struct player *pl, struct player_st
     }
     print_stats(app, st, elapsed);
     if (app->loops > 1) {
-        printf("loop: %u iteration%s, frame checksums %s\n", app->loops,
-               app->loops == 1 ? "" : "s", app->loop_differs ? "DIFFER" : "identical");
+        printf("loop: %u iteration%s, frame checksums %s\n", app->loops, app->loops == 1 ? "" : "s",
+               app->loop_differs ? "DIFFER" : "identical");
     }
     if (app->benchmark) {
         print_benchmark(app);

@@ -178,7 +178,8 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
     struct player_options *po = &app->popts;
     app->copts.partial = po->frames.set || po->calls.set;
     if (app->copts.update && app->copts.partial) {
-        bad_usage("%s", "--update rewrites every frame: it cannot be used with --frames or --calls");
+        bad_usage("%s",
+                  "--update rewrites every frame: it cannot be used with --frames or --calls");
         return EXIT_INPUT;
     }
     return -1;

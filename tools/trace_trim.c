@@ -204,8 +204,8 @@ static void read_level(struct trim *tr, struct vgl_renderer *r, uint32_t ctx,
     struct content c = {.ctx = ctx, .t = {.handle = a->handle, .level = level}};
     uint64_t bytes;
     if (!level_box(a, level, &c.t.box, &bytes)) {
-        fprintf(stderr, "virgl-trace: trim: contents of resource %u level %u not kept\n",
-                a->handle, level);
+        fprintf(stderr, "virgl-trace: trim: contents of resource %u level %u not kept\n", a->handle,
+                level);
         return;
     }
     c.data = calloc(1, (size_t)bytes);
@@ -234,7 +234,6 @@ static void read_back(void *user, struct vgl_renderer *r) {
         }
     }
 }
-
 
 static bool put(struct vgl_trace_writer *w, uint32_t type, const uint8_t *head, size_t head_size,
                 const void *tail, size_t tail_size) {
@@ -267,8 +266,9 @@ static bool write_call(struct vgl_trace_writer *w, uint32_t type, uint32_t ctx, 
 static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
                            const struct trim_ctx *ctx, const struct trim_resource *res) {
     const struct vgl_resource_args *a = &res->args;
-    const uint32_t f[] = {a->handle,     a->target,     a->format, a->bind,  a->width, a->height,
-                          a->depth,      a->array_size, a->last_level, a->nr_samples, a->flags};
+    const uint32_t f[] = {a->handle,     a->target,     a->format, a->bind,
+                          a->width,      a->height,     a->depth,  a->array_size,
+                          a->last_level, a->nr_samples, a->flags};
     uint8_t args[64];
     for (size_t i = 0; i < 11; i++) {
         vgl_put_u32(args + 4 * i, f[i]);
@@ -412,8 +412,10 @@ static bool trim_write(const struct trim *tr, const char *out) {
 
 static int parse(struct trim *tr, const char **out, int argc, char **argv) {
     static const struct option opts[] = {
-            {"frames", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-            {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+            {"frames", required_argument, NULL, 'f'},
+            {"output", required_argument, NULL, 'o'},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},
             {NULL, 0, NULL, 0},
     };
     int c;

@@ -30,7 +30,8 @@ int guest_egl_open(struct guest_egl *e) {
         return 77;
     }
     e->ctx = eglCreateContext(e->dpy, config, EGL_NO_CONTEXT, NULL);
-    if (e->ctx == EGL_NO_CONTEXT || !eglMakeCurrent(e->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, e->ctx)) {
+    if (e->ctx == EGL_NO_CONTEXT ||
+        !eglMakeCurrent(e->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, e->ctx)) {
         fprintf(stderr, "skip: cannot create/bind GL context (0x%04x)\n", eglGetError());
         guest_egl_close(e);
         return 77;

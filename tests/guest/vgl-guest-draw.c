@@ -32,14 +32,13 @@ static const char *const vs_text =
         "    v_uv = uv;\n"
         "}\n";
 
-static const char *const fs_text =
-        "#version 120\n"
-        "uniform sampler2D tex;\n"
-        "uniform vec4 tint;\n"
-        "varying vec2 v_uv;\n"
-        "void main() {\n"
-        "    gl_FragColor = texture2D(tex, v_uv) * tint;\n"
-        "}\n";
+static const char *const fs_text = "#version 120\n"
+                                   "uniform sampler2D tex;\n"
+                                   "uniform vec4 tint;\n"
+                                   "varying vec2 v_uv;\n"
+                                   "void main() {\n"
+                                   "    gl_FragColor = texture2D(tex, v_uv) * tint;\n"
+                                   "}\n";
 
 static GLuint compile(GLenum type, const char *text) {
     GLuint sh = glCreateShader(type);

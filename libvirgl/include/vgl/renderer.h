@@ -44,8 +44,8 @@ struct vgl_command_timing {
     uint32_t ctx_id, cmd_id, obj_type, index; /* index: position in its command buffer */
     bool failed;                              /* the command returned an error */
     uint64_t start_ns, wall_ns;
-    uint64_t cpu_ns;                          /* CPU time of the submitting thread */
-    int64_t gpu_start_ns, gpu_ns;             /* GL timer queries; -1 when unavailable */
+    uint64_t cpu_ns;              /* CPU time of the submitting thread */
+    int64_t gpu_start_ns, gpu_ns; /* GL timer queries; -1 when unavailable */
 };
 /* Called at the end of each submit, once per command, when set. */
 typedef void (*vgl_command_hook)(void *user, const struct vgl_command_timing *t);

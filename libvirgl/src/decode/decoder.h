@@ -275,7 +275,7 @@ struct vgl_decoder {
     uint32_t submit_count;
     bool broken;
     struct vgl_context_error error;
-    uint64_t reported_cmds;    /* bit per command id already reported "not implemented" */
+    uint64_t reported_cmds; /* bit per command id already reported "not implemented" */
     /* Optional observer (profiling): called before (done = false) and after (done = true) each
      * command whose framing is valid; `failed` tells whether it returned an error. */
     void (*observe)(void *user, uint32_t id, uint32_t obj_type, uint32_t index, bool done,

@@ -57,8 +57,13 @@ static void observe(void *user, uint32_t id, uint32_t obj_type, uint32_t index, 
         }
         struct vgl_command_timing *t = &p->pending[p->count];
         *t = (struct vgl_command_timing){
-                .ctx_id = ctx->id, .cmd_id = id, .obj_type = obj_type, .index = index,
-                .start_ns = clock_ns(CLOCK_MONOTONIC), .gpu_start_ns = -1, .gpu_ns = -1,
+                .ctx_id = ctx->id,
+                .cmd_id = id,
+                .obj_type = obj_type,
+                .index = index,
+                .start_ns = clock_ns(CLOCK_MONOTONIC),
+                .gpu_start_ns = -1,
+                .gpu_ns = -1,
         };
         p->cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
         glQueryCounter(p->queries[2 * p->count], GL_TIMESTAMP);

@@ -48,8 +48,8 @@ static void take_transfer(struct cursor *c, struct vgl_transfer *t) {
 }
 
 static void take_resource(struct cursor *c, struct vgl_resource_args *a) {
-    uint32_t *f[] = {&a->handle, &a->target,     &a->format,     &a->bind,
-                     &a->width,  &a->height,     &a->depth,      &a->array_size,
+    uint32_t *f[] = {&a->handle,     &a->target,     &a->format, &a->bind,
+                     &a->width,      &a->height,     &a->depth,  &a->array_size,
                      &a->last_level, &a->nr_samples, &a->flags};
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         *f[i] = take_u32(c);
