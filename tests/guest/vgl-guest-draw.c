@@ -4,11 +4,17 @@
  * vertex and index buffers, blending, depth test) drawn into a texture-backed FBO for N frames,
  * each read back with glReadPixels and its CRC-32 printed. The texture is rewritten half-way,
  * so traces of it carry state that changes between frames (for trim and diff tests).
+ *
+ * With --loop SECONDS it instead draws frames whose every pixel is known (a flat quad and a
+ * scissored clear at places and colours that change each frame) for that long, checks every
+ * read-back against the image it drew and exits 1 at the first wrong pixel: a load test's way
+ * of proving that no other client disturbs it.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <epoxy/gl.h>
 #include <zlib.h>
@@ -197,21 +203,158 @@ static int run(unsigned frames) {
     return 0;
 }
 
+/* ---- --loop: frames with a known image ----------------------------------------------------- */
+
+/* A colour component that converts exactly to UNORM8 and back. */
+static float unorm(unsigned v) {
+    return (float)(v & 255u) / 255.0f;
+}
+
+static void frame_colours(unsigned f, uint8_t clear[4], uint8_t quad[4], uint8_t rect[4]) {
+    const uint8_t c[3][4] = {
+            {(uint8_t)(f * 37u), (uint8_t)(f * 91u + 7u), (uint8_t)(f * 53u + 11u), 255},
+            {(uint8_t)(f * 13u + 100u), (uint8_t)(f * 29u + 3u), (uint8_t)(200u - f), 255},
+            {(uint8_t)(f * 71u + 5u), (uint8_t)(f * 17u + 60u), (uint8_t)(f * 5u), 255},
+    };
+    memcpy(clear, c[0], 4);
+    memcpy(quad, c[1], 4);
+    memcpy(rect, c[2], 4);
+}
+
+/* The scissored rectangle of frame f: x, y, w, h. */
+static void frame_rect(unsigned f, int r[4]) {
+    r[0] = (int)(f * 7u % (FB_W - 16));
+    r[1] = (int)(f * 5u % (FB_H - 12));
+    r[2] = 16;
+    r[3] = 12;
+}
+
+/*
+ * What frame f must look like. The quad spans clip space -0.6..0.6 unrotated: pixel centres
+ * x + 0.5 in (19.2, 76.8) and y + 0.5 in (12.8, 51.2), none of them on an edge.
+ */
+static void expected_frame(unsigned f, uint8_t *img) {
+    uint8_t clear[4], quad[4], rect[4];
+    frame_colours(f, clear, quad, rect);
+    int r[4];
+    frame_rect(f, r);
+    for (int y = 0; y < FB_H; y++) {
+        for (int x = 0; x < FB_W; x++) {
+            const uint8_t *c = clear;
+            if (x >= 19 && x <= 76 && y >= 13 && y <= 50) {
+                c = quad;
+            }
+            if (x >= r[0] && x < r[0] + r[2] && y >= r[1] && y < r[1] + r[3]) {
+                c = rect;
+            }
+            memcpy(&img[(y * FB_W + x) * 4], c, 4);
+        }
+    }
+}
+
+static void draw_known_frame(const struct scene *s, unsigned f) {
+    uint8_t clear[4], quad[4], rect[4];
+    frame_colours(f, clear, quad, rect);
+    glClearColor(unorm(clear[0]), unorm(clear[1]), unorm(clear[2]), 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    glDisable(GL_BLEND);
+    glUniform1f(s->angle, 0.0f);
+    glUniform1f(s->depth_loc, 0.2f);
+    glUniform4f(s->tint, unorm(quad[0]), unorm(quad[1]), unorm(quad[2]), 1.0f);
+    glDrawElements(GL_TRIANGLES, 6, GL_UNSIGNED_SHORT, (const void *)0);
+    int r[4];
+    frame_rect(f, r);
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(r[0], r[1], r[2], r[3]);
+    glClearColor(unorm(rect[0]), unorm(rect[1]), unorm(rect[2]), 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    glDisable(GL_SCISSOR_TEST);
+}
+
+/* A white texture, recreated now and then so that resources come and go as in a real client. */
+static void white_texture(struct scene *s) {
+    static uint8_t texels[TEX * TEX * 4];
+    memset(texels, 255, sizeof(texels));
+    glDeleteTextures(1, &s->tex);
+    glGenTextures(1, &s->tex);
+    glBindTexture(GL_TEXTURE_2D, s->tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, TEX, TEX, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int run_loop(int seconds) {
+    struct scene s = {0};
+    if (!setup(&s)) {
+        teardown(&s);
+        return 1;
+    }
+    static uint8_t pixels[FB_W * FB_H * 4], expect[FB_W * FB_H * 4];
+    const double end = now_seconds() + seconds;
+    unsigned f = 0;
+    int rc = 0;
+    for (; rc == 0 && now_seconds() < end; f++) {
+        if (f % 16 == 0) {
+            white_texture(&s);
+        }
+        draw_known_frame(&s, f);
+        memset(pixels, 0, sizeof(pixels));
+        glReadPixels(0, 0, FB_W, FB_H, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+        expected_frame(f, expect);
+        const uLong crc = crc32(crc32(0L, Z_NULL, 0), pixels, sizeof(pixels));
+        for (int i = 0; i < FB_W * FB_H; i++) {
+            if (memcmp(&pixels[i * 4], &expect[i * 4], 4) != 0) {
+                const uint8_t *g = &pixels[i * 4], *e = &expect[i * 4];
+                fprintf(stderr,
+                        "frame %u: pixel (%d,%d) got (%u,%u,%u,%u) expected (%u,%u,%u,%u)\n", f,
+                        i % FB_W, i / FB_W, g[0], g[1], g[2], g[3], e[0], e[1], e[2], e[3]);
+                rc = 1;
+                break;
+            }
+        }
+        printf("frame %u crc32=%08lx %s\n", f, (unsigned long)crc, rc == 0 ? "ok" : "BAD");
+    }
+    const GLenum err = glGetError();
+    teardown(&s);
+    if (err != GL_NO_ERROR) {
+        fprintf(stderr, "GL error 0x%04x\n", err);
+        rc = 1;
+    }
+    printf("loop: %u frames, %s\n", f, rc == 0 ? "all read-backs correct" : "WRONG PIXELS");
+    return rc;
+}
+
 int main(int argc, char **argv) {
     unsigned frames = 8;
+    int loop_seconds = 0;
     if (argc == 3 && strcmp(argv[1], "--frames") == 0 && atoi(argv[2]) > 0 &&
         atoi(argv[2]) <= 10000) {
         frames = (unsigned)atoi(argv[2]);
+    } else if (argc == 3 && strcmp(argv[1], "--loop") == 0 && atoi(argv[2]) > 0 &&
+               atoi(argv[2]) <= 86400) {
+        loop_seconds = atoi(argv[2]);
     } else if (argc != 1) {
-        fprintf(stderr, "usage: %s [--frames N]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--frames N | --loop SECONDS]\n", argv[0]);
         return 2;
     }
+    /* Line-buffered, so that a test that kills this program or its server knows which
+     * read-backs it had completed. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     struct guest_egl egl;
     const int egl_rc = guest_egl_open(&egl);
     if (egl_rc != 0) {
         return egl_rc;
     }
-    const int rc = epoxy_gl_version() < 21 ? 77 : run(frames);
+    int rc = 77;
+    if (epoxy_gl_version() >= 21) {
+        rc = loop_seconds > 0 ? run_loop(loop_seconds) : run(frames);
+    }
     guest_egl_close(&egl);
     return rc;
 }
