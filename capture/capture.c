@@ -183,6 +183,9 @@ enum vgl_status vgl_capture_create(struct vgl_renderer *r, const char *trace_pat
     }
     c->recording = true;
     write_info(c);
+    /* The file header and INFO reach the file before any guest is served, so a capture killed
+     * at any moment after start-up leaves a trace that opens. */
+    vgl_capture_flush(c);
 
     const struct vgl_renderer_hooks hooks = {
             .backing_read = on_backing_read,
