@@ -240,33 +240,37 @@ static bool is_magic_prefix(const uint8_t *h, size_t n) {
 static enum vgl_status check_header(const char *path, const uint8_t *h, size_t got,
                                     uint32_t *version) {
     if (!is_magic_prefix(h, got)) {
-        vgl_log(VGL_LOG_ERROR, "%s: not a vgl trace file (bad magic)", path);
+        vgl_log(VGL_LOG_ERROR, "%s: file header at byte 0: not a vgl trace file (bad magic)", path);
         return VGL_ERROR_CORRUPT;
     }
     if (got < VGL_TRACE_HEADER_SIZE) {
-        vgl_log(VGL_LOG_ERROR, "%s: file ends inside the file header (%zu of %u bytes)", path, got,
+        vgl_log(VGL_LOG_ERROR,
+                "%s: file ends at byte %zu inside the file header at byte 0 (%u bytes)", path, got,
                 VGL_TRACE_HEADER_SIZE);
         return VGL_ERROR_TRUNCATED;
     }
     if (vgl_get_u32(h + VGL_TRACE_HDR_CRC) != (uint32_t)crc32(0L, h, VGL_TRACE_HDR_CRC)) {
-        vgl_log(VGL_LOG_ERROR, "%s: file header CRC mismatch", path);
+        vgl_log(VGL_LOG_ERROR, "%s: file header at byte 0: CRC mismatch", path);
         return VGL_ERROR_CORRUPT;
     }
     *version = vgl_get_u32(h + VGL_TRACE_HDR_VERSION);
     if (*version != VGL_TRACE_VERSION) {
-        vgl_log(VGL_LOG_ERROR, "%s: unsupported trace format version %u (this reader knows %u)",
+        vgl_log(VGL_LOG_ERROR,
+                "%s: file header at byte 0: unsupported trace format version %u (this reader knows "
+                "%u)",
                 path, *version, VGL_TRACE_VERSION);
         return VGL_ERROR_CORRUPT;
     }
     const uint32_t header_size = vgl_get_u32(h + VGL_TRACE_HDR_HEADER_SIZE);
     if (header_size != VGL_TRACE_HEADER_SIZE) {
-        vgl_log(VGL_LOG_ERROR, "%s: file header size %u, version %u requires %u", path, header_size,
-                VGL_TRACE_VERSION, VGL_TRACE_HEADER_SIZE);
+        vgl_log(VGL_LOG_ERROR, "%s: file header at byte 0: header size %u, version %u requires %u",
+                path, header_size, VGL_TRACE_VERSION, VGL_TRACE_HEADER_SIZE);
         return VGL_ERROR_CORRUPT;
     }
     const uint32_t flags = vgl_get_u32(h + VGL_TRACE_HDR_FLAGS);
     if (flags != 0) {
-        vgl_log(VGL_LOG_ERROR, "%s: reserved header flags 0x%x are set", path, flags);
+        vgl_log(VGL_LOG_ERROR, "%s: file header at byte 0: reserved flags 0x%x are set", path,
+                flags);
         return VGL_ERROR_CORRUPT;
     }
     return VGL_OK;
