@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,21 @@ static const struct tool_cmd commands[] = {
         {"trim", "write a self-contained trace of some frames", tool_trim},
 };
 
+/*
+ * The library's error logs are kept, not printed: the tools print their own lines, and say why a
+ * trace could not be opened with the reader's reason (which names the byte offset).
+ */
+static char last_error[256];
+
+static void keep_last_error(enum vgl_log_level level, const char *file, int line, const char *fmt,
+                            va_list args, void *user) {
+    (void)level;
+    (void)file;
+    (void)line;
+    (void)user;
+    vsnprintf(last_error, sizeof(last_error), fmt, args);
+}
+
 static void usage(FILE *out) {
     fprintf(out, "Usage: virgl-trace COMMAND [OPTIONS] FILE...\n"
                  "Inspect and compare virgl traces (.vgz).\n\nCommands:\n");
@@ -34,7 +50,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    vgl_log_init(VGL_LOG_SILENT, NULL, NULL);
+    vgl_log_init(VGL_LOG_ERROR, keep_last_error, NULL);
     if (argc < 2) {
         usage(stderr);
         return TOOL_EXIT_INPUT;
@@ -92,9 +108,23 @@ bool tool_range_has(const struct tool_range *r, uint64_t v) {
 
 bool tool_trace_open(struct tool_trace *t, const char *path) {
     *t = (struct tool_trace){.path = path};
+    last_error[0] = 0;
     const enum vgl_status st = vgl_trace_reader_open(path, &t->reader);
+    if (st == VGL_ERROR_CORRUPT || st == VGL_ERROR_TRUNCATED) {
+        /* Only the file header is read at open: the damage is at byte 0. The reader's reason
+         * starts with the path, which this line already names. */
+        const size_t n = strlen(path);
+        const char *why = last_error;
+        if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0) {
+            why += n + 2;
+        }
+        fprintf(stderr, "virgl-trace: %s: damaged at byte 0: %s (%s)\n", path,
+                why[0] ? why : "bad file header", tool_status_name(st));
+        return false;
+    }
     if (st != VGL_OK) {
-        fprintf(stderr, "virgl-trace: %s: cannot open trace (%s)\n", path, tool_status_name(st));
+        fprintf(stderr, "virgl-trace: %s: cannot open trace (%s%s%s)\n", path, tool_status_name(st),
+                last_error[0] ? ": " : "", last_error);
         return false;
     }
     return true;
