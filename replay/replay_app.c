@@ -262,7 +262,12 @@ static int run_loops(struct replay_app *app, struct player *pl, struct player_st
     }
     const double elapsed = now_ms() - start;
     if (st->records == 0 && rs != VGL_OK) {
-        fprintf(stderr, "virgl-replay: %s: %s\n", app->path, st->error_message);
+        if (rs == VGL_ERROR_CORRUPT || rs == VGL_ERROR_TRUNCATED) {
+            fprintf(stderr, "virgl-replay: %s: damaged at byte %llu: %s\n", app->path,
+                    (unsigned long long)st->error_offset, st->error_message);
+        } else {
+            fprintf(stderr, "virgl-replay: %s: %s\n", app->path, st->error_message);
+        }
         return EXIT_INPUT;
     }
     print_stats(app, st, elapsed);
