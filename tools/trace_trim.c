@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vgl/format.h>
 #include <vgl/trace_call.h>
@@ -374,6 +375,9 @@ static bool copy_frames(struct vgl_trace_writer *w, const struct trim *tr, uint6
             break;
         }
     }
+    /* Read the rest too: a damaged input is refused whole, wherever the damage lies. */
+    while (ok && tool_trace_next(&t) > 0) {
+    }
     if (t.error != VGL_OK) {
         tool_trace_report(&t);
         ok = false;
@@ -401,7 +405,9 @@ static bool trim_write(const struct trim *tr, const char *out) {
         ok = false;
     }
     if (!ok) {
-        fprintf(stderr, "virgl-trace: trim: writing %s failed\n", out);
+        /* Leave no partial output behind (the reason was printed already). */
+        unlink(out);
+        fprintf(stderr, "virgl-trace: trim: %s not written\n", out);
         return false;
     }
     printf("trim: %s: %llu frames from frame %llu, %u contexts, %zu resource levels kept\n", out,
