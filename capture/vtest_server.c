@@ -7,6 +7,7 @@
 #include "vtest_server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,8 +233,26 @@ static void accept_all(struct vgl_vtest_server *s) {
     }
 }
 
+/*
+ * When the last client has gone the renderer must hold nothing: say what it holds, so that a
+ * leak across connections (a killed client's context, say) shows in the log and tests can check.
+ * Also hand the heap's free memory back: after many clients came and went, glibc keeps freed
+ * blocks of the GL driver's (per-thread arenas) and an idle server would stay at its peak size.
+ */
+static void at_last_client_gone(struct vgl_vtest_server *s) {
+    malloc_trim(0);
+    struct vgl_renderer_usage u;
+    vgl_renderer_get_usage(vgl_capture_get_renderer(s->cap), &u);
+    vgl_log(VGL_LOG_INFO,
+            "no clients left; renderer usage: contexts %u, sub-contexts %u, resources %u "
+            "(%llu bytes), objects %u, programs %u, fences %u",
+            u.contexts, u.sub_contexts, u.resources, (unsigned long long)u.resource_bytes,
+            u.objects, u.programs, u.fences);
+}
+
 /* Forget closed connections, keeping the order of the others. */
 static void reap_conns(struct vgl_vtest_server *s) {
+    const bool had_clients = s->nconns > 0;
     unsigned kept = 0;
     for (unsigned i = 0; i < s->nconns; i++) {
         if (s->conns[i]->closed) {
@@ -243,6 +262,9 @@ static void reap_conns(struct vgl_vtest_server *s) {
         }
     }
     s->nconns = kept;
+    if (had_clients && kept == 0) {
+        at_last_client_gone(s);
+    }
 }
 
 /* Handle everything the clients have already sent; used at shutdown. */
