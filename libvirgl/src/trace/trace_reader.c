@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -22,6 +23,8 @@ struct vgl_trace_reader {
     int fd;
     uint32_t version;
     uint64_t offset; /* file offset of the next chunk header */
+    bool sized;      /* a regular file: its size is known */
+    uint64_t size;
 
     enum vgl_status error; /* latched: once set, next() returns it */
     bool at_end;
@@ -86,15 +89,23 @@ static enum vgl_status grow(uint8_t **buf, size_t *cap, size_t need) {
 /* Decompress a records chunk and check its framing before any record is handed out. */
 static int load_records(struct vgl_trace_reader *r, uint64_t at, size_t csize, uint32_t usize,
                         uint32_t count) {
-    /* At least one byte so that an empty chunk still has a valid destination pointer. */
-    if (grow(&r->data, &r->data_cap, usize ? usize : 1) != VGL_OK) {
-        return fail(r, VGL_ERROR_NO_MEMORY, at, "chunk at byte %llu: out of memory (%u bytes)",
-                    (unsigned long long)at, usize);
-    }
     const size_t frame = ZSTD_findFrameCompressedSize(r->payload, csize);
     if (ZSTD_isError(frame) || frame != csize) {
         return fail(r, VGL_ERROR_CORRUPT, at, "chunk at byte %llu: payload is not one zstd frame",
                     (unsigned long long)at);
+    }
+    /* The frame states its size: a chunk header that disagrees is refused before memory is
+     * set aside for it. */
+    const unsigned long long content = ZSTD_getFrameContentSize(r->payload, csize);
+    if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != usize) {
+        return fail(r, VGL_ERROR_CORRUPT, at,
+                    "chunk at byte %llu: payload holds %llu bytes, header says %u",
+                    (unsigned long long)at, content, usize);
+    }
+    /* At least one byte so that an empty chunk still has a valid destination pointer. */
+    if (grow(&r->data, &r->data_cap, usize ? usize : 1) != VGL_OK) {
+        return fail(r, VGL_ERROR_NO_MEMORY, at, "chunk at byte %llu: out of memory (%u bytes)",
+                    (unsigned long long)at, usize);
     }
     const size_t n = ZSTD_decompressDCtx(r->dctx, r->data, usize, r->payload, csize);
     if (ZSTD_isError(n)) {
@@ -176,6 +187,12 @@ static int load_chunk(struct vgl_trace_reader *r) {
             return fail(r, VGL_ERROR_CORRUPT, at,
                         "chunk at byte %llu: compressed size %u exceeds the limit of %zu",
                         (unsigned long long)at, csize, ZSTD_compressBound(VGL_TRACE_MAX_CHUNK));
+        }
+        /* A cut file that claims a large chunk is found cut without allocating for it. */
+        if (r->sized && csize > r->size - at - VGL_TRACE_CHUNK_HEADER_SIZE) {
+            return fail(r, VGL_ERROR_TRUNCATED, at,
+                        "file ends inside the chunk at byte %llu (truncated capture?)",
+                        (unsigned long long)at);
         }
         if (grow(&r->payload, &r->payload_cap, csize ? csize : 1) != VGL_OK) {
             return fail(r, VGL_ERROR_NO_MEMORY, at, "chunk at byte %llu: out of memory (%u bytes)",
@@ -316,6 +333,11 @@ VGL_API enum vgl_status vgl_trace_reader_open(const char *path, struct vgl_trace
         free(r);
         close(fd);
         return VGL_ERROR_NO_MEMORY;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        r->sized = true;
+        r->size = (uint64_t)sb.st_size;
     }
     r->fd = fd;
     r->version = version;
