@@ -460,8 +460,10 @@ VGL_TEST(corrupted) {
     vgl_put_u32(recs + 20, 0);
     c = make_chunk(file + n, sizeof(file) - n, 1, recs, 24, false, 32, 2);
     expect_corrupt_chunk(path, file, n + c, "header says 32");
+    /* A header smaller than the frame's content: refused from the frame header, before
+     * decompressing into a buffer of the header's size. */
     c = make_chunk(file + n, sizeof(file) - n, 1, recs, 24, false, 16, 1);
-    expect_corrupt_chunk(path, file, n + c, "zstd");
+    expect_corrupt_chunk(path, file, n + c, "payload holds 24 bytes, header says 16");
     c = make_chunk(file + n, sizeof(file) - n, 1, "not a zstd frame", 16, true, 16, 1);
     expect_corrupt_chunk(path, file, n + c, "not one zstd frame");
     /* Two frames in one payload. */
