@@ -114,4 +114,6 @@ def test_eight_clients_one_killed_again_and_again():
           "life %s), server RSS %d KiB after warm-up, %d KiB after all clients left"
           % (SECONDS, [f for _rc, f, _t in r["results"]], r["kills"], r["victim_frames"],
              r["rss_start"], r["rss_end"]))
+    if os.environ.get("VGL_SANITIZE", "none") not in ("", "none"):
+        return  # a sanitizer's allocator keeps freed memory in quarantine: RSS says nothing
     assert r["rss_end"] <= r["rss_start"] + RSS_TOLERANCE_KB, r
