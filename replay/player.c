@@ -15,6 +15,7 @@
 
 #include <vgl/trace_call.h>
 
+#include "backend.h"
 #include "leaks.h"
 #include "png_writer.h"
 #include "profile.h"
@@ -41,7 +42,7 @@ struct readback {
 struct player {
     struct player_options opts;
     struct player_stats *stats;
-    struct vgl_renderer *r;
+    struct backend *b;
     struct backing *backings;
     size_t backing_count, backing_capacity;
     struct readback rb;
@@ -183,7 +184,9 @@ static void on_command(void *user, const struct vgl_command_timing *t) {
 
 static void check_status(struct player *pl, const char *what, int32_t recorded,
                          enum vgl_status got) {
-    if ((int32_t)got != recorded) {
+    const bool differs = pl->b->exact_status ? (int32_t)got != recorded
+                                             : (got == VGL_OK) != (recorded == VGL_OK);
+    if (differs) {
         pl->stats->status_mismatches++;
         fprintf(stderr, "virgl-replay: call %llu: %s returned %s, capture saw %s\n",
                 (unsigned long long)pl->call, what, vgl_status_str(got),
@@ -214,7 +217,7 @@ static enum vgl_status play_attach(struct player *pl, const struct vgl_trace_cal
     pl->backings[pl->backing_count++] = (struct backing){c->ctx, c->handle, mem, size};
     const struct iovec iov = {mem, size};
     check_status(pl, "ATTACH_BACKING", c->status,
-                 vgl_renderer_resource_attach_backing(pl->r, c->ctx, c->handle, &iov, 1));
+                 pl->b->ops->attach_backing(pl->b, c->ctx, c->handle, &iov));
     return VGL_OK;
 }
 
@@ -308,7 +311,7 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
     for (uint32_t i = 0; i < ndw; i++) {
         cmds[i] = vgl_get_u32(c->data + 4 * (size_t)i);
     }
-    check_status(pl, "SUBMIT", c->status, vgl_renderer_submit(pl->r, c->ctx, cmds, ndw));
+    check_status(pl, "SUBMIT", c->status, pl->b->ops->submit(pl->b, c->ctx, cmds, ndw));
     free(cmds);
     pl->stats->submits++;
     pl->stats->submit_dwords += ndw;
@@ -320,7 +323,7 @@ static void play_context_create(struct player *pl, const struct vgl_trace_call *
     const size_t n = c->data_size < sizeof(name) - 1 ? c->data_size : sizeof(name) - 1;
     memcpy(name, c->data, n);
     name[n] = '\0';
-    const enum vgl_status st = vgl_renderer_context_create(pl->r, c->ctx, name);
+    const enum vgl_status st = pl->b->ops->context_create(pl->b, c->ctx, name);
     check_status(pl, "CONTEXT_CREATE", c->status, st);
     if (st == VGL_OK && pl->live_ctx_count < MAX_CONTEXTS) {
         pl->live_ctx[pl->live_ctx_count++] = c->ctx;
@@ -328,19 +331,19 @@ static void play_context_create(struct player *pl, const struct vgl_trace_call *
 }
 
 static void play_resource(struct player *pl, const struct vgl_trace_call *c) {
-    struct vgl_renderer *r = pl->r;
+    struct backend *b = pl->b;
     const char *name = vgl_trace_record_name(c->type);
     enum vgl_status st;
     switch (c->type) {
     case VGL_REC_RESOURCE_CREATE:
-        st = vgl_renderer_resource_create(r, c->ctx, &c->resource);
+        st = b->ops->resource_create(b, c->ctx, &c->resource);
         break;
     case VGL_REC_RESOURCE_UNREF:
-        st = vgl_renderer_resource_unref(r, c->ctx, c->handle);
+        st = b->ops->resource_unref(b, c->ctx, c->handle);
         drop_backing(pl, c->ctx, c->handle);
         break;
     default: /* DETACH_BACKING */
-        st = vgl_renderer_resource_detach_backing(r, c->ctx, c->handle);
+        st = b->ops->detach_backing(b, c->ctx, c->handle);
         drop_backing(pl, c->ctx, c->handle);
         break;
     }
@@ -352,14 +355,14 @@ static void play_resource(struct player *pl, const struct vgl_trace_call *c) {
 }
 
 static enum vgl_status play_call(struct player *pl, const struct vgl_trace_call *c) {
-    struct vgl_renderer *r = pl->r;
+    struct backend *b = pl->b;
     const char *name = vgl_trace_record_name(c->type);
     switch (c->type) {
     case VGL_REC_CONTEXT_CREATE:
         play_context_create(pl, c);
         return VGL_OK;
     case VGL_REC_CONTEXT_DESTROY:
-        vgl_renderer_context_destroy(r, c->ctx);
+        b->ops->context_destroy(b, c->ctx);
         forget_context(pl, c->ctx);
         return VGL_OK;
     case VGL_REC_RESOURCE_CREATE:
@@ -370,24 +373,23 @@ static enum vgl_status play_call(struct player *pl, const struct vgl_trace_call 
     case VGL_REC_ATTACH_BACKING:
         return play_attach(pl, c);
     case VGL_REC_TRANSFER_WRITE:
-        check_status(pl, name, c->status, vgl_renderer_transfer_write(r, c->ctx, &c->transfer));
+        check_status(pl, name, c->status, b->ops->transfer_write(b, c->ctx, &c->transfer));
         return VGL_OK;
     case VGL_REC_TRANSFER_READ:
         pl->rb.active = true;
         pl->rb.crc = (uint32_t)crc32_z(0, NULL, 0);
         pl->rb.bytes = 0;
         pl->last_read_call = pl->call;
-        check_status(pl, name, c->status, vgl_renderer_transfer_read(r, c->ctx, &c->transfer));
+        check_status(pl, name, c->status, b->ops->transfer_read(b, c->ctx, &c->transfer));
         pl->rb.active = false;
         return VGL_OK;
     case VGL_REC_SUBMIT:
         return play_submit(pl, c);
     case VGL_REC_FENCE:
-        check_status(pl, name, c->status, vgl_renderer_create_fence(r, c->ctx, c->value));
-        vgl_renderer_poll(r);
+        check_status(pl, name, c->status, b->ops->create_fence(b, c->ctx, c->value));
         return VGL_OK;
     case VGL_REC_WAIT_IDLE:
-        check_status(pl, name, c->status, vgl_renderer_wait_idle(r, c->ctx));
+        check_status(pl, name, c->status, b->ops->wait_idle(b, c->ctx));
         return VGL_OK;
     default:
         return VGL_OK;
@@ -442,36 +444,41 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
     return true;
 }
 
-enum vgl_status player_create(const struct player_options *opts, struct player **out) {
+enum vgl_status player_create(const struct player_options *opts, struct player **out, char *why,
+                              size_t why_size) {
     *out = NULL;
     struct player *pl = calloc(1, sizeof(*pl));
     if (!pl) {
         return VGL_ERROR_NO_MEMORY;
     }
     pl->opts = *opts;
-    const enum vgl_status status = vgl_renderer_create(NULL, &pl->r);
-    if (status != VGL_OK) {
-        free(pl);
-        return status;
-    }
     const struct vgl_renderer_hooks hooks = {
             .backing_written = on_backing_written,
             .object_event = on_object,
             .command_timed = opts->profiler ? on_command : NULL,
     };
-    vgl_renderer_set_hooks(pl->r, &hooks, pl);
+    const enum vgl_status status =
+            backend_create(&opts->backend, &hooks, pl, &pl->b, why, why_size);
+    if (status != VGL_OK) {
+        free(pl);
+        return status;
+    }
     *out = pl;
     return VGL_OK;
 }
 
 struct vgl_renderer *player_renderer(struct player *pl) {
-    return pl->r;
+    return pl->b->vgl;
+}
+
+const char *player_renderer_name(const struct player *pl) {
+    return pl->b->name;
 }
 
 static void finish_run(struct player *pl) {
     while (pl->live_ctx_count) {
         const uint32_t ctx = pl->live_ctx[pl->live_ctx_count - 1];
-        vgl_renderer_context_destroy(pl->r, ctx);
+        pl->b->ops->context_destroy(pl->b, ctx);
         forget_context(pl, ctx);
     }
     drop_context_backings(pl, 0);
@@ -517,7 +524,7 @@ enum vgl_status player_run(struct player *pl, const char *path, struct player_st
             if (status == VGL_OK) {
                 stats->stopped_at_range = true;
                 if (pl->opts.at_stop) {
-                    pl->opts.at_stop(pl->opts.user, pl->r);
+                    pl->opts.at_stop(pl->opts.user, pl->b->vgl);
                 }
                 rc = 0;
                 break;
@@ -544,7 +551,7 @@ void player_destroy(struct player *pl) {
         return;
     }
     finish_run(pl);
-    vgl_renderer_destroy(pl->r);
+    backend_destroy(pl->b);
     free(pl->backings);
     free(pl->rb.texels);
     free(pl);

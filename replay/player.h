@@ -8,6 +8,8 @@
 #include <vgl/renderer.h>
 #include <vgl/trace.h>
 
+#include "backend.h"
+
 /* An inclusive range of frame or call numbers; `last` is UINT64_MAX when open. */
 struct player_range {
     bool set;
@@ -31,6 +33,7 @@ struct profiler;
 struct leak_tracker;
 
 struct player_options {
+    struct backend_options backend; /* which renderer; zeroed: ours */
     const char *snapshot_dir; /* write frame-NNNN.png here, or NULL */
     bool verbose;
     bool progress;              /* frames done / total, rate and ETA on stderr */
@@ -59,9 +62,15 @@ struct player_stats {
 
 struct player;
 
-/* A player on a fresh renderer; returns the renderer's status when it cannot start. */
-enum vgl_status player_create(const struct player_options *opts, struct player **out);
+/*
+ * A player on a fresh renderer; returns the renderer's status when it cannot start (see
+ * backend_create), with a sentence in why.
+ */
+enum vgl_status player_create(const struct player_options *opts, struct player **out, char *why,
+                              size_t why_size);
+/* Our renderer, for usage counts and trim; NULL when replaying on another renderer. */
 struct vgl_renderer *player_renderer(struct player *pl);
+const char *player_renderer_name(const struct player *pl); /* "vgl", "virglrenderer" */
 
 /*
  * Replay the trace at `path` once. Returns VGL_OK when the file was read to its end or to the

@@ -494,8 +494,10 @@ int tool_trim(int argc, char **argv) {
         po.frames = (struct player_range){true, 0, first - 1};
         struct player *pl = NULL;
         struct player_stats st;
-        if (player_create(&po, &pl) != VGL_OK) {
-            fprintf(stderr, "virgl-trace: trim: no usable host GL to read resources back\n");
+        char why[200];
+        if (player_create(&po, &pl, why, sizeof(why)) != VGL_OK) {
+            fprintf(stderr, "virgl-trace: trim: no usable host GL to read resources back (%s)\n",
+                    why);
             trim_free(&tr);
             return 125;
         }
