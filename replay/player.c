@@ -20,6 +20,7 @@
 #include "png_writer.h"
 #include "profile.h"
 #include "progress.h"
+#include "protocol/virgl_protocol.h"
 
 /* Replay allocates backings of the recorded size; a hostile trace cannot ask for more. */
 #define MAX_BACKING  (1ull << 30)
@@ -50,6 +51,8 @@ struct player {
     uint32_t live_ctx_count;
     uint64_t call;           /* index of the call being replayed */
     uint64_t last_read_call; /* the call of the latest TRANSFER_READ */
+    uint64_t draws;          /* draw-like commands submitted so far */
+    bool draw_stop;          /* stop_after_draw was reached */
     double frame_wall, frame_cpu;
     struct progress progress;
 };
@@ -268,6 +271,7 @@ static void play_frame(struct player *pl, const struct vgl_trace_call *c) {
             .matches_capture = pl->rb.bytes == f->bytes && pl->rb.crc == f->crc,
             .wall_ms = wall - pl->frame_wall,
             .cpu_ms = cpu - pl->frame_cpu,
+            .draws = pl->draws,
     };
     if (pl->opts.profiler) {
         profile_frame(pl->opts.profiler, f->frame, pl->frame_wall, wall);
@@ -311,7 +315,15 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
     for (uint32_t i = 0; i < ndw; i++) {
         cmds[i] = vgl_get_u32(c->data + 4 * (size_t)i);
     }
-    check_status(pl, "SUBMIT", c->status, pl->b->ops->submit(pl->b, c->ctx, cmds, ndw));
+    uint32_t n = ndw;
+    if (pl->opts.stop_at_draw) {
+        const uint64_t left = pl->opts.stop_after_draw - pl->draws;
+        const uint64_t found = player_scan_draws(cmds, ndw, left, &n);
+        pl->draw_stop = found > left;
+        pl->draws += pl->draw_stop ? left + 1 : found;
+    }
+    check_status(pl, "SUBMIT", pl->draw_stop ? VGL_OK : c->status,
+                 pl->b->ops->submit(pl->b, c->ctx, cmds, n));
     free(cmds);
     pl->stats->submits++;
     pl->stats->submit_dwords += ndw;
@@ -423,7 +435,7 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
             profile_call_end(pf);
         }
         pl->call++;
-        return *status == VGL_OK;
+        return *status == VGL_OK && !pl->draw_stop;
     }
     switch (c.type) {
     case VGL_REC_END:
@@ -511,6 +523,8 @@ enum vgl_status player_run(struct player *pl, const char *path, struct player_st
     pl->stats = stats;
     pl->call = 0;
     pl->last_read_call = 0;
+    pl->draws = 0;
+    pl->draw_stop = false;
     pl->frame_wall = clock_ms(CLOCK_MONOTONIC);
     pl->frame_cpu = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     if (pl->opts.progress) {
@@ -555,6 +569,40 @@ void player_destroy(struct player *pl) {
     free(pl->backings);
     free(pl->rb.texels);
     free(pl);
+}
+
+enum vgl_status player_read_back(struct player *pl, uint32_t ctx, const struct vgl_transfer *t,
+                                 const uint8_t **texels, uint64_t *bytes) {
+    pl->rb.active = true;
+    pl->rb.crc = (uint32_t)crc32_z(0, NULL, 0);
+    pl->rb.bytes = 0;
+    const enum vgl_status st = pl->b->ops->transfer_read(pl->b, ctx, t);
+    pl->rb.active = false;
+    *texels = pl->rb.texels;
+    *bytes = pl->rb.bytes;
+    return st;
+}
+
+static bool draw_like(uint32_t id) {
+    return id == VGL_CCMD_DRAW_VBO || id == VGL_CCMD_CLEAR || id == VGL_CCMD_CLEAR_TEXTURE ||
+           id == VGL_CCMD_BLIT || id == VGL_CCMD_RESOURCE_COPY_REGION;
+}
+
+uint64_t player_scan_draws(const uint32_t *cmds, uint32_t ndw, uint64_t stop, uint32_t *cut) {
+    uint64_t found = 0;
+    /* Framing only (the renderer's decoder checks everything else): a header, then its length
+     * in dwords; a command that does not fit ends the scan. */
+    for (uint32_t i = 0; i < ndw;) {
+        const uint32_t end = i + 1 + VGL_CMD_LEN(cmds[i]);
+        if (end > ndw) {
+            break;
+        }
+        if (draw_like(VGL_CMD_ID(cmds[i])) && found++ == stop) {
+            *cut = end;
+        }
+        i = end;
+    }
+    return found;
 }
 
 uint32_t player_count_frames(const char *path) {
