@@ -316,12 +316,10 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
         cmds[i] = vgl_get_u32(c->data + 4 * (size_t)i);
     }
     uint32_t n = ndw;
-    if (pl->opts.stop_at_draw) {
-        const uint64_t left = pl->opts.stop_after_draw - pl->draws;
-        const uint64_t found = player_scan_draws(cmds, ndw, left, &n);
-        pl->draw_stop = found > left;
-        pl->draws += pl->draw_stop ? left + 1 : found;
-    }
+    const uint64_t left = pl->opts.stop_at_draw ? pl->opts.stop_after_draw - pl->draws : UINT64_MAX;
+    const uint64_t found = player_scan_draws(cmds, ndw, left, &n);
+    pl->draw_stop = found > left;
+    pl->draws += pl->draw_stop ? left + 1 : found;
     check_status(pl, "SUBMIT", pl->draw_stop ? VGL_OK : c->status,
                  pl->b->ops->submit(pl->b, c->ctx, cmds, n));
     free(cmds);
