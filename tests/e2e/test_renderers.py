@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+"""The same traces on two renderers: ours (vgl) and upstream virglrenderer loaded at run time.
+Every bundled trace replays on both; frames that differ must be listed with a reason in
+expected/renderer-differences.txt. virgl-trace bisect points at the first divergent draw."""
+import os
+import re
+import subprocess
+
+import pytest
+
+import vgl_env as E
+
+pytestmark = pytest.mark.skipif(not E.host_has_gl(), reason="no EGL/GL device on this host")
+
+TRACES = os.path.join(os.path.dirname(__file__), "../../traces")
+DIFFERENCES = os.path.join(os.path.dirname(__file__), "expected/renderer-differences.txt")
+VREND_LIB = "libvirglrenderer.so.1"
+
+
+def have_virglrenderer():
+    r = subprocess.run([E.REPLAY, "--renderer", "virglrenderer", "--frames", "0",
+                        os.path.join(TRACES, "clear-blit.vgz")], capture_output=True, text=True,
+                       timeout=120)
+    return r.returncode != 125
+
+
+needs_vrend = pytest.mark.skipif(not have_virglrenderer(),
+                                 reason="libvirglrenderer1 (upstream renderer) not installed")
+
+
+def expected_differences():
+    out = {}
+    for line in open(DIFFERENCES):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, reason = line.split(":", 1)
+            out[name.strip()] = reason.strip()
+    return out
+
+
+def checksums(trace, renderer, work):
+    path = os.path.join(work, "%s-%s.txt" % (os.path.basename(trace), renderer))
+    r = subprocess.run([E.REPLAY, "--renderer", renderer, "--checksums", path, trace],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode in (0, 1), (renderer, r.returncode, r.stderr[-2000:])
+    assert "Segmentation" not in r.stderr
+    sums = {}
+    for line in open(path):
+        fields = line.split()
+        if fields and fields[0].isdigit():
+            sums[int(fields[0])] = tuple(fields[1:])
+    return sums
+
+
+@needs_vrend
+def test_every_bundled_trace_on_both_renderers():
+    work = E.work_dir("renderers")
+    expected = expected_differences()
+    table = []
+    unexplained, stale = [], []
+    for name in sorted(E.manifest()):
+        trace = os.path.join(TRACES, name)
+        ours, theirs = checksums(trace, "vgl", work), checksums(trace, "virglrenderer", work)
+        assert sorted(ours) == sorted(E.manifest()[name]), name
+        differ = [f for f in sorted(ours) if theirs.get(f) != ours[f]]
+        table.append("%s: %d frames, %d match, %d differ" % (name, len(ours),
+                                                            len(ours) - len(differ), len(differ)))
+        if differ and name not in expected:
+            unexplained.append("%s frames %s" % (name, differ))
+        if not differ and name in expected:
+            stale.append(name)
+    print("\n".join(table))
+    assert not unexplained, "differences not in %s: %s" % (DIFFERENCES, unexplained)
+    assert not stale, "listed as different but now equal (remove them): %s" % stale
+
+
+@needs_vrend
+def test_same_checks_on_virglrenderer():
+    """Snapshots, --compare, --benchmark and --profile work the same on virglrenderer."""
+    work = E.work_dir("vrend-checks")
+    trace = os.path.join(TRACES, "clear-blit.vgz")
+    snap = os.path.join(work, "snap")
+    r = subprocess.run([E.REPLAY, "--renderer", "virglrenderer", "-s", snap, trace],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert len(os.listdir(snap)) == 7
+    # compare virglrenderer's images with ours: exact
+    r = subprocess.run([E.REPLAY, "--compare", snap, trace], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and "7 match" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([E.REPLAY, "--renderer", "virglrenderer", "--benchmark", "--loop", "3",
+                        trace], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and re.search(r"benchmark: 21 frames", r.stdout), r.stdout
+    prof = os.path.join(work, "p.json")
+    r = subprocess.run([E.REPLAY, "--renderer", "virglrenderer", "--profile", prof, trace],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and os.path.getsize(prof) > 100, r.stdout + r.stderr
+
+
+def test_missing_renderer_is_untestable():
+    r = subprocess.run([E.REPLAY, "--renderer", "virglrenderer", "--renderer-lib",
+                        "/nonexistent/libvirglrenderer.so.1",
+                        os.path.join(TRACES, "clear-blit.vgz")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 125
+    assert "cannot load /nonexistent/libvirglrenderer.so.1" in r.stderr
+    r = subprocess.run([E.REPLAY, "--renderer", "nope", os.path.join(TRACES, "clear-blit.vgz")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "unknown renderer 'nope'" in r.stderr
+    r = subprocess.run([E.TRACE_TOOL, "bisect", "--renderers",
+                        "vgl,/nonexistent/libvirglrenderer.so.1",
+                        os.path.join(TRACES, "clear-blit.vgz")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 125, r.stdout + r.stderr
+
+
+@needs_vrend
+def test_bisect_names_the_first_divergent_draw():
+    work = E.work_dir("bisect")
+    out = os.path.join(work, "img")
+    r = subprocess.run([E.TRACE_TOOL, "bisect", os.path.join(TRACES, "draw.vgz"), "-o", out],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stdout + r.stderr
+    # virglrenderer cannot create the X8Z24 depth buffer: the first CLEAR using it diverges
+    assert "frame 0: crc32 fb5ee38e on vgl, 00000000 on virglrenderer" in r.stdout, r.stdout
+    assert re.search(r"first divergent draw: 5 \(draw 5 of frame 0\), in call 14", r.stdout)
+    assert re.search(r"^\s+\S+ CLEAR buffers=0x5", r.stdout, re.M), r.stdout
+    assert "format=X8Z24_UNORM" in r.stdout
+    assert os.path.exists(os.path.join(out, "after-vgl-target0.png"))
+    assert os.path.exists(os.path.join(out, "after-virglrenderer-target0.png"))
+
+
+@needs_vrend
+def test_bisect_agreeing_renderers():
+    r = subprocess.run([E.TRACE_TOOL, "bisect", os.path.join(TRACES, "clear-blit.vgz")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "all 7 agree between vgl and virglrenderer" in r.stdout
