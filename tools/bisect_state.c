@@ -95,11 +95,12 @@ static void reach(struct bisect_state *st, const struct vgl_trace_call *c, uint6
     player_scan_draws(dw, ndw, left, &cut);
     trim_set_track(&st->set, c, cut);
     /* The draw is the command that ends at `cut`: find its start. */
-    for (uint32_t i = 0; i < cut;) {
+    for (uint32_t i = 0, index = 0; i < cut; index++) {
         const uint32_t end = i + 1 + VGL_CMD_LEN(dw[i]);
         if (end == cut) {
             st->cmd_dwords = end - i < 512 ? end - i : 512;
             memcpy(st->cmd, dw + i, st->cmd_dwords * 4);
+            st->cmd_index = index;
         }
         i = end;
     }

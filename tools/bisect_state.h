@@ -27,6 +27,7 @@ struct bisect_state {
     uint32_t ctx;      /* its context */
     uint32_t cmd[512]; /* the draw command (header first), clipped to this size */
     uint32_t cmd_dwords;
+    uint32_t cmd_index; /* its place in the SUBMIT, as virgl-trace dump numbers commands */
     struct bisect_target targets[BISECT_MAX_TARGETS];
     uint32_t target_count;
 };

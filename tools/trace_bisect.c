@@ -27,13 +27,16 @@
 #define TOOL_EXIT_UNTESTABLE 125
 
 static const char usage_text[] =
-        "Usage: virgl-trace bisect FILE [--frame N] [--renderers A,B] [-o DIR]\n"
+        "Usage: virgl-trace bisect FILE [--frame N] [--renderers A,B] [--against FILE2] [-o DIR]\n"
         "Replay FILE on two renderers, find the first frame whose read-backs differ, then the\n"
         "first draw of that frame after which their render targets differ. Prints that draw\n"
         "with the state it used and writes DIR/{before,after}-{A,B}-targetN.png.\n\n"
         "  --frame N         bisect within frame N instead of the first differing frame\n"
-        "  --renderers A,B   the two renderers (default vgl,virglrenderer); each is vgl,\n"
-        "                    virglrenderer, or the path of a virglrenderer library\n"
+        "  --renderers A,B   the two renderers (default vgl,virglrenderer; vgl,vgl with\n"
+        "                    --against); each is vgl, virglrenderer, or the path of a\n"
+        "                    virglrenderer library\n"
+        "  --against FILE2   the second renderer replays FILE2 (another capture of the same\n"
+        "                    program, or a patched copy) instead of FILE\n"
         "  -o, --output DIR  where to write images (default bisect-out)\n"
         "  -v, --verbose     show the renderers' own messages\n"
         "  -h, --help        show this help\n"
@@ -44,6 +47,7 @@ static const char usage_text[] =
 struct side {
     struct backend_options opts;
     char label[64];
+    const char *path; /* the trace this side replays */
 };
 
 struct bisect {
@@ -105,7 +109,8 @@ static void child_stop(void *user, struct vgl_renderer *unused) {
 static int child_main(const struct bisect *b, int side, bool to_draw, uint64_t k,
                       const char *png_prefix, FILE *out) {
     struct child ch = {.out = out, .png_prefix = png_prefix};
-    if (to_draw && !bisect_state_at(b->path, k, &ch.state)) {
+    const char *path = b->side[side].path;
+    if (to_draw && !bisect_state_at(path, k, &ch.state)) {
         return TOOL_EXIT_INPUT;
     }
     struct player_options po = {
@@ -125,7 +130,7 @@ static int child_main(const struct bisect *b, int side, bool to_draw, uint64_t k
         return TOOL_EXIT_UNTESTABLE;
     }
     struct player_stats st;
-    player_run(ch.pl, b->path, &st);
+    player_run(ch.pl, path, &st);
     player_destroy(ch.pl);
     bisect_state_finish(&ch.state);
     fflush(out);
@@ -265,18 +270,16 @@ static bool parse_side(const char *text, size_t len, struct side *s) {
 
 static int parse_args(struct bisect *b, int argc, char **argv) {
     static const struct option long_opts[] = {
-            {"frame", required_argument, NULL, 'f'},
-            {"renderers", required_argument, NULL, 'r'},
-            {"output", required_argument, NULL, 'o'},
-            {"verbose", no_argument, NULL, 'v'},
-            {"help", no_argument, NULL, 'h'},
-            {"version", no_argument, NULL, 'V'},
-            {NULL, 0, NULL, 0},
+            {"frame", required_argument, NULL, 'f'},   {"renderers", required_argument, NULL, 'r'},
+            {"output", required_argument, NULL, 'o'},  {"verbose", no_argument, NULL, 'v'},
+            {"against", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
-    static char spec_default[] = "vgl,virglrenderer";
-    char *spec = spec_default;
+    static char spec_default[] = "vgl,virglrenderer", spec_against[] = "vgl,vgl";
+    char *spec = NULL;
+    const char *against = NULL;
     int opt;
-    while ((opt = getopt_long(argc, argv, "f:r:o:vhV", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "f:r:o:a:vhV", long_opts, NULL)) != -1) {
         char *end;
         if (opt == 'f') {
             const unsigned long v = strtoul(optarg, &end, 10);
@@ -290,6 +293,8 @@ static int parse_args(struct bisect *b, int argc, char **argv) {
             spec = optarg;
         } else if (opt == 'o') {
             b->out_dir = optarg;
+        } else if (opt == 'a') {
+            against = optarg;
         } else if (opt == 'v') {
             b->verbose = true;
         } else {
@@ -301,6 +306,9 @@ static int parse_args(struct bisect *b, int argc, char **argv) {
         return TOOL_EXIT_INPUT;
     }
     b->path = argv[optind];
+    if (!spec) {
+        spec = against ? spec_against : spec_default;
+    }
     const char *comma = strchr(spec, ',');
     if (!comma || !parse_side(spec, (size_t)(comma - spec), &b->side[0]) ||
         !parse_side(comma + 1, strlen(comma + 1), &b->side[1])) {
@@ -313,6 +321,8 @@ static int parse_args(struct bisect *b, int argc, char **argv) {
     if (b->side[0].opts.library) { /* parse_side pointed into spec: cut it at the comma */
         *(char *)comma = '\0';
     }
+    b->side[0].path = b->path;
+    b->side[1].path = against ? against : b->path;
     if (strcmp(b->side[0].label, b->side[1].label) == 0) {
         snprintf(b->side[0].label, sizeof(b->side[0].label), "a");
         snprintf(b->side[1].label, sizeof(b->side[1].label), "b");
@@ -387,16 +397,26 @@ static int bisect_draws(const struct bisect *b, const struct frames fr[2], size_
             first = mid + 1;
         }
     }
-    struct bisect_state st;
-    if (!bisect_state_at(b->path, last, &st) || !st.reached) {
+    const int sides = strcmp(b->side[0].path, b->side[1].path) != 0 ? 2 : 1;
+    for (int s = 0; s < sides; s++) {
+        struct bisect_state st;
+        if (!bisect_state_at(b->side[s].path, last, &st) || !st.reached) {
+            bisect_state_finish(&st);
+            return TOOL_EXIT_INPUT;
+        }
+        if (s == 0) {
+            printf("first divergent draw: %" PRIu64 " (draw %" PRIu64
+                   " of frame %u), in call %" PRIu64 ", command %u (dump: %" PRIu64
+                   ".%u), context %u; %u replays per renderer\n",
+                   last, last - lo, f->frame, st.call, st.cmd_index, st.call, st.cmd_index, st.ctx,
+                   steps);
+        }
+        if (sides == 2) {
+            printf("in %s (%s):\n", b->side[s].path, b->side[s].label);
+        }
+        bisect_state_print(&st, stdout);
         bisect_state_finish(&st);
-        return TOOL_EXIT_INPUT;
     }
-    printf("first divergent draw: %" PRIu64 " (draw %" PRIu64 " of frame %u), in call %" PRIu64
-           " (SUBMIT of context %u); %u replays per renderer\n",
-           last, last - lo, f->frame, st.call, st.ctx, steps);
-    bisect_state_print(&st, stdout);
-    bisect_state_finish(&st);
     if (mkdir(b->out_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "virgl-trace bisect: cannot create %s: %s\n", b->out_dir, strerror(errno));
         return TOOL_EXIT_DIFFERENT;
@@ -429,8 +449,8 @@ int tool_bisect(int argc, char **argv) {
     }
     size_t i = 0;
     if (rc < 0) {
-        printf("bisect: %s on %s and %s: %zu and %zu frames\n", b.path, b.side[0].label,
-               b.side[1].label, fr[0].count, fr[1].count);
+        printf("bisect: %s on %s and %s on %s: %zu and %zu frames\n", b.side[0].path,
+               b.side[0].label, b.side[1].path, b.side[1].label, fr[0].count, fr[1].count);
         rc = pick_frame(&b, fr, &i);
         if (rc == 0) {
             rc = bisect_draws(&b, fr, i);

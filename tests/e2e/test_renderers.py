@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(not E.host_has_gl(), reason="no EGL/GL device on
 
 TRACES = os.path.join(os.path.dirname(__file__), "../../traces")
 DIFFERENCES = os.path.join(os.path.dirname(__file__), "expected/renderer-differences.txt")
-VREND_LIB = "libvirglrenderer.so.1"
+MUTATE = os.path.join(E.BUILD_DIR, "tools/vgl-trace-mutate")
 
 
 def have_virglrenderer():
@@ -123,7 +123,8 @@ def test_bisect_names_the_first_divergent_draw():
     assert r.returncode == 1, r.stdout + r.stderr
     # virglrenderer cannot create the X8Z24 depth buffer: the first CLEAR using it diverges
     assert "frame 0: crc32 fb5ee38e on vgl, 00000000 on virglrenderer" in r.stdout, r.stdout
-    assert re.search(r"first divergent draw: 5 \(draw 5 of frame 0\), in call 14", r.stdout)
+    assert re.search(r"first divergent draw: 5 \(draw 5 of frame 0\), in call 14, command \d+ "
+                     r"\(dump: 14\.\d+\)", r.stdout), r.stdout
     assert re.search(r"^\s+\S+ CLEAR buffers=0x5", r.stdout, re.M), r.stdout
     assert "format=X8Z24_UNORM" in r.stdout
     assert os.path.exists(os.path.join(out, "after-vgl-target0.png"))
@@ -136,3 +137,46 @@ def test_bisect_agreeing_renderers():
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "all 7 agree between vgl and virglrenderer" in r.stdout
+
+
+def dword_offset(trace, call, command):
+    r = subprocess.run([E.TRACE_TOOL, "dump", "--json", trace], capture_output=True, text=True,
+                       timeout=120)
+    for line in r.stdout.splitlines():
+        if '"call":%d,"cmd":%d,' % (call, command) in line:
+            return int(re.search(r'"dword_offset":(\d+)', line)[1])
+    raise AssertionError("no command %d.%d" % (call, command))
+
+
+def test_bisect_finds_the_one_patched_draw():
+    """A copy of draw.vgz whose frame 2 binds the opaque blend state (handle 8) instead of the
+    alpha blend (11) for its second quad: bisect names exactly that draw, and shows both."""
+    work = E.work_dir("bisect-patch")
+    trace = os.path.join(TRACES, "draw.vgz")
+    patched = os.path.join(work, "patched.vgz")
+    # dump numbers call 25's commands: 8 is BIND_OBJECT BLEND handle=11, 12 the draw it affects
+    off = dword_offset(trace, 25, 8)
+    r = subprocess.run([MUTATE, trace, patched, "25", str(off + 1), "8"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = os.path.join(work, "img")
+    r = subprocess.run([E.TRACE_TOOL, "bisect", trace, "--against", patched, "-o", out],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert re.search(r"^frame 2: crc32 0112a84a on a, [0-9a-f]{8} on b; draws 11\.\.13$",
+                     r.stdout, re.M), r.stdout
+    assert "first divergent draw: 13 (draw 2 of frame 2), in call 25, command 12 (dump: 25.12)" \
+        in r.stdout, r.stdout
+    original, copy = r.stdout.split("in %s (b):" % patched)
+    assert "BIND_OBJECT BLEND handle=11" in original and "rt0.blend_enable=1" in original
+    assert "BIND_OBJECT BLEND handle=8" in copy and "rt0.blend_enable=0" in copy
+    for name in ("before-a", "before-b", "after-a", "after-b"):
+        assert os.path.exists(os.path.join(out, name + "-target0.png")), name
+    # before the draw both agree; after it they differ
+    before = [open(os.path.join(out, "before-%s-target0.png" % s), "rb").read() for s in "ab"]
+    after = [open(os.path.join(out, "after-%s-target0.png" % s), "rb").read() for s in "ab"]
+    assert before[0] == before[1] and after[0] != after[1]
+    # the same file against itself: no difference
+    r = subprocess.run([E.TRACE_TOOL, "bisect", trace, "--against", trace], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0 and "all 8 agree" in r.stdout, r.stdout + r.stderr
