@@ -8,34 +8,17 @@ import subprocess
 
 import pytest
 
+import piglit_harness as H
 import vgl_env as E
 
 pytestmark = pytest.mark.skipif(not E.host_has_gl(), reason="no EGL/GL device on this host")
 
 TRACES = os.path.join(os.path.dirname(__file__), "../../traces")
-DIFFERENCES = os.path.join(os.path.dirname(__file__), "expected/renderer-differences.txt")
 MUTATE = os.path.join(E.BUILD_DIR, "tools/vgl-trace-mutate")
 
 
-def have_virglrenderer():
-    r = subprocess.run([E.REPLAY, "--renderer", "virglrenderer", "--frames", "0",
-                        os.path.join(TRACES, "clear-blit.vgz")], capture_output=True, text=True,
-                       timeout=120)
-    return r.returncode != 125
-
-
-needs_vrend = pytest.mark.skipif(not have_virglrenderer(),
+needs_vrend = pytest.mark.skipif(not H.virglrenderer_available(),
                                  reason="libvirglrenderer1 (upstream renderer) not installed")
-
-
-def expected_differences():
-    out = {}
-    for line in open(DIFFERENCES):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            name, reason = line.split(":", 1)
-            out[name.strip()] = reason.strip()
-    return out
 
 
 def checksums(trace, renderer, work):
@@ -55,7 +38,7 @@ def checksums(trace, renderer, work):
 @needs_vrend
 def test_every_bundled_trace_on_both_renderers():
     work = E.work_dir("renderers")
-    expected = expected_differences()
+    expected = H.load_renderer_differences()
     table = []
     unexplained, stale = [], []
     for name in sorted(E.manifest()):
@@ -70,7 +53,7 @@ def test_every_bundled_trace_on_both_renderers():
         if not differ and name in expected:
             stale.append(name)
     print("\n".join(table))
-    assert not unexplained, "differences not in %s: %s" % (DIFFERENCES, unexplained)
+    assert not unexplained, "not in expected/renderer-differences.txt: %s" % unexplained
     assert not stale, "listed as different but now equal (remove them): %s" % stale
 
 
