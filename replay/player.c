@@ -15,10 +15,12 @@
 
 #include <vgl/trace_call.h>
 
+#include "backend.h"
 #include "leaks.h"
 #include "png_writer.h"
 #include "profile.h"
 #include "progress.h"
+#include "protocol/virgl_protocol.h"
 
 /* Replay allocates backings of the recorded size; a hostile trace cannot ask for more. */
 #define MAX_BACKING  (1ull << 30)
@@ -41,7 +43,7 @@ struct readback {
 struct player {
     struct player_options opts;
     struct player_stats *stats;
-    struct vgl_renderer *r;
+    struct backend *b;
     struct backing *backings;
     size_t backing_count, backing_capacity;
     struct readback rb;
@@ -49,6 +51,8 @@ struct player {
     uint32_t live_ctx_count;
     uint64_t call;           /* index of the call being replayed */
     uint64_t last_read_call; /* the call of the latest TRANSFER_READ */
+    uint64_t draws;          /* draw-like commands submitted so far */
+    bool draw_stop;          /* stop_after_draw was reached */
     double frame_wall, frame_cpu;
     struct progress progress;
 };
@@ -183,7 +187,9 @@ static void on_command(void *user, const struct vgl_command_timing *t) {
 
 static void check_status(struct player *pl, const char *what, int32_t recorded,
                          enum vgl_status got) {
-    if ((int32_t)got != recorded) {
+    const bool differs = pl->b->exact_status ? (int32_t)got != recorded
+                                             : (got == VGL_OK) != (recorded == VGL_OK);
+    if (differs) {
         pl->stats->status_mismatches++;
         fprintf(stderr, "virgl-replay: call %llu: %s returned %s, capture saw %s\n",
                 (unsigned long long)pl->call, what, vgl_status_str(got),
@@ -214,7 +220,7 @@ static enum vgl_status play_attach(struct player *pl, const struct vgl_trace_cal
     pl->backings[pl->backing_count++] = (struct backing){c->ctx, c->handle, mem, size};
     const struct iovec iov = {mem, size};
     check_status(pl, "ATTACH_BACKING", c->status,
-                 vgl_renderer_resource_attach_backing(pl->r, c->ctx, c->handle, &iov, 1));
+                 pl->b->ops->attach_backing(pl->b, c->ctx, c->handle, &iov));
     return VGL_OK;
 }
 
@@ -265,6 +271,7 @@ static void play_frame(struct player *pl, const struct vgl_trace_call *c) {
             .matches_capture = pl->rb.bytes == f->bytes && pl->rb.crc == f->crc,
             .wall_ms = wall - pl->frame_wall,
             .cpu_ms = cpu - pl->frame_cpu,
+            .draws = pl->draws,
     };
     if (pl->opts.profiler) {
         profile_frame(pl->opts.profiler, f->frame, pl->frame_wall, wall);
@@ -308,7 +315,13 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
     for (uint32_t i = 0; i < ndw; i++) {
         cmds[i] = vgl_get_u32(c->data + 4 * (size_t)i);
     }
-    check_status(pl, "SUBMIT", c->status, vgl_renderer_submit(pl->r, c->ctx, cmds, ndw));
+    uint32_t n = ndw;
+    const uint64_t left = pl->opts.stop_at_draw ? pl->opts.stop_after_draw - pl->draws : UINT64_MAX;
+    const uint64_t found = player_scan_draws(cmds, ndw, left, &n);
+    pl->draw_stop = found > left;
+    pl->draws += pl->draw_stop ? left + 1 : found;
+    check_status(pl, "SUBMIT", pl->draw_stop ? VGL_OK : c->status,
+                 pl->b->ops->submit(pl->b, c->ctx, cmds, n));
     free(cmds);
     pl->stats->submits++;
     pl->stats->submit_dwords += ndw;
@@ -320,7 +333,7 @@ static void play_context_create(struct player *pl, const struct vgl_trace_call *
     const size_t n = c->data_size < sizeof(name) - 1 ? c->data_size : sizeof(name) - 1;
     memcpy(name, c->data, n);
     name[n] = '\0';
-    const enum vgl_status st = vgl_renderer_context_create(pl->r, c->ctx, name);
+    const enum vgl_status st = pl->b->ops->context_create(pl->b, c->ctx, name);
     check_status(pl, "CONTEXT_CREATE", c->status, st);
     if (st == VGL_OK && pl->live_ctx_count < MAX_CONTEXTS) {
         pl->live_ctx[pl->live_ctx_count++] = c->ctx;
@@ -328,19 +341,19 @@ static void play_context_create(struct player *pl, const struct vgl_trace_call *
 }
 
 static void play_resource(struct player *pl, const struct vgl_trace_call *c) {
-    struct vgl_renderer *r = pl->r;
+    struct backend *b = pl->b;
     const char *name = vgl_trace_record_name(c->type);
     enum vgl_status st;
     switch (c->type) {
     case VGL_REC_RESOURCE_CREATE:
-        st = vgl_renderer_resource_create(r, c->ctx, &c->resource);
+        st = b->ops->resource_create(b, c->ctx, &c->resource);
         break;
     case VGL_REC_RESOURCE_UNREF:
-        st = vgl_renderer_resource_unref(r, c->ctx, c->handle);
+        st = b->ops->resource_unref(b, c->ctx, c->handle);
         drop_backing(pl, c->ctx, c->handle);
         break;
     default: /* DETACH_BACKING */
-        st = vgl_renderer_resource_detach_backing(r, c->ctx, c->handle);
+        st = b->ops->detach_backing(b, c->ctx, c->handle);
         drop_backing(pl, c->ctx, c->handle);
         break;
     }
@@ -352,14 +365,14 @@ static void play_resource(struct player *pl, const struct vgl_trace_call *c) {
 }
 
 static enum vgl_status play_call(struct player *pl, const struct vgl_trace_call *c) {
-    struct vgl_renderer *r = pl->r;
+    struct backend *b = pl->b;
     const char *name = vgl_trace_record_name(c->type);
     switch (c->type) {
     case VGL_REC_CONTEXT_CREATE:
         play_context_create(pl, c);
         return VGL_OK;
     case VGL_REC_CONTEXT_DESTROY:
-        vgl_renderer_context_destroy(r, c->ctx);
+        b->ops->context_destroy(b, c->ctx);
         forget_context(pl, c->ctx);
         return VGL_OK;
     case VGL_REC_RESOURCE_CREATE:
@@ -370,24 +383,23 @@ static enum vgl_status play_call(struct player *pl, const struct vgl_trace_call 
     case VGL_REC_ATTACH_BACKING:
         return play_attach(pl, c);
     case VGL_REC_TRANSFER_WRITE:
-        check_status(pl, name, c->status, vgl_renderer_transfer_write(r, c->ctx, &c->transfer));
+        check_status(pl, name, c->status, b->ops->transfer_write(b, c->ctx, &c->transfer));
         return VGL_OK;
     case VGL_REC_TRANSFER_READ:
         pl->rb.active = true;
         pl->rb.crc = (uint32_t)crc32_z(0, NULL, 0);
         pl->rb.bytes = 0;
         pl->last_read_call = pl->call;
-        check_status(pl, name, c->status, vgl_renderer_transfer_read(r, c->ctx, &c->transfer));
+        check_status(pl, name, c->status, b->ops->transfer_read(b, c->ctx, &c->transfer));
         pl->rb.active = false;
         return VGL_OK;
     case VGL_REC_SUBMIT:
         return play_submit(pl, c);
     case VGL_REC_FENCE:
-        check_status(pl, name, c->status, vgl_renderer_create_fence(r, c->ctx, c->value));
-        vgl_renderer_poll(r);
+        check_status(pl, name, c->status, b->ops->create_fence(b, c->ctx, c->value));
         return VGL_OK;
     case VGL_REC_WAIT_IDLE:
-        check_status(pl, name, c->status, vgl_renderer_wait_idle(r, c->ctx));
+        check_status(pl, name, c->status, b->ops->wait_idle(b, c->ctx));
         return VGL_OK;
     default:
         return VGL_OK;
@@ -421,7 +433,7 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
             profile_call_end(pf);
         }
         pl->call++;
-        return *status == VGL_OK;
+        return *status == VGL_OK && !pl->draw_stop;
     }
     switch (c.type) {
     case VGL_REC_END:
@@ -442,36 +454,41 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
     return true;
 }
 
-enum vgl_status player_create(const struct player_options *opts, struct player **out) {
+enum vgl_status player_create(const struct player_options *opts, struct player **out, char *why,
+                              size_t why_size) {
     *out = NULL;
     struct player *pl = calloc(1, sizeof(*pl));
     if (!pl) {
         return VGL_ERROR_NO_MEMORY;
     }
     pl->opts = *opts;
-    const enum vgl_status status = vgl_renderer_create(NULL, &pl->r);
-    if (status != VGL_OK) {
-        free(pl);
-        return status;
-    }
     const struct vgl_renderer_hooks hooks = {
             .backing_written = on_backing_written,
             .object_event = on_object,
             .command_timed = opts->profiler ? on_command : NULL,
     };
-    vgl_renderer_set_hooks(pl->r, &hooks, pl);
+    const enum vgl_status status =
+            backend_create(&opts->backend, &hooks, pl, &pl->b, why, why_size);
+    if (status != VGL_OK) {
+        free(pl);
+        return status;
+    }
     *out = pl;
     return VGL_OK;
 }
 
 struct vgl_renderer *player_renderer(struct player *pl) {
-    return pl->r;
+    return pl->b->vgl;
+}
+
+const char *player_renderer_name(const struct player *pl) {
+    return pl->b->name;
 }
 
 static void finish_run(struct player *pl) {
     while (pl->live_ctx_count) {
         const uint32_t ctx = pl->live_ctx[pl->live_ctx_count - 1];
-        vgl_renderer_context_destroy(pl->r, ctx);
+        pl->b->ops->context_destroy(pl->b, ctx);
         forget_context(pl, ctx);
     }
     drop_context_backings(pl, 0);
@@ -504,6 +521,8 @@ enum vgl_status player_run(struct player *pl, const char *path, struct player_st
     pl->stats = stats;
     pl->call = 0;
     pl->last_read_call = 0;
+    pl->draws = 0;
+    pl->draw_stop = false;
     pl->frame_wall = clock_ms(CLOCK_MONOTONIC);
     pl->frame_cpu = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     if (pl->opts.progress) {
@@ -517,7 +536,7 @@ enum vgl_status player_run(struct player *pl, const char *path, struct player_st
             if (status == VGL_OK) {
                 stats->stopped_at_range = true;
                 if (pl->opts.at_stop) {
-                    pl->opts.at_stop(pl->opts.user, pl->r);
+                    pl->opts.at_stop(pl->opts.user, pl->b->vgl);
                 }
                 rc = 0;
                 break;
@@ -544,10 +563,44 @@ void player_destroy(struct player *pl) {
         return;
     }
     finish_run(pl);
-    vgl_renderer_destroy(pl->r);
+    backend_destroy(pl->b);
     free(pl->backings);
     free(pl->rb.texels);
     free(pl);
+}
+
+enum vgl_status player_read_back(struct player *pl, uint32_t ctx, const struct vgl_transfer *t,
+                                 const uint8_t **texels, uint64_t *bytes) {
+    pl->rb.active = true;
+    pl->rb.crc = (uint32_t)crc32_z(0, NULL, 0);
+    pl->rb.bytes = 0;
+    const enum vgl_status st = pl->b->ops->transfer_read(pl->b, ctx, t);
+    pl->rb.active = false;
+    *texels = pl->rb.texels;
+    *bytes = pl->rb.bytes;
+    return st;
+}
+
+static bool draw_like(uint32_t id) {
+    return id == VGL_CCMD_DRAW_VBO || id == VGL_CCMD_CLEAR || id == VGL_CCMD_CLEAR_TEXTURE ||
+           id == VGL_CCMD_BLIT || id == VGL_CCMD_RESOURCE_COPY_REGION;
+}
+
+uint64_t player_scan_draws(const uint32_t *cmds, uint32_t ndw, uint64_t stop, uint32_t *cut) {
+    uint64_t found = 0;
+    /* Framing only (the renderer's decoder checks everything else): a header, then its length
+     * in dwords; a command that does not fit ends the scan. */
+    for (uint32_t i = 0; i < ndw;) {
+        const uint32_t end = i + 1 + VGL_CMD_LEN(cmds[i]);
+        if (end > ndw) {
+            break;
+        }
+        if (draw_like(VGL_CMD_ID(cmds[i])) && found++ == stop) {
+            *cut = end;
+        }
+        i = end;
+    }
+    return found;
 }
 
 uint32_t player_count_frames(const char *path) {

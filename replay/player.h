@@ -8,6 +8,8 @@
 #include <vgl/renderer.h>
 #include <vgl/trace.h>
 
+#include "backend.h"
+
 /* An inclusive range of frame or call numbers; `last` is UINT64_MAX when open. */
 struct player_range {
     bool set;
@@ -25,13 +27,15 @@ struct player_frame {
     uint32_t recorded_crc; /* what the capture saw */
     bool matches_capture;
     double wall_ms, cpu_ms; /* since the previous frame ended (or the replay started) */
+    uint64_t draws;         /* draw-like commands submitted before this frame's read-back */
 };
 
 struct profiler;
 struct leak_tracker;
 
 struct player_options {
-    const char *snapshot_dir; /* write frame-NNNN.png here, or NULL */
+    struct backend_options backend; /* which renderer; zeroed: ours */
+    const char *snapshot_dir;       /* write frame-NNNN.png here, or NULL */
     bool verbose;
     bool progress;              /* frames done / total, rate and ETA on stderr */
     uint32_t total_frames;      /* for progress; 0 when unknown */
@@ -42,6 +46,10 @@ struct player_options {
     /* Called when replay stops at the end of the selected range, before the contexts the trace
      * left alive are destroyed (trim reads the renderer's state here). */
     void (*at_stop)(void *user, struct vgl_renderer *r);
+    /* Stop right after draw-like command number `stop_after_draw` (counting from 0 over the
+     * whole trace; see player_scan_draws), submitting the rest of its buffer no further. */
+    bool stop_at_draw;
+    uint64_t stop_after_draw;
     struct profiler *profiler;  /* slices per call and command, or NULL */
     struct leak_tracker *leaks; /* objects the guest never destroyed, or NULL */
 };
@@ -59,9 +67,15 @@ struct player_stats {
 
 struct player;
 
-/* A player on a fresh renderer; returns the renderer's status when it cannot start. */
-enum vgl_status player_create(const struct player_options *opts, struct player **out);
+/*
+ * A player on a fresh renderer; returns the renderer's status when it cannot start (see
+ * backend_create), with a sentence in why.
+ */
+enum vgl_status player_create(const struct player_options *opts, struct player **out, char *why,
+                              size_t why_size);
+/* Our renderer, for usage counts and trim; NULL when replaying on another renderer. */
 struct vgl_renderer *player_renderer(struct player *pl);
+const char *player_renderer_name(const struct player *pl); /* "vgl", "virglrenderer" */
 
 /*
  * Replay the trace at `path` once. Returns VGL_OK when the file was read to its end or to the
@@ -71,6 +85,21 @@ struct vgl_renderer *player_renderer(struct player *pl);
  */
 enum vgl_status player_run(struct player *pl, const char *path, struct player_stats *stats);
 void player_destroy(struct player *pl);
+
+/*
+ * Read back a box through the renderer (into the resource's guest backing, as a guest read-back
+ * does): *texels (tightly packed rows, valid until the next call on the player) and *bytes.
+ * For at_stop callbacks.
+ */
+enum vgl_status player_read_back(struct player *pl, uint32_t ctx, const struct vgl_transfer *t,
+                                 const uint8_t **texels, uint64_t *bytes);
+
+/*
+ * Draw-like commands (DRAW_VBO, CLEAR, CLEAR_TEXTURE, BLIT, RESOURCE_COPY_REGION: those that
+ * change render targets) among the whole commands of a buffer. With `stop` < the count, *cut is
+ * set to the dword just after draw number `stop` (0-based within the buffer).
+ */
+uint64_t player_scan_draws(const uint32_t *cmds, uint32_t ndw, uint64_t stop, uint32_t *cut);
 
 /* Number of FRAME records in a trace (for progress), 0 when it cannot be read. */
 uint32_t player_count_frames(const char *path);

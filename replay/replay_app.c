@@ -310,13 +310,14 @@ int replay_app_run(struct replay_app *app) {
         return early;
     }
     struct player *pl = NULL;
-    const enum vgl_status cs = player_create(&app->popts, &pl);
+    char why[256];
+    const enum vgl_status cs = player_create(&app->popts, &pl, why, sizeof(why));
     if (cs == VGL_ERROR_NO_DEVICE || cs == VGL_ERROR_HOST_GL) {
         fprintf(stderr, "virgl-replay: no usable host GL (%s)\n", vgl_status_str(cs));
         return untestable();
     }
     if (cs != VGL_OK) {
-        fprintf(stderr, "virgl-replay: cannot start: %s\n", vgl_status_str(cs));
+        fprintf(stderr, "virgl-replay: cannot start the renderer: %s\n", why);
         return untestable();
     }
     struct player_stats st;

@@ -42,12 +42,16 @@ static void usage(FILE *out) {
             "                        the commands that cost most\n"
             "      --leaks           report guest objects never destroyed; exit 1 when the\n"
             "                        renderer still holds anything after teardown\n"
+            "      --renderer NAME   replay on NAME: vgl (ours, the default) or virglrenderer\n"
+            "                        (upstream, loaded at run time)\n"
+            "      --renderer-lib PATH  the virglrenderer library to load (default\n"
+            "                        libvirglrenderer.so.1)\n"
             "  -v, --verbose         one line per frame; repeat for renderer logs\n"
             "  -h, --help            show this help\n"
             "  -V, --version         show the version\n\n"
             "Exit status: 0 every frame matched, 1 a frame or call differed (or a leak),\n"
             "2 the trace is damaged or unreadable (after replaying what was whole) or bad\n"
-            "usage, 125 no usable GL.\n");
+            "usage, 125 no usable GL or no such renderer.\n");
 }
 
 enum {
@@ -62,6 +66,8 @@ enum {
     OPT_UPDATE,
     OPT_PROFILE,
     OPT_LEAKS,
+    OPT_RENDERER,
+    OPT_RENDERER_LIB,
 };
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out) {
@@ -124,6 +130,12 @@ static bool parse_option(struct replay_app *app, int c, const char *arg) {
     case OPT_LEAKS:
         app->leaks = true;
         return true;
+    case OPT_RENDERER:
+        return backend_parse_kind(arg, &po->backend.kind) ||
+               bad_usage("unknown renderer '%s' (vgl or virglrenderer)", arg);
+    case OPT_RENDERER_LIB:
+        po->backend.library = arg;
+        return true;
     default:
         return false;
     }
@@ -144,6 +156,8 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
             {"update", no_argument, NULL, OPT_UPDATE},
             {"profile", required_argument, NULL, OPT_PROFILE},
             {"leaks", no_argument, NULL, OPT_LEAKS},
+            {"renderer", required_argument, NULL, OPT_RENDERER},
+            {"renderer-lib", required_argument, NULL, OPT_RENDERER_LIB},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {"version", no_argument, NULL, 'V'},
@@ -176,6 +190,14 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
         return EXIT_INPUT;
     }
     struct player_options *po = &app->popts;
+    if (po->backend.library && po->backend.kind != BACKEND_VIRGLRENDERER) {
+        bad_usage("%s", "--renderer-lib needs --renderer virglrenderer");
+        return EXIT_INPUT;
+    }
+    if (app->leaks && po->backend.kind != BACKEND_VGL) {
+        bad_usage("%s", "--leaks needs the vgl renderer (it counts what the renderer holds)");
+        return EXIT_INPUT;
+    }
     app->copts.partial = po->frames.set || po->calls.set;
     if (app->copts.update && app->copts.partial) {
         bad_usage("%s",

@@ -29,6 +29,7 @@ int tool_info(int argc, char **argv);
 int tool_dump(int argc, char **argv);
 int tool_diff(int argc, char **argv);
 int tool_trim(int argc, char **argv);
+int tool_bisect(int argc, char **argv);
 
 /*
  * Handle the options every subcommand has: -h/--help prints `usage` to stdout and -V/--version

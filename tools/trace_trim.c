@@ -18,8 +18,6 @@
 #include "tool.h"
 #include "trim_state.h"
 
-#define MAX_CTX 64
-
 struct content {
     uint32_t ctx;
     struct vgl_transfer t;
@@ -30,8 +28,7 @@ struct content {
 struct trim {
     const char *path;
     struct tool_range frames;
-    struct trim_ctx *ctx[MAX_CTX];
-    uint32_t ctx_count;
+    struct trim_set set;
     uint8_t *info, *caps;
     uint32_t info_size, caps_size;
     struct content *contents;
@@ -49,26 +46,6 @@ static const char usage_text[] =
         "  -h, --help       show this help\n"
         "  -V, --version    show the version\n";
 
-static struct trim_ctx *find_ctx(struct trim *tr, uint32_t id) {
-    for (uint32_t i = 0; i < tr->ctx_count; i++) {
-        if (tr->ctx[i]->id == id) {
-            return tr->ctx[i];
-        }
-    }
-    return NULL;
-}
-
-static void drop_ctx(struct trim *tr, uint32_t id) {
-    for (uint32_t i = 0; i < tr->ctx_count; i++) {
-        if (tr->ctx[i]->id == id) {
-            trim_ctx_finish(tr->ctx[i]);
-            free(tr->ctx[i]);
-            tr->ctx[i] = tr->ctx[--tr->ctx_count];
-            return;
-        }
-    }
-}
-
 static uint8_t *dup_bytes(const uint8_t *p, uint32_t n) {
     uint8_t *d = malloc(n ? n : 1);
     if (d) {
@@ -79,7 +56,6 @@ static uint8_t *dup_bytes(const uint8_t *p, uint32_t n) {
 
 /* First pass: track one record. */
 static void track(struct trim *tr, const struct vgl_trace_call *c) {
-    struct trim_ctx *ctx = find_ctx(tr, c->ctx);
     switch (c->type) {
     case VGL_REC_INFO:
         free(tr->info);
@@ -95,50 +71,9 @@ static void track(struct trim *tr, const struct vgl_trace_call *c) {
             tr->caps_size = c->data_size + 4;
         }
         return;
-    case VGL_REC_CONTEXT_CREATE:
-        if (c->status == VGL_OK && !ctx && tr->ctx_count < MAX_CTX &&
-            (ctx = malloc(sizeof(*ctx)))) {
-            trim_ctx_init(ctx, c->ctx, (const char *)c->data, c->data_size);
-            tr->ctx[tr->ctx_count++] = ctx;
-        }
-        return;
-    case VGL_REC_CONTEXT_DESTROY:
-        drop_ctx(tr, c->ctx);
-        return;
     default:
-        break;
-    }
-    if (!ctx || c->status != VGL_OK) {
+        trim_set_track(&tr->set, c, UINT32_MAX);
         return;
-    }
-    switch (c->type) {
-    case VGL_REC_RESOURCE_CREATE:
-        trim_ctx_resource(ctx, &c->resource);
-        break;
-    case VGL_REC_RESOURCE_UNREF:
-        trim_ctx_unref(ctx, c->handle);
-        break;
-    case VGL_REC_ATTACH_BACKING:
-        trim_ctx_backing(ctx, c->handle, c->value);
-        break;
-    case VGL_REC_DETACH_BACKING:
-        trim_ctx_backing(ctx, c->handle, 0);
-        break;
-    case VGL_REC_SUBMIT: {
-        uint32_t *dw = malloc((size_t)c->value * 4 + 4);
-        if (!dw) {
-            tr->failed = true;
-            break;
-        }
-        for (uint64_t i = 0; i < c->value; i++) {
-            dw[i] = vgl_get_u32(c->data + 4 * i);
-        }
-        trim_ctx_submit(ctx, dw, (size_t)c->value);
-        free(dw);
-        break;
-    }
-    default:
-        break;
     }
 }
 
@@ -224,8 +159,8 @@ static void read_level(struct trim *tr, struct vgl_renderer *r, uint32_t ctx,
 
 static void read_back(void *user, struct vgl_renderer *r) {
     struct trim *tr = user;
-    for (uint32_t i = 0; i < tr->ctx_count; i++) {
-        const struct trim_ctx *ctx = tr->ctx[i];
+    for (uint32_t i = 0; i < tr->set.count; i++) {
+        const struct trim_ctx *ctx = tr->set.ctx[i];
         for (size_t k = 0; k < ctx->res_count; k++) {
             const struct vgl_resource_args *a = &ctx->res[k].args;
             const uint32_t levels = a->target == VGL_TARGET_BUFFER ? 1 : a->last_level + 1;
@@ -395,8 +330,8 @@ static bool trim_write(const struct trim *tr, const char *out) {
     bool ok = true;
     ok = write_info(w, tr) && (!tr->caps || put(w, VGL_REC_CAPS, tr->caps, tr->caps_size, NULL, 0));
     if (tr->frames.first > 0) {
-        for (uint32_t i = 0; ok && i < tr->ctx_count; i++) {
-            ok = write_context(w, tr, tr->ctx[i]);
+        for (uint32_t i = 0; ok && i < tr->set.count; i++) {
+            ok = write_context(w, tr, tr->set.ctx[i]);
         }
     }
     uint64_t frames = 0;
@@ -411,7 +346,7 @@ static bool trim_write(const struct trim *tr, const char *out) {
         return false;
     }
     printf("trim: %s: %llu frames from frame %llu, %u contexts, %zu resource levels kept\n", out,
-           (unsigned long long)frames, (unsigned long long)tr->frames.first, tr->ctx_count,
+           (unsigned long long)frames, (unsigned long long)tr->frames.first, tr->set.count,
            tr->content_count);
     return true;
 }
@@ -444,9 +379,7 @@ static int parse(struct trim *tr, const char **out, int argc, char **argv) {
 }
 
 static void trim_free(struct trim *tr) {
-    while (tr->ctx_count) {
-        drop_ctx(tr, tr->ctx[0]->id);
-    }
+    trim_set_finish(&tr->set);
     for (size_t i = 0; i < tr->content_count; i++) {
         free(tr->contents[i].data);
     }
@@ -500,15 +433,17 @@ int tool_trim(int argc, char **argv) {
         po.frames = (struct player_range){true, 0, first - 1};
         struct player *pl = NULL;
         struct player_stats st;
-        if (player_create(&po, &pl) != VGL_OK) {
-            fprintf(stderr, "virgl-trace: trim: no usable host GL to read resources back\n");
+        char why[200];
+        if (player_create(&po, &pl, why, sizeof(why)) != VGL_OK) {
+            fprintf(stderr, "virgl-trace: trim: no usable host GL to read resources back (%s)\n",
+                    why);
             trim_free(&tr);
             return 125;
         }
         player_run(pl, tr.path, &st);
         player_destroy(pl);
     }
-    if (!tr.failed && trim_write(&tr, out)) {
+    if (!tr.failed && !tr.set.failed && trim_write(&tr, out)) {
         rc = TOOL_EXIT_OK;
     }
     trim_free(&tr);

@@ -285,3 +285,82 @@ bool trim_ctx_prologue(const struct trim_ctx *c, struct trim_words *out) {
     const uint32_t set[2] = {VGL_CMD_HEADER(VGL_CCMD_SET_SUB_CTX, 0, 1), c->cur_sub};
     return trim_words_push(out, set, 2);
 }
+
+struct trim_ctx *trim_set_find(struct trim_set *s, uint32_t id) {
+    for (uint32_t i = 0; i < s->count; i++) {
+        if (s->ctx[i]->id == id) {
+            return s->ctx[i];
+        }
+    }
+    return NULL;
+}
+
+static void drop_ctx(struct trim_set *s, uint32_t id) {
+    for (uint32_t i = 0; i < s->count; i++) {
+        if (s->ctx[i]->id == id) {
+            trim_ctx_finish(s->ctx[i]);
+            free(s->ctx[i]);
+            s->ctx[i] = s->ctx[--s->count];
+            return;
+        }
+    }
+}
+
+void trim_set_finish(struct trim_set *s) {
+    while (s->count) {
+        drop_ctx(s, s->ctx[0]->id);
+    }
+}
+
+static void track_submit(struct trim_set *s, struct trim_ctx *ctx, const struct vgl_trace_call *c,
+                         uint32_t max_dwords) {
+    const uint32_t n = c->value < max_dwords ? (uint32_t)c->value : max_dwords;
+    uint32_t *dw = malloc((size_t)n * 4 + 4);
+    if (!dw) {
+        s->failed = true;
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        dw[i] = vgl_get_u32(c->data + 4 * (size_t)i);
+    }
+    trim_ctx_submit(ctx, dw, n);
+    free(dw);
+}
+
+void trim_set_track(struct trim_set *s, const struct vgl_trace_call *c, uint32_t max_dwords) {
+    struct trim_ctx *ctx = trim_set_find(s, c->ctx);
+    if (c->type == VGL_REC_CONTEXT_CREATE) {
+        if (c->status == VGL_OK && !ctx && s->count < TRIM_MAX_CTX &&
+            (ctx = malloc(sizeof(*ctx)))) {
+            trim_ctx_init(ctx, c->ctx, (const char *)c->data, c->data_size);
+            s->ctx[s->count++] = ctx;
+        }
+        return;
+    }
+    if (c->type == VGL_REC_CONTEXT_DESTROY) {
+        drop_ctx(s, c->ctx);
+        return;
+    }
+    if (!ctx || c->status != VGL_OK) {
+        return;
+    }
+    switch (c->type) {
+    case VGL_REC_RESOURCE_CREATE:
+        trim_ctx_resource(ctx, &c->resource);
+        break;
+    case VGL_REC_RESOURCE_UNREF:
+        trim_ctx_unref(ctx, c->handle);
+        break;
+    case VGL_REC_ATTACH_BACKING:
+        trim_ctx_backing(ctx, c->handle, c->value);
+        break;
+    case VGL_REC_DETACH_BACKING:
+        trim_ctx_backing(ctx, c->handle, 0);
+        break;
+    case VGL_REC_SUBMIT:
+        track_submit(s, ctx, c, max_dwords);
+        break;
+    default:
+        break;
+    }
+}

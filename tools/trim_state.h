@@ -9,6 +9,7 @@
 #define VGL_TOOLS_TRIM_STATE_H
 
 #include <vgl/renderer.h>
+#include <vgl/trace_call.h>
 
 #include "decode/decoder.h"
 
@@ -58,6 +59,20 @@ void trim_ctx_backing(struct trim_ctx *c, uint32_t handle, uint64_t size);
 
 /* The prologue command buffer of a context: sub-contexts, objects, state. */
 bool trim_ctx_prologue(const struct trim_ctx *c, struct trim_words *out);
+
+/* Every live context of a trace, tracked call by call. */
+#define TRIM_MAX_CTX 64
+struct trim_set {
+    struct trim_ctx *ctx[TRIM_MAX_CTX];
+    uint32_t count;
+    bool failed; /* out of memory */
+};
+
+struct trim_ctx *trim_set_find(struct trim_set *s, uint32_t id);
+/* Track one record (contexts, resources, backings, submits); of a SUBMIT only the first
+ * `max_dwords` dwords. */
+void trim_set_track(struct trim_set *s, const struct vgl_trace_call *c, uint32_t max_dwords);
+void trim_set_finish(struct trim_set *s);
 
 bool trim_words_push(struct trim_words *w, const uint32_t *dw, size_t n);
 

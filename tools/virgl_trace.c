@@ -21,6 +21,7 @@ static const struct tool_cmd commands[] = {
         {"dump", "print every call and decoded command", tool_dump},
         {"diff", "compare two traces call by call, ignoring handle renumbering", tool_diff},
         {"trim", "write a self-contained trace of some frames", tool_trim},
+        {"bisect", "find the first draw where two renderers disagree", tool_bisect},
 };
 
 /*

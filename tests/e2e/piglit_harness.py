@@ -568,11 +568,52 @@ def probe_version(renderer, opts, cwd):
     return info
 
 
-def _replay_one(run, res):
+def virglrenderer_available():
+    """Whether virgl-replay can load upstream virglrenderer here."""
+    trace = os.path.join(E.TRACES_DIR, "clear-blit.vgz")
+    r = subprocess.run([E.REPLAY, "--renderer", "virglrenderer", "--frames", "0", trace],
+                       capture_output=True, text=True, timeout=120)
+    return r.returncode != 125
+
+
+def load_renderer_differences():
+    """expected/renderer-differences.txt as {trace name: reason}."""
+    out = {}
+    path = os.path.join(os.path.dirname(__file__), "expected", "renderer-differences.txt")
+    for line in open(path):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, reason = line.split(":", 1)
+            out[name.strip()] = reason.strip()
+    return out
+
+
+def renderer_differences(ours, theirs, expected):
+    """(unexplained, stale): traces whose replay on virglrenderer does not match the capture
+    (which ours matched) and are not listed; listed traces that match now. Names are piglit
+    test names; a listed name may end with * to cover every test it prefixes."""
+    def listed(name):
+        return any(name == k or (k.endswith("*") and name.startswith(k[:-1])) for k in expected)
+    unexplained, differing = [], set()
+    theirs = {r["name"]: r for r in theirs}
+    for r in ours:
+        t = theirs.get(r["name"])
+        if t is None or t["status"] == "match":
+            continue
+        differing.add(r["name"])
+        if not listed(r["name"]):
+            unexplained.append("%s: %s %s" % (r["name"], t["status"], t["summary"]))
+    names = {r["name"] for r in ours}
+    stale = [k for k in expected if not k.endswith("*") and k in names and k not in differing]
+    return unexplained, stale
+
+
+def _replay_one(run, res, renderer="vgl"):
     trace = res.get("trace")
     if not trace or not os.path.exists(trace) or os.path.getsize(trace) == 0:
         return {"name": res["name"], "status": "no trace", "returncode": None, "summary": ""}
-    out, err, rc, timed_out, secs = _run_process(run, [E.REPLAY, trace], dict(os.environ),
+    argv = [E.REPLAY, "--renderer", renderer, trace]
+    out, err, rc, timed_out, secs = _run_process(run, argv, dict(os.environ),
                                                  run.opts["test_cwd"], run.opts["replay_timeout"])
     if timed_out:
         status = "timeout"
@@ -678,6 +719,12 @@ def _run_renderer_body(renderer, tests, opts):
             rstart = time.monotonic()
             replays = _parallel(run, lambda r: _replay_one(run, r), results)
             result["replay_wall_s"] = round(time.monotonic() - rstart, 2)
+            if opts.get("differential"):
+                # the same traces on upstream virglrenderer (tests/e2e/test_renderers.py)
+                rstart = time.monotonic()
+                result["replays_virglrenderer"] = _parallel(
+                    run, lambda r: _replay_one(run, r, "virglrenderer"), results)
+                result["replay_virglrenderer_wall_s"] = round(time.monotonic() - rstart, 2)
         result.update(wall_s=round(wall, 2), results=results, replays=replays)
         return result
     finally:
@@ -910,8 +957,9 @@ def find_list(spec):
 
 def run_lists(list_path, renderers, jobs=2, timeout=60, capture=None, profile="quick",
               platform="surfaceless_egl", filters=(), sample=None, work_dir=None, cache_dir=None,
-              verbose=False, replay_timeout=300, log=print, known=None):
-    """Resolves the list, runs each renderer in turn and returns (runs, meta, verdict)."""
+              verbose=False, replay_timeout=300, log=print, known=None, differential=False):
+    """Resolves the list, runs each renderer in turn and returns (runs, meta, verdict). With
+    capture and differential, every trace is also replayed on upstream virglrenderer."""
     for r in renderers:
         if r not in RENDERERS:
             raise ValueError("unknown renderer %s (one of %s)" % (r, ", ".join(RENDERERS)))
@@ -934,7 +982,8 @@ def run_lists(list_path, renderers, jobs=2, timeout=60, capture=None, profile="q
         os.makedirs(test_cwd, exist_ok=True)
         opts = {"jobs": jobs, "timeout": timeout, "platform": platform, "piglit_dir": piglit_dir,
                 "capture": capture if r == "vgl" else None, "work_dir": work_dir,
-                "test_cwd": test_cwd, "verbose": verbose, "replay_timeout": replay_timeout}
+                "test_cwd": test_cwd, "verbose": verbose, "replay_timeout": replay_timeout,
+                "differential": differential}
         log("[%s] %d tests%s" % (r, len(tests), " through virgl-capture into " + capture
                                  if opts["capture"] else ""))
         runs[r] = run_renderer(r, tests, opts)

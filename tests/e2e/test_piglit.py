@@ -251,8 +251,10 @@ def test_piglit_list_vgl_matches_reference():
 def test_piglit_list_captures_replay():
     path = _gate()
     work = E.work_dir("piglit-capture")
+    differential = H.virglrenderer_available()
     runs, meta, verdict = H.run_lists(path, ["vgl"], jobs=JOBS, work_dir=work,
-                                      capture=os.path.join(work, "traces"))
+                                      capture=os.path.join(work, "traces"),
+                                      differential=differential)
     lines = []
     H.report(runs, meta, verdict, out=lines.append)
     print("\n".join(lines))
@@ -264,3 +266,12 @@ def test_piglit_list_captures_replay():
     assert not bad, "traces that do not replay with matching checksums:\n" + "\n".join(bad)
     failed = runs["vgl"]["server"].get("capture_failures")
     assert not failed, "our server failed under virgl-capture in: " + ", ".join(failed)
+    if differential:
+        unexplained, stale = H.renderer_differences(traced, runs["vgl"]["replays_virglrenderer"],
+                                                    H.load_renderer_differences())
+        print("virglrenderer: %d traces replayed in %.1f s (ours %.1f s)" % (
+            len(traced), runs["vgl"]["replay_virglrenderer_wall_s"],
+            runs["vgl"]["replay_wall_s"]))
+        assert not unexplained, ("traces that differ on virglrenderer and are not listed in "
+                                 "expected/renderer-differences.txt:\n" + "\n".join(unexplained))
+        assert not stale, "listed as different but equal now: " + ", ".join(stale)
