@@ -11,7 +11,7 @@ struct hostile *hostile_open(const struct vgl_renderer_options *opts) {
     struct hostile *h = calloc(1, sizeof(*h));
     CHECK(h);
     /* Refusals are logged as warnings; keep the test output to real problems. */
-    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
+    vgl_log_init(getenv("HOSTILE_LOG") ? VGL_LOG_DEBUG : VGL_LOG_ERROR, NULL, NULL);
     const enum vgl_status st = vgl_renderer_create(opts, &h->r);
     if (st == VGL_ERROR_NO_DEVICE) {
         vgl_test_skip("no EGL device");
@@ -138,4 +138,26 @@ void hostile_submit_expect(struct hostile *h, enum vgl_status status) {
     CHECK_EQ(st, status);
     hostile_expect_broken(h, HOSTILE_CTX, status, -1);
     hostile_expect_serving(h);
+}
+
+void hostile_draw_setup(struct hostile *h) {
+    struct enc *e = &h->e;
+    enc_viewport(e, 0, 0, HOSTILE_W, HOSTILE_H);
+    enc_blend(e, 20, false);
+    enc_bind(e, VGL_OBJECT_BLEND, 20);
+    enc_rasterizer(e, 21, false);
+    enc_bind(e, VGL_OBJECT_RASTERIZER, 21);
+    enc_dsa(e, 22, false, 0);
+    enc_bind(e, VGL_OBJECT_DSA, 22);
+    const uint32_t el[1][4] = {{0, 0, 0, 31}}; /* R32G32B32A32_FLOAT from buffer 0 */
+    enc_vertex_elements(e, 23, 1, el);
+    enc_bind(e, VGL_OBJECT_VERTEX_ELEMENTS, 23);
+    enc_vertex_buffer(e, 16, 0, HOSTILE_VB);
+    enc_shader(e, 30, VGL_SHADER_VERTEX,
+               "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n  0: MOV OUT[0], IN[0]\n  1: END\n");
+    enc_bind_shader(e, 30, VGL_SHADER_VERTEX);
+    enc_shader(e, 31, VGL_SHADER_FRAGMENT,
+               "FRAG\nDCL OUT[0], COLOR\nIMM[0] FLT32 {0x3f800000, 0x00000000, 0x00000000, 0x3f800000}\n"
+               "  0: MOV OUT[0], IMM[0]\n  1: END\n");
+    enc_bind_shader(e, 31, VGL_SHADER_FRAGMENT);
 }

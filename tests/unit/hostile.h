@@ -11,6 +11,7 @@
 
 #include "../encode/encode.h"
 #include "protocol/virgl_protocol.h"
+#include "shader/shader.h"
 
 #define HOSTILE_CTX 1
 #define HOSTILE_RT  1 /* 32x32 RGBA8 render target of HOSTILE_CTX, surface 10 bound */
@@ -34,6 +35,10 @@ void hostile_close(struct hostile *h);
 uint8_t *hostile_texture(struct hostile *h, uint32_t ctx, uint32_t handle, uint32_t format,
                          uint32_t w, uint32_t ht, uint32_t levels, size_t size);
 uint8_t *hostile_buffer(struct hostile *h, uint32_t ctx, uint32_t handle, uint32_t size);
+
+/* Encode into h->e the state for drawing HOSTILE_VB's vec4 positions (stride 16) in red:
+ * blend 20, rasterizer 21, DSA 22, vertex elements 23, vertex shader 30, fragment shader 31. */
+void hostile_draw_setup(struct hostile *h);
 
 /* Submit h->e on `ctx` and reset it; returns the status. */
 enum vgl_status hostile_submit(struct hostile *h, uint32_t ctx);
