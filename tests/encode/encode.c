@@ -200,18 +200,10 @@ void enc_transfer3d(struct enc *e, uint32_t res, uint32_t x, uint32_t y, uint32_
 }
 
 void enc_transfer3d_full(struct enc *e, const struct enc_transfer *t) {
-    const uint32_t p[13] = {t->res,
-                            t->level,
-                            2,
-                            t->stride,
-                            t->layer_stride,
-                            (uint32_t)t->x,
-                            (uint32_t)t->y,
-                            (uint32_t)t->z,
-                            (uint32_t)t->w,
-                            (uint32_t)t->h,
-                            (uint32_t)t->d,
-                            t->offset,
+    const uint32_t p[13] = {t->res,         t->level,        2,
+                            t->stride,      t->layer_stride, (uint32_t)t->x,
+                            (uint32_t)t->y, (uint32_t)t->z,  (uint32_t)t->w,
+                            (uint32_t)t->h, (uint32_t)t->d,  t->offset,
                             t->direction};
     enc_cmd(e, VGL_CCMD_TRANSFER3D, 0, p, 13);
 }

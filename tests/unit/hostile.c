@@ -157,7 +157,8 @@ void hostile_draw_setup(struct hostile *h) {
                "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n  0: MOV OUT[0], IN[0]\n  1: END\n");
     enc_bind_shader(e, 30, VGL_SHADER_VERTEX);
     enc_shader(e, 31, VGL_SHADER_FRAGMENT,
-               "FRAG\nDCL OUT[0], COLOR\nIMM[0] FLT32 {0x3f800000, 0x00000000, 0x00000000, 0x3f800000}\n"
+               "FRAG\nDCL OUT[0], COLOR\nIMM[0] FLT32 {0x3f800000, 0x00000000, 0x00000000, "
+               "0x3f800000}\n"
                "  0: MOV OUT[0], IMM[0]\n  1: END\n");
     enc_bind_shader(e, 31, VGL_SHADER_FRAGMENT);
 }

@@ -169,9 +169,9 @@ VGL_TEST(api_transfer_layer_stride) {
 }
 
 static void fill_and_destroy(struct hostile *h, uint32_t handle, uint32_t size) {
-    uint8_t *mem = size == 0 ? hostile_texture(h, HOSTILE_CTX, handle, FMT_RGBA8, 64, 64, 2,
-                                               64 * 64 * 4)
-                             : hostile_buffer(h, HOSTILE_CTX, handle, size);
+    uint8_t *mem =
+            size == 0 ? hostile_texture(h, HOSTILE_CTX, handle, FMT_RGBA8, 64, 64, 2, 64 * 64 * 4)
+                      : hostile_buffer(h, HOSTILE_CTX, handle, size);
     const uint32_t bytes = size ? size : 64 * 64 * 4;
     memset(mem, 0xab, bytes);
     const struct vgl_transfer t = {.handle = handle,
