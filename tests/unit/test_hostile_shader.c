@@ -167,7 +167,7 @@ VGL_TEST(malformed_text) {
 VGL_TEST(line_longer_than_limit) {
     struct hostile *h = hostile_open(NULL);
     struct text t = {0};
-    add(&t, "VERT\nDCL OUT[0], POSITION\n  0: MOV OUT[0], IN[0]");
+    add(&t, "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n  0: MOV OUT[0], IN[0]");
     for (int i = 0; i < 2000; i++) {
         add(&t, " ");
     }
