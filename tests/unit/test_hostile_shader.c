@@ -248,13 +248,11 @@ VGL_TEST(nesting_at_and_past_limit) {
     hostile_close(h);
 }
 
-/* A vertex shader declaring "DCL <prefix><n>]<suffix>". */
+/* A vertex shader declaring only "DCL <prefix><n>]<suffix>", otherwise valid. */
 static void past_register_limit(const char *prefix, unsigned n, const char *suffix) {
     struct hostile *h = hostile_open(NULL);
     struct text t = {0};
-    add(&t, "VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n");
-    add(&t, "DCL %s%u]%s\n", prefix, n, suffix);
-    add(&t, "  0: MOV OUT[0], IN[0]\n  1: END\n");
+    add(&t, "VERT\nDCL %s%u]%s\n  0: END\n", prefix, n, suffix);
     CHECK_EQ(send_text(h, 30, VGL_SHADER_VERTEX, &t), VGL_ERROR_MALFORMED);
     hostile_expect_broken(h, HOSTILE_CTX, VGL_ERROR_MALFORMED, 0);
     hostile_expect_serving(h);
@@ -263,6 +261,13 @@ static void past_register_limit(const char *prefix, unsigned n, const char *suff
 }
 
 VGL_TEST(registers_past_limits) {
+    /* Each one below the limit is accepted. */
+    struct hostile *h = hostile_open(NULL);
+    enc_shader(&h->e, 30, VGL_SHADER_VERTEX,
+               "VERT\nDCL IN[31]\nDCL OUT[31], GENERIC[1]\nDCL TEMP[4095]\nDCL SAMP[31]\n"
+               "  0: END\n");
+    hostile_submit_ok(h, HOSTILE_CTX);
+    hostile_close(h);
     past_register_limit("IN[", VGL_SHADER_MAX_INPUTS, "");
     past_register_limit("OUT[", VGL_SHADER_MAX_OUTPUTS, ", GENERIC[1]");
     past_register_limit("TEMP[", VGL_SHADER_MAX_TEMPS, "");
