@@ -216,3 +216,39 @@ VGL_TEST(never_written_resources_read_back_zeros) {
     free(tex);
     free(buf);
 }
+
+/* Constants the guest never set read as zeros: a shader declaring CONST[0..3] after the guest
+ * sent one vec4 sees zeros in CONST[3], never what the host's heap held. */
+VGL_TEST(never_set_constants_read_zeros) {
+    struct hostile *h = hostile_open(NULL);
+    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
+    memcpy(h->vb_mem, tri, sizeof(tri));
+    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+    hostile_draw_setup(h);
+    enc_destroy(&h->e, VGL_OBJECT_SHADER, 31);
+    enc_shader(&h->e, 31, VGL_SHADER_FRAGMENT,
+               "FRAG\nDCL OUT[0], COLOR\nDCL CONST[0..3]\n  0: MOV OUT[0], CONST[3]\n  1: END\n");
+    enc_bind_shader(&h->e, 31, VGL_SHADER_FRAGMENT);
+    /* Leave garbage on the heap around where the constants will go. */
+    for (int i = 0; i < 64; i++) {
+        float junk[256];
+        for (int k = 0; k < 256; k++) {
+            junk[k] = 0.75f;
+        }
+        enc_constants(&h->e, VGL_SHADER_FRAGMENT, junk, 256);
+        enc_constants(&h->e, VGL_SHADER_VERTEX, junk, 256);
+    }
+    const float one[4] = {1, 1, 1, 1};
+    enc_constants(&h->e, VGL_SHADER_FRAGMENT, one, 0);
+    hostile_submit_ok(h, HOSTILE_CTX);
+    enc_constants(&h->e, VGL_SHADER_FRAGMENT, one, 4);
+    const float blue[4] = {0, 0, 1, 1};
+    enc_clear(&h->e, VGL_CLEAR_COLOR0, blue, 1.0, 0);
+    enc_draw(&h->e, 4, 0, 3, false);
+    hostile_submit_ok(h, HOSTILE_CTX);
+    const struct vgl_transfer t = {.handle = HOSTILE_RT, .box = {0, 0, 0, 32, 32, 1}};
+    CHECK_EQ(vgl_renderer_transfer_read(h->r, HOSTILE_CTX, &t), VGL_OK);
+    expect_zeros(h->rt_mem, HOSTILE_W * HOSTILE_H * 4);
+    hostile_close(h);
+}
