@@ -252,3 +252,35 @@ VGL_TEST(never_set_constants_read_zeros) {
     expect_zeros(h->rt_mem, HOSTILE_W * HOSTILE_H * 4);
     hostile_close(h);
 }
+
+/* RESOURCE_COPY_REGION boxes outside the source or the destination, and levels past the last. */
+VGL_TEST(copy_region_outside_resources) {
+    static const struct {
+        int32_t dx, dy, dz;
+        uint32_t src_level;
+        int32_t box[6];
+    } cases[] = {
+            {0, 0, 0, 0, {16, 0, 0, 17, 1, 1}},                 /* past the source's width */
+            {31, 0, 0, 0, {0, 0, 0, 2, 1, 1}},                  /* past the destination's width */
+            {0, 0, 1, 0, {0, 0, 0, 1, 1, 1}},                   /* a layer the destination lacks */
+            {0, -1, 0, 0, {0, 0, 0, 1, 1, 1}},                  /* negative destination */
+            {0, 0, 0, 0, {0, 0, 0, -1, 1, 1}},                  /* negative size */
+            {0, 0, 0, 1, {0, 0, 0, 1, 1, 1}},                   /* a level the source lacks */
+            {0, 0, 0, 0, {0x7fffffff, 0, 0, 0x7fffffff, 1, 1}}, /* x + w wraps 32 bits */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct hostile *h = hostile_open(NULL);
+        uint8_t *src = hostile_texture(h, HOSTILE_CTX, 5, FMT_RGBA8, 32, 32, 1, 32 * 32 * 4);
+        enc_copy_region(&h->e, HOSTILE_RT, 0, cases[i].dx, cases[i].dy, cases[i].dz, 5,
+                        cases[i].src_level, cases[i].box);
+        hostile_submit_expect(h, VGL_ERROR_INVALID_ARGUMENT);
+        hostile_close(h);
+        free(src);
+    }
+    /* Buffers: byte ranges past either end. */
+    struct hostile *h = hostile_open(NULL);
+    const int32_t box[6] = {4000, 0, 0, 200, 1, 1};
+    enc_copy_region(&h->e, HOSTILE_VB, 0, 0, 0, 0, HOSTILE_VB, 0, box);
+    hostile_submit_expect(h, VGL_ERROR_INVALID_ARGUMENT);
+    hostile_close(h);
+}
