@@ -258,3 +258,20 @@ VGL_TEST(sub_context_count_limit) {
     hostile_submit_expect(h, VGL_ERROR_INVALID_ARGUMENT);
     hostile_close(h);
 }
+
+/* Instanced attributes: start_instance + (instances - 1) / divisor wraps 32 bits to a first
+ * instance inside the buffer, while the host would fetch element 0xffffffff and on. */
+VGL_TEST(draw_instance_range_wraps_32_bits) {
+    struct hostile *h = hostile_open(NULL);
+    hostile_draw_setup(h);
+    const uint32_t el[2][4] = {{0, 0, 0, 31}, {0, 1, 1, 31}}; /* attribute 1: per instance */
+    enc_vertex_elements(&h->e, 24, 2, el);
+    enc_bind(&h->e, VGL_OBJECT_VERTEX_ELEMENTS, 24);
+    const uint32_t vbs[2][3] = {{16, 0, HOSTILE_VB}, {16, 0, HOSTILE_VB}};
+    enc_vertex_buffers(&h->e, 2, vbs);
+    hostile_submit_ok(h, HOSTILE_CTX);
+    uint32_t draw[12] = {0, 3, 4, 0, 2, 0, 0xffffffffu, 0, 0, 0, 2, 0};
+    enc_cmd(&h->e, VGL_CCMD_DRAW_VBO, 0, draw, 12);
+    hostile_submit_expect(h, VGL_ERROR_INVALID_ARGUMENT);
+    hostile_close(h);
+}
