@@ -69,15 +69,19 @@ struct vgl_renderer_hooks {
  * Per-context limits. A guest is hostile until proven otherwise: without them one context could
  * make the host allocate without bound, one small object or one capped resource at a time.
  * Requests past a limit are refused with VGL_ERROR_NO_MEMORY and a logged reason (resource
- * creation), or break the context with that status (objects created in a submit). What the
- * guest frees counts again once nothing holds it any more. The defaults are far above what real
- * GL applications hold live at once.
+ * creation), or break the context with that status (objects created in a submit). Whatever
+ * the guest destroyed counts until nothing holds it any more (a bound surface keeps its resource
+ * counted). The defaults are far above what real GL applications hold live at once.
  */
-#define VGL_DEFAULT_MAX_RESOURCES      (1u << 17)   /* live resources */
-#define VGL_DEFAULT_MAX_RESOURCE_BYTES (4ull << 30) /* host storage of live resources, all levels  \
-                                                     */
-#define VGL_DEFAULT_MAX_OBJECTS      (1u << 18)     /* live objects, all sub-contexts together */
-#define VGL_DEFAULT_MAX_SHADER_BYTES (64u << 20)    /* TGSI text of live shaders */
+
+/* Live resources. */
+#define VGL_DEFAULT_MAX_RESOURCES (1u << 17)
+/* Host storage of live resources: every level, layer and sample. */
+#define VGL_DEFAULT_MAX_RESOURCE_BYTES (4ull << 30)
+/* Live objects, all sub-contexts together. */
+#define VGL_DEFAULT_MAX_OBJECTS (1u << 18)
+/* TGSI text of live shaders, as announced by their first chunks. */
+#define VGL_DEFAULT_MAX_SHADER_BYTES (64u << 20)
 
 struct vgl_renderer_options {
     /* Reserved, must be 0. */
