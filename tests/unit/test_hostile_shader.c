@@ -92,6 +92,27 @@ VGL_TEST(text_without_nul) {
     hostile_close(h);
 }
 
+/* NULs inside the declared length end the text for C string functions but not for the length:
+ * the parser must stop at neither boundary in a way that reads past the text. */
+VGL_TEST(text_with_embedded_nuls) {
+    static const char texts[][48] = {
+            "VERT\n\0DCL OUT[0], POSITION\n  0: END\n",
+            "VERT\nDCL OUT[0], POS\0ITION\n  0: END\n",
+            "VERT\nDCL OUT[0], POSITION\n  0: END\0\n  1: END\n",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct hostile *h = hostile_open(NULL);
+        enc_shader_chunk(&h->e, 30, VGL_SHADER_VERTEX, sizeof(texts[i]), texts[i],
+                         sizeof(texts[i]));
+        const enum vgl_status st = hostile_submit(h, HOSTILE_CTX);
+        if (st != VGL_OK) {
+            hostile_expect_broken(h, HOSTILE_CTX, st, 0);
+        }
+        hostile_expect_serving(h);
+        hostile_close(h);
+    }
+}
+
 VGL_TEST(continuation_offsets_past_declared_length) {
     struct hostile *h = hostile_open(NULL);
     const uint32_t total = sizeof(vs_text);
