@@ -229,7 +229,7 @@ struct gl_context {
     struct vgl_decoder decoder;
     struct gl_fence *fences, *fences_tail;
     /* What the context holds live, against the renderer's per-context limits. */
-    uint32_t live_resources, live_objects;
+    uint32_t live_resources, live_objects, live_programs;
     uint64_t live_resource_bytes, live_shader_bytes;
 };
 
