@@ -275,3 +275,41 @@ VGL_TEST(draw_instance_range_wraps_32_bits) {
     hostile_submit_expect(h, VGL_ERROR_INVALID_ARGUMENT);
     hostile_close(h);
 }
+
+/* Linked programs: each sub-context caches up to 128, but a context cannot multiply that by
+ * making sub-contexts (1024 of them would hold 17 GB of host programs). */
+VGL_TEST(programs_bounded_across_sub_contexts) {
+    struct hostile *h = hostile_open(NULL);
+    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
+    memcpy(h->vb_mem, tri, sizeof(tri));
+    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+    for (uint32_t s = 0; s < 8; s++) {
+        enc_sub_ctx(&h->e, 100 + s);
+        enc_surface(&h->e, 10, HOSTILE_RT, FMT_RGBA8);
+        const uint32_t cb = 10;
+        enc_framebuffer(&h->e, 0, 1, &cb);
+        hostile_draw_setup(h);
+        hostile_submit_ok(h, HOSTILE_CTX);
+        for (uint32_t i = 0; i < 100; i++) {
+            char fs[160];
+            snprintf(fs, sizeof(fs),
+                     "FRAG\nDCL OUT[0], COLOR\nIMM[0] UINT32 {%u, 0, 0, 0}\n"
+                     "  0: MOV OUT[0], IMM[0]\n  1: END\n",
+                     i);
+            enc_shader(&h->e, 500 + i, VGL_SHADER_FRAGMENT, fs);
+            enc_bind_shader(&h->e, 500 + i, VGL_SHADER_FRAGMENT);
+            enc_draw(&h->e, 4, 0, 3, false);
+            hostile_submit_ok(h, HOSTILE_CTX);
+        }
+    }
+    struct vgl_renderer_usage u;
+    vgl_renderer_get_usage(h->r, &u);
+    /* 800 linked, at most 512 kept, plus the one each sub-context draws with. */
+    if (u.programs > 512 + 8) {
+        fprintf(stderr, "%u programs kept\n", u.programs);
+    }
+    CHECK(u.programs <= 512 + 8);
+    hostile_expect_serving(h);
+    hostile_close(h);
+}
