@@ -198,3 +198,101 @@ void enc_transfer3d(struct enc *e, uint32_t res, uint32_t x, uint32_t y, uint32_
     const uint32_t p[13] = {res, 0, 2, 0, 0, x, y, 0, w, h, 1, offset, 1};
     enc_cmd(e, VGL_CCMD_TRANSFER3D, 0, p, 13);
 }
+
+void enc_transfer3d_full(struct enc *e, const struct enc_transfer *t) {
+    const uint32_t p[13] = {t->res,         t->level,        2,
+                            t->stride,      t->layer_stride, (uint32_t)t->x,
+                            (uint32_t)t->y, (uint32_t)t->z,  (uint32_t)t->w,
+                            (uint32_t)t->h, (uint32_t)t->d,  t->offset,
+                            t->direction};
+    enc_cmd(e, VGL_CCMD_TRANSFER3D, 0, p, 13);
+}
+
+void enc_shader_chunk(struct enc *e, uint32_t handle, uint32_t stage, uint32_t offlen,
+                      const void *text, uint32_t bytes) {
+    static uint32_t p[ENC_MAX_DWORDS];
+    const uint32_t dwords = (bytes + 3) / 4;
+    assert(6 + dwords <= ENC_MAX_DWORDS);
+    memset(p, 0, (5 + (size_t)dwords) * 4);
+    p[0] = handle;
+    p[1] = stage;
+    p[2] = offlen;
+    p[3] = 100;
+    p[4] = 0;
+    memcpy(p + 5, text, bytes);
+    enc_cmd(e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SHADER, p, 5 + dwords);
+}
+
+void enc_viewports(struct enc *e, uint32_t start, uint32_t count) {
+    uint32_t p[1 + 6 * 16] = {start};
+    assert(count <= 16);
+    for (uint32_t i = 0; i < count; i++) {
+        const float v[6] = {16.0f, 16.0f, 0.5f, 16.0f, 16.0f, 0.5f};
+        for (int k = 0; k < 6; k++) {
+            p[1 + 6 * i + (uint32_t)k] = enc_f(v[k]);
+        }
+    }
+    enc_cmd(e, VGL_CCMD_SET_VIEWPORT_STATE, 0, p, 1 + 6 * count);
+}
+
+void enc_scissors(struct enc *e, uint32_t start, uint32_t count) {
+    uint32_t p[1 + 2 * 16] = {start};
+    assert(count <= 16);
+    for (uint32_t i = 0; i < count; i++) {
+        p[1 + 2 * i] = 0;
+        p[2 + 2 * i] = 32u | 32u << 16;
+    }
+    enc_cmd(e, VGL_CCMD_SET_SCISSOR_STATE, 0, p, 1 + 2 * count);
+}
+
+void enc_vertex_buffers(struct enc *e, uint32_t count, const uint32_t (*vbs)[3]) {
+    uint32_t p[3 * 32];
+    assert(count <= 32);
+    memcpy(p, vbs, (size_t)count * 12);
+    enc_cmd(e, VGL_CCMD_SET_VERTEX_BUFFERS, 0, p, 3 * count);
+}
+
+void enc_constants_at(struct enc *e, uint32_t stage, uint32_t index, const float *values,
+                      uint32_t count) {
+    uint32_t p[2 + 256] = {stage, index};
+    assert(count <= 256);
+    for (uint32_t i = 0; i < count; i++) {
+        p[2 + i] = enc_f(values[i]);
+    }
+    enc_cmd(e, VGL_CCMD_SET_CONSTANT_BUFFER, 0, p, 2 + count);
+}
+
+void enc_sampler_views_at(struct enc *e, uint32_t stage, uint32_t start, uint32_t count,
+                          const uint32_t *h) {
+    uint32_t p[2 + 32] = {stage, start};
+    assert(count <= 32);
+    memcpy(p + 2, h, (size_t)count * 4);
+    enc_cmd(e, VGL_CCMD_SET_SAMPLER_VIEWS, 0, p, 2 + count);
+}
+
+void enc_sampler_states_at(struct enc *e, uint32_t stage, uint32_t start, uint32_t count,
+                           const uint32_t *h) {
+    uint32_t p[2 + 32] = {stage, start};
+    assert(count <= 32);
+    memcpy(p + 2, h, (size_t)count * 4);
+    enc_cmd(e, VGL_CCMD_BIND_SAMPLER_STATES, 0, p, 2 + count);
+}
+
+void enc_destroy(struct enc *e, uint32_t obj_type, uint32_t handle) {
+    enc_cmd(e, VGL_CCMD_DESTROY_OBJECT, obj_type, &handle, 1);
+}
+
+void enc_surface_at(struct enc *e, uint32_t handle, uint32_t res, uint32_t format, uint32_t level,
+                    uint32_t first_layer, uint32_t last_layer) {
+    const uint32_t p[5] = {handle, res, format, level, first_layer | last_layer << 16};
+    enc_cmd(e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SURFACE, p, 5);
+}
+
+void enc_copy_region(struct enc *e, uint32_t dst, uint32_t dst_level, int32_t dx, int32_t dy,
+                     int32_t dz, uint32_t src, uint32_t src_level, const int32_t box[6]) {
+    uint32_t p[13] = {dst, dst_level, (uint32_t)dx, (uint32_t)dy, (uint32_t)dz, src, src_level};
+    for (int i = 0; i < 6; i++) {
+        p[7 + i] = (uint32_t)box[i];
+    }
+    enc_cmd(e, VGL_CCMD_RESOURCE_COPY_REGION, 0, p, 13);
+}

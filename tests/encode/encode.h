@@ -57,4 +57,35 @@ void enc_draw(struct enc *e, uint32_t mode, uint32_t start, uint32_t count, bool
 void enc_transfer3d(struct enc *e, uint32_t res, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
                     uint32_t offset);
 
+/* Everything a hostile guest may vary, as the guest lays it out. */
+struct enc_transfer {
+    uint32_t res, level, stride, layer_stride;
+    int32_t x, y, z, w, h, d;
+    uint32_t offset, direction; /* direction 1: to host */
+};
+void enc_transfer3d_full(struct enc *e, const struct enc_transfer *t);
+/* One CREATE_OBJECT/SHADER chunk with the guest's offlen (bit 31: continuation) and exactly
+ * `bytes` bytes of text, padded with zeros to whole dwords (no NUL added). */
+void enc_shader_chunk(struct enc *e, uint32_t handle, uint32_t stage, uint32_t offlen,
+                      const void *text, uint32_t bytes);
+/* SET_VIEWPORT_STATE / SET_SCISSOR_STATE of `count` sane entries from slot `start`. */
+void enc_viewports(struct enc *e, uint32_t start, uint32_t count);
+void enc_scissors(struct enc *e, uint32_t start, uint32_t count);
+/* SET_VERTEX_BUFFERS of `count` buffers {stride, offset, res}. */
+void enc_vertex_buffers(struct enc *e, uint32_t count, const uint32_t (*vbs)[3]);
+/* SET_CONSTANT_BUFFER to any slot. */
+void enc_constants_at(struct enc *e, uint32_t stage, uint32_t index, const float *values,
+                      uint32_t count);
+/* SET_SAMPLER_VIEWS / BIND_SAMPLER_STATES from any start slot. */
+void enc_sampler_views_at(struct enc *e, uint32_t stage, uint32_t start, uint32_t count,
+                          const uint32_t *h);
+void enc_sampler_states_at(struct enc *e, uint32_t stage, uint32_t start, uint32_t count,
+                           const uint32_t *h);
+void enc_destroy(struct enc *e, uint32_t obj_type, uint32_t handle);
+/* SURFACE with a level and a layer range. */
+void enc_surface_at(struct enc *e, uint32_t handle, uint32_t res, uint32_t format, uint32_t level,
+                    uint32_t first_layer, uint32_t last_layer);
+/* RESOURCE_COPY_REGION: src box {x, y, z, w, h, d}. */
+void enc_copy_region(struct enc *e, uint32_t dst, uint32_t dst_level, int32_t dx, int32_t dy,
+                     int32_t dz, uint32_t src, uint32_t src_level, const int32_t box[6]);
 #endif

@@ -65,9 +65,32 @@ struct vgl_renderer_hooks {
     vgl_command_hook command_timed;
 };
 
+/*
+ * Per-context limits. A guest is hostile until proven otherwise: without them one context could
+ * make the host allocate without bound, one small object or one capped resource at a time.
+ * Requests past a limit are refused with VGL_ERROR_NO_MEMORY and a logged reason (resource
+ * creation), or break the context with that status (objects created in a submit). Whatever
+ * the guest destroyed counts until nothing holds it any more (a bound surface keeps its resource
+ * counted). The defaults are far above what real GL applications hold live at once.
+ */
+
+/* Live resources. */
+#define VGL_DEFAULT_MAX_RESOURCES (1u << 17)
+/* Host storage of live resources: every level, layer and sample. */
+#define VGL_DEFAULT_MAX_RESOURCE_BYTES (4ull << 30)
+/* Live objects, all sub-contexts together. */
+#define VGL_DEFAULT_MAX_OBJECTS (1u << 18)
+/* TGSI text of live shaders, as announced by their first chunks. */
+#define VGL_DEFAULT_MAX_SHADER_BYTES (64u << 20)
+
 struct vgl_renderer_options {
     /* Reserved, must be 0. */
     uint32_t flags;
+    /* Per-context limits; 0 picks the VGL_DEFAULT_MAX_* value of the same name. */
+    uint32_t max_resources;
+    uint32_t max_objects;
+    uint64_t max_resource_bytes;
+    uint64_t max_shader_bytes;
 };
 
 /*

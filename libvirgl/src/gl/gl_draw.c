@@ -539,7 +539,8 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
         /* The vertices a non-indexed draw reads are known: check them against the buffer. */
         uint64_t last = UINT64_MAX;
         if (e->instance_divisor) {
-            last = d->start_instance + (d->instance_count - 1) / e->instance_divisor;
+            /* In 64 bits: start_instance near 2^32 must not wrap to a small element. */
+            last = (uint64_t)d->start_instance + (d->instance_count - 1) / e->instance_divisor;
         } else if (!d->indexed) {
             last = (uint64_t)d->start + d->count - 1;
         } else if (d->max_index != 0xffffffffu) {

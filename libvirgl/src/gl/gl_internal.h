@@ -57,8 +57,12 @@ const struct gl_format *vgl_gl_host_format(const struct vgl_renderer *r, uint32_
 /* Largest virgl format number the table may hold. */
 #define VGL_GL_FORMAT_MAX 322
 
+struct gl_context;
+
 struct gl_resource {
     int refcount; /* the context's table holds one; surfaces and framebuffers hold others */
+    struct gl_context *ctx; /* the owner, whose limits count this resource until freed */
+    uint64_t host_bytes;    /* host storage of every level, layer and sample */
     struct vgl_resource_args args;
     const struct gl_format *fmt; /* NULL for buffers */
     GLenum gl_target;            /* GL_TEXTURE_2D, ... or GL_ARRAY_BUFFER for buffers */
@@ -174,6 +178,7 @@ struct gl_stage_state {
 
 struct gl_sub_ctx {
     uint32_t id;
+    struct gl_context *ctx; /* the owner, whose limits count this sub-context's objects */
     GLuint fbo;
     GLuint vao;
     struct vgl_hash_map objects; /* handle -> struct gl_object */
@@ -223,6 +228,9 @@ struct gl_context {
     struct vgl_sink sink;          /* first member for container_of */
     struct vgl_decoder decoder;
     struct gl_fence *fences, *fences_tail;
+    /* What the context holds live, against the renderer's per-context limits. */
+    uint32_t live_resources, live_objects, live_programs;
+    uint64_t live_resource_bytes, live_shader_bytes;
 };
 
 struct vgl_renderer {
@@ -249,7 +257,8 @@ struct vgl_renderer {
     GLint max_vertex_attribs;
     GLint max_samples; /* multisampled colour and depth textures, at most 4 */
     uint8_t caps_v2[VGL_CAPS_V2_SIZE];
-    struct gl_profile *profile; /* per-command timing, while hooks.command_timed is set */
+    struct gl_profile *profile;         /* per-command timing, while hooks.command_timed is set */
+    struct vgl_renderer_options limits; /* per-context limits, defaults filled in */
 };
 
 struct gl_context *vgl_gl_context_get(struct vgl_renderer *r, uint32_t ctx_id);
@@ -286,6 +295,10 @@ void vgl_gl_object_ref(struct gl_object *obj);
 /* The shader key's colour-buffer swizzle for rendering into this surface (its own format). */
 uint16_t vgl_gl_surface_output_swizzle(const struct gl_surface *surf);
 void vgl_gl_object_unref(struct gl_sub_ctx *sub, struct gl_object *obj);
+/* Put a new object (refcount 0 or 1, filled in) into the current sub-context's table under the
+ * context's object limit; frees it on failure. */
+enum vgl_status vgl_gl_object_insert(struct vgl_sink *s, struct gl_object *obj, uint32_t type,
+                                     uint32_t handle);
 /* Replace a binding slot holding a reference: refs the new object, unrefs the old one. */
 #define VGL_GL_REBIND(sub, slot, obj)                                                              \
     do {                                                                                           \

@@ -23,6 +23,8 @@ void vgl_gl_object_ref(struct gl_object *obj) {
 }
 
 static void free_object(struct gl_sub_ctx *sub, struct gl_object *obj) {
+    /* Every object reaching here was counted by vgl_gl_object_insert. */
+    sub->ctx->live_objects--;
     switch (obj->type) {
     case VGL_OBJECT_SURFACE:
         vgl_gl_resource_unref(((struct gl_surface *)obj)->res);
@@ -36,6 +38,7 @@ static void free_object(struct gl_sub_ctx *sub, struct gl_object *obj) {
     case VGL_OBJECT_SHADER: {
         struct gl_shader *sh = (struct gl_shader *)obj;
         vgl_gl_programs_forget_shader(sub, sh);
+        sub->ctx->live_shader_bytes -= sh->total;
         vgl_shader_destroy(sh->parsed);
         free(sh->text);
         free(sh->so);
@@ -75,19 +78,27 @@ static void report_object(struct vgl_sink *s, const struct gl_sub_ctx *sub, uint
 }
 
 /* Insert a new object (refcount 1, owned by the table); frees it on failure. */
-static enum vgl_status insert(struct vgl_sink *s, struct gl_object *obj, uint32_t type,
-                              uint32_t handle) {
-    struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
+enum vgl_status vgl_gl_object_insert(struct vgl_sink *s, struct gl_object *obj, uint32_t type,
+                                     uint32_t handle) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    struct gl_sub_ctx *sub = ctx->sub;
     obj->type = type;
     obj->handle = handle;
     obj->refcount = 1;
+    /* Counted from here on: free_object uncounts it, also on the failures below. */
+    ctx->live_objects++;
     if (handle == 0 || vgl_hash_map_get(&sub->objects, handle)) {
         free_object(sub, obj);
         return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", handle);
     }
-    if (sub->objects.count >= (1u << 20) || !vgl_hash_map_insert(&sub->objects, handle, obj)) {
+    if (ctx->live_objects > ctx->r->limits.max_objects) {
         free_object(sub, obj);
-        return FAIL(s, VGL_ERROR_NO_MEMORY, "too many objects");
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "object limit of %u per context reached",
+                    ctx->r->limits.max_objects);
+    }
+    if (!vgl_hash_map_insert(&sub->objects, handle, obj)) {
+        free_object(sub, obj);
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
     }
     report_object(s, sub, type, handle, true);
     return VGL_OK;
@@ -133,25 +144,25 @@ static enum vgl_status create_surface(struct vgl_sink *s, const struct vgl_cmd_s
     obj->last_layer = cmd->last_layer;
     obj->res = res;
     vgl_gl_resource_ref(res);
-    return insert(s, &obj->base, VGL_OBJECT_SURFACE, cmd->handle);
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_SURFACE, cmd->handle);
 }
 
 static enum vgl_status create_blend(struct vgl_sink *s, const struct vgl_cmd_blend *cmd) {
     NEW(struct gl_blend);
     obj->state = *cmd;
-    return insert(s, &obj->base, VGL_OBJECT_BLEND, cmd->handle);
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_BLEND, cmd->handle);
 }
 
 static enum vgl_status create_rasterizer(struct vgl_sink *s, const struct vgl_cmd_rasterizer *cmd) {
     NEW(struct gl_rasterizer);
     obj->state = *cmd;
-    return insert(s, &obj->base, VGL_OBJECT_RASTERIZER, cmd->handle);
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_RASTERIZER, cmd->handle);
 }
 
 static enum vgl_status create_dsa(struct vgl_sink *s, const struct vgl_cmd_dsa *cmd) {
     NEW(struct gl_dsa);
     obj->state = *cmd;
-    return insert(s, &obj->base, VGL_OBJECT_DSA, cmd->handle);
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_DSA, cmd->handle);
 }
 
 static enum vgl_status create_vertex_elements(struct vgl_sink *s,
@@ -172,7 +183,7 @@ static enum vgl_status create_vertex_elements(struct vgl_sink *s,
     for (uint32_t i = 0; i < cmd->count; i++) {
         vgl_gl_vertex_format(cmd->elements[i].format, &obj->formats[i]);
     }
-    return insert(s, &obj->base, VGL_OBJECT_VERTEX_ELEMENTS, cmd->handle);
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_VERTEX_ELEMENTS, cmd->handle);
 }
 
 static GLint gl_swizzle(uint8_t pipe_swizzle) {
@@ -240,7 +251,7 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
             }
         }
     }
-    return insert(s, &obj->base, VGL_OBJECT_SAMPLER_VIEW, cmd->handle);
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_SAMPLER_VIEW, cmd->handle);
 }
 
 /*
@@ -314,7 +325,7 @@ static enum vgl_status create_sampler_state(struct vgl_sink *s,
     memcpy(border, cmd->border_color, sizeof(border));
     glSamplerParameterfv(smp, GL_TEXTURE_BORDER_COLOR, border);
     memcpy(obj->host_border, border, sizeof(border));
-    return insert(s, &obj->base, VGL_OBJECT_SAMPLER_STATE, cmd->handle);
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_SAMPLER_STATE, cmd->handle);
 }
 
 /* The stream output of a shader's first chunk, kept until its text is complete. */
@@ -367,6 +378,11 @@ static enum vgl_status create_shader(struct vgl_sink *s, const struct vgl_cmd_sh
             return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "shader %u: text length %u", cmd->handle,
                         cmd->offlen);
         }
+        if (cmd->offlen > ctx->r->limits.max_shader_bytes - ctx->live_shader_bytes) {
+            return FAIL(s, VGL_ERROR_NO_MEMORY,
+                        "shader %u: text limit of %llu bytes per context reached", cmd->handle,
+                        (unsigned long long)ctx->r->limits.max_shader_bytes);
+        }
         NEW(struct gl_shader);
         obj->stage = cmd->stage;
         obj->total = cmd->offlen;
@@ -376,7 +392,8 @@ static enum vgl_status create_shader(struct vgl_sink *s, const struct vgl_cmd_sh
             free(obj);
             return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
         }
-        VGL_FORWARD_IF_ERROR(insert(s, &obj->base, VGL_OBJECT_SHADER, cmd->handle));
+        ctx->live_shader_bytes += obj->total; /* free_object takes it back */
+        VGL_FORWARD_IF_ERROR(vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_SHADER, cmd->handle));
         sh = obj;
         VGL_FORWARD_IF_ERROR(keep_stream_output(s, sh, cmd));
         offset = 0;

@@ -12,6 +12,10 @@
 #include "common/debug.h"
 
 #define MAX_PROGRAMS 128
+/* Across a context's sub-contexts too: a linked program costs the host about 130 KiB
+ * (llvmpipe), and 1024 sub-contexts of 128 programs each would be 17 GB. Each sub-context
+ * keeps at least the program it is drawing with. */
+#define MAX_CONTEXT_PROGRAMS 512
 
 static GLuint compile(GLenum type, const char *source, char *why, size_t why_size) {
     const GLuint shader = glCreateShader(type);
@@ -158,7 +162,10 @@ struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct gl_sh
     }
     p->next = sub->programs;
     sub->programs = p;
-    if (++sub->program_count > MAX_PROGRAMS) {
+    sub->program_count++;
+    sub->ctx->live_programs++;
+    if (sub->program_count > MAX_PROGRAMS ||
+        (sub->ctx->live_programs > MAX_CONTEXT_PROGRAMS && sub->program_count > 1)) {
         struct gl_program **pp = &sub->programs;
         while ((*pp)->next) {
             pp = &(*pp)->next;
@@ -166,6 +173,7 @@ struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct gl_sh
         program_free(*pp);
         *pp = NULL;
         sub->program_count--;
+        sub->ctx->live_programs--;
     }
     return p->program ? p : NULL;
 }
@@ -178,6 +186,7 @@ void vgl_gl_programs_forget_shader(struct gl_sub_ctx *sub, const struct gl_shade
             *pp = p->next;
             program_free(p);
             sub->program_count--;
+            sub->ctx->live_programs--;
         } else {
             pp = &p->next;
         }
@@ -190,5 +199,6 @@ void vgl_gl_programs_destroy(struct gl_sub_ctx *sub) {
         sub->programs = p->next;
         program_free(p);
     }
+    sub->ctx->live_programs -= sub->program_count;
     sub->program_count = 0;
 }

@@ -48,7 +48,6 @@ static GLenum query_target(uint32_t type) {
 
 static enum vgl_status create_query(struct vgl_sink *s, const struct vgl_cmd_query *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
-    struct gl_sub_ctx *sub = ctx->sub;
     const GLenum target = query_target(cmd->type);
     if (!target && cmd->type != Q_GPU_FINISHED) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "query type %u", cmd->type);
@@ -58,14 +57,10 @@ static enum vgl_status create_query(struct vgl_sink *s, const struct vgl_cmd_que
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "query %u: bad result buffer %u", cmd->handle,
                     cmd->res);
     }
-    if (cmd->handle == 0 || vgl_hash_map_get(&sub->objects, cmd->handle)) {
-        return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", cmd->handle);
-    }
     struct gl_query *q = calloc(1, sizeof(*q));
     if (!q) {
         return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
     }
-    q->base = (struct gl_object){VGL_OBJECT_QUERY, cmd->handle, 1};
     q->type = cmd->type;
     q->index = cmd->index;
     q->gl_target = target;
@@ -74,11 +69,7 @@ static enum vgl_status create_query(struct vgl_sink *s, const struct vgl_cmd_que
     if (target) {
         glGenQueries(1, &q->query);
     }
-    if (!vgl_hash_map_insert(&sub->objects, cmd->handle, q)) {
-        vgl_gl_object_unref(sub, &q->base);
-        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
-    }
-    return VGL_OK;
+    return vgl_gl_object_insert(s, &q->base, VGL_OBJECT_QUERY, cmd->handle);
 }
 
 static struct gl_query *lookup(struct vgl_sink *s, uint32_t handle) {

@@ -148,6 +148,20 @@ enum vgl_status vgl_renderer_create(const struct vgl_renderer_options *opts,
     }
     r->display = EGL_NO_DISPLAY;
     r->context = EGL_NO_CONTEXT;
+    const struct vgl_renderer_options none = {0};
+    r->limits = opts ? *opts : none;
+    if (!r->limits.max_resources) {
+        r->limits.max_resources = VGL_DEFAULT_MAX_RESOURCES;
+    }
+    if (!r->limits.max_objects) {
+        r->limits.max_objects = VGL_DEFAULT_MAX_OBJECTS;
+    }
+    if (!r->limits.max_resource_bytes) {
+        r->limits.max_resource_bytes = VGL_DEFAULT_MAX_RESOURCE_BYTES;
+    }
+    if (!r->limits.max_shader_bytes) {
+        r->limits.max_shader_bytes = VGL_DEFAULT_MAX_SHADER_BYTES;
+    }
     vgl_hash_map_init(&r->contexts);
     enum vgl_status status = init_egl(r);
     if (status == VGL_OK) {

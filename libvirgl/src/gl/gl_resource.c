@@ -26,6 +26,9 @@ void vgl_gl_resource_unref(struct gl_resource *res) {
     if (!res || --res->refcount > 0) {
         return;
     }
+    /* Storage kept alive by surfaces or views counts until here, not just until unref. */
+    res->ctx->live_resources--;
+    res->ctx->live_resource_bytes -= res->host_bytes;
     if (res->args.target == VGL_TARGET_BUFFER) {
         glDeleteBuffers(1, &res->id);
     } else {
@@ -151,6 +154,23 @@ static enum vgl_status check_args(struct vgl_renderer *r, const struct vgl_resou
     return VGL_OK;
 }
 
+/* Host storage of every level, layer, face and sample (arguments already checked). */
+static uint64_t storage_bytes(const struct vgl_resource_args *a, const struct gl_format *f) {
+    if (!f) {
+        return a->width;
+    }
+    const struct gl_resource shape = {.args = *a};
+    const bool cube_array = a->target == VGL_TARGET_CUBE_ARRAY;
+    uint64_t total = 0;
+    for (uint32_t l = 0; l <= a->last_level; l++) {
+        const uint64_t w = vgl_gl_level_width(&shape, l), h = vgl_gl_level_height(&shape, l);
+        const uint64_t layers = vgl_gl_level_layers(&shape, l) * (cube_array ? 6 : 1);
+        const uint64_t texels = f->block ? (w + 3) / 4 * ((h + 3) / 4) : w * h;
+        total += texels * (f->block ? f->bytes : vgl_gl_host_bytes(f)) * layers;
+    }
+    return total * (a->nr_samples > 1 ? a->nr_samples : 1);
+}
+
 static void compressed_sub_image(const struct gl_resource *res, GLenum target, uint32_t level,
                                  const struct vgl_box *b, GLsizei size, const void *data) {
     const GLint l = (GLint)level;
@@ -264,17 +284,34 @@ enum vgl_status vgl_renderer_resource_create(struct vgl_renderer *r, uint32_t ct
     }
     VGL_RETURN_ERROR_IF(vgl_gl_resource_get(ctx, args->handle), VGL_ERROR_EXISTS,
                         "resource %u exists", args->handle);
+    const struct gl_format *fmt =
+            args->target == VGL_TARGET_BUFFER ? NULL : vgl_gl_host_format(r, args->format);
+    const uint64_t bytes = storage_bytes(args, fmt);
+    if (ctx->live_resources >= r->limits.max_resources ||
+        bytes > r->limits.max_resource_bytes - ctx->live_resource_bytes) {
+        vgl_log(VGL_LOG_WARN,
+                "context %u: resource %u refused: the context holds %u resources of %llu bytes, "
+                "the limits are %u and %llu",
+                ctx_id, args->handle, ctx->live_resources,
+                (unsigned long long)ctx->live_resource_bytes, r->limits.max_resources,
+                (unsigned long long)r->limits.max_resource_bytes);
+        return VGL_ERROR_NO_MEMORY;
+    }
     struct gl_resource *res = calloc(1, sizeof(*res));
     if (!res) {
         return VGL_ERROR_NO_MEMORY;
     }
     res->refcount = 1;
     res->args = *args;
+    res->ctx = ctx;
+    res->host_bytes = bytes;
+    ctx->live_resources++; /* the last unref takes these back */
+    ctx->live_resource_bytes += bytes;
     res->gl_target = args->nr_samples > 1 ? GL_TEXTURE_2D_MULTISAMPLE : gl_targets[args->target];
     if (args->target == VGL_TARGET_BUFFER) {
         alloc_buffer(r, res);
     } else {
-        res->fmt = vgl_gl_host_format(r, args->format);
+        res->fmt = fmt;
         alloc_texture(r, res);
     }
     if (!vgl_hash_map_insert(&ctx->resources, args->handle, res)) {

@@ -72,12 +72,13 @@ static void sub_ctx_destroy(struct gl_sub_ctx *sub) {
     free(sub);
 }
 
-static struct gl_sub_ctx *sub_ctx_create(uint32_t id) {
+static struct gl_sub_ctx *sub_ctx_create(struct gl_context *ctx, uint32_t id) {
     struct gl_sub_ctx *sub = calloc(1, sizeof(*sub));
     if (!sub) {
         return NULL;
     }
     sub->id = id;
+    sub->ctx = ctx;
     vgl_hash_map_init(&sub->objects);
     glGenFramebuffers(1, &sub->fbo);
     glGenVertexArrays(1, &sub->vao);
@@ -99,7 +100,7 @@ static enum vgl_status create_sub_ctx(struct vgl_sink *s, uint32_t id) {
     if (ctx->sub_ctxs.count >= 1024) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "too many sub-contexts");
     }
-    struct gl_sub_ctx *sub = sub_ctx_create(id);
+    struct gl_sub_ctx *sub = sub_ctx_create(ctx, id);
     if (!sub || !vgl_hash_map_insert(&ctx->sub_ctxs, id, sub)) {
         if (sub) {
             sub_ctx_destroy(sub);
@@ -509,7 +510,7 @@ void vgl_gl_sink_init(struct gl_context *ctx) {
     vgl_decoder_init(&ctx->decoder, &ctx->sink, ctx->id);
     vgl_hash_map_init(&ctx->sub_ctxs);
     /* The default sub-context lives under a key the guest cannot name through CREATE. */
-    struct gl_sub_ctx *sub = sub_ctx_create(0);
+    struct gl_sub_ctx *sub = sub_ctx_create(ctx, 0);
     if (sub && !vgl_hash_map_insert(&ctx->sub_ctxs, UINT32_MAX, sub)) {
         sub_ctx_destroy(sub);
         sub = NULL;

@@ -23,7 +23,6 @@
 
 static enum vgl_status create_so_target(struct vgl_sink *s, const struct vgl_cmd_so_target *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
-    struct gl_sub_ctx *sub = ctx->sub;
     struct gl_resource *res = vgl_gl_resource_get(ctx, cmd->res);
     if (!res || res->fmt) {
         return FAIL(s, VGL_ERROR_NOT_FOUND, "streamout target %u: no buffer resource %u",
@@ -35,26 +34,15 @@ static enum vgl_status create_so_target(struct vgl_sink *s, const struct vgl_cmd
                     "streamout target %u: range %u+%u outside buffer %u (%u bytes) or unaligned",
                     cmd->handle, cmd->buffer_offset, cmd->buffer_size, cmd->res, res->args.width);
     }
-    if (cmd->handle == 0 || vgl_hash_map_get(&sub->objects, cmd->handle)) {
-        return FAIL(s, VGL_ERROR_EXISTS, "object handle %u in use", cmd->handle);
-    }
-    if (sub->objects.count >= (1u << 20)) {
-        return FAIL(s, VGL_ERROR_NO_MEMORY, "too many objects");
-    }
     struct gl_so_target *t = calloc(1, sizeof(*t));
     if (!t) {
         return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
     }
-    t->base = (struct gl_object){VGL_OBJECT_STREAMOUT_TARGET, cmd->handle, 1};
     t->res = res;
     vgl_gl_resource_ref(res);
     t->offset = cmd->buffer_offset;
     t->size = cmd->buffer_size & ~3u; /* GL binds ranges in whole dwords */
-    if (!vgl_hash_map_insert(&sub->objects, cmd->handle, t)) {
-        vgl_gl_object_unref(sub, &t->base);
-        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
-    }
-    return VGL_OK;
+    return vgl_gl_object_insert(s, &t->base, VGL_OBJECT_STREAMOUT_TARGET, cmd->handle);
 }
 
 static enum vgl_status set_so_targets(struct vgl_sink *s, uint32_t append, uint32_t count,

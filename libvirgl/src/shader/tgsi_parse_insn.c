@@ -466,6 +466,10 @@ static bool control_flow(struct tgsi_parser *ps, enum vgl_op op) {
             return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "nesting deeper than %u",
                                  VGL_SHADER_MAX_NESTING);
         }
+        if (op == VGL_OP_BGNLOOP && ps->loop_depth >= VGL_SHADER_MAX_LOOP_NESTING) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "loops nested deeper than %u",
+                                 VGL_SHADER_MAX_LOOP_NESTING);
+        }
         ps->cf[ps->cf_depth++] = op == VGL_OP_BGNLOOP ? CF_LOOP : CF_IF;
         ps->loop_depth += op == VGL_OP_BGNLOOP;
         return true;
