@@ -25,6 +25,17 @@
 #define READ_CHUNK  65536u
 #define MAX_MESSAGE (VGL_VTEST_HDR_BYTES + VGL_VTEST_MAX_SUBMIT_DWORDS * 4u)
 
+/*
+ * Shared memory is one mapping per resource, and a process has about 65,530 mappings in all
+ * (vm.max_map_count), host driver included. Without a budget one client could take them all
+ * and break every other client. A client past its share, or past the server's, is dropped.
+ */
+#define MAX_CLIENT_MAPS 16384u
+#define MAX_TOTAL_MAPS  40960u
+
+/* Mappings of every client in this process (the server is single-threaded). */
+static size_t total_maps;
+
 /* After this many failed transfers a client's further failures are logged at debug level. */
 #define MAX_LOGGED_FAILURES 8u
 
@@ -64,6 +75,7 @@ struct vgl_vtest_client {
     size_t in_cap, in_start, in_end;
 
     struct res_table res;
+    size_t maps; /* shared-memory mappings held */
 };
 
 static const char *const cmd_names[] = {
@@ -174,10 +186,12 @@ static void res_remove(struct res_table *t, struct res_entry *e) {
     t->count--;
 }
 
-static void unmap_entry(struct res_entry *e) {
+static void unmap_entry(struct vgl_vtest_client *cl, struct res_entry *e) {
     if (e->map != NULL) {
         munmap(e->map, e->size);
         e->map = NULL;
+        cl->maps--;
+        total_maps--;
     }
 }
 
@@ -363,6 +377,16 @@ static enum vgl_status handle_resource_create(struct vgl_vtest_client *cl, const
 
     struct res_entry entry = {.handle = args.handle, .in_renderer = st == VGL_OK};
     int fd = -1;
+    if (data_size > 0 && (cl->maps >= MAX_CLIENT_MAPS || total_maps >= MAX_TOTAL_MAPS)) {
+        client_log(cl, VGL_LOG_WARN,
+                   "dropped: %zu resources with shared memory (limit %u per client), %zu in the "
+                   "server (limit %u)",
+                   cl->maps, MAX_CLIENT_MAPS, total_maps, MAX_TOTAL_MAPS);
+        if (entry.in_renderer) {
+            vgl_capture_resource_unref(cl->cap, cl->ctx_id, args.handle);
+        }
+        return VGL_ERROR_NO_MEMORY;
+    }
     if (data_size > 0) {
         fd = create_shm(cl, data_size, &entry.map);
         if (fd < 0) {
@@ -372,10 +396,12 @@ static enum vgl_status handle_resource_create(struct vgl_vtest_client *cl, const
             return VGL_ERROR_NO_MEMORY;
         }
         entry.size = data_size;
+        cl->maps++;
+        total_maps++;
     }
     if (!res_insert(&cl->res, &entry)) {
         client_log(cl, VGL_LOG_ERROR, "dropped: out of memory for the resource table");
-        unmap_entry(&entry);
+        unmap_entry(cl, &entry);
         if (fd >= 0) {
             close(fd);
         }
@@ -414,7 +440,7 @@ static enum vgl_status handle_resource_unref(struct vgl_vtest_client *cl, const 
         }
     }
     /* The renderer has let go of the backing: now it can be unmapped. */
-    unmap_entry(e);
+    unmap_entry(cl, e);
     res_remove(&cl->res, e);
     return VGL_OK;
 }
@@ -660,7 +686,7 @@ void vgl_vtest_client_destroy(struct vgl_vtest_client *cl) {
     }
     for (size_t i = 0; i < cl->res.cap; i++) {
         if (cl->res.slots[i].handle != 0) {
-            unmap_entry(&cl->res.slots[i]);
+            unmap_entry(cl, &cl->res.slots[i]);
         }
     }
     free(cl->res.slots);

@@ -357,3 +357,75 @@ VGL_TEST(vtest_clients_cannot_name_each_others_resources_or_objects) {
     vgl_capture_destroy(cap);
     vgl_renderer_destroy(r);
 }
+
+/* Replies of a client that only counts the shared-memory fds it is sent (they are the server's
+ * to close). */
+static enum vgl_status count_fds(void *user, const void *data, size_t size, int fd) {
+    *(unsigned *)user += fd >= 0;
+    return VGL_OK;
+}
+
+static const struct vgl_vtest_io counting_io = {count_fds};
+
+/* RESOURCE_CREATE2 of a 64-byte buffer with 64 bytes of shared memory. */
+static enum vgl_status small_buffer(struct vgl_vtest_client *cl, uint32_t handle) {
+    uint8_t msg[8 + 44], *p = msg;
+    const uint32_t body[11] = {
+            handle, VGL_TARGET_BUFFER, 64 /* R8_UNORM */, VGL_BIND_VERTEX_BUFFER, 64, 1, 1, 1, 0, 0,
+            64};
+    put(&p, 11);
+    put(&p, VGL_VTEST_CMD_RESOURCE_CREATE2);
+    for (int i = 0; i < 11; i++) {
+        put(&p, body[i]);
+    }
+    return vgl_vtest_client_feed(cl, msg, sizeof(msg));
+}
+
+static struct vgl_vtest_client *counting_client(struct vgl_capture *cap, uint32_t id,
+                                                uint32_t *counter, unsigned *fds) {
+    struct vgl_vtest_client *cl;
+    CHECK_EQ(vgl_vtest_client_create(cap, id, counter, &counting_io, fds, &cl), VGL_OK);
+    uint8_t msg[8 + 8], *p = msg;
+    put(&p, 2);
+    put(&p, VGL_VTEST_CMD_CREATE_RENDERER);
+    memcpy(p, "m", 2);
+    CHECK_EQ(vgl_vtest_client_feed(cl, msg, 8 + 2), VGL_OK);
+    p = msg;
+    put(&p, 1);
+    put(&p, VGL_VTEST_CMD_PROTOCOL_VERSION);
+    put(&p, 2);
+    CHECK_EQ(vgl_vtest_client_feed(cl, msg, 12), VGL_OK);
+    return cl;
+}
+
+/* One client cannot take every memory mapping of the server: past its share it is dropped, and
+ * another client still gets shared memory. */
+VGL_TEST(vtest_client_shared_memory_budget) {
+    struct vgl_renderer *r;
+    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
+    const enum vgl_status st = vgl_renderer_create(NULL, &r);
+    if (st == VGL_ERROR_NO_DEVICE) {
+        vgl_test_skip("no EGL device");
+    }
+    CHECK_EQ(st, VGL_OK);
+    struct vgl_capture *cap;
+    CHECK_EQ(vgl_capture_create(r, NULL, &cap), VGL_OK);
+    uint32_t counter = 1;
+    unsigned fds_a = 0, fds_b = 0;
+    struct vgl_vtest_client *a = counting_client(cap, 1, &counter, &fds_a);
+    enum vgl_status last = VGL_OK;
+    uint32_t handle = 1;
+    for (; handle <= 20000 && last == VGL_OK; handle++) {
+        last = small_buffer(a, handle);
+    }
+    CHECK_EQ(last, VGL_ERROR_NO_MEMORY);
+    CHECK_EQ(fds_a, 16384u);
+    CHECK_EQ(handle - 1, 16385u);
+    struct vgl_vtest_client *b = counting_client(cap, 2, &counter, &fds_b);
+    CHECK_EQ(small_buffer(b, 1), VGL_OK);
+    CHECK_EQ(fds_b, 1u);
+    vgl_vtest_client_destroy(a);
+    vgl_vtest_client_destroy(b);
+    vgl_capture_destroy(cap);
+    vgl_renderer_destroy(r);
+}
