@@ -155,6 +155,28 @@ void bisect_state_finish(struct bisect_state *st) {
     trim_set_finish(&st->set);
 }
 
+/* A decoded command line without its "  CALL.INDEX" prefix: the command was decoded alone, so
+ * the index would be wrong (state may come from any earlier submit). */
+static void emit_unnumbered(void *user, enum pout_kind kind, const char *line, size_t len) {
+    if (kind == POUT_CMD) {
+        size_t i = 0;
+        while (i < len && line[i] == ' ') {
+            i++;
+        }
+        while (i < len && line[i] != ' ') {
+            i++;
+        }
+        while (i < len && line[i] == ' ') {
+            i++;
+        }
+        line += i;
+        len -= i;
+        fputs("  ", stdout);
+    }
+    fwrite(line, 1, len, stdout);
+    fputc('\n', stdout);
+}
+
 static void print_words(const uint32_t *w, size_t n, uint64_t call, uint32_t ctx) {
     uint8_t *bytes = malloc(n * 4 + 4);
     if (!bytes) {
@@ -163,7 +185,7 @@ static void print_words(const uint32_t *w, size_t n, uint64_t call, uint32_t ctx
     for (size_t i = 0; i < n; i++) {
         vgl_put_u32(bytes + 4 * i, w[i]);
     }
-    struct pout o = {0};
+    struct pout o = {.emit = emit_unnumbered};
     print_submit(&o, call, ctx, bytes, (uint32_t)n);
     pout_finish(&o);
     free(bytes);

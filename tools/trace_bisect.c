@@ -449,8 +449,13 @@ int tool_bisect(int argc, char **argv) {
     }
     size_t i = 0;
     if (rc < 0) {
-        printf("bisect: %s on %s and %s on %s: %zu and %zu frames\n", b.side[0].path,
-               b.side[0].label, b.side[1].path, b.side[1].label, fr[0].count, fr[1].count);
+        if (strcmp(b.side[0].path, b.side[1].path) == 0) {
+            printf("bisect: %s on %s and %s: %zu and %zu frames\n", b.path, b.side[0].label,
+                   b.side[1].label, fr[0].count, fr[1].count);
+        } else {
+            printf("bisect: %s on %s and %s on %s: %zu and %zu frames\n", b.side[0].path,
+                   b.side[0].label, b.side[1].path, b.side[1].label, fr[0].count, fr[1].count);
+        }
         rc = pick_frame(&b, fr, &i);
         if (rc == 0) {
             rc = bisect_draws(&b, fr, i);

@@ -108,7 +108,7 @@ def test_bisect_names_the_first_divergent_draw():
     assert "frame 0: crc32 fb5ee38e on vgl, 00000000 on virglrenderer" in r.stdout, r.stdout
     assert re.search(r"first divergent draw: 5 \(draw 5 of frame 0\), in call 14, command \d+ "
                      r"\(dump: 14\.\d+\)", r.stdout), r.stdout
-    assert re.search(r"^\s+\S+ CLEAR buffers=0x5", r.stdout, re.M), r.stdout
+    assert re.search(r"^  CLEAR buffers=0x5", r.stdout, re.M), r.stdout
     assert "format=X8Z24_UNORM" in r.stdout
     assert os.path.exists(os.path.join(out, "after-vgl-target0.png"))
     assert os.path.exists(os.path.join(out, "after-virglrenderer-target0.png"))
