@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -51,7 +52,12 @@ static int run_file(const char *path) {
     }
     memcpy(exact, buf, size);
     free(buf);
+    /* A hang is a failure too: SIGALRM ends the test run (seconds per input, as libFuzzer's
+     * -timeout; VGL_FUZZ_TIMEOUT overrides the default of 5). */
+    const char *const limit = getenv("VGL_FUZZ_TIMEOUT");
+    alarm(limit ? (unsigned)atoi(limit) : 5u);
     LLVMFuzzerTestOneInput(exact, size);
+    alarm(0);
     free(exact);
     return 0;
 }
