@@ -5,11 +5,13 @@
  * out through struct vgl_vtest_io, so the logic can be driven from memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <vgl/trace.h>
@@ -76,6 +78,7 @@ struct vgl_vtest_client {
 
     struct res_table res;
     size_t maps; /* shared-memory mappings held */
+    int seed_fd; /* VGL_SEED_DIR: the raw byte stream of this connection, or -1 */
 };
 
 static const char *const cmd_names[] = {
@@ -656,6 +659,40 @@ static enum vgl_status dispatch(struct vgl_vtest_client *cl, uint32_t len, uint3
     }
 }
 
+/* ---- seeds ------------------------------------------------------------------------------- */
+
+/*
+ * VGL_SEED_DIR (a debugging aid for fuzzing): every byte the client sends is appended to
+ * $VGL_SEED_DIR/vtest/<pid>-<connection>, a seed for tests/fuzz/fuzz-vtest.
+ */
+static void seed_open(struct vgl_vtest_client *cl) {
+    cl->seed_fd = -1;
+    const char *const dir = getenv("VGL_SEED_DIR");
+    if (dir == NULL || dir[0] == 0) {
+        return;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/vtest", dir);
+    (void)mkdir(dir, 0755); /* the directory itself may not exist yet */
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        client_log(cl, VGL_LOG_WARN, "VGL_SEED_DIR: cannot create %s: %s", path, strerror(errno));
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/vtest/%ld-%u", dir, (long)getpid(), cl->id);
+    cl->seed_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (cl->seed_fd < 0) {
+        client_log(cl, VGL_LOG_WARN, "VGL_SEED_DIR: cannot create %s: %s", path, strerror(errno));
+    }
+}
+
+static void seed_append(struct vgl_vtest_client *cl, const uint8_t *p, size_t n) {
+    if (cl->seed_fd >= 0 && n > 0 && write(cl->seed_fd, p, n) != (ssize_t)n) {
+        client_log(cl, VGL_LOG_WARN, "VGL_SEED_DIR: short write; seed stream closed");
+        close(cl->seed_fd);
+        cl->seed_fd = -1;
+    }
+}
+
 /* ---- public ------------------------------------------------------------------------------ */
 
 enum vgl_status vgl_vtest_client_create(struct vgl_capture *cap, uint32_t id, uint32_t *ctx_counter,
@@ -672,6 +709,7 @@ enum vgl_status vgl_vtest_client_create(struct vgl_capture *cap, uint32_t id, ui
     cl->io = io;
     cl->io_user = io_user;
     update_label(cl, "?");
+    seed_open(cl);
     *out = cl;
     return VGL_OK;
 }
@@ -691,6 +729,9 @@ void vgl_vtest_client_destroy(struct vgl_vtest_client *cl) {
     }
     free(cl->res.slots);
     free(cl->in);
+    if (cl->seed_fd >= 0) {
+        close(cl->seed_fd);
+    }
     free(cl);
 }
 
@@ -760,6 +801,7 @@ enum vgl_status vgl_vtest_client_input_commit(struct vgl_vtest_client *cl, size_
     if (n > cl->in_cap - cl->in_end) {
         return VGL_ERROR_INVALID_ARGUMENT;
     }
+    seed_append(cl, cl->in + cl->in_end, n);
     cl->in_end += n;
     while (cl->in_end - cl->in_start >= VGL_VTEST_HDR_BYTES) {
         const size_t pending = cl->in_end - cl->in_start;

@@ -13,6 +13,10 @@
 
 #define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
 
+/* Vertices (count x instances) one draw may ask of the host: 16M, far beyond what guests draw
+ * at once, and still well under a second on llvmpipe. */
+#define MAX_DRAW_INVOCATIONS (1u << 24)
+
 GLenum vgl_gl_compare_func(uint8_t func);
 
 static GLenum blend_factor(uint8_t f) {
@@ -673,9 +677,12 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     if (!sub->vs->parsed || (sub->fs && !sub->fs->parsed)) {
         return VGL_OK; /* a shader the translator cannot handle yet (logged when created) */
     }
-    if (d->count > (1u << 30) || d->instance_count > (1u << 30)) {
-        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "draw of %u vertices x %u instances", d->count,
-                    d->instance_count);
+    /* The host runs the vertex shader count x instances times: bound the product, or one
+     * command can keep the host busy for hours (316 vertices x 754974721 instances, fuzz-vtest). */
+    if ((uint64_t)d->count * d->instance_count > MAX_DRAW_INVOCATIONS) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
+                    "draw of %u vertices x %u instances (more than %u vertices in all)", d->count,
+                    d->instance_count, MAX_DRAW_INVOCATIONS);
     }
     const bool flip_y = sub->viewport[1] < 0;
     struct pass passes[2];

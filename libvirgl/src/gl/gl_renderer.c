@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/debug.h"
+#include "common/seed.h"
 #include "common/util.h"
 #include "gl/gl_internal.h"
 
@@ -356,6 +357,7 @@ enum vgl_status vgl_renderer_submit(struct vgl_renderer *r, uint32_t ctx_id, con
     struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
     VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
     VGL_RETURN_ERROR_IF(ndw && !cmds, VGL_ERROR_INVALID_ARGUMENT, "NULL command buffer");
+    vgl_seed_write("decode", cmds, ndw * 4);
     const enum vgl_status status = vgl_decode_submit(&ctx->decoder, cmds, ndw);
     vgl_gl_profile_flush(r);
     return status;
