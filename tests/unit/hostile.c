@@ -154,6 +154,13 @@ void hostile_submit_expect(struct hostile *h, enum vgl_status status) {
     hostile_expect_serving(h);
 }
 
+void hostile_upload_triangle(struct hostile *h) {
+    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
+    memcpy(h->vb_mem, tri, sizeof(tri));
+    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+}
+
 void hostile_draw_setup(struct hostile *h) {
     struct enc *e = &h->e;
     enc_viewport(e, 0, 0, HOSTILE_W, HOSTILE_H);

@@ -39,6 +39,8 @@ uint8_t *hostile_buffer(struct hostile *h, uint32_t ctx, uint32_t handle, uint32
 /* Encode into h->e the state for drawing HOSTILE_VB's vec4 positions (stride 16) in red:
  * blend 20, rasterizer 21, DSA 22, vertex elements 23, vertex shader 30, fragment shader 31. */
 void hostile_draw_setup(struct hostile *h);
+/* Put a triangle covering the whole render target into HOSTILE_VB (vec4 positions). */
+void hostile_upload_triangle(struct hostile *h);
 
 /* Submit h->e on `ctx` and reset it; returns the status. */
 enum vgl_status hostile_submit(struct hostile *h, uint32_t ctx);

@@ -229,10 +229,7 @@ VGL_TEST(framebuffer_keeps_destroyed_surface_alive) {
  * unbound: a draw after destroying all of them draws as before. */
 VGL_TEST(draw_after_destroying_everything_bound) {
     struct hostile *h = hostile_open(NULL);
-    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
-    memcpy(h->vb_mem, tri, sizeof(tri));
-    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+    hostile_upload_triangle(h);
     hostile_draw_setup(h);
     uint8_t *tex = hostile_texture(h, HOSTILE_CTX, 6, FMT_RGBA8, 4, 4, 1, 64);
     enc_sampler_view(&h->e, 60, 6, FMT_RGBA8);

@@ -228,10 +228,7 @@ VGL_TEST(draw_enums_out_of_range) {
  * wrap modes); a draw with all of it must not read past one. */
 VGL_TEST(state_bitfields_all_ones) {
     struct hostile *h = hostile_open(NULL);
-    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
-    memcpy(h->vb_mem, tri, sizeof(tri));
-    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+    hostile_upload_triangle(h);
     hostile_draw_setup(h);
     uint32_t ones[11];
     memset(ones, 0xff, sizeof(ones));

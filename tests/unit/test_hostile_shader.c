@@ -224,10 +224,7 @@ static struct text nested_fs(unsigned depth, unsigned loops) {
 
 /* Draw a full-screen triangle with fragment shader 31 after clearing to blue; true if red. */
 static bool draws_red(struct hostile *h) {
-    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
-    memcpy(h->vb_mem, tri, sizeof(tri));
-    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+    hostile_upload_triangle(h);
     const float blue[4] = {0, 0, 1, 1};
     enc_clear(&h->e, VGL_CLEAR_COLOR0, blue, 1.0, 0);
     enc_bind_shader(&h->e, 31, VGL_SHADER_FRAGMENT);

@@ -280,10 +280,7 @@ VGL_TEST(draw_instance_range_wraps_32_bits) {
  * making sub-contexts (1024 of them would hold 17 GB of host programs). */
 VGL_TEST(programs_bounded_across_sub_contexts) {
     struct hostile *h = hostile_open(NULL);
-    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
-    memcpy(h->vb_mem, tri, sizeof(tri));
-    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+    hostile_upload_triangle(h);
     for (uint32_t s = 0; s < 8; s++) {
         enc_sub_ctx(&h->e, 100 + s);
         enc_surface(&h->e, 10, HOSTILE_RT, FMT_RGBA8);

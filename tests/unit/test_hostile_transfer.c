@@ -221,10 +221,7 @@ VGL_TEST(never_written_resources_read_back_zeros) {
  * sent one vec4 sees zeros in CONST[3], never what the host's heap held. */
 VGL_TEST(never_set_constants_read_zeros) {
     struct hostile *h = hostile_open(NULL);
-    const float tri[3][4] = {{-1, -1, 0, 1}, {3, -1, 0, 1}, {-1, 3, 0, 1}};
-    memcpy(h->vb_mem, tri, sizeof(tri));
-    const struct vgl_transfer up = {.handle = HOSTILE_VB, .box = {0, 0, 0, sizeof(tri), 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(h->r, HOSTILE_CTX, &up), VGL_OK);
+    hostile_upload_triangle(h);
     hostile_draw_setup(h);
     enc_destroy(&h->e, VGL_OBJECT_SHADER, 31);
     enc_shader(&h->e, 31, VGL_SHADER_FRAGMENT,

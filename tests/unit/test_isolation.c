@@ -278,16 +278,22 @@ static void expect_shm(const struct guest *g, uint32_t handle, uint8_t r, uint8_
     }
 }
 
-VGL_TEST(vtest_clients_cannot_name_each_others_resources_or_objects) {
-    struct vgl_renderer *r;
+/* A renderer and a capture layer (not recording) for vtest clients; skips without EGL. */
+static struct vgl_capture *capture_or_skip(struct vgl_renderer **r) {
     vgl_log_init(getenv("HOSTILE_LOG") ? VGL_LOG_DEBUG : VGL_LOG_ERROR, NULL, NULL);
-    const enum vgl_status st = vgl_renderer_create(NULL, &r);
+    const enum vgl_status st = vgl_renderer_create(NULL, r);
     if (st == VGL_ERROR_NO_DEVICE) {
         vgl_test_skip("no EGL device");
     }
     CHECK_EQ(st, VGL_OK);
     struct vgl_capture *cap;
-    CHECK_EQ(vgl_capture_create(r, NULL, &cap), VGL_OK);
+    CHECK_EQ(vgl_capture_create(*r, NULL, &cap), VGL_OK);
+    return cap;
+}
+
+VGL_TEST(vtest_clients_cannot_name_each_others_resources_or_objects) {
+    struct vgl_renderer *r;
+    struct vgl_capture *cap = capture_or_skip(&r);
     uint32_t counter = 1;
     struct guest *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
     guest_open(a, cap, 1, &counter, "a");
@@ -402,14 +408,7 @@ static struct vgl_vtest_client *counting_client(struct vgl_capture *cap, uint32_
  * another client still gets shared memory. */
 VGL_TEST(vtest_client_shared_memory_budget) {
     struct vgl_renderer *r;
-    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
-    const enum vgl_status st = vgl_renderer_create(NULL, &r);
-    if (st == VGL_ERROR_NO_DEVICE) {
-        vgl_test_skip("no EGL device");
-    }
-    CHECK_EQ(st, VGL_OK);
-    struct vgl_capture *cap;
-    CHECK_EQ(vgl_capture_create(r, NULL, &cap), VGL_OK);
+    struct vgl_capture *cap = capture_or_skip(&r);
     uint32_t counter = 1;
     unsigned fds_a = 0, fds_b = 0;
     struct vgl_vtest_client *a = counting_client(cap, 1, &counter, &fds_a);
