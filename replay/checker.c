@@ -403,7 +403,9 @@ int checker_finish(struct checker *c, char *why, size_t why_size) {
         snprintf(why, why_size, "%s", c->error);
         return -1;
     }
-    qsort(c->results, c->count, sizeof(*c->results), by_frame);
+    if (c->count) { /* results is NULL when no frame was seen */
+        qsort(c->results, c->count, sizeof(*c->results), by_frame);
+    }
     if (c->checksums_out && !write_produced_sums(c, c->checksums_out, why, why_size)) {
         return -1;
     }

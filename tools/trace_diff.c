@@ -139,7 +139,9 @@ static void drop(struct side *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         free(s->lines[i].text);
     }
-    memmove(s->lines, s->lines + n, (s->count - n) * sizeof(*s->lines));
+    if (s->count > n) { /* lines is NULL while nothing was read */
+        memmove(s->lines, s->lines + n, (s->count - n) * sizeof(*s->lines));
+    }
     s->count -= n;
 }
 

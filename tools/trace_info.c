@@ -254,8 +254,10 @@ static size_t top_frames(const struct info *in, struct frame_stat top[TOP_FRAMES
     if (!copy) {
         return 0;
     }
-    memcpy(copy, in->frames, in->nframes * sizeof(*copy));
-    qsort(copy, in->nframes, sizeof(*copy), by_bytes);
+    if (in->nframes) { /* frames is NULL in a trace without frames */
+        memcpy(copy, in->frames, in->nframes * sizeof(*copy));
+        qsort(copy, in->nframes, sizeof(*copy), by_bytes);
+    }
     const size_t n = in->nframes < TOP_FRAMES ? in->nframes : TOP_FRAMES;
     memcpy(top, copy, n * sizeof(*top));
     free(copy);
