@@ -313,11 +313,13 @@ static enum vgl_status vr_wait_idle(struct backend *b, uint32_t ctx) {
     if (v->api.create_fence((int)id, ctx) != 0) {
         return VGL_ERROR_INVALID_ARGUMENT;
     }
-    /* Fences retire in order; give up after ten seconds rather than hang on a lost GPU. */
-    for (int i = 0; i < 10000 && v->retired_fence != id; i++) {
+    /* Fences retire in order; poll every 20 us (a replay waits for the GPU here, so a coarse
+     * sleep would be measured as renderer time) and give up after ten seconds rather than hang
+     * on a lost GPU. */
+    for (int i = 0; i < 500000 && v->retired_fence != id; i++) {
         v->api.poll();
         if (v->retired_fence != id) {
-            nanosleep(&(struct timespec){0, 1000000}, NULL);
+            nanosleep(&(struct timespec){0, 20000}, NULL);
         }
     }
     return v->retired_fence == id ? VGL_OK : VGL_ERROR_HOST_GL;
