@@ -68,43 +68,6 @@ static bool in_range(const struct player_range *r, uint64_t v) {
 }
 
 /* A decimal number of at most 19 digits at *p; advances *p. */
-static bool parse_number(const char **p, uint64_t *out) {
-    uint64_t v = 0;
-    const char *s = *p;
-    size_t n = 0;
-    for (; s[n] >= '0' && s[n] <= '9'; n++) {
-        if (n == 19) {
-            return false;
-        }
-        v = v * 10 + (uint64_t)(s[n] - '0');
-    }
-    *p = s + n;
-    *out = v;
-    return n > 0;
-}
-
-bool player_parse_range(const char *text, struct player_range *out) {
-    const char *p = text;
-    uint64_t first, last;
-    if (!parse_number(&p, &first)) {
-        return false;
-    }
-    last = first;
-    if (*p == '-') {
-        p++;
-        if (*p == '\0') {
-            last = UINT64_MAX;
-        } else if (!parse_number(&p, &last)) {
-            return false;
-        }
-    }
-    if (*p != '\0' || last < first) {
-        return false;
-    }
-    *out = (struct player_range){true, first, last};
-    return true;
-}
-
 static struct backing *find_backing(struct player *pl, uint32_t ctx, uint32_t handle) {
     for (size_t i = 0; i < pl->backing_count; i++) {
         if (pl->backings[i].ctx == ctx && pl->backings[i].handle == handle) {
@@ -579,41 +542,4 @@ enum vgl_status player_read_back(struct player *pl, uint32_t ctx, const struct v
     *texels = pl->rb.texels;
     *bytes = pl->rb.bytes;
     return st;
-}
-
-static bool draw_like(uint32_t id) {
-    return id == VGL_CCMD_DRAW_VBO || id == VGL_CCMD_CLEAR || id == VGL_CCMD_CLEAR_TEXTURE ||
-           id == VGL_CCMD_BLIT || id == VGL_CCMD_RESOURCE_COPY_REGION;
-}
-
-uint64_t player_scan_draws(const uint32_t *cmds, uint32_t ndw, uint64_t stop, uint32_t *cut) {
-    uint64_t found = 0;
-    /* Framing only (the renderer's decoder checks everything else): a header, then its length
-     * in dwords; a command that does not fit ends the scan. */
-    for (uint32_t i = 0; i < ndw;) {
-        const uint32_t end = i + 1 + VGL_CMD_LEN(cmds[i]);
-        if (end > ndw) {
-            break;
-        }
-        if (draw_like(VGL_CMD_ID(cmds[i])) && found++ == stop) {
-            *cut = end;
-        }
-        i = end;
-    }
-    return found;
-}
-
-uint32_t player_count_frames(const char *path) {
-    struct vgl_trace_reader *reader = NULL;
-    if (vgl_trace_reader_open(path, &reader) != VGL_OK) {
-        vgl_trace_reader_destroy(reader);
-        return 0;
-    }
-    uint32_t frames = 0;
-    struct vgl_trace_record rec;
-    while (vgl_trace_reader_next(reader, &rec) > 0) {
-        frames += rec.type == VGL_REC_FRAME;
-    }
-    vgl_trace_reader_destroy(reader);
-    return frames;
 }
