@@ -4,65 +4,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vgl/format.h>
-
 #include "player.h"
 #include "print_sink.h"
 #include "protocol/virgl_protocol.h"
 #include "tool.h"
 
-static const struct trim_item *find_item(const struct trim_list *l, uint32_t sub, uint64_t key) {
-    for (size_t i = 0; i < l->count; i++) {
-        if (l->items[i].sub == sub && l->items[i].key == key) {
-            return &l->items[i];
-        }
-    }
-    return NULL;
-}
-
-static const struct trim_resource *find_resource(const struct trim_ctx *c, uint32_t handle) {
-    for (size_t i = 0; i < c->res_count; i++) {
-        if (c->res[i].args.handle == handle) {
-            return &c->res[i];
-        }
-    }
-    return NULL;
-}
-
-static uint32_t minify(uint32_t v, uint32_t level) {
-    const uint32_t m = level < 32 ? v >> level : 0;
-    return m ? m : 1;
-}
-
 /* The level and layer a surface names, read back whole into offset 0 of its backing. */
 static void describe_target(const struct trim_ctx *c, uint32_t surface, struct bisect_target *t) {
     *t = (struct bisect_target){.surface = surface};
-    const struct trim_item *obj = find_item(&c->objects, c->cur_sub, surface);
+    const struct trim_item *obj = trim_list_find(&c->objects, c->cur_sub, surface);
     if (!obj || obj->words.count < 6 || VGL_CMD_OBJ(obj->words.dw[0]) != VGL_OBJECT_SURFACE) {
         return;
     }
     const uint32_t *w = obj->words.dw;
-    const struct trim_resource *res = find_resource(c, w[2]);
-    struct vgl_format_desc fd;
-    if (!res || res->args.target == VGL_TARGET_BUFFER || res->args.nr_samples > 1 ||
-        !vgl_format_describe(res->args.format, &fd) || w[4] > res->args.last_level) {
+    const uint32_t layer = w[5] & 0xffff;
+    const struct trim_resource *res = trim_ctx_find_resource(c, w[2]);
+    struct vgl_box box;
+    uint64_t bytes;
+    if (!res || res->args.target == VGL_TARGET_BUFFER || w[4] > res->args.last_level ||
+        !trim_level_box(&res->args, w[4], &box, &bytes) || layer >= (uint32_t)box.d) {
         return;
     }
     t->format = res->args.format;
-    t->w = minify(res->args.width, w[4]);
-    t->h = minify(res->args.height, w[4]);
-    const uint64_t bytes = (uint64_t)(t->w + fd.block_w - 1) / fd.block_w * fd.block_bytes *
-                           ((t->h + fd.block_h - 1) / fd.block_h);
+    t->w = (uint32_t)box.w;
+    t->h = (uint32_t)box.h;
     t->read = (struct vgl_transfer){
             .handle = w[2],
             .level = w[4],
-            .box = {0, 0, (int32_t)(w[5] & 0xffff), (int32_t)t->w, (int32_t)t->h, 1},
+            .box = {0, 0, (int32_t)layer, box.w, box.h, 1},
     };
-    t->readable = res->backing_size >= bytes && (w[5] & 0xffff) < 0x8000;
+    t->readable = res->backing_size >= bytes / (uint64_t)box.d;
 }
 
 static void find_targets(struct bisect_state *st, const struct trim_ctx *c) {
-    const struct trim_item *fb = find_item(&c->states, c->cur_sub, VGL_CCMD_SET_FRAMEBUFFER_STATE);
+    const struct trim_item *fb =
+            trim_list_find(&c->states, c->cur_sub, VGL_CCMD_SET_FRAMEBUFFER_STATE);
     if (!fb || fb->words.count < 3) {
         return;
     }

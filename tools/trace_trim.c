@@ -77,49 +77,6 @@ static void track(struct trim *tr, const struct vgl_trace_call *c) {
     }
 }
 
-static uint32_t minify(uint32_t v, uint32_t level) {
-    const uint32_t m = level < 32 ? v >> level : 0;
-    return m ? m : 1;
-}
-
-/* The full box of a level and its packed size; false when it cannot be read back. */
-static bool level_box(const struct vgl_resource_args *a, uint32_t level, struct vgl_box *box,
-                      uint64_t *bytes) {
-    struct vgl_format_desc d;
-    if (a->target == VGL_TARGET_BUFFER) {
-        *box = (struct vgl_box){0, 0, 0, (int32_t)a->width, 1, 1};
-        *bytes = a->width;
-        return a->width > 0;
-    }
-    if (!vgl_format_describe(a->format, &d) || a->nr_samples > 1) {
-        return false;
-    }
-    const uint32_t w = minify(a->width, level);
-    uint32_t h = minify(a->height, level), layers = 1;
-    switch (a->target) {
-    case VGL_TARGET_3D:
-        layers = minify(a->depth, level);
-        break;
-    case VGL_TARGET_CUBE:
-        layers = 6;
-        break;
-    case VGL_TARGET_1D_ARRAY:
-    case VGL_TARGET_2D_ARRAY:
-    case VGL_TARGET_CUBE_ARRAY:
-        layers = a->array_size ? a->array_size : 1;
-        break;
-    default:
-        break;
-    }
-    if (a->target == VGL_TARGET_1D || a->target == VGL_TARGET_1D_ARRAY) {
-        h = 1;
-    }
-    *box = (struct vgl_box){0, 0, 0, (int32_t)w, (int32_t)h, (int32_t)layers};
-    *bytes = (uint64_t)((w + d.block_w - 1) / d.block_w) * ((h + d.block_h - 1) / d.block_h) *
-             d.block_bytes * layers;
-    return *bytes > 0 && *bytes <= VGL_TRACE_MAX_RECORD - 64;
-}
-
 static bool add_content(struct trim *tr, const struct content *c) {
     if (tr->content_count == tr->content_capacity) {
         const size_t cap = tr->content_capacity ? tr->content_capacity * 2 : 64;
@@ -139,7 +96,7 @@ static void read_level(struct trim *tr, struct vgl_renderer *r, uint32_t ctx,
                        const struct vgl_resource_args *a, uint32_t level) {
     struct content c = {.ctx = ctx, .t = {.handle = a->handle, .level = level}};
     uint64_t bytes;
-    if (!level_box(a, level, &c.t.box, &bytes)) {
+    if (!trim_level_box(a, level, &c.t.box, &bytes) || bytes > VGL_TRACE_MAX_RECORD - 64) {
         fprintf(stderr, "virgl-trace: trim: contents of resource %u level %u not kept\n", a->handle,
                 level);
         return;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vgl/format.h>
+
 #include "protocol/virgl_protocol.h"
 
 bool trim_words_push(struct trim_words *w, const uint32_t *dw, size_t n) {
@@ -24,13 +26,17 @@ bool trim_words_push(struct trim_words *w, const uint32_t *dw, size_t n) {
     return true;
 }
 
-static struct trim_item *find_item(struct trim_list *l, uint32_t sub, uint64_t key) {
+const struct trim_item *trim_list_find(const struct trim_list *l, uint32_t sub, uint64_t key) {
     for (size_t i = 0; i < l->count; i++) {
         if (l->items[i].sub == sub && l->items[i].key == key) {
             return &l->items[i];
         }
     }
     return NULL;
+}
+
+static struct trim_item *find_item(struct trim_list *l, uint32_t sub, uint64_t key) {
+    return (struct trim_item *)trim_list_find(l, sub, key);
 }
 
 static void remove_item(struct trim_list *l, struct trim_item *it) {
@@ -218,13 +224,59 @@ void trim_ctx_submit(struct trim_ctx *c, const uint32_t *dw, size_t ndw) {
     }
 }
 
-static struct trim_resource *find_res(struct trim_ctx *c, uint32_t handle) {
+const struct trim_resource *trim_ctx_find_resource(const struct trim_ctx *c, uint32_t handle) {
     for (size_t i = 0; i < c->res_count; i++) {
         if (c->res[i].args.handle == handle) {
             return &c->res[i];
         }
     }
     return NULL;
+}
+
+static struct trim_resource *find_res(struct trim_ctx *c, uint32_t handle) {
+    return (struct trim_resource *)trim_ctx_find_resource(c, handle);
+}
+
+static uint32_t minify(uint32_t v, uint32_t level) {
+    const uint32_t m = level < 32 ? v >> level : 0;
+    return m ? m : 1;
+}
+
+bool trim_level_box(const struct vgl_resource_args *a, uint32_t level, struct vgl_box *box,
+                    uint64_t *bytes) {
+    struct vgl_format_desc d;
+    if (a->target == VGL_TARGET_BUFFER) {
+        *box = (struct vgl_box){0, 0, 0, (int32_t)a->width, 1, 1};
+        *bytes = a->width;
+        return a->width > 0;
+    }
+    if (!vgl_format_describe(a->format, &d) || a->nr_samples > 1) {
+        return false;
+    }
+    const uint32_t w = minify(a->width, level);
+    uint32_t h = minify(a->height, level), layers = 1;
+    switch (a->target) {
+    case VGL_TARGET_3D:
+        layers = minify(a->depth, level);
+        break;
+    case VGL_TARGET_CUBE:
+        layers = 6;
+        break;
+    case VGL_TARGET_1D_ARRAY:
+    case VGL_TARGET_2D_ARRAY:
+    case VGL_TARGET_CUBE_ARRAY:
+        layers = a->array_size ? a->array_size : 1;
+        break;
+    default:
+        break;
+    }
+    if (a->target == VGL_TARGET_1D || a->target == VGL_TARGET_1D_ARRAY) {
+        h = 1;
+    }
+    *box = (struct vgl_box){0, 0, 0, (int32_t)w, (int32_t)h, (int32_t)layers};
+    *bytes = (uint64_t)((w + d.block_w - 1) / d.block_w) * ((h + d.block_h - 1) / d.block_h) *
+             d.block_bytes * layers;
+    return *bytes > 0;
 }
 
 void trim_ctx_resource(struct trim_ctx *c, const struct vgl_resource_args *args) {

@@ -74,6 +74,15 @@ struct trim_ctx *trim_set_find(struct trim_set *s, uint32_t id);
 void trim_set_track(struct trim_set *s, const struct vgl_trace_call *c, uint32_t max_dwords);
 void trim_set_finish(struct trim_set *s);
 
+/* The item of sub-context `sub` with `key` (an object's handle, a state key), or NULL. */
+const struct trim_item *trim_list_find(const struct trim_list *l, uint32_t sub, uint64_t key);
+const struct trim_resource *trim_ctx_find_resource(const struct trim_ctx *c, uint32_t handle);
+
+/* The full box of one level of a resource (every layer) and its tightly packed size; false for
+ * multisampled resources and unknown formats. */
+bool trim_level_box(const struct vgl_resource_args *a, uint32_t level, struct vgl_box *box,
+                    uint64_t *bytes);
+
 bool trim_words_push(struct trim_words *w, const uint32_t *dw, size_t n);
 
 #endif
