@@ -55,20 +55,10 @@ static void find_targets(struct bisect_state *st, const struct trim_ctx *c) {
     }
 }
 
-/* A SUBMIT that holds draw k: track up to it and keep the command. */
-static void reach(struct bisect_state *st, const struct vgl_trace_call *c, uint64_t left,
-                  uint64_t call) {
-    const uint32_t ndw = (uint32_t)c->value;
-    uint32_t *dw = malloc((size_t)ndw * 4 + 4);
-    if (!dw) {
-        st->set.failed = true;
-        return;
-    }
-    for (uint32_t i = 0; i < ndw; i++) {
-        dw[i] = vgl_get_u32(c->data + 4 * (size_t)i);
-    }
-    uint32_t cut = 0;
-    player_scan_draws(dw, ndw, left, &cut);
+/* A SUBMIT (its dwords in dw) whose draw ends at dword `cut`: track up to it and keep the
+ * command. */
+static void reach(struct bisect_state *st, const struct vgl_trace_call *c, const uint32_t *dw,
+                  uint32_t cut, uint64_t call) {
     trim_set_track(&st->set, c, cut);
     /* The draw is the command that ends at `cut`: find its start. */
     for (uint32_t i = 0, index = 0; i < cut; index++) {
@@ -80,7 +70,6 @@ static void reach(struct bisect_state *st, const struct vgl_trace_call *c, uint6
         }
         i = end;
     }
-    free(dw);
     st->reached = true;
     st->call = call;
     st->ctx = c->ctx;
@@ -110,11 +99,12 @@ bool bisect_state_at(const char *path, uint64_t k, struct bisect_state *st) {
             }
             uint32_t cut;
             const uint64_t found = player_scan_draws(dw, (uint32_t)c->value, k - draws, &cut);
-            free(dw);
             if (found > k - draws) {
-                reach(st, c, k - draws, t.index);
+                reach(st, c, dw, cut, t.index);
+                free(dw);
                 break;
             }
+            free(dw);
             draws += found;
         }
         trim_set_track(&st->set, c, UINT32_MAX);
