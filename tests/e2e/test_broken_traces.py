@@ -62,6 +62,10 @@ def run_measured(args, rss_file):
     # glibc fills every new allocation: memory set aside for a forged size becomes resident,
     # so the RSS bound sees it (meson test sets this too, with a random value)
     env = dict(os.environ, VGL_EXIT_UNTESTABLE="77", MALLOC_PERTURB_="165")
+    # In the sanitizer build, ASan reports come back on stderr (the stage sends them to files), so
+    # that each tool run is checked on its own
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":log_path=stderr"
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env=env, start_new_session=True)
     timed_out = False

@@ -48,12 +48,18 @@ static int run_one(const struct test *t) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
     }
+    /* Name the process, so that a sanitizer report (written to a file named after the pid in
+     * the sanitizer stage) can be matched to its test. */
     if (WIFSIGNALED(status)) {
-        fprintf(stderr, "%s: killed by signal %d%s\n", t->name, WTERMSIG(status),
-                WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+        fprintf(stderr, "%s: process %d killed by signal %d%s\n", t->name, (int)pid,
+                WTERMSIG(status), WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
         return 1;
     }
-    return WEXITSTATUS(status);
+    const int rc = WEXITSTATUS(status);
+    if (rc != 0 && rc != 77) {
+        fprintf(stderr, "%s: process %d exited with status %d\n", t->name, (int)pid, rc);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv) {
