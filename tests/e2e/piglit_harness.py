@@ -23,7 +23,7 @@ import vgl_env as E  # noqa: E402
 
 RENDERERS = ("native", "reference", "vgl")
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
-LIST_DIR = os.path.abspath(os.path.join(REPO_ROOT, "..", "shared", "piglit"))
+LIST_DIR = os.path.join(REPO_ROOT, "tests", "piglit")
 
 # piglit's result order (framework/status.py): the worst subtest wins; skip and notrun rank
 # below pass, so a mix of skipped and passed subtests is a pass.
@@ -946,7 +946,7 @@ def report(runs, meta, verdict, out=print):
 
 
 def find_list(spec):
-    """A list file path, or a name of one in ../shared/piglit ('smoke' -> smoke.txt)."""
+    """A list file path, or a name of one in tests/piglit ('smoke' -> smoke.txt)."""
     if os.path.exists(spec):
         return os.path.abspath(spec)
     for cand in (os.path.join(LIST_DIR, spec), os.path.join(LIST_DIR, spec + ".txt")):
@@ -1015,7 +1015,7 @@ def main(argv=None):
         "also passes on vgl, except version skips, our server never crashed and, with "
         "--capture, every trace replays; with one renderer: when nothing fails, crashes or "
         "times out. See docs/piglit.md.")
-    ap.add_argument("list", help="test list file, or a name in ../shared/piglit (smoke, ci, ...)")
+    ap.add_argument("list", help="test list file, or a name in tests/piglit (smoke, ci, ...)")
     ap.add_argument("-r", "--renderer", action="append", default=[],
                     help="native, reference or vgl; repeat or comma-separate for a comparison "
                     "(default: vgl)")
