@@ -4,6 +4,7 @@
  * The program gets its own mount namespace whose /tmp/.virgl_test is that server's socket, so
  * no other server on the machine is touched. Owns process and namespace set-up, nothing else.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -116,10 +117,72 @@ static bool child_fail(const char *what) {
 }
 
 /*
- * In the program child: a private mount namespace with an empty tmpfs on /tmp whose .virgl_test
- * is our server's socket. The socket lives in DIR, which may itself be under /tmp and so hidden
- * by the new tmpfs: it is opened with O_PATH first, and the bind mount's source is that fd's
- * /proc/self/fd link, which names the socket inode whatever is mounted on top of its directory.
+ * Put every entry of the machine's /tmp (open as `old_tmp`, now under the private tmpfs) back at
+ * its name: directories and files as bind mounts, links as links; all but Mesa's socket. The
+ * program's own files under /tmp stay where it expects them; what it makes at the top of /tmp
+ * stays private. An entry removed meanwhile is left out.
+ */
+static bool show_machine_tmp(int old_tmp) {
+    char hidden[64];
+    snprintf(hidden, sizeof(hidden), "/proc/self/fd/%d", old_tmp);
+    DIR *dir = opendir(hidden);
+    if (dir == NULL) {
+        return child_fail("listing /tmp");
+    }
+    bool ok = true;
+    const struct dirent *d;
+    while (ok && (d = readdir(dir)) != NULL) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
+            strcmp(d->d_name, GUEST_SOCKET + strlen("/tmp/")) == 0) {
+            continue;
+        }
+        char source[PATH_MAX], target[PATH_MAX];
+        snprintf(source, sizeof(source), "%s/%s", hidden, d->d_name);
+        snprintf(target, sizeof(target), "/tmp/%s", d->d_name);
+        struct stat st;
+        if (lstat(source, &st) != 0) {
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            char link[PATH_MAX];
+            const ssize_t n = readlink(source, link, sizeof(link) - 1);
+            if (n >= 0) {
+                link[n] = '\0';
+                ok = symlink(link, target) == 0 || child_fail("copying a link in /tmp");
+            }
+            continue;
+        }
+        const bool is_dir = S_ISDIR(st.st_mode);
+        int fd = -1;
+        if (is_dir ? mkdir(target, 0700) != 0
+                   : (fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+            ok = child_fail("making a mount point in the private /tmp");
+            continue;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (mount(source, target, "none", MS_BIND | MS_REC, NULL) != 0) {
+            if (errno != ENOENT) {
+                ok = child_fail("showing the machine's /tmp entries");
+            }
+            if (is_dir) {
+                rmdir(target);
+            } else {
+                unlink(target);
+            }
+        }
+    }
+    closedir(dir);
+    return ok;
+}
+
+/*
+ * In the program child: a private mount namespace with a tmpfs on /tmp whose .virgl_test is our
+ * server's socket, and whose other entries are the machine's (show_machine_tmp). The socket
+ * lives in DIR, which may itself be under /tmp and so hidden by the new tmpfs: it is opened with
+ * O_PATH first, and the bind mount's source is that fd's /proc/self/fd link, which names the
+ * socket inode whatever is mounted on top of its directory.
  */
 static bool setup_private_tmp(const char *server_socket) {
     const uid_t uid = geteuid();
@@ -153,9 +216,21 @@ static bool setup_private_tmp(const char *server_socket) {
     if (sock_fd < 0) {
         return child_fail("opening the server socket");
     }
+    const int old_tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (old_tmp < 0) {
+        close(sock_fd);
+        return child_fail("opening /tmp");
+    }
     if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
         close(sock_fd);
+        close(old_tmp);
         return child_fail("mounting a private /tmp");
+    }
+    const bool shown = show_machine_tmp(old_tmp);
+    close(old_tmp);
+    if (!shown) {
+        close(sock_fd);
+        return false;
     }
     const int target = open(GUEST_SOCKET, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (target < 0) {
@@ -174,29 +249,14 @@ static bool setup_private_tmp(const char *server_socket) {
 }
 
 static void run_program(const char *server_socket, char **argv) {
-    /*
-     * A program named by a path (it may sit under /tmp, which is about to be hidden) is opened
-     * now and run through its fd. Not close-on-exec: a script's interpreter reopens it.
-     */
-    int prog_fd = -1;
-    if (strchr(argv[0], '/') != NULL) {
-        prog_fd = open(argv[0], O_PATH);
-        if (prog_fd < 0) {
-            fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
-            _exit(EXIT_EXEC_FAILED);
-        }
-    }
+    /* The private /tmp shows the machine's entries, so the program's path still names it. */
     if (!setup_private_tmp(server_socket)) {
         _exit(EXIT_SETUP_FAILED);
     }
     if (setenv("GALLIUM_DRIVER", "virpipe", 0) != 0) {
         _exit(EXIT_SETUP_FAILED);
     }
-    if (prog_fd >= 0) {
-        fexecve(prog_fd, argv, environ);
-    } else {
-        execvp(argv[0], argv);
-    }
+    execvp(argv[0], argv);
     fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(EXIT_EXEC_FAILED);
 }

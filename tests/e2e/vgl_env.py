@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Shared helpers for the end-to-end tests: where the build is, and running a piece of a test
-in a private mount namespace with its own /tmp, so the hard-coded /tmp/.virgl_test of Mesa's
+in a private mount namespace with its own /tmp/.virgl_test, so the hard-coded socket of Mesa's
 vtest client never collides with another server on the machine."""
 import ctypes
 import os
@@ -11,6 +11,7 @@ import time
 import traceback
 
 CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000
 
 BUILD_DIR = os.environ.get("VGL_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
 BUILD_DIR = os.path.abspath(BUILD_DIR)
@@ -23,14 +24,54 @@ SOCKET = "/tmp/.virgl_test"
 
 
 def work_dir(name):
-    """A fresh directory outside /tmp (which the private namespaces hide)."""
+    """A fresh directory in the build directory."""
     base = os.path.join(BUILD_DIR, "e2e-work")
     os.makedirs(base, exist_ok=True)
     return tempfile.mkdtemp(prefix=name + "-", dir=base)
 
 
+def _mount(source, target, fstype, flags, data=None):
+    libc = ctypes.CDLL(None, use_errno=True)
+    enc = (lambda v: None if v is None else v.encode())
+    if libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
+        raise OSError(ctypes.get_errno(), "mount %s on %s" % (source, target))
+
+
+def enter_private_tmp():
+    """Moves this process into a new mount namespace whose /tmp is a fresh tmpfs that shows every
+    entry of the machine's /tmp again (bind mounts of the same names; links copied), except
+    Mesa's socket .virgl_test. A checkout, a build or a program's files under /tmp stay where
+    they were; only the socket, and what is made at the top of /tmp, is private."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise PermissionError("unshare(CLONE_NEWNS): errno %d" % ctypes.get_errno())
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    old = os.open("/tmp", os.O_PATH | os.O_DIRECTORY)
+    try:
+        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+        hidden = "/proc/self/fd/%d" % old
+        for name in os.listdir(hidden):
+            if name == os.path.basename(SOCKET):
+                continue
+            source, target = os.path.join(hidden, name), os.path.join("/tmp", name)
+            try:
+                if os.path.islink(source):
+                    os.symlink(os.readlink(source), target)
+                    continue
+                if os.path.isdir(source):
+                    os.mkdir(target)
+                else:
+                    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                _mount(source, target, None, MS_BIND | MS_REC)
+            except FileNotFoundError:  # removed meanwhile by someone else
+                if os.path.lexists(target):
+                    (os.rmdir if os.path.isdir(target) else os.unlink)(target)
+    finally:
+        os.close(old)
+
+
 def run_in_private_tmp(fn, *args):
-    """Run fn(*args) in a forked child inside a new mount namespace with a tmpfs on /tmp.
+    """Run fn(*args) in a forked child inside a private /tmp (enter_private_tmp).
     Returns fn's return value (which must be repr/eval-able) or raises its exception text."""
     result_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -38,11 +79,7 @@ def run_in_private_tmp(fn, *args):
         os.close(result_fd)
         code = 0
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.unshare(CLONE_NEWNS) != 0:
-                raise PermissionError("unshare(CLONE_NEWNS): errno %d" % ctypes.get_errno())
-            subprocess.run(["mount", "--make-rprivate", "/"], check=True)
-            subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/tmp"], check=True)
+            enter_private_tmp()
             out = repr(("ok", fn(*args)))
         except BaseException:  # report anything to the parent
             out = repr(("error", traceback.format_exc()))
@@ -65,8 +102,8 @@ def run_in_private_tmp(fn, *args):
     return value
 
 
-def start_server(log_path, capture=None, extra=()):
-    args = [SERVER, "-v"]
+def start_server(log_path, capture=None, extra=(), exe=SERVER):
+    args = [exe, "-v"]
     if capture:
         args += ["--capture", capture]
     args += list(extra)
