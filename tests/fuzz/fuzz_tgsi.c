@@ -62,9 +62,12 @@ static void key_from(struct vgl_shader_key *key, struct fuzz_input *in) {
     for (unsigned i = 0; i < 8; i++) {
         key->cbuf_swizzle[i] = (c & (1u << i)) ? (uint16_t)(0x8000u | (a * 0x111u + i)) : 0;
     }
-    for (unsigned i = 0; i < VGL_SHADER_MAX_SAMPLERS; i++) {
-        key->shadow_swizzle[1][i] = (b & 1) ? (uint16_t)(0x8000u | (d * 0x53u + i)) : 0;
-        key->tex_clamp[1][i] = (uint8_t)((a + i) & 7);
+    for (unsigned st = 0; st < VGL_SHADER_STAGES; st++) {
+        for (unsigned i = 0; i < VGL_SHADER_MAX_SAMPLERS; i++) {
+            key->stage[st].shadow_swizzle[i] =
+                    (b >> st & 1) ? (uint16_t)(0x8000u | (d * 0x53u + i + st)) : 0;
+            key->stage[st].tex_clamp[i] = (uint8_t)((a + i + st) & 7);
+        }
     }
 }
 
@@ -124,8 +127,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (vs) {
         struct vgl_glsl_program prog = {0};
         char why[256];
-        if (vgl_shader_emit_program(vs, fs, &key, &prog, why, sizeof(why)) == VGL_OK) {
-            if (!prog.vs || !prog.fs) {
+        const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
+                                                              [VGL_SHADER_FRAGMENT] = fs};
+        if (vgl_shader_emit_program(stages, &key, &prog, why, sizeof(why)) == VGL_OK) {
+            if (!prog.glsl[VGL_SHADER_VERTEX] || !prog.glsl[VGL_SHADER_FRAGMENT]) {
                 abort();
             }
         }

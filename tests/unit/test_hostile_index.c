@@ -146,7 +146,10 @@ VGL_TEST(shader_stage_past_table) {
     expect(h, VGL_ERROR_INVALID_ARGUMENT);
     h = hostile_open(NULL);
     enc_shader(&h->e, 30, 77, "VERT\n  0: END\n");
-    expect(h, VGL_ERROR_UNSUPPORTED);
+    expect(h, VGL_ERROR_INVALID_ARGUMENT);
+    h = hostile_open(NULL);
+    enc_shader(&h->e, 30, VGL_SHADER_STAGES, "VERT\n  0: END\n");
+    expect(h, VGL_ERROR_INVALID_ARGUMENT);
 }
 
 static struct vgl_resource_args tex(uint32_t target, uint32_t format) {

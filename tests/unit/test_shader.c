@@ -223,12 +223,14 @@ static struct vgl_glsl_program emit_pair(const struct pair *p, const struct vgl_
     struct vgl_shader *const fs = p->fs[0] ? parse_corpus(p->fs) : NULL;
     struct vgl_glsl_program prog;
     char why[256];
-    const enum vgl_status st = vgl_shader_emit_program(vs, fs, key, &prog, why, sizeof(why));
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
+                                                          [VGL_SHADER_FRAGMENT] = fs};
+    const enum vgl_status st = vgl_shader_emit_program(stages, key, &prog, why, sizeof(why));
     if (st != VGL_OK) {
         fprintf(stderr, "%s + %s: %s: %s\n", p->vs, p->fs, vgl_status_str(st), why);
     }
     CHECK_EQ(st, VGL_OK);
-    CHECK(prog.vs && prog.fs);
+    CHECK(prog.glsl[VGL_SHADER_VERTEX] && prog.glsl[VGL_SHADER_FRAGMENT]);
     vgl_shader_destroy(vs);
     vgl_shader_destroy(fs);
     return prog;
@@ -295,8 +297,8 @@ static GLuint compile_stage(GLenum type, const char *src, const char *what) {
 
 /* Compiles and links; 0 (after printing the logs) on failure. */
 static GLuint link_program(const struct vgl_glsl_program *prog, const char *what) {
-    const GLuint vs = compile_stage(GL_VERTEX_SHADER, prog->vs, what);
-    const GLuint fs = compile_stage(GL_FRAGMENT_SHADER, prog->fs, what);
+    const GLuint vs = compile_stage(GL_VERTEX_SHADER, prog->glsl[VGL_SHADER_VERTEX], what);
+    const GLuint fs = compile_stage(GL_FRAGMENT_SHADER, prog->glsl[VGL_SHADER_FRAGMENT], what);
     if (!vs || !fs) {
         glDeleteShader(vs);
         glDeleteShader(fs);
@@ -314,7 +316,7 @@ static GLuint link_program(const struct vgl_glsl_program *prog, const char *what
         char log[4096] = "";
         glGetProgramInfoLog(p, sizeof(log), NULL, log);
         fprintf(stderr, "%s: link failed:\n%s\n--- VS ---\n%s\n--- FS ---\n%s\n", what, log,
-                prog->vs, prog->fs);
+                prog->glsl[VGL_SHADER_VERTEX], prog->glsl[VGL_SHADER_FRAGMENT]);
         glDeleteProgram(p);
         return 0;
     }
@@ -350,11 +352,11 @@ VGL_TEST(corpus_emits_with_every_key) {
             struct vgl_glsl_program prog = emit_pair(&pairs[i], &test_keys[k]);
             /* Deterministic: the same input gives the same bytes. */
             struct vgl_glsl_program again = emit_pair(&pairs[i], &test_keys[k]);
-            CHECK(!strcmp(prog.vs, again.vs) && !strcmp(prog.fs, again.fs));
-            CHECK(!strncmp(prog.vs, "#version 330 core\n", 18));
-            CHECK(!strncmp(prog.fs, "#version 330 core\n", 18));
-            CHECK(strstr(prog.vs, "uniform vgl_consts_vs {"));
-            CHECK(strstr(prog.fs, "uniform vgl_consts_fs {"));
+            CHECK(!strcmp(prog.glsl[VGL_SHADER_VERTEX], again.glsl[VGL_SHADER_VERTEX]) && !strcmp(prog.glsl[VGL_SHADER_FRAGMENT], again.glsl[VGL_SHADER_FRAGMENT]));
+            CHECK(!strncmp(prog.glsl[VGL_SHADER_VERTEX], "#version 330 core\n", 18));
+            CHECK(!strncmp(prog.glsl[VGL_SHADER_FRAGMENT], "#version 330 core\n", 18));
+            CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "uniform vgl_consts_vs {"));
+            CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "uniform vgl_consts_fs {"));
             vgl_glsl_program_finish(&prog);
             vgl_glsl_program_finish(&again);
         }
@@ -401,7 +403,9 @@ static struct vgl_glsl_program emit_texts(const char *vs_text, const char *fs_te
     struct vgl_shader *const fs = fs_text ? parse_str(fs_text) : NULL;
     struct vgl_glsl_program prog;
     char why[256];
-    const enum vgl_status st = vgl_shader_emit_program(vs, fs, key, &prog, why, sizeof(why));
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
+                                                          [VGL_SHADER_FRAGMENT] = fs};
+    const enum vgl_status st = vgl_shader_emit_program(stages, key, &prog, why, sizeof(why));
     if (st != VGL_OK) {
         fprintf(stderr, "emit: %s\n", why);
     }
@@ -414,21 +418,21 @@ static struct vgl_glsl_program emit_texts(const char *vs_text, const char *fs_te
 VGL_TEST(emitted_text_follows_the_contract) {
     const struct vgl_shader_key plain = {0};
     struct vgl_glsl_program prog = emit_texts(standin_vs, run_text("run/color_fs.tgsi"), &plain);
-    CHECK(strstr(prog.fs, "layout(std140) uniform vgl_consts_fs {\n    uvec4 c[5];\n}"));
-    CHECK(strstr(prog.vs, "layout(std140) uniform vgl_consts_vs {\n    uvec4 c[1];\n}"));
-    CHECK(strstr(prog.fs, "uniform sampler2D vgl_samp_fs_3;"));
-    CHECK(strstr(prog.fs, "layout(location = 0) out vec4 vgl_out_0;"));
-    CHECK(strstr(prog.vs, "layout(location = 0) in vec4 vgl_in_0;"));
-    CHECK(strstr(prog.vs, "layout(location = 1) in vec4 vgl_in_1;"));
-    CHECK(strstr(prog.fs, "smooth in vec4 vgl_v_color0;"));
-    CHECK(strstr(prog.vs, "smooth out vec4 vgl_v_color0;"));
-    CHECK(strstr(prog.fs, "smooth in vec4 vgl_v_generic2;"));
-    CHECK(strstr(prog.fs, "flat in uvec4 vgl_v_generic5;"));
-    CHECK(strstr(prog.vs, "flat out uvec4 vgl_v_generic5;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(std140) uniform vgl_consts_fs {\n    uvec4 c[5];\n}"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "layout(std140) uniform vgl_consts_vs {\n    uvec4 c[1];\n}"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "uniform sampler2D vgl_samp_fs_3;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(location = 0) out vec4 vgl_out_0;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "layout(location = 0) in vec4 vgl_in_0;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "layout(location = 1) in vec4 vgl_in_1;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "smooth in vec4 vgl_v_color0;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "smooth out vec4 vgl_v_color0;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "smooth in vec4 vgl_v_generic2;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "flat in uvec4 vgl_v_generic5;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "flat out uvec4 vgl_v_generic5;"));
     /* The VS does not write GENERIC[2]: it still declares and zeroes it. */
-    CHECK(strstr(prog.vs, "vgl_v_generic2 = vec4(0.0);"));
-    CHECK(!strstr(prog.vs, "vgl_y_sign") && !strstr(prog.fs, "vgl_alpha_ref"));
-    CHECK(!strstr(prog.fs, "vgl_stipple") && !strstr(prog.vs, "gl_ClipDistance"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "vgl_v_generic2 = vec4(0.0);"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_VERTEX], "vgl_y_sign") && !strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_alpha_ref"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_stipple") && !strstr(prog.glsl[VGL_SHADER_VERTEX], "gl_ClipDistance"));
     vgl_glsl_program_finish(&prog);
 
     const struct vgl_shader_key flat = {.flatshade = true,
@@ -440,19 +444,19 @@ VGL_TEST(emitted_text_follows_the_contract) {
                                         .clip_plane_enable = 0x5};
     const char *const two_side_vs = run_text("run/two_side_vs.tgsi");
     prog = emit_texts(two_side_vs, run_text("run/color_fs.tgsi"), &flat);
-    CHECK(strstr(prog.fs, "flat in vec4 vgl_v_color0;"));
-    CHECK(strstr(prog.fs, "flat in vec4 vgl_v_bcolor0;"));
-    CHECK(strstr(prog.vs, "flat out vec4 vgl_v_bcolor0;"));
-    CHECK(strstr(prog.fs, "gl_FrontFacing ? vgl_v_color0 : vgl_v_bcolor0"));
-    CHECK(strstr(prog.fs, "uniform float vgl_alpha_ref;"));
-    CHECK(strstr(prog.fs, "< vgl_alpha_ref"));
-    CHECK(strstr(prog.fs, "uniform sampler2D vgl_stipple;"));
-    CHECK(strstr(prog.fs, "texelFetch(vgl_stipple, ivec2(gl_FragCoord.xy) & 31, 0)"));
-    CHECK(strstr(prog.vs, "uniform float vgl_y_sign;"));
-    CHECK(strstr(prog.vs, "gl_Position.y *= vgl_y_sign;"));
-    CHECK(strstr(prog.vs, "uniform vec4 vgl_clip_planes[8];"));
-    CHECK(strstr(prog.vs, "out float gl_ClipDistance[3];"));
-    CHECK(strstr(prog.vs, "gl_ClipDistance[2] = dot(vgl_cv, vgl_clip_planes[2]);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "flat in vec4 vgl_v_color0;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "flat in vec4 vgl_v_bcolor0;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "flat out vec4 vgl_v_bcolor0;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "gl_FrontFacing ? vgl_v_color0 : vgl_v_bcolor0"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "uniform float vgl_alpha_ref;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "< vgl_alpha_ref"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "uniform sampler2D vgl_stipple;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "texelFetch(vgl_stipple, ivec2(gl_FragCoord.xy) & 31, 0)"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "uniform float vgl_y_sign;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "gl_Position.y *= vgl_y_sign;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "uniform vec4 vgl_clip_planes[8];"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "out float gl_ClipDistance[3];"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "gl_ClipDistance[2] = dot(vgl_cv, vgl_clip_planes[2]);"));
     vgl_glsl_program_finish(&prog);
 }
 
@@ -461,28 +465,28 @@ VGL_TEST(emitted_text_fragment_builtins) {
     struct vgl_shader_key key = {
             .nr_cbufs = 3, .sprite_coord_enable = 0x2, .fs_coord_conventions = true};
     struct vgl_glsl_program prog = emit_texts(standin_vs, fs, &key);
-    CHECK(strstr(prog.fs, "layout(origin_upper_left) in vec4 gl_FragCoord;"));
-    CHECK(strstr(prog.fs, "gl_FrontFacing ? 1.0 : -1.0"));
-    CHECK(strstr(prog.fs, "gl_PointCoord"));
-    CHECK(!strstr(prog.fs, "vgl_v_generic1"));
-    CHECK(strstr(prog.fs, "layout(location = 2) out vec4 vgl_out_2;"));
-    CHECK(strstr(prog.fs, "vgl_out_2 = uintBitsToFloat(ro[0]);"));
-    CHECK(strstr(prog.fs, "gl_FragDepth = uintBitsToFloat(ro[1].z);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(origin_upper_left) in vec4 gl_FragCoord;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "gl_FrontFacing ? 1.0 : -1.0"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "gl_PointCoord"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_v_generic1"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(location = 2) out vec4 vgl_out_2;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_2 = uintBitsToFloat(ro[0]);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "gl_FragDepth = uintBitsToFloat(ro[1].z);"));
     vgl_glsl_program_finish(&prog);
     /* flip_y inverts the origin choice. */
     key.flip_y = true;
     prog = emit_texts(standin_vs, fs, &key);
-    CHECK(!strstr(prog.fs, "origin_upper_left"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "origin_upper_left"));
     vgl_glsl_program_finish(&prog);
     /* Without fragment_coord_conventions in the caps the property is only an echo of GLSL:
      * gallium's upper-left origin is used (the host's lower-left unless flip_y). */
     key.fs_coord_conventions = false;
     prog = emit_texts(standin_vs, fs, &key);
-    CHECK(strstr(prog.fs, "layout(origin_upper_left) in vec4 gl_FragCoord;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(origin_upper_left) in vec4 gl_FragCoord;"));
     vgl_glsl_program_finish(&prog);
     key.flip_y = false;
     prog = emit_texts(standin_vs, fs, &key);
-    CHECK(!strstr(prog.fs, "origin_upper_left"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "origin_upper_left"));
     vgl_glsl_program_finish(&prog);
 }
 
@@ -492,31 +496,31 @@ VGL_TEST(emitted_text_swizzles_and_derivatives) {
     /* Zero keys: the comparison result replicated (gallium), plain outputs. */
     struct vgl_shader_key key = {.nr_cbufs = 2};
     struct vgl_glsl_program prog = emit_texts(vs, fs, &key);
-    CHECK(strstr(prog.vs, "= floatBitsToUint((vec4(texture(vgl_samp_vs_2, c.xyz))));"));
-    CHECK(strstr(prog.fs, "vec4(textureProj(vgl_samp_fs_2, c))"));
-    CHECK(strstr(prog.fs, "vgl_out_1 = uintBitsToFloat(ro[0]);"));
-    CHECK(strstr(prog.fs, "#define VGL_DDY(v) (dFdyFine(v))"));
-    CHECK(strstr(prog.fs, "VGL_DDX(uintBitsToFloat(t0))"));
-    CHECK(!strstr(prog.vs, "VGL_DDX"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "= floatBitsToUint((vec4(texture(vgl_samp_vs_2, c.xyz))));"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vec4(textureProj(vgl_samp_fs_2, c))"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_1 = uintBitsToFloat(ro[0]);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) (dFdyFine(v))"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "VGL_DDX(uintBitsToFloat(t0))"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_VERTEX], "VGL_DDX"));
     vgl_glsl_program_finish(&prog);
     /* Depth mode LUMINANCE (X X X ONE) in the VS, (ZERO Y X W) in the FS; A8 / L8A8 targets. */
-    key.shadow_swizzle[0][2] = 0x8000 | 5 << 9;
-    key.shadow_swizzle[1][2] = 0x8000 | 4 | 1 << 3 | 0 << 6 | 3 << 9;
-    key.shadow_swizzle[1][3] = 0x1234; /* no bit 15: identity */
+    key.stage[VGL_SHADER_VERTEX].shadow_swizzle[2] = 0x8000 | 5 << 9;
+    key.stage[VGL_SHADER_FRAGMENT].shadow_swizzle[2] = 0x8000 | 4 | 1 << 3 | 0 << 6 | 3 << 9;
+    key.stage[VGL_SHADER_FRAGMENT].shadow_swizzle[3] = 0x1234; /* no bit 15: identity */
     key.cbuf_swizzle[0] = 0x8000 | 3 | 4 << 3 | 4 << 6 | 5 << 9;
     key.cbuf_swizzle[1] = 0x8000 | 0 | 3 << 3 | 4 << 6 | 5 << 9;
     key.flip_y = true;
     prog = emit_texts(vs, fs, &key);
-    CHECK(strstr(prog.vs, "float r = texture(vgl_samp_vs_2, c.xyz);"));
-    CHECK(strstr(prog.vs, "= floatBitsToUint((vec4(r, r, r, 1.0)));"));
-    CHECK(strstr(prog.fs, "float r = textureProj(vgl_samp_fs_2, c);"));
-    CHECK(strstr(prog.fs, "t0.y = floatBitsToUint((vec4(0.0, 0.0, r, 1.0)).y);"));
-    CHECK(strstr(prog.fs, "vgl_out_0 = vec4(uintBitsToFloat(ro[0].w), 0.0, 0.0, 1.0);"));
-    CHECK(strstr(prog.fs, "vgl_out_1 = vec4(uintBitsToFloat(ro[0].x), uintBitsToFloat(ro[0].w), "
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "float r = texture(vgl_samp_vs_2, c.xyz);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "= floatBitsToUint((vec4(r, r, r, 1.0)));"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "float r = textureProj(vgl_samp_fs_2, c);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "t0.y = floatBitsToUint((vec4(0.0, 0.0, r, 1.0)).y);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_0 = vec4(uintBitsToFloat(ro[0].w), 0.0, 0.0, 1.0);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_1 = vec4(uintBitsToFloat(ro[0].x), uintBitsToFloat(ro[0].w), "
                           "0.0, 1.0);"));
     /* The host's window y runs against the guest's. */
-    CHECK(strstr(prog.fs, "#define VGL_DDY(v) (-dFdyFine(v))"));
-    CHECK(strstr(prog.fs, "#define VGL_DDX(v) dFdxFine(v)"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) (-dFdyFine(v))"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDX(v) dFdxFine(v)"));
     vgl_glsl_program_finish(&prog);
 }
 
@@ -659,21 +663,34 @@ VGL_TEST(every_truncation_is_handled) {
     }
 }
 
+static enum vgl_status emit_stages(const struct vgl_shader *vs, const struct vgl_shader *fs,
+                                   struct vgl_glsl_program *prog, char *why, size_t why_size) {
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
+                                                          [VGL_SHADER_FRAGMENT] = fs};
+    return vgl_shader_emit_program(stages, NULL, prog, why, why_size);
+}
+
 VGL_TEST(emit_refuses_bad_arguments) {
     struct vgl_shader *const vs = parse_str(standin_vs);
     struct vgl_shader *const fs = parse_str(run_text("run/color_fs.tgsi"));
     struct vgl_glsl_program prog;
     char why[128];
-    CHECK_EQ(vgl_shader_emit_program(NULL, fs, NULL, &prog, why, sizeof(why)),
-             VGL_ERROR_INVALID_ARGUMENT);
-    CHECK(prog.vs == NULL && prog.fs == NULL);
-    CHECK_EQ(vgl_shader_emit_program(fs, vs, NULL, &prog, why, sizeof(why)), VGL_ERROR_UNSUPPORTED);
+    CHECK_EQ(emit_stages(NULL, fs, &prog, why, sizeof(why)), VGL_ERROR_INVALID_ARGUMENT);
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        CHECK(prog.glsl[s] == NULL);
+    }
+    /* A shader in another stage's slot. */
+    why[0] = '\0';
+    CHECK_EQ(emit_stages(fs, vs, &prog, why, sizeof(why)), VGL_ERROR_INVALID_ARGUMENT);
     CHECK(why[0]);
-    CHECK_EQ(vgl_shader_emit_program(vs, vs, NULL, &prog, why, sizeof(why)), VGL_ERROR_UNSUPPORTED);
-    CHECK_EQ(vgl_shader_emit_program(vs, fs, NULL, NULL, why, sizeof(why)),
+    CHECK_EQ(emit_stages(vs, vs, &prog, why, sizeof(why)), VGL_ERROR_INVALID_ARGUMENT);
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
+                                                          [VGL_SHADER_FRAGMENT] = fs};
+    CHECK_EQ(vgl_shader_emit_program(stages, NULL, NULL, why, sizeof(why)),
              VGL_ERROR_INVALID_ARGUMENT);
     /* A NULL key is the all-zero key. */
-    CHECK_EQ(vgl_shader_emit_program(vs, fs, NULL, &prog, why, sizeof(why)), VGL_OK);
+    CHECK_EQ(emit_stages(vs, fs, &prog, why, sizeof(why)), VGL_OK);
+    CHECK(prog.glsl[VGL_SHADER_GEOMETRY] == NULL && prog.glsl[VGL_SHADER_TESS_CTRL] == NULL);
     vgl_glsl_program_finish(&prog);
     vgl_shader_destroy(vs);
     vgl_shader_destroy(fs);
@@ -963,13 +980,13 @@ VGL_TEST(run_shadow_swizzle) {
     d.consts_fs = fail_ref;
     draw_check(&d, 0.0f, 0.0f, 0.0f, 0.0f);
     /* Depth mode LUMINANCE: X X X ONE. */
-    d.key.shadow_swizzle[1][0] = 0x8000 | 5 << 9;
+    d.key.stage[VGL_SHADER_FRAGMENT].shadow_swizzle[0] = 0x8000 | 5 << 9;
     draw_check(&d, 0.0f, 0.0f, 0.0f, 1.0f);
     /* Y (0), X (r), ZERO, W (1) of (r, 0, 0, 1); then ONE, Z, X, X. */
     d.consts_fs = pass_ref;
-    d.key.shadow_swizzle[1][0] = 0x8000 | 1 | 0 << 3 | 4 << 6 | 3 << 9;
+    d.key.stage[VGL_SHADER_FRAGMENT].shadow_swizzle[0] = 0x8000 | 1 | 0 << 3 | 4 << 6 | 3 << 9;
     draw_check(&d, 0.0f, 1.0f, 0.0f, 1.0f);
-    d.key.shadow_swizzle[1][0] = 0x8000 | 5 | 2 << 3 | 0 << 6 | 0 << 9;
+    d.key.stage[VGL_SHADER_FRAGMENT].shadow_swizzle[0] = 0x8000 | 5 | 2 << 3 | 0 << 6 | 0 << 9;
     draw_check(&d, 1.0f, 0.0f, 1.0f, 1.0f);
     glDeleteTextures(1, &tex);
     gl_context_end();

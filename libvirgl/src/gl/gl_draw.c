@@ -202,17 +202,10 @@ static void apply_rasterizer(const struct gl_sub_ctx *sub, bool flip_y) {
             .half_pixel_center = true,
     };
     const struct vgl_cmd_rasterizer *r = sub->rs ? &sub->rs->state : &defaults;
-    if (r->cull_face) {
-        glEnable(GL_CULL_FACE);
-        glCullFace(r->cull_face == 1 ? GL_FRONT : r->cull_face == 2 ? GL_BACK : GL_FRONT_AND_BACK);
-    } else {
-        glDisable(GL_CULL_FACE);
-    }
     /* Gallium judges winding in window coordinates with y down; the host sees the same numbers
      * with y up (our window coordinates are numerically gallium's, flipped or not), so every
-     * triangle's winding is mirrored. */
+     * triangle's winding is mirrored. Culling and the polygon mode belong to the pass. */
     glFrontFace(r->front_ccw ? GL_CW : GL_CCW);
-    glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[r->fill_front & 3]);
     set_enabled(GL_POLYGON_OFFSET_FILL, r->offset_tri);
     set_enabled(GL_POLYGON_OFFSET_LINE, r->offset_line);
     set_enabled(GL_POLYGON_OFFSET_POINT, r->offset_point);
@@ -225,7 +218,6 @@ static void apply_rasterizer(const struct gl_sub_ctx *sub, bool flip_y) {
     set_enabled(GL_MULTISAMPLE, r->multisample);
     set_enabled(GL_RASTERIZER_DISCARD, r->rasterizer_discard);
     set_enabled(GL_DEPTH_CLAMP, !r->depth_clip);
-    glProvokingVertex(r->flatshade_first ? GL_FIRST_VERTEX_CONVENTION : GL_LAST_VERTEX_CONVENTION);
     /* GL_POINT_SPRITE_COORD_ORIGIN stays GL_UPPER_LEFT: the shader key orients sprites. */
     for (GLenum i = 0; i < 8; i++) {
         set_enabled(GL_CLIP_DISTANCE0 + i, (r->clip_plane_enable >> i) & 1);
@@ -293,7 +285,8 @@ struct pass {
 };
 
 static bool vs_writes_edgeflag(const struct gl_sub_ctx *sub) {
-    const struct vgl_shader_info *info = vgl_shader_get_info(sub->vs->parsed);
+    const struct vgl_shader_info *info =
+            vgl_shader_get_info(vgl_gl_shader(sub, VGL_SHADER_VERTEX)->parsed);
     for (uint32_t i = 0; i < info->num_outputs; i++) {
         if (info->outputs[i].semantic == VGL_SEM_EDGEFLAG) {
             return true;
@@ -339,7 +332,8 @@ static unsigned plan_passes(const struct gl_sub_ctx *sub, uint32_t mode, struct 
     return n;
 }
 
-static void apply_pass(const struct pass *ps) {
+/* Every pass sets what passes change: culling, the polygon mode and the provoking vertex. */
+static void apply_pass(const struct gl_sub_ctx *sub, const struct pass *ps) {
     if (ps->host_cull) {
         glEnable(GL_CULL_FACE);
         glCullFace(ps->host_cull == 1   ? GL_FRONT
@@ -349,12 +343,11 @@ static void apply_pass(const struct pass *ps) {
         glDisable(GL_CULL_FACE);
     }
     glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[ps->gs_fill ? 0 : ps->fill & 3]);
-    if (ps->gs_prim == 3) {
-        /* The polygon's geometry shader picks flat varyings itself and needs each fan triangle
-         * as (0, i + 1, i + 2): hosts order them with the provoking vertex first under the
-         * first-vertex convention. */
-        glProvokingVertex(GL_LAST_VERTEX_CONVENTION);
-    }
+    /* The polygon's geometry shader picks flat varyings itself and needs each fan triangle as
+     * (0, i + 1, i + 2): hosts order them with the provoking vertex first under the
+     * first-vertex convention. */
+    const bool first = sub->rs && sub->rs->state.flatshade_first && ps->gs_prim != 3;
+    glProvokingVertex(first ? GL_FIRST_VERTEX_CONVENTION : GL_LAST_VERTEX_CONVENTION);
 }
 
 static enum raster_class pass_raster_class(const struct gl_sub_ctx *sub, uint32_t mode,
@@ -403,23 +396,23 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
             key->cbuf_swizzle[i] = vgl_gl_surface_output_swizzle(sub->cbufs[i]);
         }
     }
-    const struct gl_shader *shaders[2] = {sub->vs, sub->fs};
-    for (int st = 0; st < 2; st++) {
-        if (!shaders[st] || !shaders[st]->parsed) {
+    for (unsigned st = 0; st < VGL_SHADER_STAGES; st++) {
+        const struct gl_shader *const sh = vgl_gl_shader(sub, st);
+        if (!sh || !sh->parsed) {
             continue;
         }
-        const struct vgl_shader_info *info = vgl_shader_get_info(shaders[st]->parsed);
+        const struct vgl_shader_info *info = vgl_shader_get_info(sh->parsed);
         uint32_t used = info->samplers_used;
         while (used) {
             const unsigned n = (unsigned)__builtin_ctz(used);
             used &= used - 1;
             const struct gl_sampler_view *v = sub->stages[st].views[n];
             if (v && is_shadow(info->sampler_targets[n]) && v->pipe_swizzle != 0x688) {
-                key->shadow_swizzle[st][n] = (uint16_t)(0x8000 | v->pipe_swizzle);
+                key->stage[st].shadow_swizzle[n] = (uint16_t)(0x8000 | v->pipe_swizzle);
             }
             const struct gl_sampler_state *smp = sub->stages[st].samplers[n];
             if (smp) {
-                key->tex_clamp[st][n] = vgl_gl_sampler_clamp_bits(&smp->state);
+                key->stage[st].tex_clamp[n] = vgl_gl_sampler_clamp_bits(&smp->state);
             }
         }
     }
@@ -439,12 +432,18 @@ static void set_uniforms(const struct gl_program *p, const struct gl_sub_ctx *su
 
 /* CONST[0] of a stage goes to its uniform block as raw bits (std140 uvec4 array). */
 static void upload_constants(struct gl_stage_state *st, const struct vgl_shader *sh,
-                             GLuint binding) {
-    if (!sh) {
-        return;
-    }
+                             GLuint binding, bool changed) {
     const uint32_t slots = vgl_shader_get_info(sh)->num_consts;
     const size_t bytes = (size_t)(slots ? slots : 1) * 16;
+    if (!st->ubo) {
+        glGenBuffers(1, &st->ubo);
+        changed = true;
+    }
+    if (!changed && st->ubo_slots == slots) {
+        glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
+        return; /* the buffer holds what this shader reads */
+    }
+    st->ubo_slots = slots;
     glBindBuffer(GL_UNIFORM_BUFFER, st->ubo);
     /* Slots the guest did not set read as zeros, never as stale host memory. */
     const size_t have = (size_t)st->const_dwords * 4;
@@ -477,19 +476,17 @@ static void set_border(struct gl_sampler_state *smp, const struct gl_sampler_vie
 
 /* Seamless cube filtering is global state in core GL: on when any bound sampler asks. */
 static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shader *sh,
-                          GLuint unit_base) {
+                          const uint8_t *units) {
     static const GLint identity[4] = {GL_RED, GL_GREEN, GL_BLUE, GL_ALPHA};
     bool seamless = false;
-    if (!sh) {
-        return false;
-    }
     const struct vgl_shader_info *info = vgl_shader_get_info(sh);
     uint32_t used = info->samplers_used;
     while (used) {
         const unsigned n = (unsigned)__builtin_ctz(used);
         used &= used - 1;
         const struct gl_sampler_view *v = st->views[n];
-        glActiveTexture(GL_TEXTURE0 + unit_base + n);
+        const GLuint unit = units[n];
+        glActiveTexture(GL_TEXTURE0 + unit);
         if (v) {
             glBindTexture(v->gl_target, v->res->id);
             /* Shadow lookups take the view swizzle in the shader (shader key), after the
@@ -502,10 +499,9 @@ static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shad
         if (v && st->samplers[n]) {
             set_border(st->samplers[n], v);
         }
-        glBindSampler(unit_base + n, st->samplers[n] ? st->samplers[n]->sampler : 0);
+        glBindSampler(unit, st->samplers[n] ? st->samplers[n]->sampler : 0);
         seamless |= st->samplers[n] && st->samplers[n]->state.seamless_cube_map;
     }
-    glActiveTexture(GL_TEXTURE0);
     return seamless;
 }
 
@@ -668,14 +664,21 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     if (d->mode >= VGL_ARRAY_SIZE(prim_modes)) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "primitive mode %u", d->mode);
     }
-    if (!sub->vs) {
+    if (!vgl_gl_shader(sub, VGL_SHADER_VERTEX)) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "draw without a vertex shader");
     }
     if (d->count == 0 || d->instance_count == 0) {
         return VGL_OK;
     }
-    if (!sub->vs->parsed || (sub->fs && !sub->fs->parsed)) {
-        return VGL_OK; /* a shader the translator cannot handle yet (logged when created) */
+    for (unsigned st = 0; st < VGL_SHADER_STAGES; st++) {
+        const struct gl_shader *const sh = st == VGL_SHADER_COMPUTE ? NULL : vgl_gl_shader(sub, st);
+        if (sh && !sh->parsed) {
+            return VGL_OK; /* a shader the translator cannot handle yet (logged when created) */
+        }
+    }
+    if (r->applied_sub != sub->serial) {
+        sub->dirty = DIRTY_ALL; /* GL holds another sub-context's state, or none */
+        r->applied_sub = sub->serial;
     }
     /* The host runs the vertex shader count x instances times: bound the product, or one
      * command can keep the host busy for hours (316 vertices x 754974721 instances, fuzz-vtest). */
@@ -703,7 +706,7 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         struct vgl_shader_key key;
         build_key(sub, flip_y, pass_raster_class(sub, d->mode, &passes[i]), &passes[i], &key);
         char why[160] = "";
-        struct gl_program *p = vgl_gl_program_get(sub, sub->vs, sub->fs, &key, why, sizeof(why));
+        struct gl_program *p = vgl_gl_program_get(sub, &key, why, sizeof(why));
         if (!p) {
             /* Translation gaps skip the draw (logged once per program variant when it failed). */
             continue;
@@ -744,30 +747,54 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
                 rs->offset_scale,        rs->offset_units * step, rs->offset_clamp, 0.0f};
         glUniform4fv(p->loc_poly_offset, 2, u);
     }
-    upload_constants(&sub->stages[0], sub->vs->parsed, 0);
-    upload_constants(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 1);
-    const bool seamless = bind_textures(&sub->stages[0], sub->vs->parsed, 16) |
-                          bind_textures(&sub->stages[1], sub->fs ? sub->fs->parsed : NULL, 0);
+    bool seamless = false;
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        const struct gl_shader *const sh = vgl_gl_shader(sub, s);
+        if (!sh || p->serial[s] != sh->serial) {
+            continue; /* not a stage of this program */
+        }
+        upload_constants(&sub->stages[s], sh->parsed, p->bind.consts[s],
+                         sub->dirty & DIRTY_CONSTS_OF(s));
+        seamless |= bind_textures(&sub->stages[s], sh->parsed, p->bind.unit[s]);
+    }
+    glActiveTexture(GL_TEXTURE0);
     set_enabled(GL_TEXTURE_CUBE_MAP_SEAMLESS, seamless);
-    /* SRGB_WRITE_CONTROL: the surface format says whether writes are sRGB-encoded. */
-    set_enabled(GL_FRAMEBUFFER_SRGB, sub->cbufs[0] && is_srgb(sub->cbufs[0]->format));
-    if (key.poly_stipple && sub->stipple_tex) {
-        glActiveTexture(GL_TEXTURE31);
+    if (key.poly_stipple && sub->stipple_tex && p->bind.stipple_unit != GL_NO_BINDING) {
+        glActiveTexture(GL_TEXTURE0 + p->bind.stipple_unit);
         glBindTexture(GL_TEXTURE_2D, sub->stipple_tex);
-        glBindSampler(31, 0);
+        glBindSampler(p->bind.stipple_unit, 0);
         glActiveTexture(GL_TEXTURE0);
     }
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
-    apply_blend(sub);
-    apply_dsa(sub);
-    apply_rasterizer(sub, flip_y);
-    apply_pass(ps);
-    apply_viewport(r, sub);
+    /* State the sub-context changed since GL last had it (all of it after a clear, a blit or
+     * another sub-context's draw). */
+    if (sub->dirty & DIRTY_FRAMEBUFFER) {
+        /* SRGB_WRITE_CONTROL: the surface format says whether writes are sRGB-encoded. */
+        set_enabled(GL_FRAMEBUFFER_SRGB, sub->cbufs[0] && is_srgb(sub->cbufs[0]->format));
+    }
+    if (sub->dirty & DIRTY_BLEND) {
+        apply_blend(sub);
+    }
+    if (sub->dirty & DIRTY_DSA) {
+        apply_dsa(sub);
+    }
+    if (sub->dirty & DIRTY_RASTERIZER) {
+        apply_rasterizer(sub, flip_y);
+    }
+    if (sub->dirty & DIRTY_VIEWPORT) {
+        apply_viewport(r, sub);
+    }
+    sub->dirty = 0;
+    apply_pass(sub, ps);
     struct gl_so_draw so;
     vgl_gl_so_begin(sub, p, d, &so);
     const enum vgl_status st = issue_draw(s, r, sub, d, prim_modes[d->mode]);
     vgl_gl_so_end(sub, &so);
     return st;
+}
+
+void vgl_gl_state_dirty(struct vgl_renderer *r) {
+    r->applied_sub = 0;
 }
 
 void vgl_gl_draw_init(struct vgl_sink_impl *impl) {

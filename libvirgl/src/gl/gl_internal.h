@@ -168,13 +168,33 @@ struct gl_program;
 #define VGL_MAX_SAMPLER_SLOTS  32
 #define VGL_MAX_VERTEX_BUFFERS 32
 
+/* What a sub-context binds to one shader stage. */
 struct gl_stage_state {
+    struct gl_shader *shader; /* holds a reference */
     struct gl_sampler_view *views[VGL_MAX_SAMPLER_SLOTS];
     struct gl_sampler_state *samplers[VGL_MAX_SAMPLER_SLOTS];
     uint32_t *consts; /* CONST[0] as last set */
     uint32_t const_dwords;
-    GLuint ubo;
+    GLuint ubo;          /* host buffer of CONST[0], created on first use */
+    uint32_t ubo_slots;  /* vec4 slots last uploaded to it */
 };
+
+/*
+ * Sub-context state changed since the draw path last handed it to GL (bits of
+ * gl_sub_ctx.dirty). Commands set them; the draw path applies what is set and clears them.
+ * Anything else that changes the same GL state (clears, blits, another sub-context drawing)
+ * calls vgl_gl_state_dirty.
+ */
+enum gl_dirty {
+    DIRTY_BLEND = 1u << 0,       /* blend object, blend colour, sample mask, colour buffers */
+    DIRTY_DSA = 1u << 1,         /* depth/stencil/alpha object, stencil reference */
+    DIRTY_RASTERIZER = 1u << 2,  /* rasterizer object, scissor, framebuffer height */
+    DIRTY_VIEWPORT = 1u << 3,    /* viewport */
+    DIRTY_FRAMEBUFFER = 1u << 4, /* surfaces: sRGB writes */
+    DIRTY_CONSTS = 1u << 8,      /* bit 8 + stage: that stage's CONST[0] */
+    DIRTY_ALL = 0xffffffffu,
+};
+#define DIRTY_CONSTS_OF(stage) (DIRTY_CONSTS << (stage))
 
 struct gl_sub_ctx {
     uint32_t id;
@@ -191,13 +211,14 @@ struct gl_sub_ctx {
     struct gl_rasterizer *rs;
     struct gl_dsa *dsa;
     struct gl_vertex_elements *ve;
-    struct gl_shader *vs, *fs;
     struct vgl_vertex_buffer vbs[VGL_MAX_VERTEX_BUFFERS];
     struct gl_resource *vb_res[VGL_MAX_VERTEX_BUFFERS];
     uint32_t nr_vbs;
     struct gl_resource *ib_res;
     uint32_t ib_size, ib_offset;
-    struct gl_stage_state stages[2]; /* wire stages 0 (VS) and 1 (FS) */
+    struct gl_stage_state stages[VGL_SHADER_STAGES]; /* by wire stage number */
+    uint32_t dirty;                                  /* enum gl_dirty bits */
+    uint64_t serial;                                 /* unique per sub-context in the renderer */
     float viewport[6];
     uint32_t scissor[2];
     float blend_color[4];
@@ -242,6 +263,10 @@ struct vgl_renderer {
     struct vgl_hash_map contexts;
     GLuint read_fbo, draw_fbo; /* scratch framebuffers for transfers and blits */
     uint64_t shader_serial;
+    uint64_t sub_ctx_serial;
+    uint64_t applied_sub; /* serial of the sub-context whose state GL holds, 0 = none */
+    GLint max_texture_units; /* GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, for the binding allocator */
+    GLint max_ubo_bindings;  /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
     GLint max_texture_size;
     GLint max_3d_texture_size;
     GLint max_array_layers;
@@ -312,6 +337,13 @@ enum vgl_status vgl_gl_object_insert(struct vgl_sink *s, struct gl_object *obj, 
         (slot) = new_;                                                                             \
     } while (0)
 void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub);
+/* GL state the draw path set was changed behind its back: the next draw applies it all. */
+void vgl_gl_state_dirty(struct vgl_renderer *r);
+/* The shader bound to `stage`, or NULL. */
+static inline struct gl_shader *vgl_gl_shader(const struct gl_sub_ctx *sub,
+                                              enum vgl_shader_stage stage) {
+    return sub->stages[stage].shader;
+}
 void vgl_gl_objects_init(struct vgl_sink_impl *impl);
 void vgl_gl_state_init(struct vgl_sink_impl *impl);
 void vgl_gl_draw_init(struct vgl_sink_impl *impl);

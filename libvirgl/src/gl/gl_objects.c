@@ -367,9 +367,8 @@ static enum vgl_status keep_stream_output(struct vgl_sink *s, struct gl_shader *
 static enum vgl_status create_shader(struct vgl_sink *s, const struct vgl_cmd_shader *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
     struct gl_sub_ctx *sub = ctx->sub;
-    if (cmd->stage != VGL_SHADER_VERTEX && cmd->stage != VGL_SHADER_FRAGMENT) {
-        return FAIL(s, VGL_ERROR_UNSUPPORTED, "shader %u: stage %u not supported yet", cmd->handle,
-                    cmd->stage);
+    if (cmd->stage >= VGL_SHADER_STAGES) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "shader %u: stage %u", cmd->handle, cmd->stage);
     }
     struct gl_shader *sh;
     uint32_t offset;
@@ -479,12 +478,15 @@ static enum vgl_status bind_object(struct vgl_sink *s, uint32_t type, uint32_t h
     switch (type) {
     case VGL_OBJECT_BLEND:
         VGL_GL_REBIND(sub, sub->blend, (struct gl_blend *)obj);
+        sub->dirty |= DIRTY_BLEND;
         return VGL_OK;
     case VGL_OBJECT_RASTERIZER:
         VGL_GL_REBIND(sub, sub->rs, (struct gl_rasterizer *)obj);
+        sub->dirty |= DIRTY_RASTERIZER;
         return VGL_OK;
     case VGL_OBJECT_DSA:
         VGL_GL_REBIND(sub, sub->dsa, (struct gl_dsa *)obj);
+        sub->dirty |= DIRTY_DSA;
         return VGL_OK;
     case VGL_OBJECT_VERTEX_ELEMENTS:
         VGL_GL_REBIND(sub, sub->ve, (struct gl_vertex_elements *)obj);
@@ -497,7 +499,7 @@ static enum vgl_status bind_object(struct vgl_sink *s, uint32_t type, uint32_t h
 static enum vgl_status bind_shader(struct vgl_sink *s, uint32_t handle, uint32_t stage) {
     struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
     struct gl_shader *sh = NULL;
-    if (stage > VGL_SHADER_COMPUTE) {
+    if (stage >= VGL_SHADER_STAGES) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "bind shader: stage %u", stage);
     }
     if (handle) {
@@ -511,13 +513,7 @@ static enum vgl_status bind_shader(struct vgl_sink *s, uint32_t handle, uint32_t
                         handle);
         }
     }
-    if (stage == VGL_SHADER_VERTEX) {
-        VGL_GL_REBIND(sub, sub->vs, sh);
-    } else if (stage == VGL_SHADER_FRAGMENT) {
-        VGL_GL_REBIND(sub, sub->fs, sh);
-    } else if (handle) {
-        return FAIL(s, VGL_ERROR_UNSUPPORTED, "bind shader: stage %u not supported yet", stage);
-    }
+    VGL_GL_REBIND(sub, sub->stages[stage].shader, sh);
     return VGL_OK;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Linked GL programs, cached per sub-context by (vertex shader, fragment shader, shader key):
- * translation through shader/, compile, link, and the fixed binding contract of shader.h.
+ * Linked GL programs, cached per sub-context by (the shader of every stage, shader key):
+ * translation through shader/, compile, link, and the binding allocator that places each
+ * stage's samplers and uniform blocks.
  */
 #include "gl/gl_program.h"
 
@@ -34,64 +35,134 @@ static GLuint compile(GLenum type, const char *source, char *why, size_t why_siz
     return shader;
 }
 
-static void set_sampler_units(GLuint program, const struct vgl_shader *sh, const char *prefix,
-                              int unit_base) {
-    if (!sh) {
-        return;
-    }
-    uint32_t used = vgl_shader_get_info(sh)->samplers_used;
-    while (used) {
-        const int n = __builtin_ctz(used);
-        used &= used - 1;
-        char name[32];
-        snprintf(name, sizeof(name), "%s%d", prefix, n);
-        const GLint loc = glGetUniformLocation(program, name);
-        if (loc >= 0) {
-            glUniform1i(loc, unit_base + n);
+/*
+ * The binding allocator: texture units and uniform-block binding points, densely, stage by
+ * stage in pipeline order, for what each stage of the program uses; then the emulation's
+ * stipple texture. False when the host has too few.
+ */
+static bool allocate_bindings(struct vgl_renderer *r, struct gl_bindings *b,
+                              const struct vgl_shader *const shaders[VGL_SHADER_STAGES],
+                              const struct vgl_shader_key *key, char *why, size_t why_size) {
+    memset(b, GL_NO_BINDING, sizeof(*b));
+    unsigned units = 0, blocks = 0;
+    for (unsigned i = 0; i < VGL_SHADER_GFX_STAGES; i++) {
+        const enum vgl_shader_stage s = vgl_shader_pipeline[i];
+        if (!shaders[s]) {
+            continue;
         }
+        b->consts[s] = (uint8_t)blocks++;
+        uint32_t used = vgl_shader_get_info(shaders[s])->samplers_used;
+        while (used) {
+            const unsigned n = (unsigned)__builtin_ctz(used);
+            used &= used - 1;
+            b->unit[s][n] = (uint8_t)units++;
+        }
+    }
+    if (key->poly_stipple) {
+        b->stipple_unit = (uint8_t)units++;
+    }
+    b->units_used = (uint8_t)units;
+    b->blocks_used = (uint8_t)blocks;
+    if ((GLint)units > r->max_texture_units || (GLint)blocks > r->max_ubo_bindings) {
+        snprintf(why, why_size, "program needs %u texture units and %u uniform blocks, host has %d and %d",
+                 units, blocks, r->max_texture_units, r->max_ubo_bindings);
+        return false;
+    }
+    return true;
+}
+
+/* Points each stage's uniform names at what the allocator chose. */
+static void set_bindings(GLuint program, const struct gl_bindings *b,
+                         const struct vgl_shader *const shaders[VGL_SHADER_STAGES]) {
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        if (!shaders[s]) {
+            continue;
+        }
+        const char *const sfx = vgl_shader_stage_desc(s)->suffix;
+        char name[40];
+        snprintf(name, sizeof(name), "vgl_consts_%s", sfx);
+        const GLuint block = glGetUniformBlockIndex(program, name);
+        if (block != GL_INVALID_INDEX) {
+            glUniformBlockBinding(program, block, b->consts[s]);
+        }
+        uint32_t used = vgl_shader_get_info(shaders[s])->samplers_used;
+        while (used) {
+            const unsigned n = (unsigned)__builtin_ctz(used);
+            used &= used - 1;
+            snprintf(name, sizeof(name), "vgl_samp_%s_%u", sfx, n);
+            const GLint loc = glGetUniformLocation(program, name);
+            if (loc >= 0) {
+                glUniform1i(loc, b->unit[s][n]);
+            }
+        }
+    }
+    const GLint stipple = glGetUniformLocation(program, "vgl_stipple");
+    if (stipple >= 0 && b->stipple_unit != GL_NO_BINDING) {
+        glUniform1i(stipple, b->stipple_unit);
     }
 }
 
-static bool link(struct gl_program *p, const struct vgl_shader *vs, const struct vgl_shader *fs,
-                 char *why, size_t why_size) {
+/* GL shader types by wire stage number. */
+static const GLenum gl_stage_types[VGL_SHADER_STAGES] = {
+        [VGL_SHADER_VERTEX] = GL_VERTEX_SHADER,
+        [VGL_SHADER_FRAGMENT] = GL_FRAGMENT_SHADER,
+        [VGL_SHADER_GEOMETRY] = GL_GEOMETRY_SHADER,
+        [VGL_SHADER_TESS_CTRL] = GL_TESS_CONTROL_SHADER,
+        [VGL_SHADER_TESS_EVAL] = GL_TESS_EVALUATION_SHADER,
+        [VGL_SHADER_COMPUTE] = GL_COMPUTE_SHADER,
+};
+
+static bool link(struct vgl_renderer *r, struct gl_program *p,
+                 const struct vgl_shader *const shaders[VGL_SHADER_STAGES], char *why,
+                 size_t why_size) {
+    if (!allocate_bindings(r, &p->bind, shaders, &p->key, why, why_size)) {
+        return false;
+    }
     struct vgl_glsl_program src = {0};
-    if (vgl_shader_emit_program(vs, fs, &p->key, &src, why, why_size) != VGL_OK) {
+    if (vgl_shader_emit_program(shaders, &p->key, &src, why, why_size) != VGL_OK) {
         return false;
     }
     if (vgl_debug_flags() & VGL_DEBUG_GLSL) {
-        vgl_log(VGL_LOG_INFO, "program variant GLSL:\n--- vertex ---\n%s--- fragment ---\n%s%s%s",
-                src.vs, src.fs, src.gs ? "--- geometry ---\n" : "", src.gs ? src.gs : "");
+        for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+            if (src.glsl[s]) {
+                vgl_log(VGL_LOG_INFO, "program variant GLSL, %s:\n%s",
+                        vgl_shader_stage_desc(s)->suffix, src.glsl[s]);
+            }
+        }
     }
-    const GLuint v = compile(GL_VERTEX_SHADER, src.vs, why, why_size);
-    const GLuint f = v ? compile(GL_FRAGMENT_SHADER, src.fs, why, why_size) : 0;
-    const GLuint g = f && src.gs ? compile(GL_GEOMETRY_SHADER, src.gs, why, why_size) : 0;
-    const bool gs_failed = src.gs && !g;
+    GLuint compiled[VGL_SHADER_STAGES] = {0};
+    bool ok = true;
+    for (unsigned s = 0; s < VGL_SHADER_STAGES && ok; s++) {
+        if (src.glsl[s]) {
+            compiled[s] = compile(gl_stage_types[s], src.glsl[s], why, why_size);
+            ok = compiled[s] != 0;
+        }
+    }
     vgl_glsl_program_finish(&src);
-    if (!v || !f || gs_failed) {
-        glDeleteShader(v);
-        glDeleteShader(f);
+    if (ok) {
+        p->program = glCreateProgram();
+        for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+            if (compiled[s]) {
+                glAttachShader(p->program, compiled[s]);
+            }
+        }
+        /* The translator writes vgl_so_<i> only without its geometry shader. */
+        const struct vgl_stream_output *so =
+                vgl_shader_get_stream_output(shaders[VGL_SHADER_VERTEX]);
+        if (so && !p->key.gs_fill) {
+            p->so_buffers = vgl_gl_so_set_varyings(p->program, so);
+        }
+        glLinkProgram(p->program);
+    }
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        glDeleteShader(compiled[s]);
+    }
+    if (!ok) {
         return false;
     }
-    p->program = glCreateProgram();
-    glAttachShader(p->program, v);
-    glAttachShader(p->program, f);
-    if (g) {
-        glAttachShader(p->program, g);
-    }
-    /* The translator writes vgl_so_<i> only without its geometry shader. */
-    const struct vgl_stream_output *so = vgl_shader_get_stream_output(vs);
-    if (so && !p->key.gs_fill) {
-        p->so_buffers = vgl_gl_so_set_varyings(p->program, so);
-    }
-    glLinkProgram(p->program);
-    glDeleteShader(v);
-    glDeleteShader(f);
-    if (g) {
-        glDeleteShader(g);
-    }
-    GLint ok = 0;
-    glGetProgramiv(p->program, GL_LINK_STATUS, &ok);
-    if (!ok) {
+    GLint linked = 0;
+    glGetProgramiv(p->program, GL_LINK_STATUS, &linked);
+    if (!linked) {
         char log[512] = "";
         glGetProgramInfoLog(p->program, sizeof(log), NULL, log);
         snprintf(why, why_size, "host GLSL link failed: %s", log);
@@ -100,21 +171,8 @@ static bool link(struct gl_program *p, const struct vgl_shader *vs, const struct
         p->program = 0;
         return false;
     }
-    const GLuint vs_block = glGetUniformBlockIndex(p->program, "vgl_consts_vs");
-    const GLuint fs_block = glGetUniformBlockIndex(p->program, "vgl_consts_fs");
-    if (vs_block != GL_INVALID_INDEX) {
-        glUniformBlockBinding(p->program, vs_block, 0);
-    }
-    if (fs_block != GL_INVALID_INDEX) {
-        glUniformBlockBinding(p->program, fs_block, 1);
-    }
     glUseProgram(p->program);
-    set_sampler_units(p->program, vs, "vgl_samp_vs_", 16);
-    set_sampler_units(p->program, fs, "vgl_samp_fs_", 0);
-    const GLint stipple = glGetUniformLocation(p->program, "vgl_stipple");
-    if (stipple >= 0) {
-        glUniform1i(stipple, 31);
-    }
+    set_bindings(p->program, &p->bind, shaders);
     p->loc_alpha_ref = glGetUniformLocation(p->program, "vgl_alpha_ref");
     p->loc_clip_planes = glGetUniformLocation(p->program, "vgl_clip_planes");
     p->loc_y_sign = glGetUniformLocation(p->program, "vgl_y_sign");
@@ -130,13 +188,18 @@ static void program_free(struct gl_program *p) {
     free(p);
 }
 
-struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct gl_shader *vs,
-                                      const struct gl_shader *fs, const struct vgl_shader_key *key,
+struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct vgl_shader_key *key,
                                       char *why, size_t why_size) {
-    const uint64_t vs_serial = vs->serial, fs_serial = fs ? fs->serial : 0;
+    uint64_t serial[VGL_SHADER_STAGES];
+    const struct vgl_shader *shaders[VGL_SHADER_STAGES];
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        const struct gl_shader *const sh = s == VGL_SHADER_COMPUTE ? NULL : vgl_gl_shader(sub, s);
+        serial[s] = sh ? sh->serial : 0;
+        shaders[s] = sh ? sh->parsed : NULL;
+    }
     struct gl_program **link_prev = &sub->programs;
     for (struct gl_program *p = sub->programs; p; link_prev = &p->next, p = p->next) {
-        if (p->vs_serial == vs_serial && p->fs_serial == fs_serial &&
+        if (memcmp(p->serial, serial, sizeof(serial)) == 0 &&
             memcmp(&p->key, key, sizeof(*key)) == 0) {
             *link_prev = p->next; /* move to the front */
             p->next = sub->programs;
@@ -152,13 +215,14 @@ struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct gl_sh
         snprintf(why, why_size, "out of memory");
         return NULL;
     }
-    p->vs_serial = vs_serial;
-    p->fs_serial = fs_serial;
+    memcpy(p->serial, serial, sizeof(serial));
     p->key = *key;
-    if (!link(p, vs->parsed, fs ? fs->parsed : NULL, why, why_size)) {
+    if (!link(sub->ctx->r, p, shaders, why, why_size)) {
         snprintf(p->failure, sizeof(p->failure), "%s", why); /* remember: do not retry */
-        vgl_log(VGL_LOG_WARN, "program for shaders %llu/%llu not available, draws skipped: %s",
-                (unsigned long long)vs_serial, (unsigned long long)fs_serial, why);
+        vgl_log(VGL_LOG_WARN, "program for shaders %llu/%llu/%llu not available, draws skipped: %s",
+                (unsigned long long)serial[VGL_SHADER_VERTEX],
+                (unsigned long long)serial[VGL_SHADER_GEOMETRY],
+                (unsigned long long)serial[VGL_SHADER_FRAGMENT], why);
     }
     p->next = sub->programs;
     sub->programs = p;
@@ -178,11 +242,20 @@ struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct gl_sh
     return p->program ? p : NULL;
 }
 
+static bool uses_shader(const struct gl_program *p, uint64_t serial) {
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        if (p->serial[s] == serial) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void vgl_gl_programs_forget_shader(struct gl_sub_ctx *sub, const struct gl_shader *sh) {
     struct gl_program **pp = &sub->programs;
     while (*pp) {
         struct gl_program *p = *pp;
-        if (p->vs_serial == sh->serial || p->fs_serial == sh->serial) {
+        if (uses_shader(p, sh->serial)) {
             *pp = p->next;
             program_free(p);
             sub->program_count--;

@@ -5,23 +5,37 @@
 
 #include "gl/gl_internal.h"
 
+#define GL_NO_BINDING 0xffu
+
+/*
+ * Where a linked program finds its resources: the binding allocator hands out texture units
+ * and uniform-buffer binding points densely, stage by stage in pipeline order, to what each
+ * stage uses (GL_NO_BINDING elsewhere).
+ */
+struct gl_bindings {
+    uint8_t unit[VGL_SHADER_STAGES][VGL_SHADER_MAX_SAMPLERS]; /* SAMP[n] */
+    uint8_t consts[VGL_SHADER_STAGES];                        /* CONST[0]'s block */
+    uint8_t stipple_unit;                                     /* vgl_stipple */
+    uint8_t units_used, blocks_used;
+};
+
 struct gl_program {
     struct gl_program *next;
-    uint64_t vs_serial, fs_serial;
+    uint64_t serial[VGL_SHADER_STAGES]; /* the shaders it was built from, 0 = none */
     struct vgl_shader_key key;
     GLuint program;     /* 0 when translation or linking failed */
     uint8_t so_buffers; /* stream output: buffers the program writes (vgl_gl_so_set_varyings) */
+    struct gl_bindings bind;
     GLint loc_alpha_ref, loc_clip_planes, loc_y_sign, loc_poly_last, loc_poly_offset;
     char failure[160];
 };
 
 /*
- * The linked program for this shader pair and key, compiling it on first use. NULL when it
- * cannot be built; `why` says why (the failure is cached too). The key must be fully
- * zero-initialised before its fields are set (it is compared bytewise).
+ * The linked program for the sub-context's bound shaders and this key, compiling it on first
+ * use. NULL when it cannot be built; `why` says why (the failure is cached too). The key must
+ * be fully zero-initialised before its fields are set (it is compared bytewise).
  */
-struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct gl_shader *vs,
-                                      const struct gl_shader *fs, const struct vgl_shader_key *key,
+struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct vgl_shader_key *key,
                                       char *why, size_t why_size);
 
 #endif

@@ -111,6 +111,9 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
             version >= 45 || epoxy_has_gl_extension("GL_ARB_get_texture_sub_image");
     GLint units = 0;
     glGetIntegerv(GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, &units);
+    r->max_texture_units = units > 254 ? 254 : units; /* the allocator counts in bytes */
+    glGetIntegerv(GL_MAX_UNIFORM_BUFFER_BINDINGS, &r->max_ubo_bindings);
+    r->max_ubo_bindings = r->max_ubo_bindings > 254 ? 254 : r->max_ubo_bindings;
     glGetIntegerv(GL_MAX_VERTEX_ATTRIBS, &r->max_vertex_attribs);
     GLint color_samples = 0, depth_samples = 0;
     glGetIntegerv(GL_MAX_COLOR_TEXTURE_SAMPLES, &color_samples);

@@ -64,9 +64,12 @@ static void sub_ctx_destroy(struct gl_sub_ctx *sub) {
     vgl_hash_map_finish(&sub->objects);
     glDeleteFramebuffers(1, &sub->fbo);
     glDeleteVertexArrays(1, &sub->vao);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < VGL_SHADER_STAGES; i++) {
         glDeleteBuffers(1, &sub->stages[i].ubo);
         free(sub->stages[i].consts);
+    }
+    if (sub->ctx->r->applied_sub == sub->serial) {
+        sub->ctx->r->applied_sub = 0;
     }
     glDeleteTextures(1, &sub->stipple_tex);
     free(sub);
@@ -82,9 +85,8 @@ static struct gl_sub_ctx *sub_ctx_create(struct gl_context *ctx, uint32_t id) {
     vgl_hash_map_init(&sub->objects);
     glGenFramebuffers(1, &sub->fbo);
     glGenVertexArrays(1, &sub->vao);
-    for (int i = 0; i < 2; i++) {
-        glGenBuffers(1, &sub->stages[i].ubo);
-    }
+    sub->serial = ++ctx->r->sub_ctx_serial;
+    sub->dirty = DIRTY_ALL;
     sub->sample_mask = ~0u;
     for (int i = 0; i < 8; i++) {
         sub->clip_planes[i][3] = 0.0f;
@@ -188,6 +190,7 @@ static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
     }
     VGL_GL_REBIND(sub, sub->zsurf, zsurf);
     sub->nr_cbufs = cmd->nr_cbufs;
+    sub->dirty |= DIRTY_BLEND | DIRTY_RASTERIZER | DIRTY_FRAMEBUFFER;
     glDrawBuffers(cmd->nr_cbufs ? (GLsizei)cmd->nr_cbufs : 1, draw_buffers);
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     return VGL_OK;
@@ -211,8 +214,10 @@ static enum vgl_status set_framebuffer_no_attach(struct vgl_sink *s, uint32_t wi
     return VGL_OK;
 }
 
-/* Gallium clears ignore scissor and write masks; make sure host state does too. */
-static void reset_clear_state(void) {
+/* Gallium clears ignore scissor and write masks; make sure host state does too (the next draw
+ * then applies its own state again). */
+static void reset_clear_state(struct vgl_renderer *r) {
+    vgl_gl_state_dirty(r);
     glDisable(GL_SCISSOR_TEST);
     glDisable(GL_RASTERIZER_DISCARD);
     glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
@@ -227,7 +232,7 @@ static bool is_srgb_format(uint32_t format) {
 static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd) {
     struct gl_sub_ctx *sub = ctx_of(s)->sub;
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
-    reset_clear_state();
+    reset_clear_state(ctx_of(s)->r);
     for (uint32_t i = 0; i < sub->nr_cbufs; i++) {
         if (!(cmd->buffers & (VGL_CLEAR_COLOR0 << i)) || !sub->cbufs[i]) {
             continue;
@@ -440,7 +445,7 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     glReadBuffer(is_color ? GL_COLOR_ATTACHMENT0 : GL_NONE);
     const GLenum draw = is_color ? GL_COLOR_ATTACHMENT0 : GL_NONE;
     glDrawBuffers(1, &draw);
-    reset_clear_state();
+    reset_clear_state(r);
     if (cmd->scissor_enable) {
         glEnable(GL_SCISSOR_TEST);
         glScissor((GLint)cmd->scissor_minx, (GLint)cmd->scissor_miny,

@@ -25,9 +25,8 @@ void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub) {
     VGL_GL_REBIND(sub, sub->rs, (struct gl_rasterizer *)NULL);
     VGL_GL_REBIND(sub, sub->dsa, (struct gl_dsa *)NULL);
     VGL_GL_REBIND(sub, sub->ve, (struct gl_vertex_elements *)NULL);
-    VGL_GL_REBIND(sub, sub->vs, (struct gl_shader *)NULL);
-    VGL_GL_REBIND(sub, sub->fs, (struct gl_shader *)NULL);
-    for (int st = 0; st < 2; st++) {
+    for (int st = 0; st < VGL_SHADER_STAGES; st++) {
+        VGL_GL_REBIND(sub, sub->stages[st].shader, (struct gl_shader *)NULL);
         for (int i = 0; i < VGL_MAX_SAMPLER_SLOTS; i++) {
             VGL_GL_REBIND(sub, sub->stages[st].views[i], (struct gl_sampler_view *)NULL);
             VGL_GL_REBIND(sub, sub->stages[st].samplers[i], (struct gl_sampler_state *)NULL);
@@ -95,16 +94,18 @@ static enum vgl_status set_index_buffer(struct vgl_sink *s, uint32_t handle, uin
 
 static enum vgl_status set_constant_buffer(struct vgl_sink *s, uint32_t stage, uint32_t index,
                                            const uint32_t *data, uint32_t dwords) {
-    if (stage > VGL_SHADER_COMPUTE) {
+    if (stage >= VGL_SHADER_STAGES) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "constant buffer: stage %u", stage);
     }
-    if (index != 0 || stage > VGL_SHADER_FRAGMENT) {
+    if (index != 0) {
         /* §2.5: data only ever comes for index 0; other slots are unbinds. */
         return dwords ? FAIL(s, VGL_ERROR_UNSUPPORTED, "constant buffer %u of stage %u", index,
                              stage)
                       : VGL_OK;
     }
-    struct gl_stage_state *st = &sub_of(s)->stages[stage];
+    struct gl_sub_ctx *sub = sub_of(s);
+    struct gl_stage_state *st = &sub->stages[stage];
+    sub->dirty |= DIRTY_CONSTS_OF(stage);
     if (dwords > st->const_dwords) {
         uint32_t *p = realloc(st->consts, (size_t)dwords * 4);
         if (!p) {
@@ -121,7 +122,7 @@ static enum vgl_status set_constant_buffer(struct vgl_sink *s, uint32_t stage, u
 
 static enum vgl_status check_slots(struct vgl_sink *s, const char *what, uint32_t stage,
                                    uint32_t start, uint32_t count) {
-    if (stage > VGL_SHADER_COMPUTE || start > VGL_MAX_SAMPLER_SLOTS ||
+    if (stage >= VGL_SHADER_STAGES || start > VGL_MAX_SAMPLER_SLOTS ||
         count > VGL_MAX_SAMPLER_SLOTS - start) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "%s: stage %u slots %u+%u", what, stage, start,
                     count);
@@ -137,14 +138,6 @@ static enum vgl_status set_sampler_views(struct vgl_sink *s, uint32_t stage, uin
         if (handles[i] && !vgl_gl_object_get(sub, handles[i], VGL_OBJECT_SAMPLER_VIEW)) {
             return FAIL(s, VGL_ERROR_NOT_FOUND, "sampler view %u not found", handles[i]);
         }
-    }
-    if (stage > VGL_SHADER_FRAGMENT) {
-        for (uint32_t i = 0; i < count; i++) {
-            if (handles[i]) {
-                return FAIL(s, VGL_ERROR_UNSUPPORTED, "sampler views for stage %u", stage);
-            }
-        }
-        return VGL_OK;
     }
     for (uint32_t i = 0; i < count; i++) {
         struct gl_sampler_view *v =
@@ -163,9 +156,6 @@ static enum vgl_status bind_sampler_states(struct vgl_sink *s, uint32_t stage, u
             return FAIL(s, VGL_ERROR_NOT_FOUND, "sampler state %u not found", handles[i]);
         }
     }
-    if (stage > VGL_SHADER_FRAGMENT) {
-        return VGL_OK;
-    }
     for (uint32_t i = 0; i < count; i++) {
         struct gl_sampler_state *st =
                 handles[i] ? vgl_gl_object_get(sub, handles[i], VGL_OBJECT_SAMPLER_STATE) : NULL;
@@ -181,6 +171,8 @@ static enum vgl_status set_viewport_state(struct vgl_sink *s, uint32_t start, ui
     }
     if (start == 0 && count > 0) {
         memcpy(sub_of(s)->viewport, values, sizeof(sub_of(s)->viewport));
+        /* The rasterizer's scissor follows the viewport's y direction. */
+        sub_of(s)->dirty |= DIRTY_VIEWPORT | DIRTY_RASTERIZER;
     }
     return VGL_OK;
 }
@@ -193,6 +185,7 @@ static enum vgl_status set_scissor_state(struct vgl_sink *s, uint32_t start, uin
     if (start == 0 && count > 0) {
         sub_of(s)->scissor[0] = rects[0];
         sub_of(s)->scissor[1] = rects[1];
+        sub_of(s)->dirty |= DIRTY_RASTERIZER;
     }
     return VGL_OK;
 }
@@ -200,11 +193,13 @@ static enum vgl_status set_scissor_state(struct vgl_sink *s, uint32_t start, uin
 static enum vgl_status set_stencil_ref(struct vgl_sink *s, uint8_t front, uint8_t back) {
     sub_of(s)->stencil_ref[0] = front;
     sub_of(s)->stencil_ref[1] = back;
+    sub_of(s)->dirty |= DIRTY_DSA;
     return VGL_OK;
 }
 
 static enum vgl_status set_blend_color(struct vgl_sink *s, const float color[4]) {
     memcpy(sub_of(s)->blend_color, color, sizeof(sub_of(s)->blend_color));
+    sub_of(s)->dirty |= DIRTY_BLEND;
     return VGL_OK;
 }
 
@@ -239,6 +234,7 @@ static enum vgl_status set_polygon_stipple(struct vgl_sink *s, const uint32_t ro
 
 static enum vgl_status set_sample_mask(struct vgl_sink *s, uint32_t mask) {
     sub_of(s)->sample_mask = mask;
+    sub_of(s)->dirty |= DIRTY_BLEND;
     return VGL_OK;
 }
 

@@ -119,7 +119,7 @@ uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *s
 void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
                      const struct vgl_cmd_draw *d, struct gl_so_draw *sd) {
     memset(sd, 0, sizeof(*sd));
-    const struct vgl_stream_output *so = vgl_shader_get_stream_output(sub->vs->parsed);
+    const struct vgl_stream_output *so = vgl_shader_get_stream_output(vgl_gl_shader(sub, VGL_SHADER_VERTEX)->parsed);
     if (!p->so_buffers || !so || sub->so_captured) {
         return;
     }

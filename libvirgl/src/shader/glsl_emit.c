@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IR -> a linked GLSL 3.30 core VS + FS pair: declarations that follow the binding contract in
- * shader.h, varying linkage between the stages, inputs/outputs, and the fixed-function state the
- * key emulates. Deterministic (same input -> same bytes); no GL calls.
+ * IR -> a linked GLSL 3.30 core program, one source per stage: declarations that follow the
+ * binding contract in shader.h, varying linkage between the stages, inputs/outputs, and the
+ * fixed-function state the key emulates. Deterministic (same input -> same bytes); no GL calls.
  */
 #include "shader/glsl_emit.h"
 
@@ -420,7 +420,7 @@ static void vs_epilogue(struct glsl_stage *st) {
     }
 }
 
-static char *emit_vs(const struct plan *p, struct glsl_stage *st) {
+static char *emit_vs(struct plan *p, struct glsl_stage *st) {
     const struct vgl_shader *const sh = p->vs;
     const struct vgl_shader_key *const key = p->key;
     struct vgl_strbuf sb;
@@ -811,14 +811,26 @@ static enum vgl_status passthrough_fs(const struct vgl_shader *vs, struct vgl_sh
     return vgl_shader_parse(text, strlen(text), fs, NULL, 0);
 }
 
-static enum vgl_status emit_stage(struct plan *p, const struct vgl_shader *sh, bool is_vs,
-                                  char **out, char *why, size_t why_size) {
+/* How the emitter lays out each stage it translates (NULL: not translated). */
+struct stage_emitter {
+    void (*epilogue)(struct glsl_stage *st);
+    char *(*emit)(struct plan *p, struct glsl_stage *st);
+};
+
+static const struct stage_emitter emitters[VGL_SHADER_STAGES] = {
+        [VGL_SHADER_VERTEX] = {vs_epilogue, emit_vs},
+        [VGL_SHADER_FRAGMENT] = {fs_epilogue, emit_fs},
+};
+
+static enum vgl_status emit_stage(struct plan *p, const struct vgl_shader *sh, char **out,
+                                  char *why, size_t why_size) {
+    const struct stage_emitter *const em = &emitters[sh->info.stage];
     struct glsl_stage st = {
             .sh = sh,
             .key = p->key,
-            .sfx = is_vs ? "vs" : "fs",
+            .sfx = vgl_shader_stage_desc(sh->info.stage)->suffix,
             .indent = 4,
-            .epilogue = is_vs ? vs_epilogue : fs_epilogue,
+            .epilogue = em->epilogue,
             .plan = p,
     };
     vgl_strbuf_init(&st.body);
@@ -826,7 +838,7 @@ static enum vgl_status emit_stage(struct plan *p, const struct vgl_shader *sh, b
         vgl_strbuf_finish(&st.body);
         return fail(why, why_size, st.status, st.why);
     }
-    *out = is_vs ? emit_vs(p, &st) : emit_fs(p, &st);
+    *out = em->emit(p, &st);
     vgl_strbuf_finish(&st.body);
     if (!*out) {
         return fail(why, why_size, VGL_ERROR_NO_MEMORY, "out of memory emitting GLSL");
@@ -834,7 +846,7 @@ static enum vgl_status emit_stage(struct plan *p, const struct vgl_shader *sh, b
     return VGL_OK;
 }
 
-enum vgl_status vgl_shader_emit_program(const struct vgl_shader *vs, const struct vgl_shader *fs,
+enum vgl_status vgl_shader_emit_program(const struct vgl_shader *const shaders[VGL_SHADER_STAGES],
                                         const struct vgl_shader_key *key,
                                         struct vgl_glsl_program *out, char *why, size_t why_size) {
     static const struct vgl_shader_key zero_key;
@@ -845,11 +857,22 @@ enum vgl_status vgl_shader_emit_program(const struct vgl_shader *vs, const struc
         return fail(why, why_size, VGL_ERROR_INVALID_ARGUMENT, "no output");
     }
     memset(out, 0, sizeof(*out));
+    const struct vgl_shader *const vs = shaders[VGL_SHADER_VERTEX];
+    const struct vgl_shader *fs = shaders[VGL_SHADER_FRAGMENT];
     if (!vs) {
         return fail(why, why_size, VGL_ERROR_INVALID_ARGUMENT, "no vertex shader");
     }
-    if (vs->info.stage != VGL_SHADER_VERTEX || (fs && fs->info.stage != VGL_SHADER_FRAGMENT)) {
-        return fail(why, why_size, VGL_ERROR_UNSUPPORTED, "only VS + FS programs are supported");
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        if (shaders[s] && shaders[s]->info.stage != s) {
+            return fail(why, why_size, VGL_ERROR_INVALID_ARGUMENT,
+                        "a shader is bound to another stage than its own");
+        }
+        if (shaders[s] && !emitters[s].emit) {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "%s stages are not supported",
+                     vgl_shader_stage_desc(s)->tgsi);
+            return fail(why, why_size, VGL_ERROR_UNSUPPORTED, msg);
+        }
     }
     struct vgl_shader *own_fs = NULL;
     if (!fs) {
@@ -869,14 +892,19 @@ enum vgl_status vgl_shader_emit_program(const struct vgl_shader *vs, const struc
     p->key = key ? key : &zero_key;
     enum vgl_status st = VGL_ERROR_UNSUPPORTED;
     if (plan_linkage(p, why, why_size)) {
-        /* The FS first: its epilogue decides which colour outputs exist. */
-        st = emit_stage(p, fs, false, &out->fs, why, why_size);
-        if (st == VGL_OK) {
-            st = emit_stage(p, vs, true, &out->vs, why, why_size);
+        /* From the last stage back: the FS's epilogue decides which colour outputs exist, and
+         * each stage writes what the next one reads. */
+        st = VGL_OK;
+        for (int i = VGL_SHADER_GFX_STAGES - 1; i >= 0 && st == VGL_OK; i--) {
+            const enum vgl_shader_stage s = vgl_shader_pipeline[i];
+            const struct vgl_shader *const sh = s == VGL_SHADER_FRAGMENT ? fs : shaders[s];
+            if (sh) {
+                st = emit_stage(p, sh, &out->glsl[s], why, why_size);
+            }
         }
         if (st == VGL_OK && p->key->gs_fill) {
-            out->gs = emit_gs(p);
-            if (!out->gs) {
+            out->glsl[VGL_SHADER_GEOMETRY] = emit_gs(p);
+            if (!out->glsl[VGL_SHADER_GEOMETRY]) {
                 st = fail(why, why_size, VGL_ERROR_NO_MEMORY, "out of memory emitting GLSL");
             }
         }
@@ -893,10 +921,8 @@ void vgl_glsl_program_finish(struct vgl_glsl_program *prog) {
     if (!prog) {
         return;
     }
-    free(prog->vs);
-    free(prog->fs);
-    free(prog->gs);
-    prog->vs = NULL;
-    prog->fs = NULL;
-    prog->gs = NULL;
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        free(prog->glsl[s]);
+        prog->glsl[s] = NULL;
+    }
 }

@@ -407,14 +407,12 @@ static enum vgl_return_type view_return(const struct vgl_shader *sh, uint32_t un
     return sh->sview_declared >> unit & 1 ? sh->sview_return[unit] : VGL_RET_FLOAT;
 }
 
-/* key->shadow_swizzle for SAMP[unit] of this stage: 0 (replicate) or bit 15 + selectors. */
+/* The shadow swizzle of SAMP[unit] of this stage: 0 (replicate) or bit 15 + selectors. */
 static uint16_t shadow_swizzle(const struct glsl_stage *st, uint32_t unit) {
-    const enum vgl_shader_stage stage = st->sh->info.stage;
-    if (unit >= VGL_SHADER_MAX_SAMPLERS ||
-        (stage != VGL_SHADER_VERTEX && stage != VGL_SHADER_FRAGMENT)) {
+    if (unit >= VGL_SHADER_MAX_SAMPLERS) {
         return 0;
     }
-    const uint16_t v = st->key->shadow_swizzle[stage == VGL_SHADER_FRAGMENT][unit];
+    const uint16_t v = st->key->stage[st->sh->info.stage].shadow_swizzle[unit];
     return v & 0x8000 ? v : 0;
 }
 
@@ -471,20 +469,18 @@ static bool gather_call(struct glsl_stage *st, const struct vgl_ir_insn *insn,
 }
 
 /*
- * GL_CLAMP under linear filtering (key->tex_clamp): the host samples with CLAMP_TO_BORDER, so
+ * GL_CLAMP under linear filtering (the stage key's tex_clamp): the host samples with CLAMP_TO_BORDER, so
  * clamping the normalized coordinate to [0, 1] here blends edge texels with the border colour
  * as GL_CLAMP does. TXP divides first (the call then divides by 1).
  */
 static void emit_coord_clamp(struct glsl_stage *st, const struct vgl_ir_insn *insn,
                              const struct target_desc *d, const char *samp, uint32_t unit) {
-    const enum vgl_shader_stage stage = st->sh->info.stage;
-    if (unit >= VGL_SHADER_MAX_SAMPLERS ||
-        (stage != VGL_SHADER_VERTEX && stage != VGL_SHADER_FRAGMENT)) {
+    if (unit >= VGL_SHADER_MAX_SAMPLERS) {
         return;
     }
     const unsigned dims = (unsigned)strlen(d->grad);
-    const uint8_t bits =
-            st->key->tex_clamp[stage == VGL_SHADER_FRAGMENT][unit] & (uint8_t)((1u << dims) - 1);
+    const uint8_t bits = st->key->stage[st->sh->info.stage].tex_clamp[unit] &
+                         (uint8_t)((1u << dims) - 1);
     switch (insn->target) {
     case VGL_TEX_CUBE:
     case VGL_TEX_SHADOWCUBE:

@@ -37,6 +37,20 @@ enum vgl_shader_stage {
     VGL_SHADER_TESS_EVAL = 4,
     VGL_SHADER_COMPUTE = 5,
 };
+/* Stages are data: arrays indexed by the wire stage number hold one entry per stage. */
+#define VGL_SHADER_STAGES 6
+
+/* What the translator and the backend need to know about a stage (shader_stage.c). */
+struct vgl_stage_desc {
+    const char *suffix;     /* "vs", "fs", ...: names of its uniforms and blocks */
+    const char *tgsi;       /* processor name in the TGSI header: "VERT", "FRAG", ... */
+    uint8_t pipeline_order; /* position in the graphics pipeline (VS 0 .. FS 4); CS 5 */
+    bool translated;        /* the translator accepts guest shaders of this stage */
+};
+const struct vgl_stage_desc *vgl_shader_stage_desc(enum vgl_shader_stage stage);
+/* The graphics stages in pipeline order: VS, TCS, TES, GS, FS. */
+#define VGL_SHADER_GFX_STAGES 5
+extern const enum vgl_shader_stage vgl_shader_pipeline[VGL_SHADER_GFX_STAGES];
 
 /* TGSI semantic names, in TGSI's own order (tgsi_strings.c). */
 enum vgl_semantic {
@@ -168,6 +182,26 @@ const struct vgl_stream_output *vgl_shader_get_stream_output(const struct vgl_sh
 const struct vgl_shader_info *vgl_shader_get_info(const struct vgl_shader *sh);
 
 /*
+ * The part of the shader key that belongs to one stage: how that stage samples its views.
+ */
+struct vgl_stage_key {
+    /*
+     * Shadow samplers: the sampler view's swizzle applied to the comparison result, which GLSL
+     * returns as a float that host texture swizzles cannot reach. Per sampler: 0 means
+     * identity; otherwise bit 15 set and bits 0..11 hold four 3-bit PIPE_SWIZZLE_* selectors (R
+     * in bits 0..2) applied to the vector (result, 0, 0, 1).
+     */
+    uint16_t shadow_swizzle[VGL_SHADER_MAX_SAMPLERS];
+    /*
+     * GL_CLAMP with linear filtering (core GL has no GL_CLAMP): the backend samples with
+     * CLAMP_TO_BORDER and the shader clamps the coordinate to [0, 1] ([0, size] for rectangle
+     * textures) first, after TXP's projective divide. Per sampler: bit 0 s, bit 1 t, bit 2 r.
+     * Cube maps, TXF and TXQ ignore it.
+     */
+    uint8_t tex_clamp[VGL_SHADER_MAX_SAMPLERS];
+};
+
+/*
  * State the guest cannot express in its shaders on a core-profile host, emulated in the
  * generated GLSL. All-zero is a valid key (no emulation). Part of the program cache key.
  */
@@ -194,26 +228,13 @@ struct vgl_shader_key {
     /* vertex (last pre-rasterization stage) */
     uint8_t clip_plane_enable; /* bit i: gl_ClipDistance[i] from vgl_clip_planes[i] */
     bool clip_halfz;
-    /*
-     * Shadow samplers: the sampler view's swizzle applied to the comparison result, which GLSL
-     * returns as a float that host texture swizzles cannot reach. Per stage (0 VS, 1 FS) and
-     * sampler: 0 means identity; otherwise bit 15 set and bits 0..11 hold four 3-bit
-     * PIPE_SWIZZLE_* selectors (R in bits 0..2) applied to the vector (result, 0, 0, 1).
-     */
-    uint16_t shadow_swizzle[2][VGL_SHADER_MAX_SAMPLERS];
+    struct vgl_stage_key stage[VGL_SHADER_STAGES]; /* by wire stage number */
     /*
      * Render targets whose format is stored in other channels (A8 in R, L8A8 in RG, ...): bit 15
      * set and four 3-bit selectors saying which output channel (PIPE_SWIZZLE_*: X..W, 4 zero,
      * 5 one) each stored channel R, G, B, A receives. 0 means identity.
      */
     uint16_t cbuf_swizzle[8];
-    /*
-     * GL_CLAMP with linear filtering (core GL has no GL_CLAMP): the backend samples with
-     * CLAMP_TO_BORDER and the shader clamps the coordinate to [0, 1] ([0, size] for rectangle
-     * textures) first, after TXP's projective divide. Per stage (0 VS, 1 FS) and sampler: bit 0
-     * s, bit 1 t, bit 2 r. Cube maps, TXF and TXQ ignore it.
-     */
-    uint8_t tex_clamp[2][VGL_SHADER_MAX_SAMPLERS];
     /*
      * Unfilled polygons with edge flags (core GL has neither per-face polygon modes nor edge
      * flags; the backend draws mixed front/back modes as one pass per face). gs_fill != 0 adds a
@@ -249,31 +270,31 @@ struct vgl_shader_key {
 };
 
 /*
- * Generated GLSL for one vertex + fragment program, consistent with each other (matching
- * varying names, types and interpolation qualifiers). Strings are owned by the struct.
+ * Generated GLSL for one program: one source per stage (indexed by the wire stage number, NULL
+ * where the program has no such stage), consistent with each other (matching varying names,
+ * types and interpolation qualifiers). Strings are owned by the struct.
  */
 struct vgl_glsl_program {
-    char *vs;
-    char *fs;
-    char *gs; /* NULL unless key->gs_fill asks for a geometry shader */
+    char *glsl[VGL_SHADER_STAGES];
 };
 
 /*
- * Emit a linked pair. Binding contract with the GL backend (names are fixed):
+ * Emit a linked program from the guest shaders of each stage (`shaders[stage]`, by wire stage
+ * number; NULL where none is bound). Binding contract with the GL backend (names are fixed;
+ * <s> is the stage's suffix from vgl_shader_stage_desc: vs, fs, gs, tcs, tes, cs):
  *  - VS input IN[i] is `layout(location = i) in vec4 vgl_in_i`;
  *  - FS COLOR[n] output is `layout(location = n) out vec4 vgl_out_n` (index 1 for the second
  *    dual-source colour is not needed yet);
- *  - CONST[0] of stage s is the std140 uniform block `vgl_consts_vs` / `vgl_consts_fs` holding
- *    `uvec4 c[N]` (raw bits; floats read with uintBitsToFloat); the backend binds blocks to
- *    binding points 0 (VS) and 1 (FS);
- *  - SAMP[n] of the VS is `uniform samplerX vgl_samp_vs_n`, of the FS `vgl_samp_fs_n`; the
- *    backend sets each to texture unit n (FS) or 16 + n (VS);
+ *  - CONST[0] of a stage is the std140 uniform block `vgl_consts_<s>` holding `uvec4 c[N]` (raw
+ *    bits; floats read with uintBitsToFloat); CONST[n][...] with n >= 1 (a UBO) is the std140
+ *    block `vgl_ubo_<s>_n` holding `uvec4 u[M]` (M = declared slots); the backend chooses every
+ *    block's binding point (its binding allocator);
+ *  - SAMP[n] of a stage is `uniform samplerX vgl_samp_<s>_n`; the backend chooses its texture
+ *    unit;
  *  - emulation uniforms: `vec4 vgl_clip_planes[8]`, `float vgl_alpha_ref`, `sampler2D
- *    vgl_stipple` (R8, 32x32, set to unit 31), `float vgl_y_sign` (1 or -1: multiply
- *    gl_Position.y, used when key->flip_y).
+ *    vgl_stipple` (R8, 32x32; the backend chooses its unit), `float vgl_y_sign` (1 or -1:
+ *    multiply gl_Position.y, used when key->flip_y).
  * Further facts of the generated code (added with the implementation):
- *  - CONST[n][...] with n >= 1 (a UBO) is the std140 block `vgl_ubo_vs_n` / `vgl_ubo_fs_n`
- *    holding `uvec4 u[M]` (M = declared slots); its binding point is the backend's choice;
  *  - varyings are `vgl_v_<semantic><index>` (generic, color, bcolor, texcoord, fog); CONSTANT
  *    interpolated ones are `flat uvec4` (raw bits), the others vec4; the VS writes every varying
  *    the FS reads, with zeros ((0,0,0,1) for colours and texcoords) when it has no such output;
@@ -285,7 +306,7 @@ struct vgl_glsl_program {
  *    present (the guest's derivative hint never reaches the host), plain dFdx/dFdy otherwise;
  *    DDY changes sign under key->flip_y;
  *  - shadow TEX-family results are the comparison result replicated into xyzw unless
- *    key->shadow_swizzle says otherwise;
+ *    key->stage[s].shadow_swizzle says otherwise;
  *  - with key->gs_fill the VS's varyings are `vgl_gv_*` (the GS's inputs), its edge flag `float
  *    vgl_edge`, and the GS writes `vgl_v_*` and `flat uint vgl_v_front` for the FS;
  *  - a VS with stream output (vgl_shader_set_stream_output) and no key->gs_fill writes output i
@@ -293,11 +314,11 @@ struct vgl_glsl_program {
  *    (N = num; raw bits, as gallium captures them) for glTransformFeedbackVaryings;
  *  - TG4 is textureGather[Offset] and needs GL_ARB_texture_gather and GL_ARB_gpu_shader5 (or
  *    GLSL 4.00) on the host: its stage enables both extensions.
- * Returns VGL_ERROR_UNSUPPORTED with a reason for stage combinations or features not handled.
- * `fs` may be NULL (no fragment shader: a pass-through writing COLOR[0] from VS COLOR[0] or
- * opaque white is generated).
+ * Returns VGL_ERROR_UNSUPPORTED with a reason for stages or features not handled. A VS is
+ * required; without an FS a pass-through writing COLOR[0] from VS COLOR[0] or opaque white is
+ * generated.
  */
-enum vgl_status vgl_shader_emit_program(const struct vgl_shader *vs, const struct vgl_shader *fs,
+enum vgl_status vgl_shader_emit_program(const struct vgl_shader *const shaders[VGL_SHADER_STAGES],
                                         const struct vgl_shader_key *key,
                                         struct vgl_glsl_program *out, char *why, size_t why_size);
 void vgl_glsl_program_finish(struct vgl_glsl_program *prog);

@@ -136,30 +136,23 @@ static bool span_is(const char *s, size_t n, const char *word) {
 /* ---- header ---------------------------------------------------------------------------- */
 
 static bool parse_header(struct tgsi_parser *ps) {
-    static const struct {
-        const char *name;
-        enum vgl_shader_stage stage;
-    } stages[] = {
-            {"VERT", VGL_SHADER_VERTEX},         {"FRAG", VGL_SHADER_FRAGMENT},
-            {"GEOM", VGL_SHADER_GEOMETRY},       {"TESS_CTRL", VGL_SHADER_TESS_CTRL},
-            {"TESS_EVAL", VGL_SHADER_TESS_EVAL}, {"COMP", VGL_SHADER_COMPUTE},
-    };
     const char *s;
     size_t n;
     if (!vgl_tgsi_ident(ps, &s, &n, "a header (VERT, FRAG, ...)")) {
         return false;
     }
-    for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
-        if (!span_is(s, n, stages[i].name)) {
+    for (unsigned stage = 0; stage < VGL_SHADER_STAGES; stage++) {
+        const struct vgl_stage_desc *const desc = vgl_shader_stage_desc(stage);
+        if (!span_is(s, n, desc->tgsi)) {
             continue;
         }
         if (!vgl_tgsi_at_eol(ps)) {
             return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "junk after the header");
         }
-        ps->sh->info.stage = stages[i].stage;
-        if (stages[i].stage != VGL_SHADER_VERTEX && stages[i].stage != VGL_SHADER_FRAGMENT) {
+        ps->sh->info.stage = stage;
+        if (!desc->translated) {
             return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "%s shaders are not supported",
-                                 stages[i].name);
+                                 desc->tgsi);
         }
         ps->seen_header = true;
         return true;

@@ -386,3 +386,24 @@ enum vgl_op vgl_shader_find_op(const char *name, size_t len, bool *known) {
     *known = vgl_shader_find_name(unsupported_ops, n, name, len) >= 0;
     return VGL_OP_COUNT;
 }
+
+/* ---- shader stages ----------------------------------------------------------------------- */
+
+/* By wire stage number. Adding a stage to the translator starts here. */
+static const struct vgl_stage_desc stage_descs[VGL_SHADER_STAGES] = {
+        [VGL_SHADER_VERTEX] = {"vs", "VERT", 0, true},
+        [VGL_SHADER_FRAGMENT] = {"fs", "FRAG", 4, true},
+        [VGL_SHADER_GEOMETRY] = {"gs", "GEOM", 3, false},
+        [VGL_SHADER_TESS_CTRL] = {"tcs", "TESS_CTRL", 1, false},
+        [VGL_SHADER_TESS_EVAL] = {"tes", "TESS_EVAL", 2, false},
+        [VGL_SHADER_COMPUTE] = {"cs", "COMP", 5, false},
+};
+
+const enum vgl_shader_stage vgl_shader_pipeline[VGL_SHADER_GFX_STAGES] = {
+        VGL_SHADER_VERTEX,   VGL_SHADER_TESS_CTRL, VGL_SHADER_TESS_EVAL,
+        VGL_SHADER_GEOMETRY, VGL_SHADER_FRAGMENT,
+};
+
+const struct vgl_stage_desc *vgl_shader_stage_desc(enum vgl_shader_stage stage) {
+    return (unsigned)stage < VGL_SHADER_STAGES ? &stage_descs[stage] : NULL;
+}
