@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rest) {
         key_from(&key, &kin);
     }
-    struct vgl_shader *vs = NULL, *fs = NULL, *standin = NULL;
+    struct vgl_shader *vs = NULL, *fs = NULL, *gs = NULL, *standin = NULL;
     for (struct vgl_shader *sh = a;; sh = b) {
         if (sh) {
             const enum vgl_shader_stage stage = vgl_shader_get_info(sh)->stage;
@@ -103,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 vs = sh;
             } else if (stage == VGL_SHADER_FRAGMENT && !fs) {
                 fs = sh;
+            } else if (stage == VGL_SHADER_GEOMETRY && !gs) {
+                gs = sh;
             }
         }
         if (sh == b) {
@@ -120,15 +122,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char why[128];
         vgl_shader_set_stream_output(vs, &so, why, sizeof(why));
     }
-    if (!vs && fs) {
+    if (!vs && (fs || gs)) {
         standin = parse((const uint8_t *)standin_vs, sizeof(standin_vs) - 1);
         vs = standin;
     }
     if (vs) {
         struct vgl_glsl_program prog = {0};
         char why[256];
-        const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
-                                                              [VGL_SHADER_FRAGMENT] = fs};
+        const struct vgl_shader *stages[VGL_SHADER_STAGES] = {
+                [VGL_SHADER_VERTEX] = vs, [VGL_SHADER_GEOMETRY] = gs, [VGL_SHADER_FRAGMENT] = fs};
         if (vgl_shader_emit_program(stages, &key, &prog, why, sizeof(why)) == VGL_OK) {
             if (!prog.glsl[VGL_SHADER_VERTEX] || !prog.glsl[VGL_SHADER_FRAGMENT]) {
                 abort();

@@ -8,6 +8,7 @@
 
 #include "../encode/encode.h"
 #include "protocol/virgl_protocol.h"
+#include "shader/shader.h"
 #include "test.h"
 
 #define W 32
@@ -702,6 +703,74 @@ VGL_TEST(tg4_gathers_one_component) {
 }
 
 /* A scene with a vertex buffer of 3 vertices and shaders bound, ready for a draw. */
+/* A guest geometry shader: each point becomes a square of half-size CONST[0].x (the GS's own
+ * constants), in the point's colour. */
+static const char *const gs_square = "GEOM\n"
+                                     "PROPERTY GS_INPUT_PRIMITIVE POINTS\n"
+                                     "PROPERTY GS_OUTPUT_PRIMITIVE TRIANGLE_STRIP\n"
+                                     "PROPERTY GS_MAX_OUTPUT_VERTICES 4\n"
+                                     "PROPERTY GS_INVOCATIONS 1\n"
+                                     "DCL IN[][0], POSITION\n"
+                                     "DCL IN[][1], GENERIC[0]\n"
+                                     "DCL OUT[0], POSITION\n"
+                                     "DCL OUT[1], GENERIC[0]\n"
+                                     "DCL CONST[0]\n"
+                                     "IMM[0] UINT32 {0, 0, 0, 0}\n"
+                                     "  0: MOV OUT[1], IN[0][1]\n"
+                                     "  1: ADD OUT[0], IN[0][0], CONST[0].yyzz\n"
+                                     "  2: EMIT IMM[0].xxxx\n"
+                                     "  3: ADD OUT[0], IN[0][0], CONST[0].xyzz\n"
+                                     "  4: EMIT IMM[0].xxxx\n"
+                                     "  5: ADD OUT[0], IN[0][0], CONST[0].yxzz\n"
+                                     "  6: EMIT IMM[0].xxxx\n"
+                                     "  7: ADD OUT[0], IN[0][0], CONST[0].xxzz\n"
+                                     "  8: EMIT IMM[0].xxxx\n"
+                                     "  9: ENDPRIM IMM[0].xxxx\n"
+                                     " 10: END\n";
+
+VGL_TEST(geometry_shader_expands_points) {
+    struct scene *sc = scene_create();
+    const float point[1][8] = {{-0.5f, -0.5f, 0, 1, 1, 0, 0, 1}};
+    vertices(sc, 0, point, 1);
+    enc_shader(&sc->e, 31, VGL_SHADER_FRAGMENT, fs_varying);
+    enc_bind_shader(&sc->e, 31, VGL_SHADER_FRAGMENT);
+    enc_shader(&sc->e, 32, VGL_SHADER_GEOMETRY, gs_square);
+    enc_bind_shader(&sc->e, 32, VGL_SHADER_GEOMETRY);
+    const float half[4] = {0.25f, -0.25f, 0, 0};
+    enc_constants(&sc->e, VGL_SHADER_GEOMETRY, half, 4);
+    enc_draw(&sc->e, 0, 0, 1, false);
+    submit_and_read(sc);
+    /* NDC [-0.75, -0.25] is pixels 4..11 on both axes. */
+    check_px(sc, 4, 4, 255, 0, 0, 255);
+    check_px(sc, 11, 11, 255, 0, 0, 255);
+    check_px(sc, 3, 8, 0, 0, 0, 255);
+    check_px(sc, 12, 8, 0, 0, 0, 255);
+    check_px(sc, 20, 20, 0, 0, 0, 255);
+    /* Without the GS the same point is one pixel again; the GS's constants stay its own. */
+    const float green[1][8] = {{0.53125f, 0.53125f, 0, 1, 0, 1, 0, 1}}; /* pixel 24 */
+    vertices(sc, 32, green, 1);
+    enc_bind_shader(&sc->e, 0, VGL_SHADER_GEOMETRY);
+    enc_draw(&sc->e, 0, 1, 1, false);
+    /* Bound again: a larger square from new constants. */
+    enc_bind_shader(&sc->e, 32, VGL_SHADER_GEOMETRY);
+    const float big[4] = {0.5f, -0.5f, 0, 0};
+    enc_constants(&sc->e, VGL_SHADER_GEOMETRY, big, 4);
+    const float blue[1][8] = {{0.5f, -0.5f, 0, 1, 0, 0, 1, 1}};
+    vertices(sc, 64, blue, 1);
+    enc_draw(&sc->e, 0, 2, 1, false);
+    submit_and_read(sc);
+    check_px(sc, 24, 24, 0, 255, 0, 255);
+    check_px(sc, 22, 22, 0, 0, 0, 255);
+    /* Blue square: x 0..1 NDC -> pixels 16..31, y -1..0 -> 0..15. */
+    check_px(sc, 16, 0, 0, 0, 255, 255);
+    check_px(sc, 31, 15, 0, 0, 255, 255);
+    check_px(sc, 8, 8, 255, 0, 0, 255); /* the first square stays */
+    /* Quads cannot feed a geometry shader. */
+    enc_draw(&sc->e, 7, 0, 4, false);
+    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_ERROR_INVALID_ARGUMENT);
+    scene_destroy(sc);
+}
+
 static struct scene *ready_scene(void) {
     struct scene *sc = scene_create();
     vertices(sc, 0, full, 3);

@@ -288,35 +288,55 @@ static GLuint compile_stage(GLenum type, const char *src, const char *what) {
         char log[4096] = "";
         glGetShaderInfoLog(s, sizeof(log), NULL, log);
         fprintf(stderr, "%s: %s does not compile:\n%s\n--- source ---\n%s\n", what,
-                type == GL_VERTEX_SHADER ? "VS" : "FS", log, src);
+                type == GL_VERTEX_SHADER     ? "VS"
+                : type == GL_GEOMETRY_SHADER ? "GS"
+                                             : "FS",
+                log, src);
         glDeleteShader(s);
         return 0;
     }
     return s;
 }
 
-/* Compiles and links; 0 (after printing the logs) on failure. */
+/* Compiles and links every stage; 0 (after printing the logs) on failure. */
 static GLuint link_program(const struct vgl_glsl_program *prog, const char *what) {
-    const GLuint vs = compile_stage(GL_VERTEX_SHADER, prog->glsl[VGL_SHADER_VERTEX], what);
-    const GLuint fs = compile_stage(GL_FRAGMENT_SHADER, prog->glsl[VGL_SHADER_FRAGMENT], what);
-    if (!vs || !fs) {
-        glDeleteShader(vs);
-        glDeleteShader(fs);
+    static const GLenum types[VGL_SHADER_STAGES] = {
+            [VGL_SHADER_VERTEX] = GL_VERTEX_SHADER,
+            [VGL_SHADER_FRAGMENT] = GL_FRAGMENT_SHADER,
+            [VGL_SHADER_GEOMETRY] = GL_GEOMETRY_SHADER,
+    };
+    GLuint shaders[VGL_SHADER_STAGES] = {0};
+    bool ok = true;
+    for (unsigned s = 0; s < VGL_SHADER_STAGES && ok; s++) {
+        if (prog->glsl[s]) {
+            CHECK(types[s]);
+            shaders[s] = compile_stage(types[s], prog->glsl[s], what);
+            ok = shaders[s] != 0;
+        }
+    }
+    const GLuint p = ok ? glCreateProgram() : 0;
+    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+        if (p && shaders[s]) {
+            glAttachShader(p, shaders[s]);
+        }
+        glDeleteShader(shaders[s]);
+    }
+    if (!p) {
         return 0;
     }
-    const GLuint p = glCreateProgram();
-    glAttachShader(p, vs);
-    glAttachShader(p, fs);
     glLinkProgram(p);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(p, GL_LINK_STATUS, &ok);
-    if (!ok) {
+    GLint linked = 0;
+    glGetProgramiv(p, GL_LINK_STATUS, &linked);
+    if (!linked) {
         char log[4096] = "";
         glGetProgramInfoLog(p, sizeof(log), NULL, log);
-        fprintf(stderr, "%s: link failed:\n%s\n--- VS ---\n%s\n--- FS ---\n%s\n", what, log,
-                prog->glsl[VGL_SHADER_VERTEX], prog->glsl[VGL_SHADER_FRAGMENT]);
+        fprintf(stderr, "%s: link failed:\n%s\n", what, log);
+        for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
+            if (prog->glsl[s]) {
+                fprintf(stderr, "--- %s ---\n%s\n", vgl_shader_stage_desc(s)->suffix,
+                        prog->glsl[s]);
+            }
+        }
         glDeleteProgram(p);
         return 0;
     }
@@ -397,22 +417,31 @@ VGL_TEST(corpus_links_on_host_emulation_keys) {
 
 /* ---- emitted text ----------------------------------------------------------------------- */
 
-static struct vgl_glsl_program emit_texts(const char *vs_text, const char *fs_text,
-                                          const struct vgl_shader_key *key) {
+/* Emits a program from the TGSI of its stages (gs_text and fs_text may be NULL). */
+static struct vgl_glsl_program emit_stage_texts(const char *vs_text, const char *gs_text,
+                                                const char *fs_text,
+                                                const struct vgl_shader_key *key) {
     struct vgl_shader *const vs = parse_str(vs_text);
+    struct vgl_shader *const gs = gs_text ? parse_str(gs_text) : NULL;
     struct vgl_shader *const fs = fs_text ? parse_str(fs_text) : NULL;
     struct vgl_glsl_program prog;
     char why[256];
-    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
-                                                          [VGL_SHADER_FRAGMENT] = fs};
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {
+            [VGL_SHADER_VERTEX] = vs, [VGL_SHADER_GEOMETRY] = gs, [VGL_SHADER_FRAGMENT] = fs};
     const enum vgl_status st = vgl_shader_emit_program(stages, key, &prog, why, sizeof(why));
     if (st != VGL_OK) {
         fprintf(stderr, "emit: %s\n", why);
     }
     CHECK_EQ(st, VGL_OK);
     vgl_shader_destroy(vs);
+    vgl_shader_destroy(gs);
     vgl_shader_destroy(fs);
     return prog;
+}
+
+static struct vgl_glsl_program emit_texts(const char *vs_text, const char *fs_text,
+                                          const struct vgl_shader_key *key) {
+    return emit_stage_texts(vs_text, NULL, fs_text, key);
 }
 
 VGL_TEST(emitted_text_follows_the_contract) {
@@ -700,6 +729,7 @@ VGL_TEST(emit_refuses_bad_arguments) {
 
 struct draw {
     const char *vs, *fs;
+    const char *gs; /* or NULL */
     struct vgl_shader_key key;
     const void *consts_vs, *consts_fs; /* vec4 slots of raw bits */
     unsigned num_vs, num_fs;
@@ -725,7 +755,7 @@ static void bind_consts(GLuint prog, const char *block, GLuint binding, const vo
 
 /* Draws a full-screen triangle into an 8x8 RGBA32F target cleared to 0.25 and reads a pixel. */
 static void draw_and_read(const struct draw *d, float out[4]) {
-    struct vgl_glsl_program glsl = emit_texts(d->vs, d->fs, &d->key);
+    struct vgl_glsl_program glsl = emit_stage_texts(d->vs, d->gs, d->fs, &d->key);
     const GLuint prog = link_program(&glsl, "draw");
     CHECK(prog);
     vgl_glsl_program_finish(&glsl);
@@ -822,6 +852,120 @@ VGL_TEST(run_float_arithmetic) {
     const struct draw d = {.vs = pos_vs, .fs = fs, .consts_fs = consts, .num_fs = 2};
     draw_check(&d, 0.875f, 1.0f, 0.875f, 1.0f);
     gl_context_end();
+}
+
+/* ---- geometry shaders ---- */
+
+static const char gs_vs[] = "VERT\n"
+                            "DCL IN[0]\n"
+                            "DCL IN[1]\n"
+                            "DCL OUT[0], POSITION\n"
+                            "DCL OUT[1], GENERIC[0]\n"
+                            "  0: MOV OUT[0], IN[0]\n"
+                            "  1: MOV OUT[1], IN[1]\n"
+                            "  2: END\n";
+
+static const char gs_fs[] = "FRAG\n"
+                            "DCL IN[0], GENERIC[0], PERSPECTIVE\n"
+                            "DCL OUT[0], COLOR\n"
+                            "  0: MOV OUT[0], IN[0]\n"
+                            "  1: END\n";
+
+/* As nir_to_tgsi writes one: per-vertex inputs, a system value, EMIT and ENDPRIM. It doubles
+ * vertex 1's varying and adds the primitive id (0) to w. */
+static const char gs_double[] = "GEOM\n"
+                                "PROPERTY GS_INPUT_PRIMITIVE TRIANGLES\n"
+                                "PROPERTY GS_OUTPUT_PRIMITIVE TRIANGLE_STRIP\n"
+                                "PROPERTY GS_MAX_OUTPUT_VERTICES 3\n"
+                                "PROPERTY GS_INVOCATIONS 1\n"
+                                "DCL IN[][0], POSITION\n"
+                                "DCL IN[][1], GENERIC[0]\n"
+                                "DCL OUT[0], POSITION\n"
+                                "DCL OUT[1], GENERIC[0]\n"
+                                "DCL SV[0], PRIM_ID\n"
+                                "DCL TEMP[0..1]\n"
+                                "IMM[0] UINT32 {0, 0, 0, 0}\n"
+                                "IMM[1] FLT32 {0x40000000, 0x3f800000, 0x00000000, 0x00000000}\n"
+                                "  0: MUL TEMP[0], IN[1][1], IMM[1].xxxx\n"
+                                "  1: U2F TEMP[1].x, SV[0].xxxx\n"
+                                "  2: ADD TEMP[0].w, TEMP[0].wwww, TEMP[1].xxxx\n"
+                                "  3: MOV OUT[1], TEMP[0]\n"
+                                "  4: MOV OUT[0], IN[0][0]\n"
+                                "  5: EMIT IMM[0].xxxx\n"
+                                "  6: MOV OUT[0], IN[1][0]\n"
+                                "  7: EMIT IMM[0].xxxx\n"
+                                "  8: MOV OUT[0], IN[2][0]\n"
+                                "  9: EMIT IMM[0].xxxx\n"
+                                " 10: ENDPRIM IMM[0].xxxx\n"
+                                " 11: END\n";
+
+VGL_TEST(run_geometry_shader) {
+    gl_context_or_skip();
+    /* Attribute 1 is (0.5, 0.25, 0.125, 1) for every vertex. */
+    struct draw d = {.vs = gs_vs, .gs = gs_double, .fs = gs_fs};
+    draw_check(&d, 1.0f, 0.5f, 0.25f, 2.0f);
+    /* The host's y flip and depth convention apply in the GS, the last vertex stage. */
+    d.key.flip_y = true;
+    d.key.clip_halfz = true;
+    d.y_sign = -1.0f;
+    draw_check(&d, 1.0f, 0.5f, 0.25f, 2.0f);
+    gl_context_end();
+}
+
+VGL_TEST(geometry_shader_text) {
+    const struct vgl_shader_key plain = {.flip_y = true};
+    struct vgl_glsl_program prog = emit_stage_texts(gs_vs, gs_double, gs_fs, &plain);
+    const char *const vs = prog.glsl[VGL_SHADER_VERTEX], *const gs = prog.glsl[VGL_SHADER_GEOMETRY];
+    CHECK(strstr(gs, "layout(triangles) in;\nlayout(triangle_strip, max_vertices = 3) out;\n"));
+    CHECK(strstr(gs, "flat in uvec4 vgl_gv_position0[];"));
+    CHECK(strstr(gs, "ri[4] = vgl_gv_position0[2];"));
+    CHECK(strstr(gs, "gl_PrimitiveIDIn"));
+    CHECK(strstr(gs, "EmitVertex();"));
+    CHECK(strstr(gs, "EndPrimitive();"));
+    CHECK(strstr(gs, "gl_Position.y *= vgl_y_sign;"));
+    CHECK(strstr(gs, "uniform vgl_consts_gs {"));
+    /* The VS hands the GS raw registers and leaves the host conventions to it. */
+    CHECK(strstr(vs, "flat out uvec4 vgl_gv_generic0;"));
+    CHECK(!strstr(vs, "vgl_y_sign"));
+    vgl_glsl_program_finish(&prog);
+}
+
+VGL_TEST(geometry_shaders_refused) {
+    static const char *const bad[] = {
+            /* no input primitive */
+            "GEOM\nPROPERTY GS_MAX_OUTPUT_VERTICES 3\n  0: END\n",
+            /* no vertex count */
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\n  0: END\n",
+            /* a quad is no GS input */
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE QUADS\n",
+            /* vertex 1 of a point */
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_MAX_OUTPUT_VERTICES 1\n"
+            "DCL IN[][0], POSITION\nDCL OUT[0], POSITION\n  0: MOV OUT[0], IN[1][0]\n  1: END\n",
+            /* inputs without a vertex */
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_MAX_OUTPUT_VERTICES 1\n"
+            "DCL IN[0], POSITION\n  0: END\n",
+            /* EMIT outside a GS */
+            "VERT\nIMM[0] UINT32 {0, 0, 0, 0}\n  0: EMIT IMM[0].xxxx\n  1: END\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct vgl_shader *sh = NULL;
+        char why[160] = "";
+        CHECK_EQ(vgl_shader_parse(bad[i], strlen(bad[i]), &sh, why, sizeof(why)),
+                 VGL_ERROR_MALFORMED);
+        CHECK(why[0] && !sh);
+    }
+    /* Valid, but beyond GL 3.3: other streams, invocations, too many vertices. */
+    static const char *const beyond[] = {
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_MAX_OUTPUT_VERTICES 1\n"
+            "IMM[0] UINT32 {1, 0, 0, 0}\n  0: EMIT IMM[0].xxxx\n  1: END\n",
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_MAX_OUTPUT_VERTICES 4096\n",
+    };
+    for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++) {
+        struct vgl_shader *sh = NULL;
+        char why[160] = "";
+        CHECK_EQ(vgl_shader_parse(beyond[i], strlen(beyond[i]), &sh, why, sizeof(why)),
+                 VGL_ERROR_UNSUPPORTED);
+    }
 }
 
 static void run_fs(const char *fs, float r, float g, float b, float a) {

@@ -305,9 +305,11 @@ static unsigned plan_passes(const struct gl_sub_ctx *sub, uint32_t mode, struct 
     const uint8_t front = (r->fill_front & 3) == 3 ? 0 : r->fill_front & 3;
     const uint8_t back = (r->fill_back & 3) == 3 ? 0 : r->fill_back & 3;
     /* Quads, quad strips and polygons (7..9) show no internal edges: unfilled, they always go
-     * through the geometry shader. */
+     * through the geometry shader. A guest geometry shader's triangles have no edge flags: the
+     * host's polygon modes apply to them as they are. */
+    const bool guest_gs = vgl_gl_shader(sub, VGL_SHADER_GEOMETRY) != NULL;
     const bool triangles = mode >= 4 && mode <= 9;
-    const bool edge = triangles && (mode >= 7 || vs_writes_edgeflag(sub));
+    const bool edge = !guest_gs && triangles && (mode >= 7 || vs_writes_edgeflag(sub));
     out[0].fill = front;
     out[0].host_cull = cull;
     if (!triangles || (front == back && !(edge && front != 0))) {
@@ -667,6 +669,10 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     if (!vgl_gl_shader(sub, VGL_SHADER_VERTEX)) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "draw without a vertex shader");
     }
+    if (d->mode >= 7 && d->mode <= 9 && vgl_gl_shader(sub, VGL_SHADER_GEOMETRY)) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "primitive mode %u with a geometry shader",
+                    d->mode);
+    }
     if (d->count == 0 || d->instance_count == 0) {
         return VGL_OK;
     }
@@ -748,14 +754,14 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
         glUniform4fv(p->loc_poly_offset, 2, u);
     }
     bool seamless = false;
-    for (unsigned s = 0; s < VGL_SHADER_STAGES; s++) {
-        const struct gl_shader *const sh = vgl_gl_shader(sub, s);
-        if (!sh || p->serial[s] != sh->serial) {
+    for (unsigned stage = 0; stage < VGL_SHADER_STAGES; stage++) {
+        const struct gl_shader *const sh = vgl_gl_shader(sub, stage);
+        if (!sh || p->serial[stage] != sh->serial) {
             continue; /* not a stage of this program */
         }
-        upload_constants(&sub->stages[s], sh->parsed, p->bind.consts[s],
-                         sub->dirty & DIRTY_CONSTS_OF(s));
-        seamless |= bind_textures(&sub->stages[s], sh->parsed, p->bind.unit[s]);
+        upload_constants(&sub->stages[stage], sh->parsed, p->bind.consts[stage],
+                         sub->dirty & DIRTY_CONSTS_OF(stage));
+        seamless |= bind_textures(&sub->stages[stage], sh->parsed, p->bind.unit[stage]);
     }
     glActiveTexture(GL_TEXTURE0);
     set_enabled(GL_TEXTURE_CUBE_MAP_SEAMLESS, seamless);

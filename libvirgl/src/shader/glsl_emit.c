@@ -27,6 +27,8 @@ struct varying {
 
 struct plan {
     const struct vgl_shader *vs, *fs;
+    const struct vgl_shader *gs;  /* the guest's geometry shader, or NULL */
+    const struct vgl_shader *pre; /* the stage feeding the rasterizer: gs, else vs */
     const struct vgl_shader_key *key;
     struct varying v[MAX_VARYINGS];
     unsigned nv;
@@ -45,6 +47,14 @@ static const char *sem_lower(enum vgl_semantic sem) {
         return "fog";
     case VGL_SEM_TEXCOORD:
         return "texcoord";
+    case VGL_SEM_POSITION:
+        return "position";
+    case VGL_SEM_PSIZE:
+        return "psize";
+    case VGL_SEM_CLIPDIST:
+        return "clipdist";
+    case VGL_SEM_CLIPVERTEX:
+        return "clipvertex";
     default:
         return "generic";
     }
@@ -96,11 +106,11 @@ static bool add_varying(struct plan *p, const struct vgl_shader_io *io, enum vgl
                 : io->interp == VGL_INTERP_COLOR && p->key->flatshade ? "flat"
                                                                       : "smooth";
     v->centroid = io->centroid;
-    v->vs_reg = find_output(p->vs, sem, index);
+    v->vs_reg = find_output(p->pre, sem, index);
     v->invariant = io->invariant;
     if (v->vs_reg >= 0) {
-        const struct vgl_shader_info *const vi = &p->vs->info;
-        v->invariant |= vi->outputs[p->vs->out_decl[v->vs_reg]].invariant;
+        const struct vgl_shader_info *const vi = &p->pre->info;
+        v->invariant |= vi->outputs[p->pre->out_decl[v->vs_reg]].invariant;
     }
     return true;
 }
@@ -124,14 +134,15 @@ static bool plan_linkage(struct plan *p, char *why, size_t why_size) {
                 return false;
             }
             if (sem == VGL_SEM_COLOR && p->key->two_side &&
-                find_output(p->vs, VGL_SEM_BCOLOR, index) >= 0 &&
+                find_output(p->pre, VGL_SEM_BCOLOR, index) >= 0 &&
                 !add_varying(p, io, VGL_SEM_BCOLOR, index, why, why_size)) {
                 return false;
             }
         }
     }
-    /* Clip distances: the VS's own CLIPDIST outputs, else user planes from the key. */
-    const struct vgl_shader_info *const vi = &p->vs->info;
+    /* Clip distances: the last vertex stage's own CLIPDIST outputs, else user planes from the
+     * key. */
+    const struct vgl_shader_info *const vi = &p->pre->info;
     for (uint32_t d = 0; d < vi->num_outputs; d++) {
         const struct vgl_shader_io *const io = &vi->outputs[d];
         if (io->semantic == VGL_SEM_CLIPDIST) {
@@ -214,6 +225,9 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
          * advertise gather components only where the host has them). */
         vgl_strbuf_append(sb, "#extension GL_ARB_texture_gather : enable\n"
                               "#extension GL_ARB_gpu_shader5 : enable\n");
+    }
+    if (find_output(sh, VGL_SEM_VIEWPORT_INDEX, 0) >= 0) {
+        vgl_strbuf_append(sb, "#extension GL_ARB_viewport_array : enable\n");
     }
     if (sh->uses_txq) {
         /* textureQueryLevels is GL 4.3; without the extension TXQ reports 0 levels. */
@@ -302,14 +316,21 @@ static void emit_locals(struct vgl_strbuf *sb, const struct glsl_stage *st) {
                                  : "uvec4(gl_FrontFacing ? 0xffffffffu : 0u, 0u, 0u, 0u)";
             break;
         case VGL_SEM_PRIMID:
-            v = "uvec4(uint(gl_PrimitiveID), 0u, 0u, 0u)";
+            v = sh->info.stage == VGL_SHADER_GEOMETRY ? "uvec4(uint(gl_PrimitiveIDIn), 0u, 0u, 0u)"
+                                                      : "uvec4(uint(gl_PrimitiveID), 0u, 0u, 0u)";
+            break;
+        case VGL_SEM_INVOCATIONID:
+            v = "uvec4(0u)"; /* one invocation (more are refused) */
             break;
         default:
             break;
         }
         vgl_strbuf_printf(sb, "    uvec4 sv%u = %s;\n", s, v);
     }
-    const uint32_t nin = sh->num_in_regs ? sh->num_in_regs : 1;
+    uint32_t nin = sh->num_in_regs ? sh->num_in_regs : 1;
+    if (sh->info.stage == VGL_SHADER_GEOMETRY) {
+        nin *= sh->info.gs_vertices_in; /* IN[v][n] is ri[v * registers + n] */
+    }
     const uint32_t nout = sh->num_out_regs ? sh->num_out_regs : 1;
     vgl_strbuf_printf(sb, "    uvec4 ri[%u];\n    uvec4 ro[%u];\n", nin, nout);
     vgl_strbuf_printf(sb, "    for (int i = 0; i < %u; i++) {\n        ro[i] = uvec4(0u);\n    }\n",
@@ -325,9 +346,11 @@ static char *finish_stage(struct vgl_strbuf *sb, struct glsl_stage *st) {
     return vgl_strbuf_steal(sb);
 }
 
-/* ---- vertex shader ---------------------------------------------------------------------- */
+/* ---- the last vertex stage (VS, or the guest's GS) ---------------------------------------- */
 
-static void vs_epilogue(struct glsl_stage *st) {
+/* What the stage feeding the rasterizer writes for one vertex: position with the host's y and
+ * depth conventions, clip distances, point size, layer, the FS's varyings and stream output. */
+static void final_outputs(struct glsl_stage *st) {
     const struct plan *const p = st->plan;
     const struct vgl_shader *const sh = st->sh;
     const struct vgl_shader_key *const key = p->key;
@@ -384,10 +407,21 @@ static void vs_epilogue(struct glsl_stage *st) {
         vgl_strbuf_indent(b, ind);
         vgl_strbuf_append(b, "gl_Position.z = 2.0 * gl_Position.z - gl_Position.w;\n");
     }
-    const int psize = find_output(sh, VGL_SEM_PSIZE, 0);
-    if (psize >= 0) {
-        vgl_strbuf_indent(b, ind);
-        vgl_strbuf_printf(b, "gl_PointSize = uintBitsToFloat(ro[%d].x);\n", psize);
+    static const struct {
+        enum vgl_semantic sem;
+        const char *var, *conv;
+    } scalars[] = {
+            {VGL_SEM_PSIZE, "gl_PointSize", "uintBitsToFloat"},
+            {VGL_SEM_LAYER, "gl_Layer", "int"},
+            {VGL_SEM_PRIMID, "gl_PrimitiveID", "int"},
+            {VGL_SEM_VIEWPORT_INDEX, "gl_ViewportIndex", "int"},
+    };
+    for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
+        const int r = find_output(sh, scalars[i].sem, 0);
+        if (r >= 0) {
+            vgl_strbuf_indent(b, ind);
+            vgl_strbuf_printf(b, "%s = %s(ro[%d].x);\n", scalars[i].var, scalars[i].conv, r);
+        }
     }
     for (unsigned i = 0; i < p->nv; i++) {
         const struct varying *const v = &p->v[i];
@@ -420,40 +454,104 @@ static void vs_epilogue(struct glsl_stage *st) {
     }
 }
 
+/* Declarations for final_outputs. */
+static void declare_final_outputs(struct vgl_strbuf *sb, const struct plan *p,
+                                  const struct vgl_shader *sh) {
+    const struct vgl_shader_key *const key = p->key;
+    if (p->clip_from_planes) {
+        vgl_strbuf_append(sb, "uniform vec4 vgl_clip_planes[8];\n");
+    }
+    if (key->flip_y) {
+        vgl_strbuf_append(sb, "uniform float vgl_y_sign;\n");
+    }
+    const int pos = find_output(sh, VGL_SEM_POSITION, 0);
+    if (pos >= 0 && sh->info.outputs[sh->out_decl[pos]].invariant) {
+        vgl_strbuf_append(sb, "invariant gl_Position;\n");
+    }
+    if (p->clip_dist_count) {
+        vgl_strbuf_printf(sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
+    }
+    for (unsigned i = 0; i < p->nv; i++) {
+        varying_decl(sb, &p->v[i], "out", vs_prefix(key), "");
+    }
+    if (key->gs_fill) {
+        vgl_strbuf_append(sb, "out float vgl_edge;\n");
+    }
+    for (uint32_t i = 0; !key->gs_fill && sh->so && i < sh->so->num_outputs; i++) {
+        static const char *const types[] = {"uint", "uvec2", "uvec3", "uvec4"};
+        vgl_strbuf_printf(sb, "flat out %s vgl_so_%u;\n", types[sh->so->outputs[i].num - 1], i);
+    }
+}
+
+/* ---- vertex shader ---------------------------------------------------------------------- */
+
+/* Each register of the guest GS's inputs travels from the VS as raw bits: `flat uvec4
+ * vgl_gv_<semantic><index>`, zeros ((0,0,0,1) for colours and texcoords) when the VS has no
+ * such output. Calls `fn` for each. */
+static void for_each_gs_input(const struct plan *p,
+                              void (*fn)(struct vgl_strbuf *sb, const struct plan *p,
+                                         enum vgl_semantic sem, uint32_t index, uint32_t reg,
+                                         unsigned ind),
+                              struct vgl_strbuf *sb, unsigned ind) {
+    const struct vgl_shader_info *const gi = &p->gs->info;
+    for (uint32_t d = 0; d < gi->num_inputs; d++) {
+        const struct vgl_shader_io *const io = &gi->inputs[d];
+        for (uint32_t r = io->first; r <= io->last; r++) {
+            fn(sb, p, io->semantic, io->semantic_index + (r - io->first), r, ind);
+        }
+    }
+}
+
+static void gs_input_decl(struct vgl_strbuf *sb, const struct plan *p, enum vgl_semantic sem,
+                          uint32_t index, uint32_t reg, unsigned ind) {
+    vgl_strbuf_printf(sb, "flat %s uvec4 vgl_gv_%s%u%s;\n", ind ? "in" : "out", sem_lower(sem),
+                      index, ind ? "[]" : "");
+}
+
+static void gs_input_write(struct vgl_strbuf *sb, const struct plan *p, enum vgl_semantic sem,
+                           uint32_t index, uint32_t reg, unsigned ind) {
+    const int r = find_output(p->vs, sem, index);
+    vgl_strbuf_indent(sb, ind);
+    if (r >= 0) {
+        vgl_strbuf_printf(sb, "vgl_gv_%s%u = ro[%d];\n", sem_lower(sem), index, r);
+    } else {
+        vgl_strbuf_printf(sb, "vgl_gv_%s%u = %s;\n", sem_lower(sem), index,
+                          sem_has_default_w1(sem) ? "uvec4(0u, 0u, 0u, 0x3f800000u)" : "uvec4(0u)");
+    }
+}
+
+static void vs_epilogue(struct glsl_stage *st) {
+    const struct plan *const p = st->plan;
+    if (!p->gs) {
+        final_outputs(st);
+        return;
+    }
+    /* Feeding the guest's GS: gl_Position as the guest wrote it, every GS input raw. */
+    const int pos = find_output(st->sh, VGL_SEM_POSITION, 0);
+    vgl_strbuf_indent(&st->body, st->indent);
+    if (pos >= 0) {
+        vgl_strbuf_printf(&st->body, "gl_Position = uintBitsToFloat(ro[%d]);\n", pos);
+    } else {
+        vgl_strbuf_append(&st->body, "gl_Position = vec4(0.0);\n");
+    }
+    for_each_gs_input(p, gs_input_write, &st->body, st->indent);
+}
+
 static char *emit_vs(struct plan *p, struct glsl_stage *st) {
     const struct vgl_shader *const sh = p->vs;
-    const struct vgl_shader_key *const key = p->key;
     struct vgl_strbuf sb;
     vgl_strbuf_init(&sb);
     emit_header(&sb, st);
     emit_resources(&sb, st);
-    if (p->clip_from_planes) {
-        vgl_strbuf_append(&sb, "uniform vec4 vgl_clip_planes[8];\n");
-    }
-    if (key->flip_y) {
-        vgl_strbuf_append(&sb, "uniform float vgl_y_sign;\n");
-    }
     for (uint32_t r = 0; r < sh->num_in_regs; r++) {
         if (sh->in_decl[r] != VGL_IR_NO_DECL) {
             vgl_strbuf_printf(&sb, "layout(location = %u) in vec4 vgl_in_%u;\n", r, r);
         }
     }
-    const int pos = find_output(sh, VGL_SEM_POSITION, 0);
-    if (pos >= 0 && sh->info.outputs[sh->out_decl[pos]].invariant) {
-        vgl_strbuf_append(&sb, "invariant gl_Position;\n");
-    }
-    if (p->clip_dist_count) {
-        vgl_strbuf_printf(&sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
-    }
-    for (unsigned i = 0; i < p->nv; i++) {
-        varying_decl(&sb, &p->v[i], "out", vs_prefix(key), "");
-    }
-    if (key->gs_fill) {
-        vgl_strbuf_append(&sb, "out float vgl_edge;\n");
-    }
-    for (uint32_t i = 0; !key->gs_fill && sh->so && i < sh->so->num_outputs; i++) {
-        static const char *const types[] = {"uint", "uvec2", "uvec3", "uvec4"};
-        vgl_strbuf_printf(&sb, "flat out %s vgl_so_%u;\n", types[sh->so->outputs[i].num - 1], i);
+    if (p->gs) {
+        for_each_gs_input(p, gs_input_decl, &sb, 0);
+    } else {
+        declare_final_outputs(&sb, p, sh);
     }
     vgl_glsl_emit_helpers(&sb, st->helpers);
     vgl_strbuf_append(&sb, "void main() {\n");
@@ -463,6 +561,50 @@ static char *emit_vs(struct plan *p, struct glsl_stage *st) {
             vgl_strbuf_printf(&sb, "    ri[%u] = floatBitsToUint(vgl_in_%u);\n", r, r);
         } else {
             vgl_strbuf_printf(&sb, "    ri[%u] = uvec4(0u);\n", r);
+        }
+    }
+    return finish_stage(&sb, st);
+}
+
+/* ---- geometry shader (the guest's) ------------------------------------------------------- */
+
+static void no_epilogue(struct glsl_stage *st) {
+    (void)st; /* a GS writes its outputs at each EMIT */
+}
+
+static const char *const gs_prim_layouts[] = {
+        [0] = "points",           [1] = "lines",
+        [3] = "line_strip",       [4] = "triangles",
+        [5] = "triangle_strip",   [10] = "lines_adjacency",
+        [12] = "triangles_adjacency",
+};
+
+static char *emit_guest_gs(struct plan *p, struct glsl_stage *st) {
+    const struct vgl_shader *const sh = p->gs;
+    const struct vgl_shader_info *const info = &sh->info;
+    struct vgl_strbuf sb;
+    vgl_strbuf_init(&sb);
+    emit_header(&sb, st);
+    vgl_strbuf_printf(&sb, "layout(%s) in;\nlayout(%s, max_vertices = %u) out;\n",
+                      gs_prim_layouts[info->gs_input_prim], gs_prim_layouts[info->gs_output_prim],
+                      info->gs_max_vertices);
+    emit_resources(&sb, st);
+    for_each_gs_input(p, gs_input_decl, &sb, 1);
+    declare_final_outputs(&sb, p, sh);
+    vgl_glsl_emit_helpers(&sb, st->helpers);
+    vgl_strbuf_append(&sb, "void main() {\n");
+    emit_locals(&sb, st);
+    const uint32_t nin = sh->num_in_regs ? sh->num_in_regs : 1;
+    for (uint32_t v = 0; v < info->gs_vertices_in; v++) {
+        for (uint32_t r = 0; r < nin; r++) {
+            if (r < sh->num_in_regs && sh->in_decl[r] != VGL_IR_NO_DECL) {
+                const struct vgl_shader_io *const io = &info->inputs[sh->in_decl[r]];
+                vgl_strbuf_printf(&sb, "    ri[%u] = vgl_gv_%s%u[%u];\n", v * nin + r,
+                                  sem_lower(io->semantic),
+                                  io->semantic_index + (r - io->first), v);
+            } else {
+                vgl_strbuf_printf(&sb, "    ri[%u] = uvec4(0u);\n", v * nin + r);
+            }
         }
     }
     return finish_stage(&sb, st);
@@ -813,13 +955,15 @@ static enum vgl_status passthrough_fs(const struct vgl_shader *vs, struct vgl_sh
 
 /* How the emitter lays out each stage it translates (NULL: not translated). */
 struct stage_emitter {
-    void (*epilogue)(struct glsl_stage *st);
+    void (*epilogue)(struct glsl_stage *st);    /* at END */
+    void (*emit_vertex)(struct glsl_stage *st); /* at EMIT (geometry shaders) */
     char *(*emit)(struct plan *p, struct glsl_stage *st);
 };
 
 static const struct stage_emitter emitters[VGL_SHADER_STAGES] = {
-        [VGL_SHADER_VERTEX] = {vs_epilogue, emit_vs},
-        [VGL_SHADER_FRAGMENT] = {fs_epilogue, emit_fs},
+        [VGL_SHADER_VERTEX] = {vs_epilogue, NULL, emit_vs},
+        [VGL_SHADER_GEOMETRY] = {no_epilogue, final_outputs, emit_guest_gs},
+        [VGL_SHADER_FRAGMENT] = {fs_epilogue, NULL, emit_fs},
 };
 
 static enum vgl_status emit_stage(struct plan *p, const struct vgl_shader *sh, char **out,
@@ -831,6 +975,7 @@ static enum vgl_status emit_stage(struct plan *p, const struct vgl_shader *sh, c
             .sfx = vgl_shader_stage_desc(sh->info.stage)->suffix,
             .indent = 4,
             .epilogue = em->epilogue,
+            .emit_vertex = em->emit_vertex,
             .plan = p,
     };
     vgl_strbuf_init(&st.body);
@@ -874,6 +1019,15 @@ enum vgl_status vgl_shader_emit_program(const struct vgl_shader *const shaders[V
             return fail(why, why_size, VGL_ERROR_UNSUPPORTED, msg);
         }
     }
+    const struct vgl_shader *const gs = shaders[VGL_SHADER_GEOMETRY];
+    if (gs && key && key->gs_fill) {
+        return fail(why, why_size, VGL_ERROR_UNSUPPORTED,
+                    "a geometry shader and unfilled-polygon emulation");
+    }
+    if (gs && gs->info.gs_invocations > 1) {
+        return fail(why, why_size, VGL_ERROR_UNSUPPORTED,
+                    "geometry shader invocations (GL 4.0) are not supported");
+    }
     struct vgl_shader *own_fs = NULL;
     if (!fs) {
         const enum vgl_status st = passthrough_fs(vs, &own_fs);
@@ -889,6 +1043,8 @@ enum vgl_status vgl_shader_emit_program(const struct vgl_shader *const shaders[V
     }
     p->vs = vs;
     p->fs = fs;
+    p->gs = gs;
+    p->pre = gs ? gs : vs;
     p->key = key ? key : &zero_key;
     enum vgl_status st = VGL_ERROR_UNSUPPORTED;
     if (plan_linkage(p, why, why_size)) {

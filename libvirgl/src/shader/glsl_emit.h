@@ -35,6 +35,8 @@ struct glsl_stage {
     uint32_t helpers;       /* enum glsl_helper bits */
     /* Writes the outputs; called where END is. */
     void (*epilogue)(struct glsl_stage *st);
+    /* Geometry shaders: writes the outputs of one vertex; called where EMIT is. */
+    void (*emit_vertex)(struct glsl_stage *st);
     void *plan; /* the program-level linkage, for the epilogue */
     enum vgl_status status;
     char why[256];

@@ -77,6 +77,12 @@ static void reg_name(const struct glsl_stage *st, const struct vgl_ir_reg *reg, 
     }
     case VGL_FILE_IN:
         subscript(reg, reg->index, at_least_1(sh->num_in_regs), sub, sizeof(sub));
+        if (reg->has_dim) {
+            /* GS: IN[vertex][n], the vertices' registers one after another. */
+            snprintf(buf, n, "ri[%u + %.*s]", reg->dim * at_least_1(sh->num_in_regs),
+                     (int)strlen(sub) - 2, sub + 1);
+            return;
+        }
         snprintf(buf, n, "ri%s", sub);
         return;
     case VGL_FILE_OUT:
@@ -700,6 +706,22 @@ static bool emit_insn(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
         return true;
     case VGL_OP_END:
         st->epilogue(st);
+        return true;
+    case VGL_OP_EMIT:
+        /* A block of its own: each EMIT declares the vertex's temporaries again. */
+        line_start(st);
+        vgl_strbuf_append(b, "{\n");
+        st->indent += 4;
+        st->emit_vertex(st);
+        line_start(st);
+        vgl_strbuf_append(b, "EmitVertex();\n");
+        st->indent -= 4;
+        line_start(st);
+        vgl_strbuf_append(b, "}\n");
+        return true;
+    case VGL_OP_ENDPRIM:
+        line_start(st);
+        vgl_strbuf_append(b, "EndPrimitive();\n");
         return true;
     case VGL_OP_TEX:
     case VGL_OP_TEX_LZ:

@@ -23,6 +23,9 @@
 #define VGL_SHADER_MAX_OUTPUTS      32
 #define VGL_SHADER_MAX_SAMPLERS     32
 #define VGL_SHADER_MAX_NESTING      64 /* IF/LOOP depth */
+/* GS_MAX_OUTPUT_VERTICES: GL's minimum maximum is 256; real hosts offer 256 to 1024. */
+#define VGL_SHADER_MAX_GS_VERTICES  1024
+#define VGL_SHADER_MAX_GS_INVOCATIONS 32
 /* Loops inside loops (IFs between them count too): host GLSL compilers take time and memory
  * exponential in this depth. llvmpipe with 64 levels of IF/loop: 8 loops 0.8 s, 12 loops
  * 4.5 s, 16 loops over a minute; 24 nested loops alone take over 14 GB. */
@@ -141,6 +144,11 @@ struct vgl_shader_info {
     bool writes_depth, writes_stencil, uses_kill, reads_face, writes_psize, writes_clipvertex;
     bool fs_coord_origin_lower_left; /* PROPERTY FS_COORD_ORIGIN LOWER_LEFT */
     bool fs_coord_pixel_center_integer;
+    /* Geometry shaders: primitives as PIPE_PRIM_* numbers (the wire's draw modes). */
+    uint8_t gs_input_prim, gs_output_prim; /* GS_INPUT_PRIMITIVE, GS_OUTPUT_PRIMITIVE */
+    uint32_t gs_vertices_in;               /* vertices of one input primitive (1..6) */
+    uint32_t gs_max_vertices;              /* GS_MAX_OUTPUT_VERTICES */
+    uint32_t gs_invocations;               /* GS_INVOCATIONS (1 when absent) */
 };
 
 struct vgl_shader; /* parsed TGSI: IR + info, immutable once parsed */

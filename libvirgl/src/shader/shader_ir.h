@@ -157,6 +157,8 @@ enum vgl_op {
     VGL_OP_IMSB,
     VGL_OP_UMSB,
     VGL_OP_TG4,
+    VGL_OP_EMIT,
+    VGL_OP_ENDPRIM,
     VGL_OP_COUNT,
 };
 
@@ -165,6 +167,7 @@ enum vgl_op_flags {
     VGL_OPF_TEX = 1u << 1,     /* last source is SAMP[n], followed by a texture target */
     VGL_OPF_LABEL = 1u << 2,   /* may print " :label" */
     VGL_OPF_FS_ONLY = 1u << 3, /* discard / derivatives: fragment shaders only */
+    VGL_OPF_GS_ONLY = 1u << 4, /* EMIT / ENDPRIM: geometry shaders only */
 };
 
 struct vgl_op_info {
@@ -179,8 +182,8 @@ struct vgl_ir_reg {
     bool indirect;     /* index is relative to ADDR[ind_reg].<ind_comp> */
     uint8_t ind_reg;   /* ADDR register number */
     uint8_t ind_comp;  /* 0..3 */
-    bool has_dim;      /* two-dimensional: CONST[dim][index] (UBOs) */
-    uint32_t dim;      /* buffer index for CONST */
+    bool has_dim;      /* two-dimensional: CONST[dim][index] (UBOs), IN[dim][index] (GS) */
+    uint32_t dim;      /* buffer index for CONST, vertex for GS inputs */
     int32_t index;     /* register index, or the offset added to ADDR when indirect */
     uint32_t array_id; /* "(id)" after an indirect index; 0 = none */
 };
@@ -264,6 +267,7 @@ struct vgl_shader {
     /* Uses that change what the emitter declares. */
     bool in_indirect, out_indirect, const_indirect, imm_indirect;
     bool uses_txq;
+    uint32_t gs_vertices_read; /* highest vertex index of IN[v][n] operands + 1 */
     bool legacy_math_rules;       /* parsed, not emulated */
     struct vgl_stream_output *so; /* NULL when none */
 };

@@ -241,6 +241,33 @@ static bool parse_property(struct tgsi_parser *ps) {
         info->color0_writes_all_cbufs = values[0] != 0;
     } else if (!strcmp(name, "LEGACY_MATH_RULES") || !strcmp(name, "MUL_ZERO_WINS")) {
         ps->sh->legacy_math_rules = values[0] != 0;
+    } else if (!strcmp(name, "GS_INPUT_PRIMITIVE")) {
+        /* What a GS can take: points, lines, triangles and their adjacency forms. */
+        static const uint8_t vertices[] = {1, 2, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 6, 0};
+        if (values[0] >= sizeof(vertices) || !vertices[values[0]]) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "GS_INPUT_PRIMITIVE %s",
+                                 vgl_shader_primitive_names[values[0]]);
+        }
+        info->gs_input_prim = (uint8_t)values[0];
+        info->gs_vertices_in = vertices[values[0]];
+    } else if (!strcmp(name, "GS_OUTPUT_PRIMITIVE")) {
+        if (values[0] != 0 && values[0] != 3 && values[0] != 5) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "GS_OUTPUT_PRIMITIVE %s",
+                                 vgl_shader_primitive_names[values[0]]);
+        }
+        info->gs_output_prim = (uint8_t)values[0];
+    } else if (!strcmp(name, "GS_MAX_OUTPUT_VERTICES")) {
+        if (values[0] > VGL_SHADER_MAX_GS_VERTICES) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED,
+                                 "GS_MAX_OUTPUT_VERTICES %u (at most %u)", values[0],
+                                 VGL_SHADER_MAX_GS_VERTICES);
+        }
+        info->gs_max_vertices = values[0];
+    } else if (!strcmp(name, "GS_INVOCATIONS")) {
+        if (values[0] == 0 || values[0] > VGL_SHADER_MAX_GS_INVOCATIONS) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "GS_INVOCATIONS %u", values[0]);
+        }
+        info->gs_invocations = values[0];
     } else if (!strcmp(name, "VS_WINDOW_SPACE_POSITION") || !strcmp(name, "NUM_CULLDIST_ENABLED")) {
         if (values[0] != 0) {
             return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "PROPERTY %s %u is not supported", name,
@@ -367,7 +394,7 @@ static bool parse_immediate(struct tgsi_parser *ps) {
 /* Attributes of a DCL line, in the order tgsi_dump prints them. */
 struct dcl {
     uint32_t file, first, last, dim;
-    bool has_dim;
+    bool has_dim, per_vertex;
     uint8_t mask;
     uint32_t array_id;
     bool has_semantic;
@@ -515,6 +542,21 @@ static bool semantic_allowed(enum vgl_shader_stage stage, uint32_t file, uint32_
     }
     if (stage == VGL_SHADER_VERTEX && file == VGL_FILE_SV) {
         return sem == VGL_SEM_VERTEXID || sem == VGL_SEM_INSTANCEID;
+    }
+    if (stage == VGL_SHADER_GEOMETRY) {
+        /* What a vertex shader writes, per vertex; the GS adds layer, viewport and primitive. */
+        const bool vertex = sem == VGL_SEM_POSITION || sem == VGL_SEM_COLOR ||
+                            sem == VGL_SEM_BCOLOR || sem == VGL_SEM_FOG || sem == VGL_SEM_PSIZE ||
+                            sem == VGL_SEM_GENERIC || sem == VGL_SEM_TEXCOORD ||
+                            sem == VGL_SEM_CLIPDIST || sem == VGL_SEM_CLIPVERTEX;
+        if (file == VGL_FILE_IN) {
+            return vertex;
+        }
+        if (file == VGL_FILE_OUT) {
+            return vertex || sem == VGL_SEM_LAYER || sem == VGL_SEM_VIEWPORT_INDEX ||
+                   sem == VGL_SEM_PRIMID;
+        }
+        return sem == VGL_SEM_PRIMID || sem == VGL_SEM_INVOCATIONID;
     }
     if (file == VGL_FILE_IN) {
         return sem == VGL_SEM_POSITION || sem == VGL_SEM_COLOR || sem == VGL_SEM_FOG ||
@@ -803,8 +845,18 @@ static bool parse_declaration(struct tgsi_parser *ps) {
     }
     vgl_tgsi_skip_blanks(ps);
     if (ps->p < ps->end && *ps->p == ']') {
-        return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "2-D %s declarations not supported",
-                             vgl_shader_file_names[d.file]);
+        /* IN[][n]: per-vertex inputs of a geometry shader. */
+        if (d.file != VGL_FILE_IN || ps->sh->info.stage != VGL_SHADER_GEOMETRY) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "2-D %s declarations not supported",
+                                 vgl_shader_file_names[d.file]);
+        }
+        ps->p++;
+        d.per_vertex = true;
+        if (!vgl_tgsi_expect(ps, '[', "after IN[]")) {
+            return false;
+        }
+    } else if (d.file == VGL_FILE_IN && ps->sh->info.stage == VGL_SHADER_GEOMETRY) {
+        return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "geometry shader inputs are IN[][n]");
     }
     if (!parse_range(ps, &d.first, &d.last)) {
         return false;

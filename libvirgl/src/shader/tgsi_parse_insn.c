@@ -156,8 +156,21 @@ static bool check_reg(struct tgsi_parser *ps, const struct vgl_ir_reg *reg, bool
                              "%s register not allowed as a %s", fname,
                              is_dst ? "destination" : "source");
     }
-    if (reg->has_dim && reg->file != VGL_FILE_CONST) {
+    const bool gs_in = reg->file == VGL_FILE_IN && sh->info.stage == VGL_SHADER_GEOMETRY;
+    if (reg->has_dim && reg->file != VGL_FILE_CONST && !gs_in) {
         return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "2-D %s operand", fname);
+    }
+    if (gs_in) {
+        /* IN[vertex][n]: checked against the input primitive's vertex count at the end. */
+        if (!reg->has_dim) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "geometry shader input without a vertex");
+        }
+        if (reg->dim >= 6) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "IN[%u][...]: no such vertex", reg->dim);
+        }
+        if (reg->dim + 1 > sh->gs_vertices_read) {
+            sh->gs_vertices_read = reg->dim + 1;
+        }
     }
     if (reg->indirect && reg->file != VGL_FILE_TEMP && reg->file != VGL_FILE_IN &&
         reg->file != VGL_FILE_OUT && reg->file != VGL_FILE_CONST && reg->file != VGL_FILE_IMM) {
@@ -548,6 +561,9 @@ bool vgl_tgsi_parse_instruction(struct tgsi_parser *ps) {
     if ((info->flags & VGL_OPF_FS_ONLY) && sh->info.stage != VGL_SHADER_FRAGMENT) {
         return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "%s outside a fragment shader", info->name);
     }
+    if ((info->flags & VGL_OPF_GS_ONLY) && sh->info.stage != VGL_SHADER_GEOMETRY) {
+        return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "%s outside a geometry shader", info->name);
+    }
     if (insn.sat && !(info->flags & VGL_OPF_DST)) {
         return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "_SAT on %s", info->name);
     }
@@ -570,6 +586,17 @@ bool vgl_tgsi_parse_instruction(struct tgsi_parser *ps) {
     }
     if ((info->flags & VGL_OPF_TEX) && !parse_texture_tail(ps, &insn)) {
         return false;
+    }
+    if (info->flags & VGL_OPF_GS_ONLY) {
+        /* The vertex stream: an immediate; streams other than 0 are GL 4.0. */
+        const struct vgl_ir_src *const st = &insn.src[0];
+        if (st->reg.file != VGL_FILE_IMM || st->reg.indirect) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "%s to a computed stream", info->name);
+        }
+        const uint32_t stream = sh->imms[st->reg.index][st->swizzle[0]];
+        if (stream != 0) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_UNSUPPORTED, "%s to stream %u", info->name, stream);
+        }
     }
     if (info->flags & VGL_OPF_LABEL) {
         if (vgl_tgsi_accept(ps, ':')) {
@@ -607,6 +634,22 @@ bool vgl_tgsi_finish(struct tgsi_parser *ps) {
     struct vgl_shader *const sh = ps->sh;
     if (!ps->seen_end) {
         return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "missing END (truncated text?)");
+    }
+    if (sh->info.stage == VGL_SHADER_GEOMETRY) {
+        const struct vgl_shader_info *const info = &sh->info;
+        if (!info->gs_vertices_in || !info->gs_max_vertices) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED,
+                                 "geometry shader without GS_INPUT_PRIMITIVE or "
+                                 "GS_MAX_OUTPUT_VERTICES");
+        }
+        if (sh->gs_vertices_read > info->gs_vertices_in) {
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED,
+                                 "IN[%u][...] read, the input primitive has %u vertices",
+                                 sh->gs_vertices_read - 1, info->gs_vertices_in);
+        }
+        if (!sh->info.gs_invocations) {
+            sh->info.gs_invocations = 1;
+        }
     }
     /* An indirect CONST read may reach any declared slot. */
     if (sh->const_indirect && sh->const_decl_end > sh->info.num_consts) {

@@ -165,6 +165,7 @@ const unsigned vgl_shader_num_primitive_names =
 #define T VGL_OPF_TEX
 #define L VGL_OPF_LABEL
 #define F VGL_OPF_FS_ONLY
+#define G VGL_OPF_GS_ONLY
 static const struct vgl_op_info op_table[VGL_OP_COUNT] = {
         [VGL_OP_ARL] = {"ARL", 1, D},
         [VGL_OP_MOV] = {"MOV", 1, D},
@@ -279,11 +280,14 @@ static const struct vgl_op_info op_table[VGL_OP_COUNT] = {
         [VGL_OP_UMSB] = {"UMSB", 1, D},
         /* (coord, component or shadow-cube-array reference, SAMP) */
         [VGL_OP_TG4] = {"TG4", 3, D | T},
+        [VGL_OP_EMIT] = {"EMIT", 1, G},
+        [VGL_OP_ENDPRIM] = {"ENDPRIM", 1, G},
 };
 #undef D
 #undef T
 #undef L
 #undef F
+#undef G
 
 /* TGSI opcodes that exist but are not translated (GL 4.x, doubles, 64-bit, subroutines, GS...). */
 // clang-format off
@@ -301,8 +305,7 @@ static const char *const unsupported_ops[] = {
         "ARR",           "I642D",
         "CAL",           "RET",
         "FBFETCH",       "READ_INVOC",
-        "BALLOT",        "EMIT",
-        "ENDPRIM",       "BGNSUB",
+        "BALLOT",        "BGNSUB",
         "ENDSUB",        "ATOMFADD",
         "TXQS",          "RESQ",
         "READ_FIRST",    "MEMBAR",
@@ -393,7 +396,7 @@ enum vgl_op vgl_shader_find_op(const char *name, size_t len, bool *known) {
 static const struct vgl_stage_desc stage_descs[VGL_SHADER_STAGES] = {
         [VGL_SHADER_VERTEX] = {"vs", "VERT", 0, true},
         [VGL_SHADER_FRAGMENT] = {"fs", "FRAG", 4, true},
-        [VGL_SHADER_GEOMETRY] = {"gs", "GEOM", 3, false},
+        [VGL_SHADER_GEOMETRY] = {"gs", "GEOM", 3, true},
         [VGL_SHADER_TESS_CTRL] = {"tcs", "TESS_CTRL", 1, false},
         [VGL_SHADER_TESS_EVAL] = {"tes", "TESS_EVAL", 2, false},
         [VGL_SHADER_COMPUTE] = {"cs", "COMP", 5, false},
