@@ -494,6 +494,37 @@ static enum vgl_status sample_mask(struct vgl_sink *s, uint32_t mask) {
     return done(s);
 }
 
+static enum vgl_status render_condition(struct vgl_sink *s, uint32_t handle, bool condition,
+                                        uint32_t mode) {
+    static const char *const modes[] = {"wait", "no_wait", "by_region_wait",
+                                        "by_region_no_wait"};
+    struct pout *o = start(s);
+    pout_obj(o, "query_handle", handle);
+    pout_b(o, "condition", condition);
+    if (mode < 4) {
+        pout_sym(o, "mode", modes[mode]);
+    } else {
+        pout_u(o, "mode", mode);
+    }
+    return done(s);
+}
+
+static enum vgl_status texture_barrier(struct vgl_sink *s, uint32_t flags) {
+    pout_x(start(s), "flags", flags);
+    return done(s);
+}
+
+static enum vgl_status uniform_buffer(struct vgl_sink *s, uint32_t stage, uint32_t index,
+                                      uint32_t offset, uint32_t length, uint32_t res) {
+    struct pout *o = start(s);
+    pout_sym(o, "stage", print_stage_name(stage));
+    pout_u(o, "index", index);
+    pout_u(o, "offset", offset);
+    pout_u(o, "length", length);
+    pout_res(o, "res", res);
+    return done(s);
+}
+
 static enum vgl_status draw(struct vgl_sink *s, const struct vgl_cmd_draw *c) {
     struct pout *o = start(s);
     pout_sym(o, "mode", print_prim_name(c->mode));
@@ -580,6 +611,9 @@ static const struct vgl_sink_impl print_impl = {
         .begin_query = query_handle,
         .end_query = query_handle,
         .get_query_result = query_result,
+        .set_render_condition = render_condition,
+        .set_uniform_buffer = uniform_buffer,
+        .texture_barrier = texture_barrier,
         .command_done = command_done,
 };
 

@@ -304,7 +304,36 @@ EXTENSION_VERSION = {
     "GL_ARB_arrays_of_arrays": ("GLSL", "1.30"),  # in the "depend on GLSL 1.30" group
     "GL_EXT_gpu_shader4": ("GLSL", "1.40"),       # exposed when GLSLVersion >= 140
     "GL_ARB_direct_state_access": ("GL", "3.1"),  # core/3.1+ only in the extension table
+    "GL_ARB_gpu_shader5": ("GLSL", "4.00"),       # exposed when GLSLVersion >= 400
+    "GL_ARB_shader_precision": ("GLSL", "4.10"),  # exposed when GLSLVersion >= 410
 }
+
+# GL 4.x features: Mesa's virgl driver exposes these extensions only from caps that belong to a
+# GL 4.x renderer (tessellation and compute stages, fp64, storage buffers, atomics, images, more
+# viewports, cull distances, ...), never at the GL 3.3 level. A test that skips for one of them on
+# a renderer offering GL 3.3 skips for the GL version where the feature became core.
+EXTENSION_VERSION.update({
+    "GL_ARB_tessellation_shader": ("GL", "4.0"),
+    "GL_ARB_gpu_shader_fp64": ("GL", "4.0"),
+    "GL_ARB_texture_cube_map_array": ("GL", "4.0"),
+    "GL_ARB_sample_shading": ("GL", "4.0"),
+    "GL_ARB_texture_query_lod": ("GL", "4.0"),
+    "GL_ARB_draw_indirect": ("GL", "4.0"),
+    "GL_ARB_transform_feedback2": ("GL", "4.0"),
+    "GL_ARB_transform_feedback3": ("GL", "4.0"),
+    "GL_ARB_vertex_attrib_64bit": ("GL", "4.1"),
+    "GL_ARB_viewport_array": ("GL", "4.1"),
+    "GL_ARB_shader_atomic_counters": ("GL", "4.2"),
+    "GL_ARB_shader_image_load_store": ("GL", "4.2"),
+    "GL_ARB_compute_shader": ("GL", "4.3"),
+    "GL_ARB_shader_storage_buffer_object": ("GL", "4.3"),
+    "GL_ARB_fragment_layer_viewport": ("GL", "4.3"),
+    "GL_ARB_texture_view": ("GL", "4.3"),
+    "GL_ARB_enhanced_layouts": ("GL", "4.4"),
+    "GL_ARB_clear_texture": ("GL", "4.4"),
+    "GL_ARB_cull_distance": ("GL", "4.5"),
+    "GL_ARB_shader_texture_image_samples": ("GL", "4.5"),
+})
 
 
 def parse_output(stdout, stderr, returncode, timed_out=False, timeout=None):

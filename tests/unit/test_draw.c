@@ -771,6 +771,110 @@ VGL_TEST(geometry_shader_expands_points) {
     scene_destroy(sc);
 }
 
+/* Resource `handle`: a buffer of `size` bytes holding `data` on the host. */
+static void data_buffer(struct scene *sc, uint32_t handle, uint8_t *mem, uint32_t size) {
+    const struct vgl_resource_args a = {.handle = handle,
+                                        .target = VGL_TARGET_BUFFER,
+                                        .format = 64,
+                                        .bind = VGL_BIND_CONSTANT_BUFFER,
+                                        .width = size,
+                                        .height = 1,
+                                        .depth = 1,
+                                        .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &a), VGL_OK);
+    const struct iovec iov = {mem, size};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, handle, &iov, 1), VGL_OK);
+    const struct vgl_transfer t = {.handle = handle, .box = {0, 0, 0, (int)size, 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &t), VGL_OK);
+}
+
+/* A uniform buffer (GL binding 0 = UBO index 1) read by the FS at slot 2, from a range that
+ * starts 256 bytes into the buffer; an unbound one reads zeros. */
+VGL_TEST(uniform_buffer_ranges) {
+    static const char fs_ubo[] = "FRAG\n"
+                                 "DCL OUT[0], COLOR\n"
+                                 "DCL CONST[1][0..2]\n"
+                                 "DCL CONST[2][0]\n"
+                                 "  0: ADD OUT[0], CONST[1][2], CONST[2][0]\n"
+                                 "  1: END\n";
+    struct scene *sc = scene_create();
+    vertices(sc, 0, full, 3);
+    static uint8_t mem[512];
+    const float colour[4] = {0.25f, 0.5f, 0.75f, 1.0f};
+    memcpy(mem + 256 + 32, colour, sizeof(colour));
+    data_buffer(sc, 5, mem, sizeof(mem));
+    enc_shader(&sc->e, 31, VGL_SHADER_FRAGMENT, fs_ubo);
+    enc_bind_shader(&sc->e, 31, VGL_SHADER_FRAGMENT);
+    const uint32_t ubo[5] = {VGL_SHADER_FRAGMENT, 1, 256, 48, 5};
+    enc_cmd(&sc->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, ubo, 5);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 5, 5, 64, 128, 191, 255);
+    /* Past the buffer, misplaced, or no buffer at all: refused. */
+    const uint32_t past[5] = {VGL_SHADER_FRAGMENT, 1, 256, 257, 5};
+    enc_cmd(&sc->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, past, 5);
+    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_ERROR_INVALID_ARGUMENT);
+    scene_destroy(sc);
+}
+
+/* Draws and clears under SET_RENDER_CONDITION follow the occlusion query's result. */
+VGL_TEST(conditional_rendering_follows_the_query) {
+    struct scene *sc = scene_create();
+    const float tiny[3][8] = {{2, 2, 0, 1, 1, 1, 1, 1}, {3, 2, 0, 1, 1, 1, 1, 1},
+                              {2, 3, 0, 1, 1, 1, 1, 1}}; /* off screen: no samples */
+    vertices(sc, 0, full, 3);
+    vertices(sc, 96, tiny, 3);
+    enc_shader(&sc->e, 31, VGL_SHADER_FRAGMENT, fs_const);
+    enc_bind_shader(&sc->e, 31, VGL_SHADER_FRAGMENT);
+    static uint8_t qmem[2][64];
+    data_buffer(sc, 6, qmem[0], 64);
+    data_buffer(sc, 7, qmem[1], 64);
+    const uint32_t none[4] = {70, 0, 0, 6}, some[4] = {71, 0, 0, 7};
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_QUERY, none, 4);
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_QUERY, some, 4);
+    const float red[4] = {1, 0, 0, 1}, green[4] = {0, 1, 0, 1};
+    enc_constants(&sc->e, VGL_SHADER_FRAGMENT, red, 4);
+    uint32_t h = 70;
+    enc_cmd(&sc->e, VGL_CCMD_BEGIN_QUERY, 0, &h, 1);
+    enc_draw(&sc->e, 4, 3, 3, false);
+    enc_cmd(&sc->e, VGL_CCMD_END_QUERY, 0, &h, 1);
+    h = 71;
+    enc_cmd(&sc->e, VGL_CCMD_BEGIN_QUERY, 0, &h, 1);
+    enc_draw(&sc->e, 4, 0, 3, false); /* red everywhere */
+    enc_cmd(&sc->e, VGL_CCMD_END_QUERY, 0, &h, 1);
+    /* Query 70 saw nothing: this green draw and this clear are skipped. */
+    const uint32_t cond_none[3] = {70, 0, 0};
+    enc_cmd(&sc->e, VGL_CCMD_SET_RENDER_CONDITION, 0, cond_none, 3);
+    enc_constants(&sc->e, VGL_SHADER_FRAGMENT, green, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    const float blue[4] = {0, 0, 1, 1};
+    enc_clear(&sc->e, VGL_CLEAR_COLOR0, blue, 1.0, 0);
+    submit_and_read(sc);
+    check_px(sc, 7, 7, 255, 0, 0, 255);
+    /* Inverted: a zero result lets the draw through. */
+    const uint32_t cond_inv[3] = {70, 1, 0};
+    enc_cmd(&sc->e, VGL_CCMD_SET_RENDER_CONDITION, 0, cond_inv, 3);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 7, 7, 0, 255, 0, 255);
+    /* Query 71 saw samples: the clear goes through; then the condition is turned off. */
+    const uint32_t cond_some[3] = {71, 0, 1};
+    enc_cmd(&sc->e, VGL_CCMD_SET_RENDER_CONDITION, 0, cond_some, 3);
+    enc_clear(&sc->e, VGL_CLEAR_COLOR0, blue, 1.0, 0);
+    submit_and_read(sc);
+    check_px(sc, 7, 7, 0, 0, 255, 255);
+    const uint32_t off[3] = {0, 0, 0};
+    enc_cmd(&sc->e, VGL_CCMD_SET_RENDER_CONDITION, 0, off, 3);
+    enc_constants(&sc->e, VGL_SHADER_FRAGMENT, red, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 7, 7, 255, 0, 0, 255);
+    const uint32_t bad[3] = {99, 0, 0};
+    enc_cmd(&sc->e, VGL_CCMD_SET_RENDER_CONDITION, 0, bad, 3);
+    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_ERROR_NOT_FOUND);
+    scene_destroy(sc);
+}
+
 static struct scene *ready_scene(void) {
     struct scene *sc = scene_create();
     vertices(sc, 0, full, 3);

@@ -165,7 +165,7 @@ static struct vgl_resource_args tex(uint32_t target, uint32_t format) {
 
 VGL_TEST(resource_format_target_bind_out_of_range) {
     struct hostile *h = hostile_open(NULL);
-    const uint32_t formats[] = {0, 8, 323, 1000, 0x7fffffffu, 0xffffffffu};
+    const uint32_t formats[] = {0, 3, 323, 1000, 0x7fffffffu, 0xffffffffu}; /* 3: A8R8G8B8 */
     for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
         const struct vgl_resource_args a = tex(VGL_TARGET_2D, formats[i]);
         CHECK_EQ(vgl_renderer_resource_create(h->r, HOSTILE_CTX, &a), VGL_ERROR_UNSUPPORTED);

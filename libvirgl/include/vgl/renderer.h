@@ -91,6 +91,13 @@ struct vgl_renderer_options {
     uint32_t max_objects;
     uint64_t max_resource_bytes;
     uint64_t max_shader_bytes;
+    /*
+     * Host features to treat as missing, comma-separated, so that the caps fall back as they
+     * would on a host without them (docs/env-vars.md lists the names: cond_render, ubo, tbo, gs,
+     * msaa, dual_src). NULL reads the VGL_HIDE_FEATURES environment variable. An unknown name
+     * makes vgl_renderer_create fail with VGL_ERROR_INVALID_ARGUMENT.
+     */
+    const char *hide_features;
 };
 
 /*

@@ -241,8 +241,10 @@ static const struct cmd_desc cmd_table[VGL_CCMD_COUNT] = {
         [VGL_CCMD_SET_SAMPLE_MASK] = {"SET_SAMPLE_MASK", FIXED(1), vgl_decode_set_sample_mask},
         [VGL_CCMD_SET_STREAMOUT_TARGETS] = {"SET_STREAMOUT_TARGETS", 1, 1 + 4, 0, 0,
                                             vgl_decode_set_so_targets},
-        [VGL_CCMD_SET_RENDER_CONDITION] = {"SET_RENDER_CONDITION", FIXED(3), NULL},
-        [VGL_CCMD_SET_UNIFORM_BUFFER] = {"SET_UNIFORM_BUFFER", FIXED(5), NULL},
+        [VGL_CCMD_SET_RENDER_CONDITION] = {"SET_RENDER_CONDITION", FIXED(3),
+                                           vgl_decode_set_render_condition},
+        [VGL_CCMD_SET_UNIFORM_BUFFER] = {"SET_UNIFORM_BUFFER", FIXED(5),
+                                         vgl_decode_set_uniform_buffer},
         [VGL_CCMD_SET_SUB_CTX] = {"SET_SUB_CTX", FIXED(1), decode_set_sub_ctx},
         [VGL_CCMD_CREATE_SUB_CTX] = {"CREATE_SUB_CTX", FIXED(1), decode_create_sub_ctx},
         [VGL_CCMD_DESTROY_SUB_CTX] = {"DESTROY_SUB_CTX", FIXED(1), decode_destroy_sub_ctx},
@@ -255,7 +257,7 @@ static const struct cmd_desc cmd_table[VGL_CCMD_COUNT] = {
         [VGL_CCMD_LAUNCH_GRID] = {"LAUNCH_GRID", FIXED(8), NULL},
         [VGL_CCMD_SET_FRAMEBUFFER_STATE_NO_ATTACH] = {"SET_FRAMEBUFFER_STATE_NO_ATTACH", FIXED(2),
                                                       decode_set_framebuffer_no_attach},
-        [VGL_CCMD_TEXTURE_BARRIER] = {"TEXTURE_BARRIER", FIXED(1), NULL},
+        [VGL_CCMD_TEXTURE_BARRIER] = {"TEXTURE_BARRIER", FIXED(1), vgl_decode_texture_barrier},
         [VGL_CCMD_SET_ATOMIC_BUFFERS] = {"SET_ATOMIC_BUFFERS", STEP(1, 1 + 3 * 32, 1, 3), NULL},
         [VGL_CCMD_SET_DEBUG_FLAGS] = {"SET_DEBUG_FLAGS", ANY, NULL},
         [VGL_CCMD_GET_QUERY_RESULT_QBO] = {"GET_QUERY_RESULT_QBO", FIXED(6), NULL},
@@ -424,6 +426,7 @@ void vgl_sink_init(struct vgl_sink *s, const struct vgl_sink_impl *impl) {
     assert(impl->set_stencil_ref && impl->set_blend_color && impl->set_clip_state);
     assert(impl->set_polygon_stipple && impl->set_sample_mask && impl->draw_vbo);
     assert(impl->begin_query && impl->end_query && impl->get_query_result);
+    assert(impl->set_render_condition && impl->set_uniform_buffer && impl->texture_barrier);
     s->impl = impl;
     s->message[0] = '\0';
 }

@@ -330,6 +330,28 @@ enum vgl_status vgl_decode_set_sample_mask(struct decode_call *c) {
     return sink(c)->impl->set_sample_mask(sink(c), mask);
 }
 
+/* §2.5 SET_RENDER_CONDITION (len 3): query handle, condition, mode. */
+enum vgl_status vgl_decode_set_render_condition(struct decode_call *c) {
+    uint32_t handle, condition, mode;
+    READ(c, rd(&c->r, &handle) && rd(&c->r, &condition) && rd(&c->r, &mode));
+    return sink(c)->impl->set_render_condition(sink(c), handle, condition != 0, mode);
+}
+
+/* §2.5 SET_UNIFORM_BUFFER (len 5): stage, index, offset, length, res. */
+enum vgl_status vgl_decode_set_uniform_buffer(struct decode_call *c) {
+    uint32_t stage, index, offset, length, res;
+    READ(c, rd(&c->r, &stage) && rd(&c->r, &index) && rd(&c->r, &offset) &&
+                    rd(&c->r, &length) && rd(&c->r, &res));
+    return sink(c)->impl->set_uniform_buffer(sink(c), stage, index, offset, length, res);
+}
+
+/* §2.5 TEXTURE_BARRIER (len 1): flags. */
+enum vgl_status vgl_decode_texture_barrier(struct decode_call *c) {
+    uint32_t flags;
+    READ(c, rd(&c->r, &flags));
+    return sink(c)->impl->texture_barrier(sink(c), flags);
+}
+
 /* §2.5 DRAW_VBO: 12 dwords, 14 with patches, 20 for indirect draws. */
 enum vgl_status vgl_decode_draw_vbo(struct decode_call *c) {
     struct vgl_cmd_draw d = {0};

@@ -243,6 +243,16 @@ struct vgl_sink_impl {
     enum vgl_status (*set_clip_state)(struct vgl_sink *s, const float planes[8][4]);
     enum vgl_status (*set_polygon_stipple)(struct vgl_sink *s, const uint32_t rows[32]);
     enum vgl_status (*set_sample_mask)(struct vgl_sink *s, uint32_t mask);
+    /* §2.5 SET_RENDER_CONDITION: query handle (0 = off), condition (true: draw when the result
+     * is zero), mode (PIPE_RENDER_COND_*). */
+    enum vgl_status (*set_render_condition)(struct vgl_sink *s, uint32_t handle, bool condition,
+                                            uint32_t mode);
+    /* §2.5 SET_UNIFORM_BUFFER: UBO `index` (GL binding + 1) of `stage` is bytes offset..
+     * offset + length of buffer resource `res` (0 = unbind). */
+    enum vgl_status (*set_uniform_buffer)(struct vgl_sink *s, uint32_t stage, uint32_t index,
+                                          uint32_t offset, uint32_t length, uint32_t res);
+    /* §2.5 TEXTURE_BARRIER: what was drawn is visible to texture reads after it. */
+    enum vgl_status (*texture_barrier)(struct vgl_sink *s, uint32_t flags);
     enum vgl_status (*draw_vbo)(struct vgl_sink *s, const struct vgl_cmd_draw *cmd);
     enum vgl_status (*begin_query)(struct vgl_sink *s, uint32_t handle);
     enum vgl_status (*end_query)(struct vgl_sink *s, uint32_t handle);

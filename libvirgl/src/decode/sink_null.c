@@ -114,6 +114,14 @@ static enum vgl_status ok_draw(struct vgl_sink *s, const struct vgl_cmd_draw *cm
 static enum vgl_status ok_query_result(struct vgl_sink *s, uint32_t handle, bool wait) {
     return VGL_OK;
 }
+static enum vgl_status ok_condition(struct vgl_sink *s, uint32_t handle, bool condition,
+                                    uint32_t mode) {
+    return VGL_OK;
+}
+static enum vgl_status ok_ubo(struct vgl_sink *s, uint32_t stage, uint32_t index, uint32_t offset,
+                              uint32_t length, uint32_t res) {
+    return VGL_OK;
+}
 
 const struct vgl_sink_impl vgl_null_sink_impl = {
         .name = "null",
@@ -156,4 +164,7 @@ const struct vgl_sink_impl vgl_null_sink_impl = {
         .begin_query = ok_id,
         .end_query = ok_id,
         .get_query_result = ok_query_result,
+        .set_render_condition = ok_condition,
+        .set_uniform_buffer = ok_ubo,
+        .texture_barrier = ok_id,
 };

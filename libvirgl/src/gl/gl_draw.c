@@ -392,11 +392,28 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
         key->clip_halfz = r->clip_halfz;
     }
     key->nr_cbufs = (uint8_t)sub->nr_cbufs;
+    if (sub->blend) {
+        const struct vgl_rt_blend *rt = &sub->blend->state.rt[0];
+        const uint8_t f[4] = {rt->rgb_src_factor, rt->rgb_dst_factor, rt->alpha_src_factor,
+                              rt->alpha_dst_factor};
+        for (int i = 0; i < 4 && rt->blend_enable; i++) {
+            key->dual_src |= f[i] == 0x09 || f[i] == 0x0a || f[i] == 0x19 || f[i] == 0x1a;
+        }
+    }
     key->flip_y = flip_y;
     for (uint32_t i = 0; i < sub->nr_cbufs && i < 8; i++) {
         if (sub->cbufs[i]) {
             key->cbuf_swizzle[i] = vgl_gl_surface_output_swizzle(sub->cbufs[i]);
+            const struct gl_format *f = vgl_gl_format(sub->cbufs[i]->format);
+            const uint8_t kind = f ? f->integer : GL_INT_NONE;
+            key->cbuf_sint |= (uint8_t)((kind == GL_INT_SIGNED) << i);
+            key->cbuf_uint |= (uint8_t)((kind == GL_INT_UNSIGNED) << i);
         }
+    }
+    for (uint32_t i = 0; sub->ve && i < sub->ve->state.count; i++) {
+        const uint8_t kind = sub->ve->formats[i].integer;
+        key->attrib_sint |= (uint32_t)(kind == GL_INT_SIGNED) << i;
+        key->attrib_uint |= (uint32_t)(kind == GL_INT_UNSIGNED) << i;
     }
     for (unsigned st = 0; st < VGL_SHADER_STAGES; st++) {
         const struct gl_shader *const sh = vgl_gl_shader(sub, st);
@@ -461,6 +478,29 @@ static void upload_constants(struct gl_stage_state *st, const struct vgl_shader 
     glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
 }
 
+/* The stage's uniform buffers at the program's binding points; one the guest left unbound reads
+ * zeros. */
+static void bind_uniform_buffers(struct vgl_renderer *r, const struct gl_stage_state *st,
+                                 const struct vgl_shader *sh, const uint8_t *bindings) {
+    uint32_t used = vgl_shader_get_info(sh)->ubos_used;
+    while (used) {
+        const unsigned n = (unsigned)__builtin_ctz(used);
+        used &= used - 1;
+        const struct gl_ubo_binding *b = &st->ubos[n];
+        if (b->res) {
+            glBindBufferRange(GL_UNIFORM_BUFFER, bindings[n], b->res->id, b->offset, b->length);
+            continue;
+        }
+        if (!r->zero_ubo) {
+            static const uint8_t zeros[VGL_SHADER_MAX_CONSTS * 16];
+            glGenBuffers(1, &r->zero_ubo);
+            glBindBuffer(GL_UNIFORM_BUFFER, r->zero_ubo);
+            glBufferData(GL_UNIFORM_BUFFER, sizeof(zeros), zeros, GL_STATIC_DRAW);
+        }
+        glBindBufferBase(GL_UNIFORM_BUFFER, bindings[n], r->zero_ubo);
+    }
+}
+
 /* The border colour in the view's stored channels (A8 keeps alpha in R, ...). */
 static void set_border(struct gl_sampler_state *smp, const struct gl_sampler_view *v) {
     GLfloat b[4] = {0.0f, 0.0f, 0.0f, 0.0f}; /* raw bits, as the guest sent them */
@@ -489,7 +529,9 @@ static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shad
         const struct gl_sampler_view *v = st->views[n];
         const GLuint unit = units[n];
         glActiveTexture(GL_TEXTURE0 + unit);
-        if (v) {
+        if (v && v->buffer_tex) {
+            glBindTexture(GL_TEXTURE_BUFFER, v->buffer_tex); /* no levels, swizzle or sampler */
+        } else if (v) {
             glBindTexture(v->gl_target, v->res->id);
             /* Shadow lookups take the view swizzle in the shader (shader key), after the
              * comparison: the host must hand the comparison the depth in red. */
@@ -538,15 +580,15 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
             sub->enabled_attribs &= ~(1u << i);
             continue;
         }
-        /* The vertices a non-indexed draw reads are known: check them against the buffer. */
+        /* The vertices a non-indexed draw reads are known: check them against the buffer. An
+         * indexed draw's max_index is only the guest's hint (Mesa sends the index count there
+         * when it knows no bound): its reads stay the robust host context's to bound. */
         uint64_t last = UINT64_MAX;
         if (e->instance_divisor) {
             /* In 64 bits: start_instance near 2^32 must not wrap to a small element. */
             last = (uint64_t)d->start_instance + (d->instance_count - 1) / e->instance_divisor;
         } else if (!d->indexed) {
             last = (uint64_t)d->start + d->count - 1;
-        } else if (d->max_index != 0xffffffffu) {
-            last = (uint64_t)(int64_t)d->index_bias + d->max_index;
         }
         uint64_t end;
         if (last != UINT64_MAX && (!attrib_end(vb, e, f, last, &end) || end > res->args.width)) {
@@ -571,8 +613,12 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
             divisor = UINT32_MAX;
         }
         glBindBuffer(GL_ARRAY_BUFFER, res->id);
-        glVertexAttribPointer(i, f->size, f->type, f->normalized, stride,
-                              (const void *)(uintptr_t)ptr);
+        if (f->integer) {
+            glVertexAttribIPointer(i, f->size, f->type, stride, (const void *)(uintptr_t)ptr);
+        } else {
+            glVertexAttribPointer(i, f->size, f->type, f->normalized, stride,
+                                  (const void *)(uintptr_t)ptr);
+        }
         glVertexAttribDivisor(i, divisor);
         glEnableVertexAttribArray(i);
         sub->enabled_attribs |= 1u << i;
@@ -761,6 +807,7 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
         }
         upload_constants(&sub->stages[stage], sh->parsed, p->bind.consts[stage],
                          sub->dirty & DIRTY_CONSTS_OF(stage));
+        bind_uniform_buffers(r, &sub->stages[stage], sh->parsed, p->bind.ubo[stage]);
         seamless |= bind_textures(&sub->stages[stage], sh->parsed, p->bind.unit[stage]);
     }
     glActiveTexture(GL_TEXTURE0);
@@ -792,10 +839,14 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
     }
     sub->dirty = 0;
     apply_pass(sub, ps);
+    if (!vgl_gl_condition_begin(r, sub)) {
+        return VGL_OK; /* the guest's render condition skips it */
+    }
     struct gl_so_draw so;
     vgl_gl_so_begin(sub, p, d, &so);
     const enum vgl_status st = issue_draw(s, r, sub, d, prim_modes[d->mode]);
     vgl_gl_so_end(sub, &so);
+    vgl_gl_condition_end(sub);
     return st;
 }
 
@@ -803,6 +854,15 @@ void vgl_gl_state_dirty(struct vgl_renderer *r) {
     r->applied_sub = 0;
 }
 
+static enum vgl_status texture_barrier(struct vgl_sink *s, uint32_t flags) {
+    if (!vgl_gl_ctx_of(s)->r->has_texture_barrier) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "texture barrier without host support");
+    }
+    glTextureBarrier();
+    return VGL_OK;
+}
+
 void vgl_gl_draw_init(struct vgl_sink_impl *impl) {
     impl->draw_vbo = draw_vbo;
+    impl->texture_barrier = texture_barrier;
 }

@@ -31,6 +31,16 @@
 #define SAMPLED(ifmt, fmt, ty, bytes_)                                                            \
     {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_,                         \
      .attachment = GL_COLOR_ATTACHMENT0}
+/* Pure integer colour formats: `kind` enum gl_int_kind. */
+#define INTEGER(ifmt, fmt, ty, bytes_, kind)                                                      \
+    {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_, .renderable = true,    \
+     .attachment = GL_COLOR_ATTACHMENT0, .integer = kind}
+/* Three-channel integer formats: sampled, not colour-renderable in core GL. */
+#define INTEGER3(ifmt, ty, bytes_, kind)                                                          \
+    {.internal_format = ifmt, .format = GL_RGB_INTEGER, .type = ty, .bytes = bytes_,             \
+     .attachment = GL_COLOR_ATTACHMENT0, .integer = kind}
+#define U GL_INT_UNSIGNED
+#define S GL_INT_SIGNED
 /* 4x4 blocks of `bytes`; allocated through a plain format, never attached or rendered to. */
 #define COMPRESSED(ifmt, fmt, bytes_, need)                                                         \
     {.internal_format = ifmt, .format = fmt, .type = GL_UNSIGNED_BYTE, .bytes = bytes_,             \
@@ -48,6 +58,8 @@ static const struct gl_format formats[] = {
         [5] = COLOR(GL_RGB5_A1, GL_BGRA, GL_UNSIGNED_SHORT_1_5_5_5_REV, 2),
         [6] = COLOR(GL_RGBA4, GL_BGRA, GL_UNSIGNED_SHORT_4_4_4_4_REV, 2),
         [7] = COLOR(GL_RGB565, GL_RGB, GL_UNSIGNED_SHORT_5_6_5, 2), /* B5G6R5_UNORM */
+        /* 10-bit RGB, 2-bit alpha: red in the low bits, as GL's _REV packing. */
+        [8] = COLOR(GL_RGB10_A2, GL_RGBA, GL_UNSIGNED_INT_2_10_10_10_REV, 4), /* R10G10B10A2 */
         [9] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_ONE,
                         OUTSWZ(0, 4, 4, 5)), /* L8: stored R <- red */
         [10] = EXPANDED(1, GL_ZERO, GL_ALPHA, OUTSWZ(4, 4, 4, 3), EXPAND_A8), /* A8 */
@@ -67,10 +79,18 @@ static const struct gl_format formats[] = {
                      GL_DEPTH_STENCIL_ATTACHMENT),
         [28] = COLOR(GL_R32F, GL_RED, GL_FLOAT, 4),
         [29] = COLOR(GL_RG32F, GL_RG, GL_FLOAT, 8),
+        [30] = SAMPLED(GL_RGB32F, GL_RGB, GL_FLOAT, 12), /* R32G32B32_FLOAT */
         [31] = COLOR(GL_RGBA32F, GL_RGBA, GL_FLOAT, 16),
         [48] = COLOR(GL_R16, GL_RED, GL_UNSIGNED_SHORT, 2),
         [49] = COLOR(GL_RG16, GL_RG, GL_UNSIGNED_SHORT, 4),
         [51] = COLOR(GL_RGBA16, GL_RGBA, GL_UNSIGNED_SHORT, 8),
+        /* Signed normalized (colour-renderable on the hosts we run on: Mesa, NVIDIA). */
+        [56] = COLOR(GL_R16_SNORM, GL_RED, GL_SHORT, 2),
+        [57] = COLOR(GL_RG16_SNORM, GL_RG, GL_SHORT, 4),
+        [59] = COLOR(GL_RGBA16_SNORM, GL_RGBA, GL_SHORT, 8),
+        [74] = COLOR(GL_R8_SNORM, GL_RED, GL_BYTE, 1),
+        [75] = COLOR(GL_RG8_SNORM, GL_RG, GL_BYTE, 2),
+        [77] = COLOR(GL_RGBA8_SNORM, GL_RGBA, GL_BYTE, 4),
         [64] = COLOR(GL_R8, GL_RED, GL_UNSIGNED_BYTE, 1),     /* R8_UNORM */
         [65] = COLOR(GL_RG8, GL_RG, GL_UNSIGNED_BYTE, 2),     /* R8G8_UNORM */
         [67] = COLOR(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4), /* R8G8B8A8_UNORM */
@@ -99,9 +119,40 @@ static const struct gl_format formats[] = {
         /* Z32_FLOAT_S8X24_UINT: float depth, then stencil in the low byte of the next dword. */
         [126] = DEPTH(GL_DEPTH32F_STENCIL8, GL_DEPTH_STENCIL, GL_FLOAT_32_UNSIGNED_INT_24_8_REV, 8,
                       GL_DEPTH_STENCIL_ATTACHMENT),
+        [131] = COLOR(GL_RGB10_A2, GL_BGRA, GL_UNSIGNED_INT_2_10_10_10_REV, 4), /* B10G10R10A2 */
         [134] = SWIZZLED(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, GL_RED, GL_GREEN, GL_BLUE,
                          GL_ONE), /* R8G8B8X8_UNORM */
+        /* R8_UINT .. R32G32B32A32_SINT (177..200). */
+        [177] = INTEGER(GL_R8UI, GL_RED_INTEGER, GL_UNSIGNED_BYTE, 1, U),
+        [178] = INTEGER(GL_RG8UI, GL_RG_INTEGER, GL_UNSIGNED_BYTE, 2, U),
+        [179] = INTEGER3(GL_RGB8UI, GL_UNSIGNED_BYTE, 3, U),
+        [180] = INTEGER(GL_RGBA8UI, GL_RGBA_INTEGER, GL_UNSIGNED_BYTE, 4, U),
+        [181] = INTEGER(GL_R8I, GL_RED_INTEGER, GL_BYTE, 1, S),
+        [182] = INTEGER(GL_RG8I, GL_RG_INTEGER, GL_BYTE, 2, S),
+        [183] = INTEGER3(GL_RGB8I, GL_BYTE, 3, S),
+        [184] = INTEGER(GL_RGBA8I, GL_RGBA_INTEGER, GL_BYTE, 4, S),
+        [185] = INTEGER(GL_R16UI, GL_RED_INTEGER, GL_UNSIGNED_SHORT, 2, U),
+        [186] = INTEGER(GL_RG16UI, GL_RG_INTEGER, GL_UNSIGNED_SHORT, 4, U),
+        [187] = INTEGER3(GL_RGB16UI, GL_UNSIGNED_SHORT, 6, U),
+        [188] = INTEGER(GL_RGBA16UI, GL_RGBA_INTEGER, GL_UNSIGNED_SHORT, 8, U),
+        [189] = INTEGER(GL_R16I, GL_RED_INTEGER, GL_SHORT, 2, S),
+        [190] = INTEGER(GL_RG16I, GL_RG_INTEGER, GL_SHORT, 4, S),
+        [191] = INTEGER3(GL_RGB16I, GL_SHORT, 6, S),
+        [192] = INTEGER(GL_RGBA16I, GL_RGBA_INTEGER, GL_SHORT, 8, S),
+        [193] = INTEGER(GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, 4, U),
+        [194] = INTEGER(GL_RG32UI, GL_RG_INTEGER, GL_UNSIGNED_INT, 8, U),
+        [195] = INTEGER3(GL_RGB32UI, GL_UNSIGNED_INT, 12, U),
+        [196] = INTEGER(GL_RGBA32UI, GL_RGBA_INTEGER, GL_UNSIGNED_INT, 16, U),
+        [197] = INTEGER(GL_R32I, GL_RED_INTEGER, GL_INT, 4, S),
+        [198] = INTEGER(GL_RG32I, GL_RG_INTEGER, GL_INT, 8, S),
+        [199] = INTEGER3(GL_RGB32I, GL_INT, 12, S),
+        [200] = INTEGER(GL_RGBA32I, GL_RGBA_INTEGER, GL_INT, 16, S),
+        /* B10G10R10A2_UINT and R10G10B10A2_UINT (ARB_texture_rgb10_a2ui). */
+        [225] = INTEGER(GL_RGB10_A2UI, GL_BGRA_INTEGER, GL_UNSIGNED_INT_2_10_10_10_REV, 4, U),
+        [253] = INTEGER(GL_RGB10_A2UI, GL_RGBA_INTEGER, GL_UNSIGNED_INT_2_10_10_10_REV, 4, U),
 };
+#undef U
+#undef S
 
 const struct gl_format *vgl_gl_format(uint32_t virgl_format) {
     if (virgl_format >= VGL_ARRAY_SIZE(formats) || formats[virgl_format].internal_format == 0) {
@@ -124,6 +175,7 @@ struct vertex_entry {
     GLint size; /* components, or GL_BGRA */
     GLenum type;
     GLboolean normalized;
+    uint8_t integer; /* enum gl_int_kind */
 };
 
 /* §4.1 vertex formats: plain float, normalized and scaled integer formats. */
@@ -191,6 +243,31 @@ static const struct vertex_entry vertex_formats[] = {
         [93] = {3, GL_HALF_FLOAT, GL_FALSE},
         [94] = {4, GL_HALF_FLOAT, GL_FALSE},
         [131] = {GL_BGRA, GL_UNSIGNED_INT_2_10_10_10_REV, GL_TRUE}, /* B10G10R10A2_UNORM */
+        /* Pure integer attributes (R8_UINT .. R32G32B32A32_SINT). */
+        [177] = {1, GL_UNSIGNED_BYTE, GL_FALSE, GL_INT_UNSIGNED},
+        [178] = {2, GL_UNSIGNED_BYTE, GL_FALSE, GL_INT_UNSIGNED},
+        [179] = {3, GL_UNSIGNED_BYTE, GL_FALSE, GL_INT_UNSIGNED},
+        [180] = {4, GL_UNSIGNED_BYTE, GL_FALSE, GL_INT_UNSIGNED},
+        [181] = {1, GL_BYTE, GL_FALSE, GL_INT_SIGNED},
+        [182] = {2, GL_BYTE, GL_FALSE, GL_INT_SIGNED},
+        [183] = {3, GL_BYTE, GL_FALSE, GL_INT_SIGNED},
+        [184] = {4, GL_BYTE, GL_FALSE, GL_INT_SIGNED},
+        [185] = {1, GL_UNSIGNED_SHORT, GL_FALSE, GL_INT_UNSIGNED},
+        [186] = {2, GL_UNSIGNED_SHORT, GL_FALSE, GL_INT_UNSIGNED},
+        [187] = {3, GL_UNSIGNED_SHORT, GL_FALSE, GL_INT_UNSIGNED},
+        [188] = {4, GL_UNSIGNED_SHORT, GL_FALSE, GL_INT_UNSIGNED},
+        [189] = {1, GL_SHORT, GL_FALSE, GL_INT_SIGNED},
+        [190] = {2, GL_SHORT, GL_FALSE, GL_INT_SIGNED},
+        [191] = {3, GL_SHORT, GL_FALSE, GL_INT_SIGNED},
+        [192] = {4, GL_SHORT, GL_FALSE, GL_INT_SIGNED},
+        [193] = {1, GL_UNSIGNED_INT, GL_FALSE, GL_INT_UNSIGNED},
+        [194] = {2, GL_UNSIGNED_INT, GL_FALSE, GL_INT_UNSIGNED},
+        [195] = {3, GL_UNSIGNED_INT, GL_FALSE, GL_INT_UNSIGNED},
+        [196] = {4, GL_UNSIGNED_INT, GL_FALSE, GL_INT_UNSIGNED},
+        [197] = {1, GL_INT, GL_FALSE, GL_INT_SIGNED},
+        [198] = {2, GL_INT, GL_FALSE, GL_INT_SIGNED},
+        [199] = {3, GL_INT, GL_FALSE, GL_INT_SIGNED},
+        [200] = {4, GL_INT, GL_FALSE, GL_INT_SIGNED},
 };
 
 static uint32_t type_bytes(GLenum type) {
@@ -221,6 +298,7 @@ bool vgl_gl_vertex_format(uint32_t virgl_format, struct gl_vertex_format *out) {
             .size = e->size == GL_BGRA ? GL_BGRA : (GLint)e->size,
             .type = e->type,
             .normalized = e->normalized,
+            .integer = e->integer,
             .bytes = components * type_bytes(e->type),
     };
     return true;

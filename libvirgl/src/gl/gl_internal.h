@@ -25,6 +25,14 @@ struct gl_format {
     uint8_t expand;          /* guest texels widened to host RGBA8 in transfers (enum gl_expand) */
     uint8_t block;           /* compressed formats: block width and height (4); 0 otherwise */
     uint8_t needs;           /* host feature the format needs (enum gl_format_need) */
+    uint8_t integer;         /* pure integer (enum gl_int_kind): sampled, rendered and cleared
+                                as such */
+};
+
+enum gl_int_kind {
+    GL_INT_NONE = 0,
+    GL_INT_SIGNED,
+    GL_INT_UNSIGNED,
 };
 
 enum gl_expand {
@@ -105,6 +113,8 @@ struct gl_vertex_format {
     GLint size;
     GLenum type;
     GLboolean normalized;
+    uint8_t integer; /* pure integer attribute (glVertexAttribIPointer), enum gl_int_kind: the
+                        shader must declare it so */
     uint32_t bytes;
 };
 
@@ -123,6 +133,7 @@ struct gl_sampler_view {
     GLint swizzle[4];      /* view swizzle composed with the format's own */
     uint16_t pipe_swizzle; /* the view's own selectors as sent (3 bits each, R lowest) */
     int8_t border_src[4];  /* stored channel c gets border colour channel [c] (-1: zero) */
+    GLuint buffer_tex;     /* views of buffers: a GL_TEXTURE_BUFFER texture this view owns */
 };
 
 struct gl_sampler_state {
@@ -168,8 +179,15 @@ struct gl_program;
 #define VGL_MAX_SAMPLER_SLOTS  32
 #define VGL_MAX_VERTEX_BUFFERS 32
 
+/* A uniform buffer range (SET_UNIFORM_BUFFER). */
+struct gl_ubo_binding {
+    struct gl_resource *res; /* holds a reference; NULL when unbound */
+    uint32_t offset, length;
+};
+
 /* What a sub-context binds to one shader stage. */
 struct gl_stage_state {
+    struct gl_ubo_binding ubos[VGL_SHADER_MAX_UBOS]; /* index 0 unused (CONST[0] is consts) */
     struct gl_shader *shader; /* holds a reference */
     struct gl_sampler_view *views[VGL_MAX_SAMPLER_SLOTS];
     struct gl_sampler_state *samplers[VGL_MAX_SAMPLER_SLOTS];
@@ -228,7 +246,12 @@ struct gl_sub_ctx {
     GLuint stipple_tex;
     uint32_t enabled_attribs;           /* bit per vertex attribute enabled in the VAO */
     struct gl_so_target *so_targets[4]; /* SET_STREAMOUT_TARGETS, bound until the next one */
+    struct gl_query *cond_query;        /* SET_RENDER_CONDITION, holds a reference */
+    bool cond_inverted;                 /* draw when the result is zero */
+    uint8_t cond_mode;                  /* PIPE_RENDER_COND_* */
+    bool cond_active;                   /* the host's conditional rendering is on */
     bool so_captured;                   /* the current draw has captured (in one pass) */
+    uint32_t so_queries_active;         /* the guest's PRIMITIVES_EMITTED queries running */
     struct gl_program *programs;        /* linked programs, most recent first */
     uint32_t program_count;
 };
@@ -267,6 +290,9 @@ struct vgl_renderer {
     uint64_t applied_sub; /* serial of the sub-context whose state GL holds, 0 = none */
     GLint max_texture_units; /* GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, for the binding allocator */
     GLint max_ubo_bindings;  /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
+    GLint ubo_alignment;     /* GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT */
+    GLuint zero_ubo;         /* 64 KiB of zeros for uniform buffers the guest left unbound */
+    GLuint so_count_query;   /* primitives a draw wrote to stream output, when not computable */
     GLint max_texture_size;
     GLint max_3d_texture_size;
     GLint max_array_layers;
@@ -278,10 +304,19 @@ struct vgl_renderer {
     bool has_s3tc, has_s3tc_srgb, has_compressed_sub_image;
     bool has_base_instance;
     bool has_tf3; /* gl_NextBuffer and gl_SkipComponentsN (GL 4.0, ARB_transform_feedback3) */
+    bool has_cond_inverted; /* GL 4.5, ARB_conditional_render_inverted */
+    bool has_tbo_rgb32;     /* GL 4.0, ARB_texture_buffer_object_rgb32 */
+    bool has_tbo_range;     /* GL 4.3, ARB_texture_buffer_range */
+    bool has_texture_barrier;   /* GL 4.5, ARB_texture_barrier */
+    bool has_derivative_control; /* GL 4.5, ARB_derivative_control */
+    GLint tbo_alignment;    /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's query) */
+    GLint max_tbo_size;     /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */
     bool robust_access;
     GLint max_vertex_attribs;
     GLint max_samples; /* multisampled colour and depth textures, at most 4 */
     uint8_t caps_v2[VGL_CAPS_V2_SIZE];
+    uint32_t hidden;      /* bit per enum gl_feature the options hide */
+    uint32_t guest_glsl;  /* the GLSL level the caps offer */
     struct gl_profile *profile;         /* per-command timing, while hooks.command_timed is set */
     struct vgl_renderer_options limits; /* per-context limits, defaults filled in */
 };
@@ -349,14 +384,23 @@ void vgl_gl_state_init(struct vgl_sink_impl *impl);
 void vgl_gl_draw_init(struct vgl_sink_impl *impl);
 void vgl_gl_query_init(struct vgl_sink_impl *impl);
 
-/* Stream output (gl_streamout.c). */
+/* Conditional rendering around a draw, clear or blit (gl_query.c): false when the guest's
+ * condition skips the work; otherwise the host may skip it itself until the _end call. */
+bool vgl_gl_condition_begin(struct vgl_renderer *r, struct gl_sub_ctx *sub);
+void vgl_gl_condition_end(struct gl_sub_ctx *sub);
+
+/* Stream output (gl_streamout.c). The shader whose outputs are captured: the last vertex
+ * stage. */
+const struct vgl_stream_output *vgl_gl_so_of(const struct gl_sub_ctx *sub);
 void vgl_gl_streamout_init(struct vgl_sink_impl *impl);
 /* Before linking: glTransformFeedbackVaryings for the translator's vgl_so_<i> outputs. Returns
  * the mask of buffers the program writes. */
 uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *so);
 struct gl_so_draw {
     bool active;
+    bool counted;        /* the host counts the primitives written (restart, geometry shaders) */
     uint8_t buffers;     /* buffers written */
+    uint32_t vpp;        /* vertices per captured primitive */
     uint32_t advance[4]; /* bytes the draw appends to each */
 };
 struct gl_program;
@@ -377,6 +421,20 @@ bool vgl_gl_vertex_format(uint32_t virgl_format, struct gl_vertex_format *out);
  * buffers, its host storage. */
 enum vgl_status vgl_gl_resource_write(struct gl_context *ctx, struct gl_resource *res,
                                       uint64_t offset, const void *data, size_t size);
+
+/* Host features the caps depend on, which the renderer options may hide (gl_caps.c). */
+enum gl_feature {
+    FEATURE_COND_RENDER, /* conditional rendering (GL 3.0) */
+    FEATURE_UBO,         /* uniform buffers (GL 3.1) */
+    FEATURE_TBO,         /* texture buffers (GL 3.1) */
+    FEATURE_GS,          /* geometry shaders (GL 3.2) */
+    FEATURE_MSAA,        /* multisampled textures (GL 3.2) */
+    FEATURE_DUAL_SRC,    /* dual-source blending (GL 3.3) */
+    FEATURE_COUNT,
+};
+/* Parses a comma-separated list of feature names into bits; false (naming the first unknown
+ * one in `bad`) when a name is unknown. */
+bool vgl_gl_parse_features(const char *list, uint32_t *bits, char *bad, size_t bad_size);
 
 /* Caps derived from the host (gl_caps.c). */
 void vgl_gl_fill_caps(struct vgl_renderer *r);

@@ -31,6 +31,7 @@ static void free_object(struct gl_sub_ctx *sub, struct gl_object *obj) {
         break;
     case VGL_OBJECT_SAMPLER_VIEW:
         vgl_gl_resource_unref(((struct gl_sampler_view *)obj)->res);
+        glDeleteTextures(1, &((struct gl_sampler_view *)obj)->buffer_tex);
         break;
     case VGL_OBJECT_SAMPLER_STATE:
         glDeleteSamplers(1, &((struct gl_sampler_state *)obj)->sampler);
@@ -191,6 +192,67 @@ static GLint gl_swizzle(uint8_t pipe_swizzle) {
     return pipe_swizzle < 6 ? map[pipe_swizzle] : GL_ZERO;
 }
 
+/* Formats a texture buffer may have (GL 3.1 core, table 8.15 of GL 4.6; the RGB32 ones with
+ * GL 4.0). */
+static bool buffer_texture_format(GLenum f, bool rgb32) {
+    switch (f) {
+    case GL_R8: case GL_R16: case GL_R16F: case GL_R32F: case GL_R8I: case GL_R16I: case GL_R32I:
+    case GL_R8UI: case GL_R16UI: case GL_R32UI: case GL_RG8: case GL_RG16: case GL_RG16F:
+    case GL_RG32F: case GL_RG8I: case GL_RG16I: case GL_RG32I: case GL_RG8UI: case GL_RG16UI:
+    case GL_RG32UI: case GL_RGBA8: case GL_RGBA16: case GL_RGBA16F: case GL_RGBA32F:
+    case GL_RGBA8I: case GL_RGBA16I: case GL_RGBA32I: case GL_RGBA8UI: case GL_RGBA16UI:
+    case GL_RGBA32UI:
+        return true;
+    case GL_RGB32F: case GL_RGB32I: case GL_RGB32UI:
+        return rgb32;
+    default:
+        return false;
+    }
+}
+
+/* A view of a buffer resource: a host buffer texture over its element range (p3..p4). */
+static enum vgl_status create_buffer_view(struct vgl_sink *s, const struct vgl_cmd_sampler_view *cmd,
+                                          struct gl_resource *res) {
+    struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
+    const struct gl_format *f = vgl_gl_format(cmd->format & 0xffffff);
+    if (!f || f->swizzle[0] || f->expand || f->block ||
+        !buffer_texture_format(f->internal_format, r->has_tbo_rgb32)) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "sampler view %u: buffer texture of format %u",
+                    cmd->handle, cmd->format & 0xffffff);
+    }
+    const uint64_t first = cmd->p3, last = cmd->p4;
+    const uint64_t offset = first * f->bytes, size = (last - first + 1) * f->bytes;
+    if (last < first || offset + size > res->args.width) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
+                    "sampler view %u: elements %llu..%llu of a %u-byte buffer", cmd->handle,
+                    (unsigned long long)first, (unsigned long long)last, res->args.width);
+    }
+    if ((!r->has_tbo_range && offset != 0) ||
+        (r->tbo_alignment > 0 && offset % (uint64_t)r->tbo_alignment)) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "sampler view %u: offset %llu (host aligns to %d)",
+                    cmd->handle, (unsigned long long)offset, r->tbo_alignment);
+    }
+    NEW(struct gl_sampler_view);
+    obj->res = res;
+    vgl_gl_resource_ref(res);
+    obj->format = cmd->format & 0xffffff;
+    obj->gl_target = GL_TEXTURE_BUFFER;
+    glGenTextures(1, &obj->buffer_tex);
+    glBindTexture(GL_TEXTURE_BUFFER, obj->buffer_tex);
+    if (r->has_tbo_range) {
+        glTexBufferRange(GL_TEXTURE_BUFFER, f->internal_format, res->id, (GLintptr)offset,
+                         (GLsizeiptr)size);
+    } else {
+        glTexBuffer(GL_TEXTURE_BUFFER, f->internal_format, res->id); /* offset 0 checked */
+    }
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
+    obj->pipe_swizzle = 0x688; /* identity */
+    for (int c = 0; c < 4; c++) {
+        obj->border_src[c] = (int8_t)c;
+    }
+    return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_SAMPLER_VIEW, cmd->handle);
+}
+
 static enum vgl_status create_sampler_view(struct vgl_sink *s,
                                            const struct vgl_cmd_sampler_view *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
@@ -200,8 +262,7 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
                     cmd->res);
     }
     if (!res->fmt) {
-        return FAIL(s, VGL_ERROR_UNSUPPORTED, "sampler view %u: buffer textures not supported",
-                    cmd->handle);
+        return create_buffer_view(s, cmd, res);
     }
     const uint32_t first_level = cmd->p4 & 0xff, last_level = (cmd->p4 >> 8) & 0xff;
     if (first_level > last_level || last_level > res->args.last_level) {
@@ -334,7 +395,8 @@ static enum vgl_status keep_stream_output(struct vgl_sink *s, struct gl_shader *
     if (cmd->num_so_outputs == 0) {
         return VGL_OK;
     }
-    if (cmd->stage != VGL_SHADER_VERTEX || cmd->num_so_outputs > VGL_SHADER_MAX_SO_OUTPUTS) {
+    if ((cmd->stage != VGL_SHADER_VERTEX && cmd->stage != VGL_SHADER_GEOMETRY) ||
+        cmd->num_so_outputs > VGL_SHADER_MAX_SO_OUTPUTS) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "shader %u: %u stream outputs for stage %u",
                     cmd->handle, cmd->num_so_outputs, cmd->stage);
     }

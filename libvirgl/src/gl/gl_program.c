@@ -51,6 +51,12 @@ static bool allocate_bindings(struct vgl_renderer *r, struct gl_bindings *b,
             continue;
         }
         b->consts[s] = (uint8_t)blocks++;
+        uint32_t ubos = vgl_shader_get_info(shaders[s])->ubos_used;
+        while (ubos) {
+            const unsigned n = (unsigned)__builtin_ctz(ubos);
+            ubos &= ubos - 1;
+            b->ubo[s][n] = (uint8_t)blocks++;
+        }
         uint32_t used = vgl_shader_get_info(shaders[s])->samplers_used;
         while (used) {
             const unsigned n = (unsigned)__builtin_ctz(used);
@@ -84,6 +90,16 @@ static void set_bindings(GLuint program, const struct gl_bindings *b,
         const GLuint block = glGetUniformBlockIndex(program, name);
         if (block != GL_INVALID_INDEX) {
             glUniformBlockBinding(program, block, b->consts[s]);
+        }
+        uint32_t ubos = vgl_shader_get_info(shaders[s])->ubos_used;
+        while (ubos) {
+            const unsigned n = (unsigned)__builtin_ctz(ubos);
+            ubos &= ubos - 1;
+            snprintf(name, sizeof(name), "vgl_ubo_%s_%u", sfx, n);
+            const GLuint ub = glGetUniformBlockIndex(program, name);
+            if (ub != GL_INVALID_INDEX) {
+                glUniformBlockBinding(program, ub, b->ubo[s][n]);
+            }
         }
         uint32_t used = vgl_shader_get_info(shaders[s])->samplers_used;
         while (used) {
@@ -146,9 +162,11 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
                 glAttachShader(p->program, compiled[s]);
             }
         }
-        /* The translator writes vgl_so_<i> only without its geometry shader. */
-        const struct vgl_stream_output *so =
-                vgl_shader_get_stream_output(shaders[VGL_SHADER_VERTEX]);
+        /* The last vertex stage writes vgl_so_<i>; the translator's own geometry shader (for
+         * unfilled polygons) captures nothing. */
+        const struct vgl_shader *last = shaders[VGL_SHADER_GEOMETRY] ? shaders[VGL_SHADER_GEOMETRY]
+                                                                     : shaders[VGL_SHADER_VERTEX];
+        const struct vgl_stream_output *so = vgl_shader_get_stream_output(last);
         if (so && !p->key.gs_fill) {
             p->so_buffers = vgl_gl_so_set_varyings(p->program, so);
         }

@@ -15,6 +15,7 @@
 struct gl_bindings {
     uint8_t unit[VGL_SHADER_STAGES][VGL_SHADER_MAX_SAMPLERS]; /* SAMP[n] */
     uint8_t consts[VGL_SHADER_STAGES];                        /* CONST[0]'s block */
+    uint8_t ubo[VGL_SHADER_STAGES][VGL_SHADER_MAX_UBOS];      /* CONST[n][...]'s block */
     uint8_t stipple_unit;                                     /* vgl_stipple */
     uint8_t units_used, blocks_used;
 };

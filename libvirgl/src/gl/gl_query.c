@@ -87,6 +87,7 @@ static enum vgl_status begin_query(struct vgl_sink *s, uint32_t handle) {
     if (q->gl_target && q->gl_target != GL_TIMESTAMP) {
         glBeginQuery(q->gl_target, q->query);
         q->active = true;
+        vgl_gl_ctx_of(s)->sub->so_queries_active += q->type == Q_PRIMITIVES_EMITTED;
     }
     return VGL_OK;
 }
@@ -101,6 +102,7 @@ static enum vgl_status end_query(struct vgl_sink *s, uint32_t handle) {
     } else if (q->active) {
         glEndQuery(q->gl_target);
         q->active = false;
+        vgl_gl_ctx_of(s)->sub->so_queries_active -= q->type == Q_PRIMITIVES_EMITTED;
     }
     return VGL_OK;
 }
@@ -134,7 +136,72 @@ static enum vgl_status get_query_result(struct vgl_sink *s, uint32_t handle, boo
     return VGL_OK;
 }
 
+/* PIPE_RENDER_COND_* -> GL, plain and inverted. */
+static const GLenum cond_modes[2][4] = {
+        {GL_QUERY_WAIT, GL_QUERY_NO_WAIT, GL_QUERY_BY_REGION_WAIT, GL_QUERY_BY_REGION_NO_WAIT},
+        {GL_QUERY_WAIT_INVERTED, GL_QUERY_NO_WAIT_INVERTED, GL_QUERY_BY_REGION_WAIT_INVERTED,
+         GL_QUERY_BY_REGION_NO_WAIT_INVERTED},
+};
+
+static enum vgl_status set_render_condition(struct vgl_sink *s, uint32_t handle, bool condition,
+                                            uint32_t mode) {
+    struct gl_sub_ctx *sub = vgl_gl_ctx_of(s)->sub;
+    struct gl_query *q = NULL;
+    if (handle) {
+        q = lookup(s, handle);
+        if (!q) {
+            return FAIL(s, VGL_ERROR_NOT_FOUND, "render condition: query %u not found", handle);
+        }
+        if (mode > 3) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "render condition mode %u", mode);
+        }
+    }
+    VGL_GL_REBIND(sub, sub->cond_query, q);
+    sub->cond_inverted = condition;
+    sub->cond_mode = mode;
+    return VGL_OK;
+}
+
+/* Occlusion queries the host can condition on by itself. */
+static bool host_conditional(const struct gl_query *q) {
+    return q->gl_target == GL_SAMPLES_PASSED || q->gl_target == GL_ANY_SAMPLES_PASSED;
+}
+
+bool vgl_gl_condition_begin(struct vgl_renderer *r, struct gl_sub_ctx *sub) {
+    const struct gl_query *q = sub->cond_query;
+    sub->cond_active = false;
+    if (!q || !q->query || q->active) {
+        return true; /* no condition, or one GL cannot evaluate yet: draw */
+    }
+    if (host_conditional(q) && (!sub->cond_inverted || r->has_cond_inverted)) {
+        glBeginConditionalRender(q->query, cond_modes[sub->cond_inverted][sub->cond_mode & 3]);
+        sub->cond_active = true;
+        return true;
+    }
+    /* Other queries (primitives, inverted without host support): decide here. The no-wait
+     * modes draw while the result is not there yet, as GL allows. */
+    const bool wait = sub->cond_mode == 0 || sub->cond_mode == 2;
+    GLuint available = 1;
+    if (!wait) {
+        glGetQueryObjectuiv(q->query, GL_QUERY_RESULT_AVAILABLE, &available);
+    }
+    if (!available) {
+        return true;
+    }
+    GLuint64 value = 0;
+    glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
+    return (value != 0) != sub->cond_inverted;
+}
+
+void vgl_gl_condition_end(struct gl_sub_ctx *sub) {
+    if (sub->cond_active) {
+        glEndConditionalRender();
+        sub->cond_active = false;
+    }
+}
+
 void vgl_gl_query_init(struct vgl_sink_impl *impl) {
+    impl->set_render_condition = set_render_condition;
     impl->create_query = create_query;
     impl->begin_query = begin_query;
     impl->end_query = end_query;

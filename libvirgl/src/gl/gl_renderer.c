@@ -104,6 +104,8 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
     r->has_viewport_array = version >= 41 || epoxy_has_gl_extension("GL_ARB_viewport_array");
     r->has_base_instance = version >= 42 || epoxy_has_gl_extension("GL_ARB_base_instance");
     r->has_tf3 = version >= 40 || epoxy_has_gl_extension("GL_ARB_transform_feedback3");
+    r->has_cond_inverted =
+            version >= 45 || epoxy_has_gl_extension("GL_ARB_conditional_render_inverted");
     r->has_s3tc = epoxy_has_gl_extension("GL_EXT_texture_compression_s3tc");
     r->has_s3tc_srgb = r->has_s3tc && epoxy_has_gl_extension("GL_EXT_texture_sRGB");
     /* Read-back of compressed boxes needs glGetCompressedTextureSubImage. */
@@ -113,6 +115,19 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
     glGetIntegerv(GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, &units);
     r->max_texture_units = units > 254 ? 254 : units; /* the allocator counts in bytes */
     glGetIntegerv(GL_MAX_UNIFORM_BUFFER_BINDINGS, &r->max_ubo_bindings);
+    /* Read-backs return signed normalized values as stored, never clamped to [0, 1]. */
+    glClampColor(GL_CLAMP_READ_COLOR, GL_FALSE);
+    glGetIntegerv(GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT, &r->ubo_alignment);
+    r->has_tbo_rgb32 =
+            version >= 40 || epoxy_has_gl_extension("GL_ARB_texture_buffer_object_rgb32");
+    r->has_tbo_range = version >= 43 || epoxy_has_gl_extension("GL_ARB_texture_buffer_range");
+    r->has_texture_barrier = version >= 45 || epoxy_has_gl_extension("GL_ARB_texture_barrier");
+    r->has_derivative_control =
+            version >= 45 || epoxy_has_gl_extension("GL_ARB_derivative_control");
+    if (r->has_tbo_range) {
+        glGetIntegerv(GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT, &r->tbo_alignment);
+    }
+    glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &r->max_tbo_size);
     r->max_ubo_bindings = r->max_ubo_bindings > 254 ? 254 : r->max_ubo_bindings;
     glGetIntegerv(GL_MAX_VERTEX_ATTRIBS, &r->max_vertex_attribs);
     GLint color_samples = 0, depth_samples = 0;
@@ -167,6 +182,15 @@ enum vgl_status vgl_renderer_create(const struct vgl_renderer_options *opts,
         r->limits.max_shader_bytes = VGL_DEFAULT_MAX_SHADER_BYTES;
     }
     vgl_hash_map_init(&r->contexts);
+    const char *const hide = opts && opts->hide_features ? opts->hide_features
+                                                         : getenv("VGL_HIDE_FEATURES");
+    char bad[32];
+    if (hide && !vgl_gl_parse_features(hide, &r->hidden, bad, sizeof(bad))) {
+        vgl_log(VGL_LOG_ERROR, "unknown host feature to hide: %s", bad);
+        vgl_renderer_destroy(r);
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    r->limits.hide_features = NULL; /* parsed; the caller's string is not kept */
     enum vgl_status status = init_egl(r);
     if (status == VGL_OK) {
         status = init_gl(r);
@@ -196,6 +220,8 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
         vgl_gl_profile_update(r);
         glDeleteFramebuffers(1, &r->read_fbo);
         glDeleteFramebuffers(1, &r->draw_fbo);
+        glDeleteBuffers(1, &r->zero_ubo);
+        glDeleteQueries(1, &r->so_count_query);
         eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
         eglDestroyContext(r->display, r->context);
     }

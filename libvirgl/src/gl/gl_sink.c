@@ -152,6 +152,20 @@ static enum vgl_status lookup_surface(struct vgl_sink *s, uint32_t handle,
     return VGL_OK;
 }
 
+/* A surface of several layers is attached layered: gl_Layer picks among them (all of the
+ * level's layers, as a core host cannot attach a range). */
+static void attach_surface(const struct gl_surface *surf, uint32_t color_index) {
+    if (surf->last_layer > surf->first_layer) {
+        GLenum attachment = surf->res->fmt->attachment;
+        if (attachment == GL_COLOR_ATTACHMENT0) {
+            attachment += color_index;
+        }
+        glFramebufferTexture(GL_DRAW_FRAMEBUFFER, attachment, surf->res->id, (GLint)surf->level);
+        return;
+    }
+    vgl_gl_attach(GL_DRAW_FRAMEBUFFER, surf->res, surf->level, surf->first_layer, color_index);
+}
+
 static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
                                              const struct vgl_cmd_framebuffer *cmd) {
     struct gl_sub_ctx *sub = ctx_of(s)->sub;
@@ -176,7 +190,7 @@ static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
     for (uint32_t i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
         struct gl_surface *surf = i < cmd->nr_cbufs ? cbufs[i] : NULL;
         if (surf) {
-            vgl_gl_attach(GL_DRAW_FRAMEBUFFER, surf->res, surf->level, surf->first_layer, i);
+            attach_surface(surf, i);
             sub->fb_width = vgl_gl_level_width(surf->res, surf->level);
             sub->fb_height = vgl_gl_level_height(surf->res, surf->level);
         }
@@ -184,7 +198,7 @@ static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
         draw_buffers[i] = surf ? GL_COLOR_ATTACHMENT0 + i : GL_NONE;
     }
     if (zsurf) {
-        vgl_gl_attach(GL_DRAW_FRAMEBUFFER, zsurf->res, zsurf->level, zsurf->first_layer, 0);
+        attach_surface(zsurf, 0);
         sub->fb_width = vgl_gl_level_width(zsurf->res, zsurf->level);
         sub->fb_height = vgl_gl_level_height(zsurf->res, zsurf->level);
     }
@@ -231,6 +245,9 @@ static bool is_srgb_format(uint32_t format) {
 
 static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd) {
     struct gl_sub_ctx *sub = ctx_of(s)->sub;
+    if (!vgl_gl_condition_begin(ctx_of(s)->r, sub)) {
+        return VGL_OK; /* the guest's render condition skips it */
+    }
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
     reset_clear_state(ctx_of(s)->r);
     for (uint32_t i = 0; i < sub->nr_cbufs; i++) {
@@ -251,6 +268,18 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
             const unsigned sel = (out >> (3 * c)) & 7;
             stored[c] = sel < 4 ? color[sel] : sel == 5 ? 1.0f : 0.0f;
         }
+        const struct gl_format *f = vgl_gl_format(sub->cbufs[i]->format);
+        if (f && f->integer) {
+            /* Integer targets take the colour's bits as integers. */
+            GLuint bits[4];
+            memcpy(bits, cmd->color, sizeof(bits));
+            if (f->integer == GL_INT_SIGNED) {
+                glClearBufferiv(GL_COLOR, (GLint)i, (const GLint *)bits);
+            } else {
+                glClearBufferuiv(GL_COLOR, (GLint)i, bits);
+            }
+            continue;
+        }
         glClearBufferfv(GL_COLOR, (GLint)i, stored);
     }
     const bool depth = (cmd->buffers & VGL_CLEAR_DEPTH) && sub->zsurf;
@@ -264,6 +293,7 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
         const GLint st = (GLint)cmd->stencil;
         glClearBufferiv(GL_STENCIL, 0, &st);
     }
+    vgl_gl_condition_end(sub);
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     return VGL_OK;
 }
@@ -461,8 +491,12 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     }
     const struct vgl_box *sb = &sbox, *db = &cmd->dst.box;
     const GLenum filter = cmd->filter == 1 && is_color ? GL_LINEAR : GL_NEAREST;
-    glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y, db->x + db->w,
-                      db->y + db->h, mask, filter);
+    /* Blits the guest makes for itself (resolves, copies) ignore the render condition. */
+    if (!cmd->render_condition_enable || vgl_gl_condition_begin(r, ctx_of(s)->sub)) {
+        glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y,
+                          db->x + db->w, db->y + db->h, mask, filter);
+        vgl_gl_condition_end(ctx_of(s)->sub);
+    }
     glDisable(GL_SCISSOR_TEST);
     vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
     vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);

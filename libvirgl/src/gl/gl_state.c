@@ -27,6 +27,10 @@ void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub) {
     VGL_GL_REBIND(sub, sub->ve, (struct gl_vertex_elements *)NULL);
     for (int st = 0; st < VGL_SHADER_STAGES; st++) {
         VGL_GL_REBIND(sub, sub->stages[st].shader, (struct gl_shader *)NULL);
+        for (int i = 0; i < VGL_SHADER_MAX_UBOS; i++) {
+            vgl_gl_resource_unref(sub->stages[st].ubos[i].res);
+            sub->stages[st].ubos[i].res = NULL;
+        }
         for (int i = 0; i < VGL_MAX_SAMPLER_SLOTS; i++) {
             VGL_GL_REBIND(sub, sub->stages[st].views[i], (struct gl_sampler_view *)NULL);
             VGL_GL_REBIND(sub, sub->stages[st].samplers[i], (struct gl_sampler_state *)NULL);
@@ -41,6 +45,7 @@ void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub) {
     for (int i = 0; i < 4; i++) {
         VGL_GL_REBIND(sub, sub->so_targets[i], (struct gl_so_target *)NULL);
     }
+    VGL_GL_REBIND(sub, sub->cond_query, (struct gl_query *)NULL);
 }
 
 static enum vgl_status set_vertex_buffers(struct vgl_sink *s, uint32_t count,
@@ -117,6 +122,36 @@ static enum vgl_status set_constant_buffer(struct vgl_sink *s, uint32_t stage, u
         memcpy(st->consts, data, (size_t)dwords * 4);
     }
     st->const_dwords = dwords;
+    return VGL_OK;
+}
+
+static enum vgl_status set_uniform_buffer(struct vgl_sink *s, uint32_t stage, uint32_t index,
+                                          uint32_t offset, uint32_t length, uint32_t handle) {
+    struct gl_context *ctx = vgl_gl_ctx_of(s);
+    if (stage >= VGL_SHADER_STAGES || index == 0 || index >= VGL_SHADER_MAX_UBOS) {
+        return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "uniform buffer %u of stage %u", index, stage);
+    }
+    struct gl_resource *res = NULL;
+    if (handle) {
+        res = vgl_gl_resource_get(ctx, handle);
+        if (!res || res->fmt) {
+            return FAIL(s, VGL_ERROR_NOT_FOUND, "uniform buffer: no buffer resource %u", handle);
+        }
+        if (length == 0 || offset > res->args.width || length > res->args.width - offset) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT,
+                        "uniform buffer: bytes %u+%u of a %u-byte buffer", offset, length,
+                        res->args.width);
+        }
+        const GLint align = ctx->r->ubo_alignment > 0 ? ctx->r->ubo_alignment : 1;
+        if (offset % (uint32_t)align) {
+            return FAIL(s, VGL_ERROR_UNSUPPORTED, "uniform buffer offset %u (host aligns to %d)",
+                        offset, align);
+        }
+        vgl_gl_resource_ref(res);
+    }
+    struct gl_ubo_binding *b = &ctx->sub->stages[stage].ubos[index];
+    vgl_gl_resource_unref(b->res);
+    *b = (struct gl_ubo_binding){.res = res, .offset = offset, .length = length};
     return VGL_OK;
 }
 
@@ -242,6 +277,7 @@ void vgl_gl_state_init(struct vgl_sink_impl *impl) {
     impl->set_vertex_buffers = set_vertex_buffers;
     impl->set_index_buffer = set_index_buffer;
     impl->set_constant_buffer = set_constant_buffer;
+    impl->set_uniform_buffer = set_uniform_buffer;
     impl->set_sampler_views = set_sampler_views;
     impl->bind_sampler_states = bind_sampler_states;
     impl->set_viewport_state = set_viewport_state;

@@ -116,10 +116,18 @@ uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *s
     return mask;
 }
 
+const struct vgl_stream_output *vgl_gl_so_of(const struct gl_sub_ctx *sub) {
+    const struct gl_shader *sh = vgl_gl_shader(sub, VGL_SHADER_GEOMETRY);
+    if (!sh) {
+        sh = vgl_gl_shader(sub, VGL_SHADER_VERTEX);
+    }
+    return sh && sh->parsed ? vgl_shader_get_stream_output(sh->parsed) : NULL;
+}
+
 void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
                      const struct vgl_cmd_draw *d, struct gl_so_draw *sd) {
     memset(sd, 0, sizeof(*sd));
-    const struct vgl_stream_output *so = vgl_shader_get_stream_output(vgl_gl_shader(sub, VGL_SHADER_VERTEX)->parsed);
+    const struct vgl_stream_output *so = vgl_gl_so_of(sub);
     if (!p->so_buffers || !so || sub->so_captured) {
         return;
     }
@@ -140,7 +148,9 @@ void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
     uint64_t prims;
     uint32_t vpp;
     GLenum prim;
-    switch (d->mode) {
+    const struct gl_shader *gs = vgl_gl_shader(sub, VGL_SHADER_GEOMETRY);
+    const uint32_t mode = gs ? vgl_shader_get_info(gs->parsed)->gs_output_prim : d->mode;
+    switch (mode) {
     case 0:
         prims = c, vpp = 1, prim = GL_POINTS;
         break;
@@ -166,6 +176,9 @@ void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
         return;
     }
     prims *= d->instance_count;
+    if (gs) {
+        prims = UINT64_MAX; /* what the GS emits: the host counts it, the room bounds it */
+    }
     for (uint32_t b = 0; b < 4; b++) {
         if (p->so_buffers >> b & 1) {
             const struct gl_so_target *t = sub->so_targets[b];
@@ -189,6 +202,18 @@ void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
     }
     sd->buffers = p->so_buffers;
     sd->active = true;
+    sd->vpp = vpp;
+    /* With primitive restart (or a GS) fewer primitives come out than the count says: the
+     * host counts them, unless the guest's own query of that kind is running. */
+    struct vgl_renderer *r = sub->ctx->r;
+    if ((d->primitive_restart || vgl_gl_shader(sub, VGL_SHADER_GEOMETRY)) &&
+        !sub->so_queries_active) {
+        if (!r->so_count_query) {
+            glGenQueries(1, &r->so_count_query);
+        }
+        glBeginQuery(GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN, r->so_count_query);
+        sd->counted = true;
+    }
     glBeginTransformFeedback(prim);
 }
 
@@ -198,9 +223,21 @@ void vgl_gl_so_end(struct gl_sub_ctx *sub, const struct gl_so_draw *sd) {
     }
     glEndTransformFeedback();
     sub->so_captured = true;
+    uint32_t advance[4];
+    memcpy(advance, sd->advance, sizeof(advance));
+    if (sd->counted) {
+        glEndQuery(GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN);
+        GLuint64 prims = 0;
+        glGetQueryObjectui64v(sub->ctx->r->so_count_query, GL_QUERY_RESULT, &prims);
+        const struct vgl_stream_output *so = vgl_gl_so_of(sub);
+        for (uint32_t b = 0; b < 4; b++) {
+            const uint64_t bytes = prims * sd->vpp * (so ? so->stride[b] : 0) * 4;
+            advance[b] = bytes < advance[b] ? (uint32_t)bytes : advance[b];
+        }
+    }
     for (uint32_t b = 0; b < 4; b++) {
         if (sd->buffers >> b & 1) {
-            sub->so_targets[b]->written += sd->advance[b];
+            sub->so_targets[b]->written += advance[b];
             glBindBufferBase(GL_TRANSFORM_FEEDBACK_BUFFER, b, 0);
         }
     }

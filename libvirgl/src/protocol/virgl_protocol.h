@@ -182,6 +182,7 @@ enum vgl_target {
 /* §5.3 capability_bits. */
 #define VGL_CAP_COPY_IMAGE              (1u << 3)
 #define VGL_CAP_FB_NO_ATTACH            (1u << 8)
+#define VGL_CAP_TEXTURE_BARRIER         (1u << 12)
 #define VGL_CAP_SRGB_WRITE_CONTROL      (1u << 15)
 #define VGL_CAP_TRANSFER                (1u << 17)
 #define VGL_CAP_FBO_MIXED_COLOR_FORMATS (1u << 18)

@@ -55,6 +55,8 @@ static const char *sem_lower(enum vgl_semantic sem) {
         return "clipdist";
     case VGL_SEM_CLIPVERTEX:
         return "clipvertex";
+    case VGL_SEM_PATCH:
+        return "patch";
     default:
         return "generic";
     }
@@ -124,7 +126,7 @@ static bool plan_linkage(struct plan *p, char *why, size_t why_size) {
             const uint32_t index = io->semantic_index + (r - io->first);
             const enum vgl_semantic sem = io->semantic;
             if (sem != VGL_SEM_COLOR && sem != VGL_SEM_FOG && sem != VGL_SEM_GENERIC &&
-                sem != VGL_SEM_TEXCOORD) {
+                sem != VGL_SEM_TEXCOORD && sem != VGL_SEM_PATCH) {
                 continue;
             }
             if (sprite_replaced(p->key, sem, index)) {
@@ -485,6 +487,17 @@ static void declare_final_outputs(struct vgl_strbuf *sb, const struct plan *p,
 
 /* ---- vertex shader ---------------------------------------------------------------------- */
 
+/* The GLSL type of vertex attribute `r`: what the host fetches. */
+static const char *attrib_type(const struct vgl_shader_key *key, uint32_t r) {
+    if (r < 32 && (key->attrib_sint >> r & 1)) {
+        return "ivec4";
+    }
+    if (r < 32 && (key->attrib_uint >> r & 1)) {
+        return "uvec4";
+    }
+    return "vec4";
+}
+
 /* Each register of the guest GS's inputs travels from the VS as raw bits: `flat uvec4
  * vgl_gv_<semantic><index>`, zeros ((0,0,0,1) for colours and texcoords) when the VS has no
  * such output. Calls `fn` for each. */
@@ -496,6 +509,9 @@ static void for_each_gs_input(const struct plan *p,
     const struct vgl_shader_info *const gi = &p->gs->info;
     for (uint32_t d = 0; d < gi->num_inputs; d++) {
         const struct vgl_shader_io *const io = &gi->inputs[d];
+        if (io->semantic == VGL_SEM_PRIMID) {
+            continue; /* the GS's own gl_PrimitiveIDIn */
+        }
         for (uint32_t r = io->first; r <= io->last; r++) {
             fn(sb, p, io->semantic, io->semantic_index + (r - io->first), r, ind);
         }
@@ -545,7 +561,8 @@ static char *emit_vs(struct plan *p, struct glsl_stage *st) {
     emit_resources(&sb, st);
     for (uint32_t r = 0; r < sh->num_in_regs; r++) {
         if (sh->in_decl[r] != VGL_IR_NO_DECL) {
-            vgl_strbuf_printf(&sb, "layout(location = %u) in vec4 vgl_in_%u;\n", r, r);
+            vgl_strbuf_printf(&sb, "layout(location = %u) in %s vgl_in_%u;\n", r,
+                              attrib_type(p->key, r), r);
         }
     }
     if (p->gs) {
@@ -558,7 +575,8 @@ static char *emit_vs(struct plan *p, struct glsl_stage *st) {
     emit_locals(&sb, st);
     for (uint32_t r = 0; r < (sh->num_in_regs ? sh->num_in_regs : 1); r++) {
         if (r < sh->num_in_regs && sh->in_decl[r] != VGL_IR_NO_DECL) {
-            vgl_strbuf_printf(&sb, "    ri[%u] = floatBitsToUint(vgl_in_%u);\n", r, r);
+            vgl_strbuf_printf(&sb, "    ri[%u] = %s(vgl_in_%u);\n", r,
+                              attrib_type(p->key, r)[0] == 'v' ? "floatBitsToUint" : "uvec4", r);
         } else {
             vgl_strbuf_printf(&sb, "    ri[%u] = uvec4(0u);\n", r);
         }
@@ -599,6 +617,12 @@ static char *emit_guest_gs(struct plan *p, struct glsl_stage *st) {
         for (uint32_t r = 0; r < nin; r++) {
             if (r < sh->num_in_regs && sh->in_decl[r] != VGL_IR_NO_DECL) {
                 const struct vgl_shader_io *const io = &info->inputs[sh->in_decl[r]];
+                if (io->semantic == VGL_SEM_PRIMID) {
+                    vgl_strbuf_printf(&sb,
+                                      "    ri[%u] = uvec4(uint(gl_PrimitiveIDIn), 0u, 0u, 0u);\n",
+                                      v * nin + r);
+                    continue;
+                }
                 vgl_strbuf_printf(&sb, "    ri[%u] = vgl_gv_%s%u[%u];\n", v * nin + r,
                                   sem_lower(io->semantic),
                                   io->semantic_index + (r - io->first), v);
@@ -612,9 +636,26 @@ static char *emit_guest_gs(struct plan *p, struct glsl_stage *st) {
 
 /* ---- fragment shader -------------------------------------------------------------------- */
 
-/* vgl_out_<loc> = OUT[reg], through the render target's channel swizzle when the key has one. */
+/* The GLSL type of colour output `loc`: what its render target stores. */
+static const char *color_type(const struct vgl_shader_key *key, uint32_t loc) {
+    if (loc < 8 && (key->cbuf_sint >> loc & 1)) {
+        return "ivec4";
+    }
+    if (loc < 8 && (key->cbuf_uint >> loc & 1)) {
+        return "uvec4";
+    }
+    return "vec4";
+}
+
+/* vgl_out_<loc> = OUT[reg], through the render target's channel swizzle when the key has one;
+ * integer targets take the register's bits. */
 static void write_color(struct vgl_strbuf *b, const struct vgl_shader_key *key, uint32_t loc,
                         uint32_t reg) {
+    const char *const type = color_type(key, loc);
+    if (type[0] != 'v') {
+        vgl_strbuf_printf(b, "vgl_out_%u = %s(ro[%u]);\n", loc, type, reg);
+        return;
+    }
     const uint16_t swz = loc < 8 ? key->cbuf_swizzle[loc] : 0;
     if (!(swz & 0x8000)) {
         vgl_strbuf_printf(b, "vgl_out_%u = uintBitsToFloat(ro[%u]);\n", loc, reg);
@@ -760,14 +801,20 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
     const uint32_t zero_locs = p->out_locs ? 0 : (1u << ncb) - 1;
     for (uint32_t loc = 0; loc < VGL_IR_MAX_COLORS; loc++) {
         if ((p->out_locs | zero_locs) >> loc & 1) {
-            vgl_strbuf_printf(&sb, "layout(location = %u) out vec4 vgl_out_%u;\n", loc, loc);
+            if (key->dual_src && loc == 1) {
+                vgl_strbuf_printf(&sb, "layout(location = 0, index = 1) out %s vgl_out_1;\n",
+                                  color_type(key, 0));
+            } else {
+                vgl_strbuf_printf(&sb, "layout(location = %u) out %s vgl_out_%u;\n", loc,
+                                  color_type(key, loc), loc);
+            }
         }
     }
     vgl_glsl_emit_helpers(&sb, st->helpers);
     vgl_strbuf_append(&sb, "void main() {\n");
     for (uint32_t loc = 0; loc < VGL_IR_MAX_COLORS; loc++) {
         if (zero_locs >> loc & 1) {
-            vgl_strbuf_printf(&sb, "    vgl_out_%u = vec4(0.0);\n", loc);
+            vgl_strbuf_printf(&sb, "    vgl_out_%u = %s(0);\n", loc, color_type(key, loc));
         }
     }
     if (key->poly_stipple) {

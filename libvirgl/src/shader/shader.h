@@ -19,9 +19,11 @@
 #define VGL_SHADER_MAX_TEMPS        4096
 #define VGL_SHADER_MAX_IMMEDIATES   4096
 #define VGL_SHADER_MAX_CONSTS       4096 /* vec4 slots of CONST[0] */
-#define VGL_SHADER_MAX_INPUTS       32
-#define VGL_SHADER_MAX_OUTPUTS      32
+/* 32 varyings plus position, point size, clip distances, ... (GL 3.3 offers 32 vec4 outputs). */
+#define VGL_SHADER_MAX_INPUTS       64
+#define VGL_SHADER_MAX_OUTPUTS      64
 #define VGL_SHADER_MAX_SAMPLERS     32
+#define VGL_SHADER_MAX_UBOS         32 /* CONST[1..31][...]: uniform buffers 1..31 */
 #define VGL_SHADER_MAX_NESTING      64 /* IF/LOOP depth */
 /* GS_MAX_OUTPUT_VERTICES: GL's minimum maximum is 256; real hosts offer 256 to 1024. */
 #define VGL_SHADER_MAX_GS_VERTICES  1024
@@ -86,6 +88,7 @@ enum vgl_semantic {
     VGL_SEM_INVOCATIONID,
     VGL_SEM_VERTEXID_NOBASE,
     VGL_SEM_BASEVERTEX,
+    VGL_SEM_PATCH, /* outside tessellation: varyings past GENERIC[31] (nir_to_tgsi) */
     VGL_SEM_COUNT_SUPPORTED, /* later names are parsed as unsupported */
 };
 
@@ -177,7 +180,7 @@ enum vgl_status vgl_shader_parse(const char *text, size_t len, struct vgl_shader
                                  size_t why_size);
 void vgl_shader_destroy(struct vgl_shader *sh);
 /*
- * Attach stream output to a parsed vertex shader (before any emit). Checks it against the
+ * Attach stream output to a parsed vertex or geometry shader (before any emit). Checks it against the
  * shader: declared OUT registers, components within xyzw, buffers 0..3, stream 0, outputs inside
  * their buffer's stride (at most VGL_SHADER_MAX_SO_STRIDE) and not overlapping. Refused with
  * VGL_ERROR_INVALID_ARGUMENT and a reason otherwise.
@@ -243,6 +246,15 @@ struct vgl_shader_key {
      * 5 one) each stored channel R, G, B, A receives. 0 means identity.
      */
     uint16_t cbuf_swizzle[8];
+    /* Colour buffers of pure integer formats: bit n, output n is an ivec4 (cbuf_sint) or a uvec4
+     * (cbuf_uint) of the raw register bits. */
+    uint8_t cbuf_sint, cbuf_uint;
+    /* Dual-source blending (a SRC1 factor on target 0): FS COLOR[1] is the second source of
+     * output 0 (`layout(location = 0, index = 1)`). */
+    bool dual_src;
+    /* Vertex attributes the host fetches as pure integers (glVertexAttribIPointer): bit i, VS
+     * input i is an ivec4 (attrib_sint) or a uvec4 (attrib_uint) whose bits the VS reads. */
+    uint32_t attrib_sint, attrib_uint;
     /*
      * Unfilled polygons with edge flags (core GL has neither per-face polygon modes nor edge
      * flags; the backend draws mixed front/back modes as one pass per face). gs_fill != 0 adds a
@@ -291,8 +303,8 @@ struct vgl_glsl_program {
  * number; NULL where none is bound). Binding contract with the GL backend (names are fixed;
  * <s> is the stage's suffix from vgl_shader_stage_desc: vs, fs, gs, tcs, tes, cs):
  *  - VS input IN[i] is `layout(location = i) in vec4 vgl_in_i`;
- *  - FS COLOR[n] output is `layout(location = n) out vec4 vgl_out_n` (index 1 for the second
- *    dual-source colour is not needed yet);
+ *  - FS COLOR[n] output is `layout(location = n) out vec4 vgl_out_n` (ivec4 / uvec4 for
+ *    integer targets); with key->dual_src COLOR[1] is `layout(location = 0, index = 1)`;
  *  - CONST[0] of a stage is the std140 uniform block `vgl_consts_<s>` holding `uvec4 c[N]` (raw
  *    bits; floats read with uintBitsToFloat); CONST[n][...] with n >= 1 (a UBO) is the std140
  *    block `vgl_ubo_<s>_n` holding `uvec4 u[M]` (M = declared slots); the backend chooses every

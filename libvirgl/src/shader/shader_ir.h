@@ -17,7 +17,7 @@
 #define VGL_IR_MAX_SVS       16   /* SV[0..15] */
 #define VGL_IR_MAX_ARRAYS    64   /* TEMP arrays (ARRAY(id) declarations) */
 #define VGL_IR_MAX_ARRAY_ID  4096 /* largest accepted array id */
-#define VGL_IR_MAX_UBOS      32   /* CONST[1..31][...] */
+#define VGL_IR_MAX_UBOS      VGL_SHADER_MAX_UBOS
 #define VGL_IR_MAX_SEM_INDEX 255  /* semantic indices */
 #define VGL_IR_MAX_COLORS    8    /* FS COLOR[0..7] */
 #define VGL_IR_MAX_CLIPDIST  2    /* CLIPDIST[0..1] (8 distances) */

@@ -535,7 +535,7 @@ static bool semantic_allowed(enum vgl_shader_stage stage, uint32_t file, uint32_
         return sem == VGL_SEM_POSITION || sem == VGL_SEM_COLOR || sem == VGL_SEM_BCOLOR ||
                sem == VGL_SEM_FOG || sem == VGL_SEM_PSIZE || sem == VGL_SEM_GENERIC ||
                sem == VGL_SEM_TEXCOORD || sem == VGL_SEM_CLIPDIST || sem == VGL_SEM_CLIPVERTEX ||
-               sem == VGL_SEM_EDGEFLAG;
+               sem == VGL_SEM_EDGEFLAG || sem == VGL_SEM_PATCH;
     }
     if (stage == VGL_SHADER_VERTEX && file == VGL_FILE_IN) {
         return true; /* attributes: the semantic is ignored */
@@ -548,9 +548,10 @@ static bool semantic_allowed(enum vgl_shader_stage stage, uint32_t file, uint32_
         const bool vertex = sem == VGL_SEM_POSITION || sem == VGL_SEM_COLOR ||
                             sem == VGL_SEM_BCOLOR || sem == VGL_SEM_FOG || sem == VGL_SEM_PSIZE ||
                             sem == VGL_SEM_GENERIC || sem == VGL_SEM_TEXCOORD ||
-                            sem == VGL_SEM_CLIPDIST || sem == VGL_SEM_CLIPVERTEX;
+                            sem == VGL_SEM_CLIPDIST || sem == VGL_SEM_CLIPVERTEX ||
+                            sem == VGL_SEM_PATCH;
         if (file == VGL_FILE_IN) {
-            return vertex;
+            return vertex || sem == VGL_SEM_PRIMID; /* PRIM_ID: per primitive, read IN[n] */
         }
         if (file == VGL_FILE_OUT) {
             return vertex || sem == VGL_SEM_LAYER || sem == VGL_SEM_VIEWPORT_INDEX ||
@@ -561,7 +562,7 @@ static bool semantic_allowed(enum vgl_shader_stage stage, uint32_t file, uint32_
     if (file == VGL_FILE_IN) {
         return sem == VGL_SEM_POSITION || sem == VGL_SEM_COLOR || sem == VGL_SEM_FOG ||
                sem == VGL_SEM_GENERIC || sem == VGL_SEM_TEXCOORD || sem == VGL_SEM_PCOORD ||
-               sem == VGL_SEM_FACE || sem == VGL_SEM_PRIMID;
+               sem == VGL_SEM_FACE || sem == VGL_SEM_PRIMID || sem == VGL_SEM_PATCH;
     }
     if (file == VGL_FILE_OUT) {
         return sem == VGL_SEM_COLOR || sem == VGL_SEM_POSITION;
@@ -572,7 +573,8 @@ static bool semantic_allowed(enum vgl_shader_stage stage, uint32_t file, uint32_
 /* Semantics that are one register at most: no ranges, no duplicates by index. */
 static bool semantic_is_varying(uint32_t sem) {
     return sem == VGL_SEM_GENERIC || sem == VGL_SEM_TEXCOORD || sem == VGL_SEM_COLOR ||
-           sem == VGL_SEM_BCOLOR || sem == VGL_SEM_FOG || sem == VGL_SEM_CLIPDIST;
+           sem == VGL_SEM_BCOLOR || sem == VGL_SEM_FOG || sem == VGL_SEM_CLIPDIST ||
+           sem == VGL_SEM_PATCH;
 }
 
 static bool declare_io(struct tgsi_parser *ps, const struct dcl *d) {
@@ -1030,7 +1032,8 @@ static enum vgl_status so_refuse(char *why, size_t why_size, const char *msg, ui
 enum vgl_status vgl_shader_set_stream_output(struct vgl_shader *sh,
                                              const struct vgl_stream_output *so, char *why,
                                              size_t why_size) {
-    if (!sh || !so || sh->info.stage != VGL_SHADER_VERTEX || sh->so) {
+    if (!sh || !so || sh->so ||
+        (sh->info.stage != VGL_SHADER_VERTEX && sh->info.stage != VGL_SHADER_GEOMETRY)) {
         return so_refuse(why, why_size, "not a vertex shader without stream output", 0);
     }
     if (so->num_outputs == 0) {
