@@ -5,7 +5,7 @@
 
 #include <epoxy/gl.h>
 
-int guest_egl_open(struct guest_egl *e) {
+static int open_context(struct guest_egl *e, const EGLint *ctx_attribs) {
     e->dpy = EGL_NO_DISPLAY;
     e->ctx = EGL_NO_CONTEXT;
     if (!epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless")) {
@@ -29,7 +29,7 @@ int guest_egl_open(struct guest_egl *e) {
         guest_egl_close(e);
         return 77;
     }
-    e->ctx = eglCreateContext(e->dpy, config, EGL_NO_CONTEXT, NULL);
+    e->ctx = eglCreateContext(e->dpy, config, EGL_NO_CONTEXT, ctx_attribs);
     if (e->ctx == EGL_NO_CONTEXT ||
         !eglMakeCurrent(e->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, e->ctx)) {
         fprintf(stderr, "skip: cannot create/bind GL context (0x%04x)\n", eglGetError());
@@ -39,6 +39,23 @@ int guest_egl_open(struct guest_egl *e) {
     fprintf(stderr, "EGL %d.%d\nGL_VERSION: %s\nGL_RENDERER: %s\n", major, minor,
             (const char *)glGetString(GL_VERSION), (const char *)glGetString(GL_RENDERER));
     return 0;
+}
+
+int guest_egl_open(struct guest_egl *e) {
+    return open_context(e, NULL);
+}
+
+int guest_egl_open_core(struct guest_egl *e, int major, int minor) {
+    const EGLint attribs[] = {
+            EGL_CONTEXT_MAJOR_VERSION_KHR,
+            major,
+            EGL_CONTEXT_MINOR_VERSION_KHR,
+            minor,
+            EGL_CONTEXT_OPENGL_PROFILE_MASK_KHR,
+            EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT_KHR,
+            EGL_NONE,
+    };
+    return open_context(e, attribs);
 }
 
 void guest_egl_close(struct guest_egl *e) {

@@ -20,6 +20,26 @@ static struct vgl_renderer *make_renderer(void) {
     return r;
 }
 
+/* The caps of a renderer hiding `hide` (NULL: nothing; an empty string overrides the
+ * environment). */
+static void caps_hiding(const char *hide, uint8_t caps[VGL_CAPS_V2_SIZE]) {
+    const struct vgl_renderer_options opts = {.hide_features = hide ? hide : ""};
+    struct vgl_renderer *r = NULL;
+    const enum vgl_status st = vgl_renderer_create(&opts, &r);
+    if (st == VGL_ERROR_NO_DEVICE) {
+        vgl_test_skip("no EGL device");
+    }
+    CHECK_EQ(st, VGL_OK);
+    CHECK_EQ(vgl_renderer_fill_caps(r, VGL_CAPSET_VIRGL2, caps, VGL_CAPS_V2_SIZE), VGL_OK);
+    vgl_renderer_destroy(r);
+}
+
+static uint32_t cap32(const uint8_t *caps, size_t offset) {
+    uint32_t v;
+    memcpy(&v, caps + offset, 4);
+    return v;
+}
+
 static struct vgl_resource_args tex2d(uint32_t handle, uint32_t w, uint32_t h, uint32_t bind) {
     return (struct vgl_resource_args){.handle = handle,
                                       .target = VGL_TARGET_2D,
@@ -63,6 +83,49 @@ VGL_TEST(caps_give_gl21) {
     CHECK(caps[VGL_CAPS_V1_RENDER + 67 / 8] & (1 << (67 % 8)));
     CHECK_EQ(vgl_renderer_get_cap_set(r, 7, &version, &size), VGL_ERROR_NOT_FOUND);
     vgl_renderer_destroy(r);
+}
+
+/* protocol-facts §5.4: each level's glsl_level and the caps it needs; each hidden feature drops
+ * the guest to the level below the one that needs it. */
+VGL_TEST(caps_levels_follow_host_features) {
+    uint8_t caps[VGL_CAPS_V2_SIZE];
+    caps_hiding(NULL, caps); /* llvmpipe has everything GL 3.3 needs */
+    CHECK_EQ(cap32(caps, VGL_CAPS_V1_GLSL_LEVEL), 330);
+    CHECK(cap32(caps, VGL_CAPS_V1_BSET) & (1u << 4 | 1u << 16 | 1u << 14));
+    CHECK(cap32(caps, VGL_CAPS_V1_MAX_UNIFORM_BLOCKS) >= 13);
+    CHECK(cap32(caps, VGL_CAPS_V1_MAX_TBO_SIZE) > 0);
+    CHECK_EQ(cap32(caps, VGL_CAPS_V1_MAX_DUAL_SOURCE), 1);
+    CHECK(cap32(caps, VGL_CAPS_V2_MAX_GEOM_OUTPUT_VERTICES) >= 256);
+    CHECK(cap32(caps, VGL_CAPS_V2_HOST_FEATURE_CHECK_VERSION) >= 6);
+    static const struct {
+        const char *hide;
+        uint32_t glsl;
+    } cases[] = {
+            {"dual_src", 150}, {"gs", 140}, {"msaa", 140}, {"ubo", 130}, {"tbo", 130},
+            {"cond_render", 130}, {"msaa,ubo", 130},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        caps_hiding(cases[i].hide, caps);
+        CHECK_EQ(cap32(caps, VGL_CAPS_V1_GLSL_LEVEL), cases[i].glsl);
+    }
+    /* What each hidden feature leaves out of the caps. */
+    caps_hiding("dual_src", caps);
+    CHECK_EQ(cap32(caps, VGL_CAPS_V1_MAX_DUAL_SOURCE), 0);
+    caps_hiding("gs", caps);
+    CHECK_EQ(cap32(caps, VGL_CAPS_V2_MAX_GEOM_OUTPUT_VERTICES), 0);
+    caps_hiding("msaa", caps);
+    CHECK(!(cap32(caps, VGL_CAPS_V1_BSET) & 1u << 14));
+    CHECK_EQ(cap32(caps, VGL_CAPS_V1_MAX_SAMPLES), 1);
+    caps_hiding("ubo", caps);
+    CHECK_EQ(cap32(caps, VGL_CAPS_V1_MAX_UNIFORM_BLOCKS), 1);
+    CHECK(!(cap32(caps, VGL_CAPS_V1_BSET) & 1u << 18));
+    caps_hiding("cond_render", caps);
+    CHECK(!(cap32(caps, VGL_CAPS_V1_BSET) & 1u << 4)); /* the guest stays at GL 2.1 */
+    /* An unknown name is refused. */
+    const struct vgl_renderer_options bad = {.hide_features = "gs,warp_drive"};
+    struct vgl_renderer *r = NULL;
+    CHECK_EQ(vgl_renderer_create(&bad, &r), VGL_ERROR_INVALID_ARGUMENT);
+    CHECK(r == NULL);
 }
 
 VGL_TEST(texture_round_trip_and_zero_init) {
@@ -357,6 +420,28 @@ VGL_TEST(compressed_blocks_round_trip) {
 
 /* A8 and L8A8 are kept as RGBA8 on the host (for destination alpha); the guest still sees its
  * own 1- and 2-byte texels, unchanged, both ways. */
+/* Z24X8_UNORM (21): depth in the low 24 bits of each dword; the X byte reads back as zero. */
+VGL_TEST(z24x8_depth_round_trip) {
+    struct vgl_renderer *r = make_renderer();
+    CHECK_EQ(vgl_renderer_context_create(r, 1, "test"), VGL_OK);
+    struct vgl_resource_args a = tex2d(40, 4, 2, VGL_BIND_DEPTH_STENCIL);
+    a.format = 21;
+    uint8_t *mem = create_with_backing(r, 1, &a, 4 * 2 * 4);
+    uint32_t values[8], expect[8];
+    for (int i = 0; i < 8; i++) {
+        values[i] = 0xab000000u | (uint32_t)(i * 0x1f3a51 + 0x10203);
+        expect[i] = values[i] & 0xffffffu;
+    }
+    memcpy(mem, values, sizeof(values));
+    struct vgl_transfer t = box_transfer(40, 0, 0, 4, 2, 0);
+    CHECK_EQ(vgl_renderer_transfer_write(r, 1, &t), VGL_OK);
+    memset(mem, 0x55, sizeof(values));
+    CHECK_EQ(vgl_renderer_transfer_read(r, 1, &t), VGL_OK);
+    CHECK(memcmp(mem, expect, sizeof(expect)) == 0);
+    free(mem);
+    vgl_renderer_destroy(r);
+}
+
 VGL_TEST(widened_formats_round_trip) {
     struct vgl_renderer *r = make_renderer();
     CHECK_EQ(vgl_renderer_context_create(r, 1, "test"), VGL_OK);

@@ -142,12 +142,13 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
 
     for (uint32_t f = 1; f <= VGL_GL_FORMAT_MAX; f++) {
         const struct gl_format *fmt = vgl_gl_host_format(r, f);
-        if (!fmt) {
+        if (!fmt || fmt->unoffered == UNOFFERED_ALL) {
             continue;
         }
         set_bit(caps, VGL_CAPS_V1_SAMPLER, f);
         set_bit(caps, VGL_CAPS_V2_READBACK_FORMATS, f);
-        if (fmt->renderable && fmt->attachment == GL_COLOR_ATTACHMENT0) {
+        if (fmt->renderable && fmt->attachment == GL_COLOR_ATTACHMENT0 &&
+            fmt->unoffered != UNOFFERED_RENDER) {
             set_bit(caps, VGL_CAPS_V1_RENDER, f);
             set_bit(caps, VGL_CAPS_V2_SCANOUT, f);
         }

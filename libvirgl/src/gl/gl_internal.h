@@ -27,6 +27,16 @@ struct gl_format {
     uint8_t needs;           /* host feature the format needs (enum gl_format_need) */
     uint8_t integer;         /* pure integer (enum gl_int_kind): sampled, rendered and cleared
                                 as such */
+    uint8_t unoffered;       /* what the caps leave out although it works (enum gl_unoffered) */
+};
+
+/*
+ * Formats the caps do not offer the guest, so that it picks an equivalent one upstream
+ * virglrenderer can also create and traces replay on both; traces that use them still replay.
+ */
+enum gl_unoffered {
+    UNOFFERED_RENDER = 1, /* sampled, not offered as a render target */
+    UNOFFERED_ALL = 2,    /* not offered at all */
 };
 
 enum gl_int_kind {
@@ -39,6 +49,7 @@ enum gl_expand {
     EXPAND_NONE = 0,
     EXPAND_A8,   /* guest A -> host (0, 0, 0, A) */
     EXPAND_L8A8, /* guest L, A -> host (L, 0, 0, A) */
+    EXPAND_Z24X8, /* guest depth in bits 0..23 -> host GL_UNSIGNED_INT_24_8 (depth in 8..31) */
 };
 
 /* Bytes of one texel (block) in host transfers: guest bytes unless the format is widened. */

@@ -590,15 +590,37 @@ static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_
     return VGL_OK;
 }
 
+/* Z24X8: the guest's depth sits 8 bits lower than in the host's 24_8 dword. */
+static void shift_depth(uint8_t *texels, uint64_t count, bool to_host) {
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t v;
+        memcpy(&v, texels + 4 * i, 4);
+        v = to_host ? v << 8 : v >> 8;
+        memcpy(texels + 4 * i, &v, 4);
+    }
+}
+
 /*
  * Formats kept wider on the host than in the guest (A8, L8A8 in RGBA8): move the tightly packed
  * guest texels through a host-sized buffer, widening on upload and narrowing on read-back.
+ * Z24X8 keeps its size and moves its depth bits.
  */
 static enum vgl_status expanded_io(struct vgl_renderer *r, const struct gl_resource *res,
                                    const struct vgl_transfer *t, uint8_t *texels, uint64_t size,
                                    bool write, char *why, size_t why_size) {
     const uint32_t guest = res->fmt->bytes;
     const uint64_t count = size / guest;
+    if (res->fmt->expand == EXPAND_Z24X8) {
+        if (write) {
+            shift_depth(texels, count, true);
+            texture_upload(res, t->level, &t->box, texels, size);
+            return VGL_OK;
+        }
+        const enum vgl_status st = texture_download(r, res, t->level, &t->box, texels, why,
+                                                    why_size);
+        shift_depth(texels, count, false);
+        return st;
+    }
     uint8_t *wide = calloc(count, 4);
     if (!wide) {
         return VGL_ERROR_NO_MEMORY;

@@ -20,6 +20,7 @@ enum layout {
     L_LA8,
     L_I8,
     L_B5G6R5,
+    L_R32, /* a 32-bit integer: its three low bytes as red, green, blue (snapshots) */
 };
 
 struct entry {
@@ -38,6 +39,7 @@ static const struct entry formats[] = {
         [5] = {"B5G5R5A1_UNORM", 2, 1, 1, false, false, L_NONE},
         [6] = {"B4G4R4A4_UNORM", 2, 1, 1, false, false, L_NONE},
         [7] = {"B5G6R5_UNORM", 2, 1, 1, false, false, L_B5G6R5},
+        [8] = {"R10G10B10A2_UNORM", 4, 1, 1, false, false, L_NONE},
         [9] = {"L8_UNORM", 1, 1, 1, false, false, L_L8},
         [10] = {"A8_UNORM", 1, 1, 1, false, false, L_A8},
         [11] = {"I8_UNORM", 1, 1, 1, false, false, L_I8},
@@ -58,11 +60,19 @@ static const struct entry formats[] = {
         [49] = {"R16G16_UNORM", 4, 1, 1, false, false, L_NONE},
         [50] = {"R16G16B16_UNORM", 6, 1, 1, false, false, L_NONE},
         [51] = {"R16G16B16A16_UNORM", 8, 1, 1, false, false, L_NONE},
+        [56] = {"R16_SNORM", 2, 1, 1, false, false, L_NONE},
+        [57] = {"R16G16_SNORM", 4, 1, 1, false, false, L_NONE},
+        [58] = {"R16G16B16_SNORM", 6, 1, 1, false, false, L_NONE},
+        [59] = {"R16G16B16A16_SNORM", 8, 1, 1, false, false, L_NONE},
         [64] = {"R8_UNORM", 1, 1, 1, false, false, L_R8},
         [65] = {"R8G8_UNORM", 2, 1, 1, false, false, L_RG8},
         [66] = {"R8G8B8_UNORM", 3, 1, 1, false, false, L_NONE},
         [67] = {"R8G8B8A8_UNORM", 4, 1, 1, false, false, L_RGBA8},
         [68] = {"X8B8G8R8_UNORM", 4, 1, 1, false, false, L_NONE},
+        [74] = {"R8_SNORM", 1, 1, 1, false, false, L_NONE},
+        [75] = {"R8G8_SNORM", 2, 1, 1, false, false, L_NONE},
+        [76] = {"R8G8B8_SNORM", 3, 1, 1, false, false, L_NONE},
+        [77] = {"R8G8B8A8_SNORM", 4, 1, 1, false, false, L_NONE},
         [91] = {"R16_FLOAT", 2, 1, 1, false, false, L_NONE},
         [92] = {"R16G16_FLOAT", 4, 1, 1, false, false, L_NONE},
         [94] = {"R16G16B16A16_FLOAT", 8, 1, 1, false, false, L_NONE},
@@ -78,7 +88,34 @@ static const struct entry formats[] = {
         [124] = {"R11G11B10_FLOAT", 4, 1, 1, false, false, L_NONE},
         [125] = {"R9G9B9E5_FLOAT", 4, 1, 1, false, false, L_NONE},
         [126] = {"Z32_FLOAT_S8X24_UINT", 8, 1, 1, true, true, L_NONE},
+        [131] = {"B10G10R10A2_UNORM", 4, 1, 1, false, false, L_NONE},
         [134] = {"R8G8B8X8_UNORM", 4, 1, 1, false, false, L_RGBX8},
+        [177] = {"R8_UINT", 1, 1, 1, false, false, L_NONE},
+        [178] = {"R8G8_UINT", 2, 1, 1, false, false, L_NONE},
+        [179] = {"R8G8B8_UINT", 3, 1, 1, false, false, L_NONE},
+        [180] = {"R8G8B8A8_UINT", 4, 1, 1, false, false, L_RGBA8},
+        [181] = {"R8_SINT", 1, 1, 1, false, false, L_NONE},
+        [182] = {"R8G8_SINT", 2, 1, 1, false, false, L_NONE},
+        [183] = {"R8G8B8_SINT", 3, 1, 1, false, false, L_NONE},
+        [184] = {"R8G8B8A8_SINT", 4, 1, 1, false, false, L_RGBA8},
+        [185] = {"R16_UINT", 2, 1, 1, false, false, L_NONE},
+        [186] = {"R16G16_UINT", 4, 1, 1, false, false, L_NONE},
+        [187] = {"R16G16B16_UINT", 6, 1, 1, false, false, L_NONE},
+        [188] = {"R16G16B16A16_UINT", 8, 1, 1, false, false, L_NONE},
+        [189] = {"R16_SINT", 2, 1, 1, false, false, L_NONE},
+        [190] = {"R16G16_SINT", 4, 1, 1, false, false, L_NONE},
+        [191] = {"R16G16B16_SINT", 6, 1, 1, false, false, L_NONE},
+        [192] = {"R16G16B16A16_SINT", 8, 1, 1, false, false, L_NONE},
+        [193] = {"R32_UINT", 4, 1, 1, false, false, L_R32},
+        [194] = {"R32G32_UINT", 8, 1, 1, false, false, L_NONE},
+        [195] = {"R32G32B32_UINT", 12, 1, 1, false, false, L_NONE},
+        [196] = {"R32G32B32A32_UINT", 16, 1, 1, false, false, L_NONE},
+        [197] = {"R32_SINT", 4, 1, 1, false, false, L_R32},
+        [198] = {"R32G32_SINT", 8, 1, 1, false, false, L_NONE},
+        [199] = {"R32G32B32_SINT", 12, 1, 1, false, false, L_NONE},
+        [200] = {"R32G32B32A32_SINT", 16, 1, 1, false, false, L_NONE},
+        [225] = {"B10G10R10A2_UINT", 4, 1, 1, false, false, L_NONE},
+        [253] = {"R10G10B10A2_UINT", 4, 1, 1, false, false, L_NONE},
 };
 
 static const struct entry *lookup(uint32_t format) {
@@ -157,6 +194,9 @@ bool vgl_format_to_rgba8(uint32_t format, const void *src, size_t count, uint8_t
                 255);
             break;
         }
+        case L_R32:
+            put(dst, s[4 * i], s[4 * i + 1], s[4 * i + 2], 255);
+            break;
         case L_NONE:
             return false;
         }
