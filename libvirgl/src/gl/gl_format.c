@@ -35,10 +35,11 @@
 #define INTEGER(ifmt, fmt, ty, bytes_, kind)                                                      \
     {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_, .renderable = true,    \
      .attachment = GL_COLOR_ATTACHMENT0, .integer = kind}
-/* Three-channel integer formats: sampled, not colour-renderable in core GL. */
+/* Three-channel integer formats: sampled, not colour-renderable in core GL; not offered either,
+ * as upstream cannot create them (the guest uses the four-channel ones). */
 #define INTEGER3(ifmt, ty, bytes_, kind)                                                          \
     {.internal_format = ifmt, .format = GL_RGB_INTEGER, .type = ty, .bytes = bytes_,             \
-     .attachment = GL_COLOR_ATTACHMENT0, .integer = kind}
+     .attachment = GL_COLOR_ATTACHMENT0, .integer = kind, .unoffered = UNOFFERED_ALL}
 #define U GL_INT_UNSIGNED
 #define S GL_INT_SIGNED
 /* 4x4 blocks of `bytes`; allocated through a plain format, never attached or rendered to. */
@@ -65,12 +66,7 @@ static const struct gl_format formats[] = {
         [10] = EXPANDED(1, GL_ZERO, GL_ALPHA, OUTSWZ(4, 4, 4, 3), EXPAND_A8), /* A8 */
         [11] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_RED,
                          OUTSWZ(0, 4, 4, 5)), /* I8: stored R <- red */
-        /* L8A8: upstream cannot render to it ("unknown format is 12"); the guest renders
-         * luminance-alpha into a format it can. */
-        [12] = {.internal_format = GL_RGBA8, .format = GL_RGBA, .type = GL_UNSIGNED_BYTE,
-                .bytes = 2, .renderable = true, .attachment = GL_COLOR_ATTACHMENT0,
-                .swizzle = {GL_RED, GL_RED, GL_RED, GL_ALPHA}, .output_swizzle = OUTSWZ(0, 4, 4, 3),
-                .expand = EXPAND_L8A8, .unoffered = UNOFFERED_RENDER},
+        [12] = EXPANDED(2, GL_RED, GL_ALPHA, OUTSWZ(0, 4, 4, 3), EXPAND_L8A8), /* L8A8 */
         [16] = DEPTH(GL_DEPTH_COMPONENT16, GL_DEPTH_COMPONENT, GL_UNSIGNED_SHORT, 2,
                      GL_DEPTH_ATTACHMENT), /* Z16_UNORM */
         [18] = DEPTH(GL_DEPTH_COMPONENT32F, GL_DEPTH_COMPONENT, GL_FLOAT, 4,
