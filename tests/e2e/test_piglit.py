@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: MIT
 """Piglit through the real guest driver: a fast self-test of piglit_harness's result parser and
 list resolution (always), and real runs of a shared list through our server against the reference
-(only with VGL_PIGLIT=smoke or VGL_PIGLIT=ci, because our renderer does not pass them yet)."""
+(only with VGL_PIGLIT naming a list of tests/piglit; VGL_PIGLIT_PLATFORM=glx runs it in X11
+windows on an Xvfb display)."""
 import os
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -12,6 +15,9 @@ import vgl_env as E
 
 LEVEL = os.environ.get("VGL_PIGLIT", "")
 JOBS = int(os.environ.get("VGL_PIGLIT_JOBS", "2"))
+# "glx" runs the list in X11 windows on an Xvfb display of the test's own (the window path:
+# read-backs, an inverted y, multisampled default framebuffers).
+PLATFORM = os.environ.get("VGL_PIGLIT_PLATFORM", "surfaceless_egl")
 
 
 def P(stdout, rc=0, stderr="", **kw):
@@ -236,12 +242,51 @@ def _gate():
     return _list(LEVEL)
 
 
+class _Xvfb:
+    """An Xvfb display for the run (-noreset: a server that resets whenever its last client
+    leaves refuses the next one for a moment, and parallel tests would see XOpenDisplay
+    fail)."""
+
+    def __enter__(self):
+        if not shutil.which("Xvfb"):
+            pytest.skip("Xvfb (Debian package xvfb) is not installed")
+        self.old = os.environ.get("DISPLAY")
+        for n in range(90, 190):
+            if os.path.exists("/tmp/.X11-unix/X%d" % n) or os.path.exists("/tmp/.X%d-lock" % n):
+                continue
+            self.proc = subprocess.Popen(["Xvfb", ":%d" % n, "-noreset", "-nolisten", "tcp",
+                                          "-screen", "0", "1024x768x24"],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(100):
+                if os.path.exists("/tmp/.X11-unix/X%d" % n) or self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            if self.proc.poll() is None:
+                os.environ["DISPLAY"] = ":%d" % n
+                return self
+        pytest.skip("no free X display for Xvfb")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        if self.old is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = self.old
+
+
 def test_piglit_list_vgl_matches_reference():
     path = _gate()
     if not H.reference_available():
         pytest.skip("virgl_test_server (Debian package virgl-server) is not installed")
-    runs, meta, verdict = H.run_lists(path, ["reference", "vgl"], jobs=JOBS,
-                                      work_dir=E.work_dir("piglit"), known=H.load_known())
+    if PLATFORM == "glx":
+        with _Xvfb():
+            runs, meta, verdict = H.run_lists(path, ["reference", "vgl"], jobs=JOBS,
+                                              platform="glx", work_dir=E.work_dir("piglit"),
+                                              known=H.load_known())
+    else:
+        runs, meta, verdict = H.run_lists(path, ["reference", "vgl"], jobs=JOBS,
+                                          work_dir=E.work_dir("piglit"), known=H.load_known())
     lines = []
     H.report(runs, meta, verdict, out=lines.append)
     print("\n".join(lines))
@@ -250,6 +295,8 @@ def test_piglit_list_vgl_matches_reference():
 
 def test_piglit_list_captures_replay():
     path = _gate()
+    if PLATFORM != "surfaceless_egl":
+        pytest.skip("captures are checked headless (the surfaceless lists)")
     work = E.work_dir("piglit-capture")
     differential = H.virglrenderer_available()
     runs, meta, verdict = H.run_lists(path, ["vgl"], jobs=JOBS, work_dir=work,

@@ -437,7 +437,16 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "blit: level or box out of range");
     }
     GLbitfield mask = 0;
-    if (cmd->mask & VGL_MASK_RGBA) {
+    const bool is_color = src->fmt->attachment == GL_COLOR_ATTACHMENT0;
+    if ((cmd->mask & VGL_MASK_RGBA) && !is_color) {
+        /* Mesa copies window depth-stencil buffers with the colour mask (observed: mask 0xf
+         * for S8_UINT_Z24_UNORM when a multisampled window buffer is set up): it means all
+         * of the format's components. */
+        mask |= GL_DEPTH_BUFFER_BIT;
+        if (src->fmt->attachment == GL_DEPTH_STENCIL_ATTACHMENT) {
+            mask |= GL_STENCIL_BUFFER_BIT;
+        }
+    } else if (cmd->mask & VGL_MASK_RGBA) {
         mask |= GL_COLOR_BUFFER_BIT;
     }
     if (cmd->mask & VGL_MASK_Z) {
@@ -446,7 +455,6 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     if (cmd->mask & VGL_MASK_S) {
         mask |= GL_STENCIL_BUFFER_BIT;
     }
-    const bool is_color = src->fmt->attachment == GL_COLOR_ATTACHMENT0;
     if ((mask & GL_COLOR_BUFFER_BIT && !is_color) || (mask & ~GL_COLOR_BUFFER_BIT && is_color) ||
         (is_color != (dst->fmt->attachment == GL_COLOR_ATTACHMENT0))) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "blit mask 0x%x does not fit the formats",
