@@ -227,7 +227,9 @@ static void apply_rasterizer(const struct gl_sub_ctx *sub, bool flip_y) {
         const int maxx = sub->scissor[1] & 0xffff, maxy = sub->scissor[1] >> 16;
         const int w = maxx > minx ? maxx - minx : 0, h = maxy > miny ? maxy - miny : 0;
         glEnable(GL_SCISSOR_TEST);
-        glScissor(minx, flip_y ? (int)sub->fb_height - maxy : miny, w, h);
+        /* Gallium's scissor, like its window coordinates, is the host's as it is (Mesa turns a
+         * window's scissor into gallium's y itself). */
+        glScissor(minx, miny, w, h);
     } else {
         glDisable(GL_SCISSOR_TEST);
     }

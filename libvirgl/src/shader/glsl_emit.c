@@ -209,18 +209,15 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
     if (uses_derivatives(sh)) {
         /* GL_FRAGMENT_SHADER_DERIVATIVE_HINT never reaches the host: fine derivatives (where
          * the host has them) satisfy both the coarse and the fine TGSI opcodes and every hint.
-         * With flip_y the host's window y runs against the guest's: DDY changes sign. */
-        const char *const neg = st->key->flip_y ? "-" : "";
-        vgl_strbuf_printf(sb,
-                          "#extension GL_ARB_derivative_control : enable\n"
-                          "#ifdef GL_ARB_derivative_control\n"
-                          "#define VGL_DDX(v) dFdxFine(v)\n"
-                          "#define VGL_DDY(v) (%sdFdyFine(v))\n"
-                          "#else\n"
-                          "#define VGL_DDX(v) dFdx(v)\n"
-                          "#define VGL_DDY(v) (%sdFdy(v))\n"
-                          "#endif\n",
-                          neg, neg);
+         * The host's window y is gallium's, flipped framebuffer or not: DDY keeps its sign. */
+        vgl_strbuf_append(sb, "#extension GL_ARB_derivative_control : enable\n"
+                              "#ifdef GL_ARB_derivative_control\n"
+                              "#define VGL_DDX(v) dFdxFine(v)\n"
+                              "#define VGL_DDY(v) dFdyFine(v)\n"
+                              "#else\n"
+                              "#define VGL_DDX(v) dFdx(v)\n"
+                              "#define VGL_DDY(v) dFdy(v)\n"
+                              "#endif\n");
     }
     if (uses_op(sh, VGL_OP_TG4)) {
         /* textureGather with a component, offsets or a reference: GLSL 4.00 or these (the caps
@@ -723,7 +720,9 @@ static void fs_input_value(const struct plan *p, const struct vgl_shader_io *io,
                            char *buf, size_t n) {
     const struct vgl_shader_key *const key = p->key;
     const uint32_t index = io->semantic_index + (r - io->first);
-    const bool flip_pc = key->sprite_coord_upper_left != key->flip_y;
+    /* The host's GL_UPPER_LEFT sprite origin is at its highest window y, which is gallium's
+     * lowest row: t runs the other way for gallium's upper-left mode. */
+    const bool flip_pc = key->sprite_coord_upper_left;
     const char *const pcy = flip_pc ? "1.0 - gl_PointCoord.y" : "gl_PointCoord.y";
     switch (io->semantic) {
     case VGL_SEM_POSITION:
@@ -772,9 +771,11 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
     for (uint32_t s = 0; s < VGL_IR_MAX_SVS; s++) {
         reads_pos |= (sh->sv_declared >> s & 1) && sh->sv_semantic[s] == VGL_SEM_POSITION;
     }
-    /* Gallium's default (UPPER_LEFT) is the host's lower-left: the host stores row 0 first. */
+    /* Gallium's default (UPPER_LEFT) is the host's lower-left: the host stores row 0 first, and
+     * its window y is numerically gallium's whether the framebuffer is flipped or not (flip_y
+     * only changes the sign of clip-space y). */
     const bool lower_left = key->fs_coord_conventions && sh->info.fs_coord_origin_lower_left;
-    const bool upper_left = lower_left != key->flip_y;
+    const bool upper_left = lower_left;
     const bool center_int = sh->info.fs_coord_pixel_center_integer;
     if (reads_pos && (upper_left || center_int)) {
         vgl_strbuf_printf(&sb, "layout(%s%s%s) in vec4 gl_FragCoord;\n",

@@ -318,13 +318,15 @@ struct vgl_glsl_program {
  *  - varyings are `vgl_v_<semantic><index>` (generic, color, bcolor, texcoord, fog); CONSTANT
  *    interpolated ones are `flat uvec4` (raw bits), the others vec4; the VS writes every varying
  *    the FS reads, with zeros ((0,0,0,1) for colours and texcoords) when it has no such output;
+ *  - the host's window coordinates are numerically gallium's, flip_y or not (flip_y only
+ *    negates clip-space y in the last vertex stage): gl_FragCoord, derivatives and sprite
+ *    coordinates need no y flip of their own;
  *  - sprite coordinates read gl_PointCoord assuming GL_POINT_SPRITE_COORD_ORIGIN keeps its
- *    default GL_UPPER_LEFT; t is flipped when sprite_coord_upper_left != flip_y;
+ *    default GL_UPPER_LEFT; t is flipped when sprite_coord_upper_left;
  *  - TXQ's level count needs GL_ARB_texture_query_levels (enabled when present); without the
  *    extension it reads 0;
  *  - DDX/DDY and their _FINE forms are fine derivatives where GL_ARB_derivative_control is
  *    present (the guest's derivative hint never reaches the host), plain dFdx/dFdy otherwise;
- *    DDY changes sign under key->flip_y;
  *  - shadow TEX-family results are the comparison result replicated into xyzw unless
  *    key->stage[s].shadow_swizzle says otherwise;
  *  - with key->gs_fill the VS's varyings are `vgl_gv_*` (the GS's inputs), its edge flag `float
