@@ -502,16 +502,16 @@ VGL_TEST(emitted_text_fragment_builtins) {
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_2 = uintBitsToFloat(ro[0]);"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "gl_FragDepth = uintBitsToFloat(ro[1].z);"));
     vgl_glsl_program_finish(&prog);
-    /* flip_y inverts the origin choice. */
+    /* flip_y changes nothing: the host's window y is gallium's either way. */
     key.flip_y = true;
     prog = emit_texts(standin_vs, fs, &key);
-    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "origin_upper_left"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(origin_upper_left) in vec4 gl_FragCoord;"));
     vgl_glsl_program_finish(&prog);
     /* Without fragment_coord_conventions in the caps the property is only an echo of GLSL:
-     * gallium's upper-left origin is used (the host's lower-left unless flip_y). */
+     * gallium's upper-left origin is used, which is the host's lower-left. */
     key.fs_coord_conventions = false;
     prog = emit_texts(standin_vs, fs, &key);
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(origin_upper_left) in vec4 gl_FragCoord;"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "origin_upper_left"));
     vgl_glsl_program_finish(&prog);
     key.flip_y = false;
     prog = emit_texts(standin_vs, fs, &key);
@@ -528,7 +528,7 @@ VGL_TEST(emitted_text_swizzles_and_derivatives) {
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "= floatBitsToUint((vec4(texture(vgl_samp_vs_2, c.xyz))));"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vec4(textureProj(vgl_samp_fs_2, c))"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_1 = uintBitsToFloat(ro[0]);"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) (dFdyFine(v))"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) dFdyFine(v)"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "VGL_DDX(uintBitsToFloat(t0))"));
     CHECK(!strstr(prog.glsl[VGL_SHADER_VERTEX], "VGL_DDX"));
     vgl_glsl_program_finish(&prog);
@@ -547,8 +547,8 @@ VGL_TEST(emitted_text_swizzles_and_derivatives) {
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_0 = vec4(uintBitsToFloat(ro[0].w), 0.0, 0.0, 1.0);"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_1 = vec4(uintBitsToFloat(ro[0].x), uintBitsToFloat(ro[0].w), "
                           "0.0, 1.0);"));
-    /* The host's window y runs against the guest's. */
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) (-dFdyFine(v))"));
+    /* The host's window y is gallium's under flip_y too: DDY keeps its sign. */
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) dFdyFine(v)"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDX(v) dFdxFine(v)"));
     vgl_glsl_program_finish(&prog);
 }
@@ -1152,14 +1152,16 @@ VGL_TEST(run_cbuf_swizzle) {
     gl_context_end();
 }
 
-/* (DDY(pos.y), DDX(pos.x), pos.y, pos.x) at pixel (2, 2) of 8x8, in gallium's upper-left frame:
- * flip_y puts guest row 5 there, and the guest's y still grows with its rows. */
+/* (DDY(pos.y), DDX(pos.x), pos.y, pos.x) at pixel (2, 2) of 8x8, in gallium's upper-left frame.
+ * flip_y only negates clip-space y: the host's window coordinates stay gallium's, so the
+ * guest sees the same position and derivatives (glmark2 --validate and piglit's glsl-derivs in
+ * a window check this against native). */
 VGL_TEST(run_fragcoord_and_derivatives) {
     gl_context_or_skip();
     struct draw d = {.vs = pos_vs, .fs = run_text("run/fragcoord_fs.tgsi"), .y_sign = 1.0f};
     draw_check(&d, 1.0f, 1.0f, 2.5f, 2.5f);
     d.key.flip_y = true;
     d.y_sign = -1.0f;
-    draw_check(&d, 1.0f, 1.0f, 5.5f, 2.5f);
+    draw_check(&d, 1.0f, 1.0f, 2.5f, 2.5f);
     gl_context_end();
 }
