@@ -93,6 +93,70 @@ VGL_TEST(constant_buffer_stage_and_index) {
     expect(h, VGL_ERROR_UNSUPPORTED);
 }
 
+/* SET_UNIFORM_BUFFER: every stage, index, resource and range is checked; the context keeps
+ * serving after each refusal is reported. */
+VGL_TEST(uniform_buffer_stage_index_and_range) {
+    static const struct {
+        uint32_t p[5];
+        enum vgl_status status;
+    } cases[] = {
+            {{VGL_SHADER_STAGES, 1, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT}, /* stage */
+            {{0xffffffffu, 1, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},
+            {{0, 0, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},             /* index 0 is CONST[0] */
+            {{0, VGL_SHADER_MAX_UBOS, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},
+            {{0, 0xffffffffu, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},
+            {{0, 1, 0, 16, 99}, VGL_ERROR_NOT_FOUND},                   /* no such resource */
+            {{0, 1, 0, 16, HOSTILE_RT}, VGL_ERROR_NOT_FOUND},           /* not a buffer */
+            {{0, 1, 0, 65, 7}, VGL_ERROR_INVALID_ARGUMENT},             /* past the end */
+            {{0, 1, 0xfffffff0u, 32, 7}, VGL_ERROR_INVALID_ARGUMENT},   /* offset wraps */
+            {{0, 1, 16, 0xfffffff8u, 7}, VGL_ERROR_INVALID_ARGUMENT},   /* length wraps */
+            {{0, 1, 0, 0, 7}, VGL_ERROR_INVALID_ARGUMENT},              /* empty range */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct hostile *h = hostile_open(NULL);
+        hostile_buffer(h, HOSTILE_CTX, 7, 64);
+        enc_cmd(&h->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, cases[i].p, 5);
+        expect(h, cases[i].status);
+    }
+    /* A whole buffer, then an unbind: accepted. */
+    struct hostile *h = hostile_open(NULL);
+    hostile_buffer(h, HOSTILE_CTX, 7, 64);
+    const uint32_t ok[5] = {VGL_SHADER_GEOMETRY, 12, 0, 64, 7}, off[5] = {0, 3, 0, 0, 0};
+    enc_cmd(&h->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, ok, 5);
+    enc_cmd(&h->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, off, 5);
+    hostile_submit_ok(h, HOSTILE_CTX);
+    hostile_close(h);
+}
+
+/* SET_RENDER_CONDITION: an unknown query or mode is refused; TEXTURE_BARRIER is harmless. */
+VGL_TEST(render_condition_query_and_mode) {
+    struct hostile *h = hostile_open(NULL);
+    const uint32_t missing[3] = {0x7fffffffu, 0, 0};
+    enc_cmd(&h->e, VGL_CCMD_SET_RENDER_CONDITION, 0, missing, 3);
+    expect(h, VGL_ERROR_NOT_FOUND);
+    h = hostile_open(NULL);
+    hostile_buffer(h, HOSTILE_CTX, 7, 64);
+    const uint32_t q[4] = {70, 0, 0, 7};
+    enc_cmd(&h->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_QUERY, q, 4);
+    const uint32_t bad_mode[3] = {70, 1, 4};
+    enc_cmd(&h->e, VGL_CCMD_SET_RENDER_CONDITION, 0, bad_mode, 3);
+    expect(h, VGL_ERROR_INVALID_ARGUMENT);
+    /* The condition's query destroyed while set: the condition keeps its reference. */
+    h = hostile_open(NULL);
+    hostile_buffer(h, HOSTILE_CTX, 7, 64);
+    enc_cmd(&h->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_QUERY, q, 4);
+    const uint32_t h70 = 70, cond[3] = {70, 0, 0}, flags = 0;
+    enc_cmd(&h->e, VGL_CCMD_BEGIN_QUERY, 0, &h70, 1);
+    enc_cmd(&h->e, VGL_CCMD_END_QUERY, 0, &h70, 1);
+    enc_cmd(&h->e, VGL_CCMD_SET_RENDER_CONDITION, 0, cond, 3);
+    enc_destroy(&h->e, VGL_OBJECT_QUERY, 70);
+    const float red[4] = {1, 0, 0, 1};
+    enc_clear(&h->e, VGL_CLEAR_COLOR0, red, 1.0, 0);
+    enc_cmd(&h->e, VGL_CCMD_TEXTURE_BARRIER, 0, &flags, 1);
+    hostile_submit_ok(h, HOSTILE_CTX);
+    hostile_close(h);
+}
+
 VGL_TEST(streamout_targets_past_4) {
     struct hostile *h = hostile_open(NULL);
     const uint32_t p[6] = {0, 0, 0, 0, 0, 0};

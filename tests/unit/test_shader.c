@@ -124,6 +124,7 @@ static const char *run_text(const char *name) {
  */
 struct pair {
     char vs[256], fs[256]; /* "" = stand-in VS / pass-through FS */
+    char gs[256];          /* "" = none */
 };
 
 static void group_of(const char *name, char *group, size_t n) {
@@ -142,6 +143,24 @@ static void group_of(const char *name, char *group, size_t n) {
     }
 }
 
+/* "<group>_<handle>_<stage>.tgsi" with the stage of `name` replaced: the neighbouring handle's
+ * shader of that stage, as a guest creates a program's shaders one after another. */
+static bool neighbour(char **names, size_t n, const char *name, int delta, const char *stage,
+                      char *out, size_t out_size) {
+    char group[256], other[256];
+    group_of(name, group, sizeof(group));
+    const char *const num = name + strlen(group) + 1;
+    const long handle = strtol(num, NULL, 10) + delta;
+    snprintf(other, sizeof(other), "%s_%ld%s.tgsi", group, handle, stage);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(names[i], other)) {
+            snprintf(out, out_size, "%s", other);
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool is_stage(const char *name, const char *stage) {
     const size_t len = strlen(name);
     return len > 8 && !strncmp(name + len - 8, stage, 3);
@@ -156,7 +175,13 @@ static struct pair *corpus_pairs(size_t *count) {
     for (size_t i = 0; i < n; i++) {
         char group[256], other[256];
         group_of(names[i], group, sizeof(group));
-        if (is_stage(names[i], "_fs")) {
+        if (is_stage(names[i], "_gs")) {
+            /* A geometry shader between its program's VS and FS (or stand-ins). */
+            struct pair *const p = &pairs[np++];
+            snprintf(p->gs, sizeof(p->gs), "%s", names[i]);
+            neighbour(names, n, names[i], -1, "_vs", p->vs, sizeof(p->vs));
+            neighbour(names, n, names[i], 1, "_fs", p->fs, sizeof(p->fs));
+        } else if (is_stage(names[i], "_fs")) {
             struct pair *const p = &pairs[np++];
             snprintf(p->fs, sizeof(p->fs), "%s", names[i]);
             for (size_t j = 0; j < n; j++) {
@@ -181,7 +206,8 @@ static struct pair *corpus_pairs(size_t *count) {
     for (size_t i = 0; i < n; i++) {
         bool used = false;
         for (size_t j = 0; j < np; j++) {
-            used |= !strcmp(pairs[j].vs, names[i]) || !strcmp(pairs[j].fs, names[i]);
+            used |= !strcmp(pairs[j].vs, names[i]) || !strcmp(pairs[j].fs, names[i]) ||
+                    !strcmp(pairs[j].gs, names[i]);
         }
         if (!used) {
             pairs = realloc(pairs, sizeof(*pairs) * (np + 1));
@@ -221,17 +247,20 @@ static const struct vgl_shader_key test_keys[] = {
 static struct vgl_glsl_program emit_pair(const struct pair *p, const struct vgl_shader_key *key) {
     struct vgl_shader *const vs = p->vs[0] ? parse_corpus(p->vs) : parse_str(standin_vs);
     struct vgl_shader *const fs = p->fs[0] ? parse_corpus(p->fs) : NULL;
+    struct vgl_shader *const gs = p->gs[0] ? parse_corpus(p->gs) : NULL;
     struct vgl_glsl_program prog;
     char why[256];
-    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
-                                                          [VGL_SHADER_FRAGMENT] = fs};
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {
+            [VGL_SHADER_VERTEX] = vs, [VGL_SHADER_GEOMETRY] = gs, [VGL_SHADER_FRAGMENT] = fs};
     const enum vgl_status st = vgl_shader_emit_program(stages, key, &prog, why, sizeof(why));
     if (st != VGL_OK) {
         fprintf(stderr, "%s + %s: %s: %s\n", p->vs, p->fs, vgl_status_str(st), why);
     }
     CHECK_EQ(st, VGL_OK);
     CHECK(prog.glsl[VGL_SHADER_VERTEX] && prog.glsl[VGL_SHADER_FRAGMENT]);
+    CHECK(!gs == !prog.glsl[VGL_SHADER_GEOMETRY]);
     vgl_shader_destroy(vs);
+    vgl_shader_destroy(gs);
     vgl_shader_destroy(fs);
     return prog;
 }
@@ -353,7 +382,10 @@ VGL_TEST(corpus_parses) {
     for (size_t i = 0; i < n; i++) {
         struct vgl_shader *const sh = parse_corpus(names[i]);
         const struct vgl_shader_info *const info = vgl_shader_get_info(sh);
-        CHECK(info->stage == (is_stage(names[i], "_vs") ? VGL_SHADER_VERTEX : VGL_SHADER_FRAGMENT));
+        const enum vgl_shader_stage want = is_stage(names[i], "_vs")   ? VGL_SHADER_VERTEX
+                                           : is_stage(names[i], "_gs") ? VGL_SHADER_GEOMETRY
+                                                                       : VGL_SHADER_FRAGMENT;
+        CHECK(info->stage == want);
         vs += info->stage == VGL_SHADER_VERTEX;
         fs += info->stage == VGL_SHADER_FRAGMENT;
         CHECK(info->num_consts <= VGL_SHADER_MAX_CONSTS);
