@@ -106,6 +106,19 @@ def test_top_level_usage():
     assert tool("info", "/nonexistent.vgz").returncode == 2
 
 
+def test_dump_names_the_gl33_commands():
+    """dump decodes what a GL 3.3 guest sends: uniform buffers, render conditions, geometry
+    shaders, stream-output targets and their queries."""
+    r = subprocess.run([E.TRACE_TOOL, "dump", os.path.join(ROOT, "traces/gl33.vgz")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    for want in ("SET_UNIFORM_BUFFER stage=VERTEX index=1 offset=0 length=80",
+                 "SET_RENDER_CONDITION query_handle=41 condition=0 mode=wait",
+                 "BIND_SHADER handle=18 stage=GEOMETRY", "PROPERTY GS_INPUT_PRIMITIVE POINTS",
+                 "CREATE_OBJECT STREAMOUT_TARGET", "SET_STREAMOUT_TARGETS", "EMIT IMM"):
+        assert want in r.stdout, want
+
+
 def test_diff_with_itself_is_equivalent():
     r = tool("diff", TRACE, TRACE)
     assert r.returncode == 0, r.stdout + r.stderr
