@@ -962,6 +962,17 @@ VGL_TEST(geometry_shader_text) {
     vgl_glsl_program_finish(&prog);
 }
 
+VGL_TEST(stencil_export_text) {
+    const struct vgl_shader_key plain = {.nr_cbufs = 1};
+    struct vgl_glsl_program prog =
+            emit_texts(standin_vs, run_text("stencil_export_1_fs.tgsi"), &plain);
+    const char *const fs = prog.glsl[VGL_SHADER_FRAGMENT];
+    CHECK(strstr(fs, "#extension GL_ARB_shader_stencil_export : require"));
+    CHECK(strstr(fs, "gl_FragStencilRefARB = int(ro[1].y);"));
+    CHECK(strstr(fs, "vgl_out_0 = uintBitsToFloat(ro[0]);"));
+    vgl_glsl_program_finish(&prog);
+}
+
 VGL_TEST(geometry_shaders_refused) {
     static const char *const bad[] = {
             /* no input primitive */

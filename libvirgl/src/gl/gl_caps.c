@@ -175,6 +175,9 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     if (features >> FEATURE_UBO & 1) {
         bset |= 1u << 18; /* ubo */
     }
+    if (r->has_stencil_export) {
+        bset |= 1u << 3; /* shader_stencil_export: gl_FragStencilRefARB */
+    }
     if (r->has_derivative_control) {
         bset |= 1u << 29; /* derivative_control: the translator's fine derivatives */
     }

@@ -320,6 +320,7 @@ struct vgl_renderer {
     bool has_tbo_range;     /* GL 4.3, ARB_texture_buffer_range */
     bool has_texture_barrier;   /* GL 4.5, ARB_texture_barrier */
     bool has_derivative_control; /* GL 4.5, ARB_derivative_control */
+    bool has_stencil_export;     /* ARB_shader_stencil_export */
     GLint tbo_alignment;    /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's query) */
     GLint max_tbo_size;     /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */
     bool robust_access;

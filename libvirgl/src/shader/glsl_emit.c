@@ -228,6 +228,10 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
     if (find_output(sh, VGL_SEM_VIEWPORT_INDEX, 0) >= 0) {
         vgl_strbuf_append(sb, "#extension GL_ARB_viewport_array : enable\n");
     }
+    if (sh->info.writes_stencil) {
+        /* The caps offer stencil export only where the host has it. */
+        vgl_strbuf_append(sb, "#extension GL_ARB_shader_stencil_export : require\n");
+    }
     if (sh->uses_txq) {
         /* textureQueryLevels is GL 4.3; without the extension TXQ reports 0 levels. */
         vgl_strbuf_append(sb, "#extension GL_ARB_texture_query_levels : enable\n"
@@ -698,6 +702,11 @@ static void fs_epilogue(struct glsl_stage *st) {
             vgl_strbuf_indent(b, ind);
             if (io->semantic == VGL_SEM_POSITION) {
                 vgl_strbuf_printf(b, "gl_FragDepth = uintBitsToFloat(ro[%u].z);\n", r);
+                continue;
+            }
+            if (io->semantic == VGL_SEM_STENCIL) {
+                /* TGSI writes the stencil reference to .y. */
+                vgl_strbuf_printf(b, "gl_FragStencilRefARB = int(ro[%u].y);\n", r);
                 continue;
             }
             const uint32_t loc = io->semantic_index + (r - io->first);

@@ -565,7 +565,8 @@ static bool semantic_allowed(enum vgl_shader_stage stage, uint32_t file, uint32_
                sem == VGL_SEM_FACE || sem == VGL_SEM_PRIMID || sem == VGL_SEM_PATCH;
     }
     if (file == VGL_FILE_OUT) {
-        return sem == VGL_SEM_COLOR || sem == VGL_SEM_POSITION;
+        /* STENCIL: ARB_shader_stencil_export, offered where the host has it. */
+        return sem == VGL_SEM_COLOR || sem == VGL_SEM_POSITION || sem == VGL_SEM_STENCIL;
     }
     return sem == VGL_SEM_POSITION || sem == VGL_SEM_FACE || sem == VGL_SEM_PRIMID;
 }
@@ -667,6 +668,7 @@ static bool declare_io(struct tgsi_parser *ps, const struct dcl *d) {
         info->reads_face |= sem == VGL_SEM_FACE;
     } else if (info->stage == VGL_SHADER_FRAGMENT) {
         info->writes_depth |= sem == VGL_SEM_POSITION;
+        info->writes_stencil |= sem == VGL_SEM_STENCIL;
     } else {
         info->writes_psize |= sem == VGL_SEM_PSIZE;
         info->writes_clipvertex |= sem == VGL_SEM_CLIPVERTEX;
