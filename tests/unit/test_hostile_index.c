@@ -114,18 +114,20 @@ VGL_TEST(uniform_buffer_stage_index_and_range) {
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct hostile *h = hostile_open(NULL);
-        hostile_buffer(h, HOSTILE_CTX, 7, 64);
+        uint8_t *mem = hostile_buffer(h, HOSTILE_CTX, 7, 64);
         enc_cmd(&h->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, cases[i].p, 5);
         expect(h, cases[i].status);
+        free(mem);
     }
     /* A whole buffer, then an unbind: accepted. */
     struct hostile *h = hostile_open(NULL);
-    hostile_buffer(h, HOSTILE_CTX, 7, 64);
+    uint8_t *mem = hostile_buffer(h, HOSTILE_CTX, 7, 64);
     const uint32_t ok[5] = {VGL_SHADER_GEOMETRY, 12, 0, 64, 7}, off[5] = {0, 3, 0, 0, 0};
     enc_cmd(&h->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, ok, 5);
     enc_cmd(&h->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, off, 5);
     hostile_submit_ok(h, HOSTILE_CTX);
     hostile_close(h);
+    free(mem);
 }
 
 /* SET_RENDER_CONDITION: an unknown query or mode is refused; TEXTURE_BARRIER is harmless. */
@@ -135,15 +137,16 @@ VGL_TEST(render_condition_query_and_mode) {
     enc_cmd(&h->e, VGL_CCMD_SET_RENDER_CONDITION, 0, missing, 3);
     expect(h, VGL_ERROR_NOT_FOUND);
     h = hostile_open(NULL);
-    hostile_buffer(h, HOSTILE_CTX, 7, 64);
+    uint8_t *mem = hostile_buffer(h, HOSTILE_CTX, 7, 64);
     const uint32_t q[4] = {70, 0, 0, 7};
     enc_cmd(&h->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_QUERY, q, 4);
     const uint32_t bad_mode[3] = {70, 1, 4};
     enc_cmd(&h->e, VGL_CCMD_SET_RENDER_CONDITION, 0, bad_mode, 3);
     expect(h, VGL_ERROR_INVALID_ARGUMENT);
+    free(mem);
     /* The condition's query destroyed while set: the condition keeps its reference. */
     h = hostile_open(NULL);
-    hostile_buffer(h, HOSTILE_CTX, 7, 64);
+    mem = hostile_buffer(h, HOSTILE_CTX, 7, 64);
     enc_cmd(&h->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_QUERY, q, 4);
     const uint32_t h70 = 70, cond[3] = {70, 0, 0}, flags = 0;
     enc_cmd(&h->e, VGL_CCMD_BEGIN_QUERY, 0, &h70, 1);
@@ -155,6 +158,7 @@ VGL_TEST(render_condition_query_and_mode) {
     enc_cmd(&h->e, VGL_CCMD_TEXTURE_BARRIER, 0, &flags, 1);
     hostile_submit_ok(h, HOSTILE_CTX);
     hostile_close(h);
+    free(mem);
 }
 
 VGL_TEST(streamout_targets_past_4) {
