@@ -771,6 +771,66 @@ VGL_TEST(geometry_shader_expands_points) {
     scene_destroy(sc);
 }
 
+/* A dual-source blend state leaves SRC1 factors behind; a later draw into two colour buffers
+ * with blending off must still reach both (hosts refuse draws to more buffers than
+ * GL_MAX_DUAL_SOURCE_DRAW_BUFFERS while SRC1 factors are set, even with blending off). */
+VGL_TEST(dual_source_state_does_not_block_later_mrt_draws) {
+    static const char fs_two[] = "FRAG\n"
+                                 "PROPERTY FS_COLOR0_WRITES_ALL_CBUFS 1\n"
+                                 "DCL OUT[0], COLOR\n"
+                                 "DCL OUT[1], COLOR[1]\n"
+                                 "DCL CONST[0]\n"
+                                 "  0: MOV OUT[0], CONST[0]\n"
+                                 "  1: MOV OUT[1], CONST[0]\n"
+                                 "  2: END\n";
+    static const char fs_all[] = "FRAG\n"
+                                 "PROPERTY FS_COLOR0_WRITES_ALL_CBUFS 1\n"
+                                 "DCL OUT[0], COLOR\n"
+                                 "DCL CONST[0]\n"
+                                 "  0: MOV OUT[0], CONST[0]\n"
+                                 "  1: END\n";
+    struct scene *sc = scene_create();
+    vertices(sc, 0, full, 3);
+    /* ONE, INV_SRC1_COLOR on RGB and alpha, all channels written. */
+    const uint32_t rt0 = 1u | 0x01u << 4 | 0x19u << 9 | 0x01u << 17 | 0x19u << 22 | 0xfu << 27;
+    uint32_t blend[11] = {40, 0, 12, rt0};
+    for (int i = 1; i < 8; i++) {
+        blend[3 + i] = 0x78000000;
+    }
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_BLEND, blend, 11);
+    enc_bind(&sc->e, VGL_OBJECT_BLEND, 40);
+    enc_shader(&sc->e, 31, VGL_SHADER_FRAGMENT, fs_two);
+    enc_bind_shader(&sc->e, 31, VGL_SHADER_FRAGMENT);
+    const float grey[4] = {0.5f, 0.5f, 0.5f, 1.0f};
+    enc_constants(&sc->e, VGL_SHADER_FRAGMENT, grey, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    /* Now two colour buffers, blending off. */
+    const struct vgl_resource_args rt2 = {.handle = 9, .target = VGL_TARGET_2D, .format = 67,
+                                          .bind = VGL_BIND_RENDER_TARGET, .width = W, .height = H,
+                                          .depth = 1, .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &rt2), VGL_OK);
+    static uint8_t rt2_mem[W * H * 4];
+    const struct iovec iov = {rt2_mem, sizeof(rt2_mem)};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 9, &iov, 1), VGL_OK);
+    enc_surface(&sc->e, 11, 9, 67);
+    const uint32_t cbufs[2] = {10, 11};
+    enc_framebuffer(&sc->e, 0, 2, cbufs);
+    enc_blend(&sc->e, 41, false);
+    enc_bind(&sc->e, VGL_OBJECT_BLEND, 41);
+    enc_shader(&sc->e, 32, VGL_SHADER_FRAGMENT, fs_all);
+    enc_bind_shader(&sc->e, 32, VGL_SHADER_FRAGMENT);
+    const float green[4] = {0, 1, 0, 1};
+    enc_constants(&sc->e, VGL_SHADER_FRAGMENT, green, 4);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 5, 5, 0, 255, 0, 255);
+    const struct vgl_transfer t = {.handle = 9, .box = {0, 0, 0, W, H, 1}};
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+    const uint8_t *p = rt2_mem + (5 * W + 5) * 4;
+    CHECK(p[0] == 0 && p[1] == 255 && p[2] == 0 && p[3] == 255);
+    scene_destroy(sc);
+}
+
 /* Resource `handle`: a buffer of `size` bytes holding `data` on the host. */
 static void data_buffer(struct scene *sc, uint32_t handle, uint8_t *mem, uint32_t size) {
     const struct vgl_resource_args a = {.handle = handle,

@@ -122,6 +122,10 @@ static void apply_blend(const struct gl_sub_ctx *sub) {
         const bool no_a = cbuf_lacks_alpha(sub, i);
         if (!rt || !rt->blend_enable || (b && b->logicop_enable)) {
             glDisablei(GL_BLEND, i);
+            /* Drop SRC1 factors a dual-source state left: with them set, hosts (Mesa) refuse
+             * draws to more buffers than GL_MAX_DUAL_SOURCE_DRAW_BUFFERS even with blending
+             * off, and the next context's multi-buffer draws would vanish. */
+            glBlendFuncSeparatei(i, GL_ONE, GL_ZERO, GL_ONE, GL_ZERO);
         } else {
             glEnablei(GL_BLEND, i);
             glBlendEquationSeparatei(i, blend_equation(rt->rgb_func),
