@@ -175,9 +175,10 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     if (features >> FEATURE_UBO & 1) {
         bset |= 1u << 18; /* ubo */
     }
-    /* Not shader_stencil_export (bit 3) yet: the translator writes gl_FragStencilRefARB, but
-     * Mesa then draws glDrawPixels(GL_STENCIL_INDEX) through it and piglit's stencil
-     * drawpixels tests fail (the stencil stays unwritten); see the issue's closing note. */
+    /* Not shader_stencil_export (bit 3) yet, although the translator writes
+     * gl_FragStencilRefARB: with it Mesa copies depth-stencil (glDrawPixels, blits) by drawing
+     * with a depth view and an X24S8_UINT stencil view of the same texture at once, which needs
+     * host texture views (immutable storage) that this renderer does not make yet. */
     if (r->has_derivative_control) {
         bset |= 1u << 29; /* derivative_control: the translator's fine derivatives */
     }
