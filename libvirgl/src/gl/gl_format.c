@@ -66,7 +66,12 @@ static const struct gl_format formats[] = {
         [10] = EXPANDED(1, GL_ZERO, GL_ALPHA, OUTSWZ(4, 4, 4, 3), EXPAND_A8), /* A8 */
         [11] = LUMINANCE(GL_R8, GL_RED, 1, GL_RED, GL_RED, GL_RED, GL_RED,
                          OUTSWZ(0, 4, 4, 5)), /* I8: stored R <- red */
-        [12] = EXPANDED(2, GL_RED, GL_ALPHA, OUTSWZ(0, 4, 4, 3), EXPAND_L8A8), /* L8A8 */
+        /* L8A8: not offered (upstream cannot render to it, "unknown format is 12"): the guest
+         * keeps luminance-alpha in a format both renderers have. Old traces still replay. */
+        [12] = {.internal_format = GL_RGBA8, .format = GL_RGBA, .type = GL_UNSIGNED_BYTE,
+                .bytes = 2, .renderable = true, .attachment = GL_COLOR_ATTACHMENT0,
+                .swizzle = {GL_RED, GL_RED, GL_RED, GL_ALPHA}, .output_swizzle = OUTSWZ(0, 4, 4, 3),
+                .expand = EXPAND_L8A8, .unoffered = UNOFFERED_ALL},
         [16] = DEPTH(GL_DEPTH_COMPONENT16, GL_DEPTH_COMPONENT, GL_UNSIGNED_SHORT, 2,
                      GL_DEPTH_ATTACHMENT), /* Z16_UNORM */
         [18] = DEPTH(GL_DEPTH_COMPONENT32F, GL_DEPTH_COMPONENT, GL_FLOAT, 4,
