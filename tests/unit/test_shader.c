@@ -987,6 +987,9 @@ VGL_TEST(geometry_shaders_refused) {
             /* inputs without a vertex */
             "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_MAX_OUTPUT_VERTICES 1\n"
             "DCL IN[0], POSITION\n  0: END\n",
+            /* primitives given as numbers past the name table (found by fuzz-tgsi) */
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE POINTS\nPROPERTY GS_OUTPUT_PRIMITIVE 15\n",
+            "GEOM\nPROPERTY GS_INPUT_PRIMITIVE 4000000000\n",
             /* EMIT outside a GS */
             "VERT\nIMM[0] UINT32 {0, 0, 0, 0}\n  0: EMIT IMM[0].xxxx\n  1: END\n",
     };

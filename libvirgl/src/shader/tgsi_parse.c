@@ -245,15 +245,14 @@ static bool parse_property(struct tgsi_parser *ps) {
         /* What a GS can take: points, lines, triangles and their adjacency forms. */
         static const uint8_t vertices[] = {1, 2, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0, 6, 0};
         if (values[0] >= sizeof(vertices) || !vertices[values[0]]) {
-            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "GS_INPUT_PRIMITIVE %s",
-                                 vgl_shader_primitive_names[values[0]]);
+            /* A value may be a number: never index the name table with it. */
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "GS_INPUT_PRIMITIVE %u", values[0]);
         }
         info->gs_input_prim = (uint8_t)values[0];
         info->gs_vertices_in = vertices[values[0]];
     } else if (!strcmp(name, "GS_OUTPUT_PRIMITIVE")) {
         if (values[0] != 0 && values[0] != 3 && values[0] != 5) {
-            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "GS_OUTPUT_PRIMITIVE %s",
-                                 vgl_shader_primitive_names[values[0]]);
+            return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "GS_OUTPUT_PRIMITIVE %u", values[0]);
         }
         info->gs_output_prim = (uint8_t)values[0];
     } else if (!strcmp(name, "GS_MAX_OUTPUT_VERTICES")) {
