@@ -496,8 +496,7 @@ static enum vgl_status sample_mask(struct vgl_sink *s, uint32_t mask) {
 
 static enum vgl_status render_condition(struct vgl_sink *s, uint32_t handle, bool condition,
                                         uint32_t mode) {
-    static const char *const modes[] = {"wait", "no_wait", "by_region_wait",
-                                        "by_region_no_wait"};
+    static const char *const modes[] = {"wait", "no_wait", "by_region_wait", "by_region_no_wait"};
     struct pout *o = start(s);
     pout_obj(o, "query_handle", handle);
     pout_b(o, "condition", condition);

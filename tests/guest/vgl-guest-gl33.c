@@ -154,15 +154,16 @@ static void free_fb(struct fb *f) {
 /* ---- 1: uniform buffer and instancing ---------------------------------------------------- */
 
 static void step_ubo_instancing(void) {
-    static const char vs[] = "#version 330 core\n"
-                             "layout(location = 0) in vec2 pos;\n"
-                             "layout(location = 1) in vec4 color;\n"
-                             "layout(std140) uniform Places { vec4 offset[4]; float scale; };\n"
-                             "out vec4 v_color;\n"
-                             "void main() {\n"
-                             "    gl_Position = vec4(pos * scale + offset[gl_InstanceID].xy, 0, 1);\n"
-                             "    v_color = color;\n"
-                             "}\n";
+    static const char vs[] =
+            "#version 330 core\n"
+            "layout(location = 0) in vec2 pos;\n"
+            "layout(location = 1) in vec4 color;\n"
+            "layout(std140) uniform Places { vec4 offset[4]; float scale; };\n"
+            "out vec4 v_color;\n"
+            "void main() {\n"
+            "    gl_Position = vec4(pos * scale + offset[gl_InstanceID].xy, 0, 1);\n"
+            "    v_color = color;\n"
+            "}\n";
     static const char fs[] = "#version 330 core\n"
                              "in vec4 v_color;\n"
                              "out vec4 o;\n"
@@ -172,8 +173,8 @@ static void step_ubo_instancing(void) {
     const GLuint p = program(vs, NULL, fs, NULL);
     glUseProgram(p);
     /* std140: vec4 offset[4] at 0, float scale at 64. */
-    float ubo_data[20] = {-0.5f, -0.5f, 0, 0, 0.5f, -0.5f, 0, 0, -0.5f, 0.5f, 0, 0,
-                          0.5f,  0.5f,  0, 0, 0.25f};
+    float ubo_data[20] = {-0.5f, -0.5f, 0, 0,    0.5f, -0.5f, 0, 0,    -0.5f,
+                          0.5f,  0,     0, 0.5f, 0.5f, 0,     0, 0.25f};
     GLuint ubo, vao, vbo[2];
     glGenBuffers(1, &ubo);
     glBindBuffer(GL_UNIFORM_BUFFER, ubo);
@@ -250,7 +251,8 @@ static void step_integer_array_textures(void) {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
     glActiveTexture(GL_TEXTURE1);
     glBindTexture(GL_TEXTURE_2D_ARRAY, tex[1]);
-    static const uint8_t layer_colors[3][4] = {{255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 255}};
+    static const uint8_t layer_colors[3][4] = {
+            {255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 255}};
     uint8_t texels[3][4][4];
     for (int l = 0; l < 3; l++) {
         for (int i = 0; i < 4; i++) {

@@ -805,9 +805,14 @@ VGL_TEST(dual_source_state_does_not_block_later_mrt_draws) {
     enc_constants(&sc->e, VGL_SHADER_FRAGMENT, grey, 4);
     enc_draw(&sc->e, 4, 0, 3, false);
     /* Now two colour buffers, blending off. */
-    const struct vgl_resource_args rt2 = {.handle = 9, .target = VGL_TARGET_2D, .format = 67,
-                                          .bind = VGL_BIND_RENDER_TARGET, .width = W, .height = H,
-                                          .depth = 1, .array_size = 1};
+    const struct vgl_resource_args rt2 = {.handle = 9,
+                                          .target = VGL_TARGET_2D,
+                                          .format = 67,
+                                          .bind = VGL_BIND_RENDER_TARGET,
+                                          .width = W,
+                                          .height = H,
+                                          .depth = 1,
+                                          .array_size = 1};
     CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &rt2), VGL_OK);
     static uint8_t rt2_mem[W * H * 4];
     const struct iovec iov = {rt2_mem, sizeof(rt2_mem)};
@@ -880,7 +885,8 @@ VGL_TEST(uniform_buffer_ranges) {
 /* Draws and clears under SET_RENDER_CONDITION follow the occlusion query's result. */
 VGL_TEST(conditional_rendering_follows_the_query) {
     struct scene *sc = scene_create();
-    const float tiny[3][8] = {{2, 2, 0, 1, 1, 1, 1, 1}, {3, 2, 0, 1, 1, 1, 1, 1},
+    const float tiny[3][8] = {{2, 2, 0, 1, 1, 1, 1, 1},
+                              {3, 2, 0, 1, 1, 1, 1, 1},
                               {2, 3, 0, 1, 1, 1, 1, 1}}; /* off screen: no samples */
     vertices(sc, 0, full, 3);
     vertices(sc, 96, tiny, 3);

@@ -102,15 +102,15 @@ VGL_TEST(uniform_buffer_stage_index_and_range) {
     } cases[] = {
             {{VGL_SHADER_STAGES, 1, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT}, /* stage */
             {{0xffffffffu, 1, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},
-            {{0, 0, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},             /* index 0 is CONST[0] */
+            {{0, 0, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT}, /* index 0 is CONST[0] */
             {{0, VGL_SHADER_MAX_UBOS, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},
             {{0, 0xffffffffu, 0, 16, 7}, VGL_ERROR_INVALID_ARGUMENT},
-            {{0, 1, 0, 16, 99}, VGL_ERROR_NOT_FOUND},                   /* no such resource */
-            {{0, 1, 0, 16, HOSTILE_RT}, VGL_ERROR_NOT_FOUND},           /* not a buffer */
-            {{0, 1, 0, 65, 7}, VGL_ERROR_INVALID_ARGUMENT},             /* past the end */
-            {{0, 1, 0xfffffff0u, 32, 7}, VGL_ERROR_INVALID_ARGUMENT},   /* offset wraps */
-            {{0, 1, 16, 0xfffffff8u, 7}, VGL_ERROR_INVALID_ARGUMENT},   /* length wraps */
-            {{0, 1, 0, 0, 7}, VGL_ERROR_INVALID_ARGUMENT},              /* empty range */
+            {{0, 1, 0, 16, 99}, VGL_ERROR_NOT_FOUND},                 /* no such resource */
+            {{0, 1, 0, 16, HOSTILE_RT}, VGL_ERROR_NOT_FOUND},         /* not a buffer */
+            {{0, 1, 0, 65, 7}, VGL_ERROR_INVALID_ARGUMENT},           /* past the end */
+            {{0, 1, 0xfffffff0u, 32, 7}, VGL_ERROR_INVALID_ARGUMENT}, /* offset wraps */
+            {{0, 1, 16, 0xfffffff8u, 7}, VGL_ERROR_INVALID_ARGUMENT}, /* length wraps */
+            {{0, 1, 0, 0, 7}, VGL_ERROR_INVALID_ARGUMENT},            /* empty range */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct hostile *h = hostile_open(NULL);

@@ -101,8 +101,8 @@ VGL_TEST(caps_levels_follow_host_features) {
         const char *hide;
         uint32_t glsl;
     } cases[] = {
-            {"dual_src", 150}, {"gs", 140}, {"msaa", 140}, {"ubo", 130}, {"tbo", 130},
-            {"cond_render", 130}, {"msaa,ubo", 130},
+            {"dual_src", 150}, {"gs", 140},          {"msaa", 140},     {"ubo", 130},
+            {"tbo", 130},      {"cond_render", 130}, {"msaa,ubo", 130},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         caps_hiding(cases[i].hide, caps);

@@ -404,7 +404,8 @@ VGL_TEST(corpus_emits_with_every_key) {
             struct vgl_glsl_program prog = emit_pair(&pairs[i], &test_keys[k]);
             /* Deterministic: the same input gives the same bytes. */
             struct vgl_glsl_program again = emit_pair(&pairs[i], &test_keys[k]);
-            CHECK(!strcmp(prog.glsl[VGL_SHADER_VERTEX], again.glsl[VGL_SHADER_VERTEX]) && !strcmp(prog.glsl[VGL_SHADER_FRAGMENT], again.glsl[VGL_SHADER_FRAGMENT]));
+            CHECK(!strcmp(prog.glsl[VGL_SHADER_VERTEX], again.glsl[VGL_SHADER_VERTEX]) &&
+                  !strcmp(prog.glsl[VGL_SHADER_FRAGMENT], again.glsl[VGL_SHADER_FRAGMENT]));
             CHECK(!strncmp(prog.glsl[VGL_SHADER_VERTEX], "#version 330 core\n", 18));
             CHECK(!strncmp(prog.glsl[VGL_SHADER_FRAGMENT], "#version 330 core\n", 18));
             CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "uniform vgl_consts_vs {"));
@@ -479,8 +480,10 @@ static struct vgl_glsl_program emit_texts(const char *vs_text, const char *fs_te
 VGL_TEST(emitted_text_follows_the_contract) {
     const struct vgl_shader_key plain = {0};
     struct vgl_glsl_program prog = emit_texts(standin_vs, run_text("run/color_fs.tgsi"), &plain);
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(std140) uniform vgl_consts_fs {\n    uvec4 c[5];\n}"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "layout(std140) uniform vgl_consts_vs {\n    uvec4 c[1];\n}"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT],
+                 "layout(std140) uniform vgl_consts_fs {\n    uvec4 c[5];\n}"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX],
+                 "layout(std140) uniform vgl_consts_vs {\n    uvec4 c[1];\n}"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "uniform sampler2D vgl_samp_fs_3;"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(location = 0) out vec4 vgl_out_0;"));
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "layout(location = 0) in vec4 vgl_in_0;"));
@@ -492,8 +495,10 @@ VGL_TEST(emitted_text_follows_the_contract) {
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "flat out uvec4 vgl_v_generic5;"));
     /* The VS does not write GENERIC[2]: it still declares and zeroes it. */
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "vgl_v_generic2 = vec4(0.0);"));
-    CHECK(!strstr(prog.glsl[VGL_SHADER_VERTEX], "vgl_y_sign") && !strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_alpha_ref"));
-    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_stipple") && !strstr(prog.glsl[VGL_SHADER_VERTEX], "gl_ClipDistance"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_VERTEX], "vgl_y_sign") &&
+          !strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_alpha_ref"));
+    CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_stipple") &&
+          !strstr(prog.glsl[VGL_SHADER_VERTEX], "gl_ClipDistance"));
     vgl_glsl_program_finish(&prog);
 
     const struct vgl_shader_key flat = {.flatshade = true,
@@ -512,12 +517,14 @@ VGL_TEST(emitted_text_follows_the_contract) {
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "uniform float vgl_alpha_ref;"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "< vgl_alpha_ref"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "uniform sampler2D vgl_stipple;"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "texelFetch(vgl_stipple, ivec2(gl_FragCoord.xy) & 31, 0)"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT],
+                 "texelFetch(vgl_stipple, ivec2(gl_FragCoord.xy) & 31, 0)"));
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "uniform float vgl_y_sign;"));
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "gl_Position.y *= vgl_y_sign;"));
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "uniform vec4 vgl_clip_planes[8];"));
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "out float gl_ClipDistance[3];"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "gl_ClipDistance[2] = dot(vgl_cv, vgl_clip_planes[2]);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX],
+                 "gl_ClipDistance[2] = dot(vgl_cv, vgl_clip_planes[2]);"));
     vgl_glsl_program_finish(&prog);
 }
 
@@ -526,7 +533,8 @@ VGL_TEST(emitted_text_fragment_builtins) {
     struct vgl_shader_key key = {
             .nr_cbufs = 3, .sprite_coord_enable = 0x2, .fs_coord_conventions = true};
     struct vgl_glsl_program prog = emit_texts(standin_vs, fs, &key);
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(origin_upper_left) in vec4 gl_FragCoord;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT],
+                 "layout(origin_upper_left) in vec4 gl_FragCoord;"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "gl_FrontFacing ? 1.0 : -1.0"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "gl_PointCoord"));
     CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_v_generic1"));
@@ -537,7 +545,8 @@ VGL_TEST(emitted_text_fragment_builtins) {
     /* flip_y changes nothing: the host's window y is gallium's either way. */
     key.flip_y = true;
     prog = emit_texts(standin_vs, fs, &key);
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "layout(origin_upper_left) in vec4 gl_FragCoord;"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT],
+                 "layout(origin_upper_left) in vec4 gl_FragCoord;"));
     vgl_glsl_program_finish(&prog);
     /* Without fragment_coord_conventions in the caps the property is only an echo of GLSL:
      * gallium's upper-left origin is used, which is the host's lower-left. */
@@ -557,7 +566,8 @@ VGL_TEST(emitted_text_swizzles_and_derivatives) {
     /* Zero keys: the comparison result replicated (gallium), plain outputs. */
     struct vgl_shader_key key = {.nr_cbufs = 2};
     struct vgl_glsl_program prog = emit_texts(vs, fs, &key);
-    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "= floatBitsToUint((vec4(texture(vgl_samp_vs_2, c.xyz))));"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX],
+                 "= floatBitsToUint((vec4(texture(vgl_samp_vs_2, c.xyz))));"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vec4(textureProj(vgl_samp_fs_2, c))"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_1 = uintBitsToFloat(ro[0]);"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) dFdyFine(v)"));
@@ -575,10 +585,13 @@ VGL_TEST(emitted_text_swizzles_and_derivatives) {
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "float r = texture(vgl_samp_vs_2, c.xyz);"));
     CHECK(strstr(prog.glsl[VGL_SHADER_VERTEX], "= floatBitsToUint((vec4(r, r, r, 1.0)));"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "float r = textureProj(vgl_samp_fs_2, c);"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "t0.y = floatBitsToUint((vec4(0.0, 0.0, r, 1.0)).y);"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_0 = vec4(uintBitsToFloat(ro[0].w), 0.0, 0.0, 1.0);"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vgl_out_1 = vec4(uintBitsToFloat(ro[0].x), uintBitsToFloat(ro[0].w), "
-                          "0.0, 1.0);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT],
+                 "t0.y = floatBitsToUint((vec4(0.0, 0.0, r, 1.0)).y);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT],
+                 "vgl_out_0 = vec4(uintBitsToFloat(ro[0].w), 0.0, 0.0, 1.0);"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT],
+                 "vgl_out_1 = vec4(uintBitsToFloat(ro[0].x), uintBitsToFloat(ro[0].w), "
+                 "0.0, 1.0);"));
     /* The host's window y is gallium's under flip_y too: DDY keeps its sign. */
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDY(v) dFdyFine(v)"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "#define VGL_DDX(v) dFdxFine(v)"));
@@ -726,8 +739,8 @@ VGL_TEST(every_truncation_is_handled) {
 
 static enum vgl_status emit_stages(const struct vgl_shader *vs, const struct vgl_shader *fs,
                                    struct vgl_glsl_program *prog, char *why, size_t why_size) {
-    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
-                                                          [VGL_SHADER_FRAGMENT] = fs};
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {
+            [VGL_SHADER_VERTEX] = vs, [VGL_SHADER_FRAGMENT] = fs};
     return vgl_shader_emit_program(stages, NULL, prog, why, why_size);
 }
 
@@ -745,8 +758,8 @@ VGL_TEST(emit_refuses_bad_arguments) {
     CHECK_EQ(emit_stages(fs, vs, &prog, why, sizeof(why)), VGL_ERROR_INVALID_ARGUMENT);
     CHECK(why[0]);
     CHECK_EQ(emit_stages(vs, vs, &prog, why, sizeof(why)), VGL_ERROR_INVALID_ARGUMENT);
-    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
-                                                          [VGL_SHADER_FRAGMENT] = fs};
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {
+            [VGL_SHADER_VERTEX] = vs, [VGL_SHADER_FRAGMENT] = fs};
     CHECK_EQ(vgl_shader_emit_program(stages, NULL, NULL, why, sizeof(why)),
              VGL_ERROR_INVALID_ARGUMENT);
     /* A NULL key is the all-zero key. */

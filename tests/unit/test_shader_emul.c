@@ -45,8 +45,8 @@ static struct vgl_glsl_program emit(const struct vgl_shader_key *key) {
     CHECK_EQ(vgl_shader_parse(vs_text, strlen(vs_text), &vs, why, sizeof(why)), VGL_OK);
     CHECK_EQ(vgl_shader_parse(fs_text, strlen(fs_text), &fs, why, sizeof(why)), VGL_OK);
     struct vgl_glsl_program prog;
-    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {[VGL_SHADER_VERTEX] = vs,
-                                                          [VGL_SHADER_FRAGMENT] = fs};
+    const struct vgl_shader *stages[VGL_SHADER_STAGES] = {
+            [VGL_SHADER_VERTEX] = vs, [VGL_SHADER_FRAGMENT] = fs};
     const enum vgl_status st = vgl_shader_emit_program(stages, key, &prog, why, sizeof(why));
     if (st != VGL_OK) {
         fprintf(stderr, "emit: %s\n", why);
@@ -77,12 +77,12 @@ VGL_TEST(gl_clamp_clamps_coordinates) {
     struct vgl_glsl_program prog = emit(&key);
     /* TXP divides first, then clamps s and t to [0, 1] */
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "c = vec4(c.xyz / c.w, 1.0);\n"
-                          "        c.x = clamp(c.x, 0.0, 1.0);\n"
-                          "        c.y = clamp(c.y, 0.0, 1.0);\n"));
+                                                 "        c.x = clamp(c.x, 0.0, 1.0);\n"
+                                                 "        c.y = clamp(c.y, 0.0, 1.0);\n"));
     CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "c.z = clamp"));
     /* rectangle textures clamp to their size */
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "vec2 sz = vec2(textureSize(vgl_samp_fs_1));\n"
-                          "        c.y = clamp(c.y, 0.0, sz.y);\n"));
+                                                 "        c.y = clamp(c.y, 0.0, sz.y);\n"));
     CHECK(!strstr(prog.glsl[VGL_SHADER_FRAGMENT], "c.x = clamp(c.x, 0.0, sz.x)"));
     vgl_glsl_program_finish(&prog);
 }
@@ -107,8 +107,9 @@ VGL_TEST(edge_flag_geometry_shader) {
     CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY], "if (front == 0u) {\n        return;"));
     CHECK(!strstr(prog.glsl[VGL_SHADER_GEOMETRY], "if (front != 0u)"));
     /* edges start where the flag is set; flat varyings come from the last vertex */
-    CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY], "if (vgl_edge[1] != 0.0) {\n        vgl_vertex1(front);\n"
-                          "        vgl_vertex2(front);\n        EndPrimitive();"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY],
+                 "if (vgl_edge[1] != 0.0) {\n        vgl_vertex1(front);\n"
+                 "        vgl_vertex2(front);\n        EndPrimitive();"));
     CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY], "vgl_v_generic0 = vgl_gv_generic0[0];"));
     CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY], "vgl_v_color0 = vgl_gv_color0[2];"));
     CHECK(strstr(prog.glsl[VGL_SHADER_FRAGMENT], "flat in uint vgl_v_front;"));
@@ -125,7 +126,8 @@ VGL_TEST(edge_flag_geometry_shader) {
     CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY], "uint front = area > 0.0 ? 1u : 0u;"));
     CHECK(!strstr(prog.glsl[VGL_SHADER_GEOMETRY], "return;"));
     CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY], "vgl_v_color0 = vgl_gv_color0[0];"));
-    CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY], "if (vgl_edge[2] != 0.0) {\n        vgl_vertex2(front);\n"
-                          "        EndPrimitive();"));
+    CHECK(strstr(prog.glsl[VGL_SHADER_GEOMETRY],
+                 "if (vgl_edge[2] != 0.0) {\n        vgl_vertex2(front);\n"
+                 "        EndPrimitive();"));
     vgl_glsl_program_finish(&prog);
 }

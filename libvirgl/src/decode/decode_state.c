@@ -340,8 +340,8 @@ enum vgl_status vgl_decode_set_render_condition(struct decode_call *c) {
 /* §2.5 SET_UNIFORM_BUFFER (len 5): stage, index, offset, length, res. */
 enum vgl_status vgl_decode_set_uniform_buffer(struct decode_call *c) {
     uint32_t stage, index, offset, length, res;
-    READ(c, rd(&c->r, &stage) && rd(&c->r, &index) && rd(&c->r, &offset) &&
-                    rd(&c->r, &length) && rd(&c->r, &res));
+    READ(c, rd(&c->r, &stage) && rd(&c->r, &index) && rd(&c->r, &offset) && rd(&c->r, &length) &&
+                    rd(&c->r, &res));
     return sink(c)->impl->set_uniform_buffer(sink(c), stage, index, offset, length, res);
 }
 

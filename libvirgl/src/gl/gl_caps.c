@@ -24,8 +24,12 @@ static void putf(struct vgl_renderer *r, size_t offset, float v) {
 }
 
 static const char *const feature_names[FEATURE_COUNT] = {
-        [FEATURE_COND_RENDER] = "cond_render", [FEATURE_UBO] = "ubo", [FEATURE_TBO] = "tbo",
-        [FEATURE_GS] = "gs",           [FEATURE_MSAA] = "msaa",      [FEATURE_DUAL_SRC] = "dual_src",
+        [FEATURE_COND_RENDER] = "cond_render",
+        [FEATURE_UBO] = "ubo",
+        [FEATURE_TBO] = "tbo",
+        [FEATURE_GS] = "gs",
+        [FEATURE_MSAA] = "msaa",
+        [FEATURE_DUAL_SRC] = "dual_src",
 };
 
 bool vgl_gl_parse_features(const char *list, uint32_t *bits, char *bad, size_t bad_size) {
@@ -127,8 +131,7 @@ static unsigned pick_level(struct vgl_renderer *r, uint32_t *features) {
         }
         *features |= levels[l].needs;
     }
-    vgl_log(VGL_LOG_INFO, "caps: the guest gets GL %s",
-            levels[VGL_ARRAY_SIZE(levels) - 1].gl);
+    vgl_log(VGL_LOG_INFO, "caps: the guest gets GL %s", levels[VGL_ARRAY_SIZE(levels) - 1].gl);
     return VGL_ARRAY_SIZE(levels) - 1;
 }
 
@@ -196,8 +199,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
      * loops. */
     put(r, VGL_CAPS_V1_GLSL_LEVEL, r->guest_glsl);
     put(r, VGL_CAPS_V1_MAX_RENDER_TARGETS, VGL_MAX_COLOR_BUFS);
-    put(r, VGL_CAPS_V1_MAX_SAMPLES,
-        r->hidden >> FEATURE_MSAA & 1 ? 1 : (uint32_t)r->max_samples);
+    put(r, VGL_CAPS_V1_MAX_SAMPLES, r->hidden >> FEATURE_MSAA & 1 ? 1 : (uint32_t)r->max_samples);
     put(r, VGL_CAPS_V1_MAX_TEXTURE_ARRAY_LAYERS, (uint32_t)r->max_array_layers);
     /* Points, lines, loops, strips, triangles, strips, fans, and quads, quad strips and polygons
      * (drawn through a geometry shader so that unfilled ones show no internal edges); the

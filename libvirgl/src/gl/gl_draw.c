@@ -456,8 +456,8 @@ static void set_uniforms(const struct gl_program *p, const struct gl_sub_ctx *su
 }
 
 /* CONST[0] of a stage goes to its uniform block as raw bits (std140 uvec4 array). */
-static void upload_constants(struct gl_stage_state *st, const struct vgl_shader *sh,
-                             GLuint binding, bool changed) {
+static void upload_constants(struct gl_stage_state *st, const struct vgl_shader *sh, GLuint binding,
+                             bool changed) {
     const uint32_t slots = vgl_shader_get_info(sh)->num_consts;
     const size_t bytes = (size_t)(slots ? slots : 1) * 16;
     if (!st->ubo) {

@@ -68,10 +68,16 @@ static const struct gl_format formats[] = {
                          OUTSWZ(0, 4, 4, 5)), /* I8: stored R <- red */
         /* L8A8: not offered (upstream cannot render to it, "unknown format is 12"): the guest
          * keeps luminance-alpha in a format both renderers have. Old traces still replay. */
-        [12] = {.internal_format = GL_RGBA8, .format = GL_RGBA, .type = GL_UNSIGNED_BYTE,
-                .bytes = 2, .renderable = true, .attachment = GL_COLOR_ATTACHMENT0,
-                .swizzle = {GL_RED, GL_RED, GL_RED, GL_ALPHA}, .output_swizzle = OUTSWZ(0, 4, 4, 3),
-                .expand = EXPAND_L8A8, .unoffered = UNOFFERED_ALL},
+        [12] = {.internal_format = GL_RGBA8,
+                .format = GL_RGBA,
+                .type = GL_UNSIGNED_BYTE,
+                .bytes = 2,
+                .renderable = true,
+                .attachment = GL_COLOR_ATTACHMENT0,
+                .swizzle = {GL_RED, GL_RED, GL_RED, GL_ALPHA},
+                .output_swizzle = OUTSWZ(0, 4, 4, 3),
+                .expand = EXPAND_L8A8,
+                .unoffered = UNOFFERED_ALL},
         [16] = DEPTH(GL_DEPTH_COMPONENT16, GL_DEPTH_COMPONENT, GL_UNSIGNED_SHORT, 2,
                      GL_DEPTH_ATTACHMENT), /* Z16_UNORM */
         [18] = DEPTH(GL_DEPTH_COMPONENT32F, GL_DEPTH_COMPONENT, GL_FLOAT, 4,
@@ -79,16 +85,25 @@ static const struct gl_format formats[] = {
         /* S8_UINT_Z24_UNORM: stencil in the low byte, depth above it, as GL_UNSIGNED_INT_24_8. */
         [20] = DEPTH(GL_DEPTH24_STENCIL8, GL_DEPTH_STENCIL, GL_UNSIGNED_INT_24_8, 4,
                      GL_DEPTH_STENCIL_ATTACHMENT),
-        /* X8Z24_UNORM: the same layout with the low byte unused (stored with a stencil byte
-         * the guest never sees: transfers move the whole dword). Not offered: upstream cannot
-         * create it, and the guest's next choice for 24-bit depth is format 20. */
-        /* Z24X8_UNORM: depth in the low 24 bits; the host keeps it above a stencil byte. */
-        [21] = {.internal_format = GL_DEPTH24_STENCIL8, .format = GL_DEPTH_STENCIL,
-                .type = GL_UNSIGNED_INT_24_8, .bytes = 4, .renderable = true,
-                .attachment = GL_DEPTH_STENCIL_ATTACHMENT, .expand = EXPAND_Z24X8},
-        [22] = {.internal_format = GL_DEPTH24_STENCIL8, .format = GL_DEPTH_STENCIL,
-                .type = GL_UNSIGNED_INT_24_8, .bytes = 4, .renderable = true,
-                .attachment = GL_DEPTH_STENCIL_ATTACHMENT, .unoffered = UNOFFERED_ALL},
+        /* Z24X8_UNORM: depth in the low 24 bits; the host keeps it above a stencil byte (the
+         * transfers move it). The guest's first choice for 24-bit depth. */
+        [21] = {.internal_format = GL_DEPTH24_STENCIL8,
+                .format = GL_DEPTH_STENCIL,
+                .type = GL_UNSIGNED_INT_24_8,
+                .bytes = 4,
+                .renderable = true,
+                .attachment = GL_DEPTH_STENCIL_ATTACHMENT,
+                .expand = EXPAND_Z24X8},
+        /* X8Z24_UNORM: the layout of format 20 with the low byte unused (stored with a stencil
+         * byte the guest never sees: transfers move the whole dword). Not offered, as upstream
+         * cannot create it; traces that use it still replay. */
+        [22] = {.internal_format = GL_DEPTH24_STENCIL8,
+                .format = GL_DEPTH_STENCIL,
+                .type = GL_UNSIGNED_INT_24_8,
+                .bytes = 4,
+                .renderable = true,
+                .attachment = GL_DEPTH_STENCIL_ATTACHMENT,
+                .unoffered = UNOFFERED_ALL},
         [28] = COLOR(GL_R32F, GL_RED, GL_FLOAT, 4),
         [29] = COLOR(GL_RG32F, GL_RG, GL_FLOAT, 8),
         [30] = SAMPLED(GL_RGB32F, GL_RGB, GL_FLOAT, 12), /* R32G32B32_FLOAT */

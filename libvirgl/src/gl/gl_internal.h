@@ -47,8 +47,8 @@ enum gl_int_kind {
 
 enum gl_expand {
     EXPAND_NONE = 0,
-    EXPAND_A8,   /* guest A -> host (0, 0, 0, A) */
-    EXPAND_L8A8, /* guest L, A -> host (L, 0, 0, A) */
+    EXPAND_A8,    /* guest A -> host (0, 0, 0, A) */
+    EXPAND_L8A8,  /* guest L, A -> host (L, 0, 0, A) */
     EXPAND_Z24X8, /* guest depth in bits 0..23 -> host GL_UNSIGNED_INT_24_8 (depth in 8..31) */
 };
 
@@ -199,13 +199,13 @@ struct gl_ubo_binding {
 /* What a sub-context binds to one shader stage. */
 struct gl_stage_state {
     struct gl_ubo_binding ubos[VGL_SHADER_MAX_UBOS]; /* index 0 unused (CONST[0] is consts) */
-    struct gl_shader *shader; /* holds a reference */
+    struct gl_shader *shader;                        /* holds a reference */
     struct gl_sampler_view *views[VGL_MAX_SAMPLER_SLOTS];
     struct gl_sampler_state *samplers[VGL_MAX_SAMPLER_SLOTS];
     uint32_t *consts; /* CONST[0] as last set */
     uint32_t const_dwords;
-    GLuint ubo;          /* host buffer of CONST[0], created on first use */
-    uint32_t ubo_slots;  /* vec4 slots last uploaded to it */
+    GLuint ubo;         /* host buffer of CONST[0], created on first use */
+    uint32_t ubo_slots; /* vec4 slots last uploaded to it */
 };
 
 /*
@@ -298,7 +298,7 @@ struct vgl_renderer {
     GLuint read_fbo, draw_fbo; /* scratch framebuffers for transfers and blits */
     uint64_t shader_serial;
     uint64_t sub_ctx_serial;
-    uint64_t applied_sub; /* serial of the sub-context whose state GL holds, 0 = none */
+    uint64_t applied_sub;    /* serial of the sub-context whose state GL holds, 0 = none */
     GLint max_texture_units; /* GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, for the binding allocator */
     GLint max_ubo_bindings;  /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
     GLint ubo_alignment;     /* GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT */
@@ -315,20 +315,21 @@ struct vgl_renderer {
     bool has_s3tc, has_s3tc_srgb, has_compressed_sub_image;
     bool has_base_instance;
     bool has_tf3; /* gl_NextBuffer and gl_SkipComponentsN (GL 4.0, ARB_transform_feedback3) */
-    bool has_cond_inverted; /* GL 4.5, ARB_conditional_render_inverted */
-    bool has_tbo_rgb32;     /* GL 4.0, ARB_texture_buffer_object_rgb32 */
-    bool has_tbo_range;     /* GL 4.3, ARB_texture_buffer_range */
-    bool has_texture_barrier;   /* GL 4.5, ARB_texture_barrier */
+    bool has_cond_inverted;      /* GL 4.5, ARB_conditional_render_inverted */
+    bool has_tbo_rgb32;          /* GL 4.0, ARB_texture_buffer_object_rgb32 */
+    bool has_tbo_range;          /* GL 4.3, ARB_texture_buffer_range */
+    bool has_texture_barrier;    /* GL 4.5, ARB_texture_barrier */
     bool has_derivative_control; /* GL 4.5, ARB_derivative_control */
     bool has_stencil_export;     /* ARB_shader_stencil_export */
-    GLint tbo_alignment;    /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's query) */
-    GLint max_tbo_size;     /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */
+    GLint tbo_alignment; /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's
+                            query) */
+    GLint max_tbo_size;  /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */
     bool robust_access;
     GLint max_vertex_attribs;
     GLint max_samples; /* multisampled colour and depth textures, at most 4 */
     uint8_t caps_v2[VGL_CAPS_V2_SIZE];
-    uint32_t hidden;      /* bit per enum gl_feature the options hide */
-    uint32_t guest_glsl;  /* the GLSL level the caps offer */
+    uint32_t hidden;                    /* bit per enum gl_feature the options hide */
+    uint32_t guest_glsl;                /* the GLSL level the caps offer */
     struct gl_profile *profile;         /* per-command timing, while hooks.command_timed is set */
     struct vgl_renderer_options limits; /* per-context limits, defaults filled in */
 };

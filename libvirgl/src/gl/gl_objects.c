@@ -196,14 +196,40 @@ static GLint gl_swizzle(uint8_t pipe_swizzle) {
  * GL 4.0). */
 static bool buffer_texture_format(GLenum f, bool rgb32) {
     switch (f) {
-    case GL_R8: case GL_R16: case GL_R16F: case GL_R32F: case GL_R8I: case GL_R16I: case GL_R32I:
-    case GL_R8UI: case GL_R16UI: case GL_R32UI: case GL_RG8: case GL_RG16: case GL_RG16F:
-    case GL_RG32F: case GL_RG8I: case GL_RG16I: case GL_RG32I: case GL_RG8UI: case GL_RG16UI:
-    case GL_RG32UI: case GL_RGBA8: case GL_RGBA16: case GL_RGBA16F: case GL_RGBA32F:
-    case GL_RGBA8I: case GL_RGBA16I: case GL_RGBA32I: case GL_RGBA8UI: case GL_RGBA16UI:
+    case GL_R8:
+    case GL_R16:
+    case GL_R16F:
+    case GL_R32F:
+    case GL_R8I:
+    case GL_R16I:
+    case GL_R32I:
+    case GL_R8UI:
+    case GL_R16UI:
+    case GL_R32UI:
+    case GL_RG8:
+    case GL_RG16:
+    case GL_RG16F:
+    case GL_RG32F:
+    case GL_RG8I:
+    case GL_RG16I:
+    case GL_RG32I:
+    case GL_RG8UI:
+    case GL_RG16UI:
+    case GL_RG32UI:
+    case GL_RGBA8:
+    case GL_RGBA16:
+    case GL_RGBA16F:
+    case GL_RGBA32F:
+    case GL_RGBA8I:
+    case GL_RGBA16I:
+    case GL_RGBA32I:
+    case GL_RGBA8UI:
+    case GL_RGBA16UI:
     case GL_RGBA32UI:
         return true;
-    case GL_RGB32F: case GL_RGB32I: case GL_RGB32UI:
+    case GL_RGB32F:
+    case GL_RGB32I:
+    case GL_RGB32UI:
         return rgb32;
     default:
         return false;
@@ -211,7 +237,8 @@ static bool buffer_texture_format(GLenum f, bool rgb32) {
 }
 
 /* A view of a buffer resource: a host buffer texture over its element range (p3..p4). */
-static enum vgl_status create_buffer_view(struct vgl_sink *s, const struct vgl_cmd_sampler_view *cmd,
+static enum vgl_status create_buffer_view(struct vgl_sink *s,
+                                          const struct vgl_cmd_sampler_view *cmd,
                                           struct gl_resource *res) {
     struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
     const struct gl_format *f = vgl_gl_format(cmd->format & 0xffffff);

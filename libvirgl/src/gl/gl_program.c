@@ -70,8 +70,9 @@ static bool allocate_bindings(struct vgl_renderer *r, struct gl_bindings *b,
     b->units_used = (uint8_t)units;
     b->blocks_used = (uint8_t)blocks;
     if ((GLint)units > r->max_texture_units || (GLint)blocks > r->max_ubo_bindings) {
-        snprintf(why, why_size, "program needs %u texture units and %u uniform blocks, host has %d and %d",
-                 units, blocks, r->max_texture_units, r->max_ubo_bindings);
+        snprintf(why, why_size,
+                 "program needs %u texture units and %u uniform blocks, host has %d and %d", units,
+                 blocks, r->max_texture_units, r->max_ubo_bindings);
         return false;
     }
     return true;

@@ -183,8 +183,8 @@ enum vgl_status vgl_renderer_create(const struct vgl_renderer_options *opts,
         r->limits.max_shader_bytes = VGL_DEFAULT_MAX_SHADER_BYTES;
     }
     vgl_hash_map_init(&r->contexts);
-    const char *const hide = opts && opts->hide_features ? opts->hide_features
-                                                         : getenv("VGL_HIDE_FEATURES");
+    const char *const hide =
+            opts && opts->hide_features ? opts->hide_features : getenv("VGL_HIDE_FEATURES");
     char bad[32];
     if (hide && !vgl_gl_parse_features(hide, &r->hidden, bad, sizeof(bad))) {
         vgl_log(VGL_LOG_ERROR, "unknown host feature to hide: %s", bad);

@@ -616,8 +616,8 @@ static enum vgl_status expanded_io(struct vgl_renderer *r, const struct gl_resou
             texture_upload(res, t->level, &t->box, texels, size);
             return VGL_OK;
         }
-        const enum vgl_status st = texture_download(r, res, t->level, &t->box, texels, why,
-                                                    why_size);
+        const enum vgl_status st =
+                texture_download(r, res, t->level, &t->box, texels, why, why_size);
         shift_depth(texels, count, false);
         return st;
     }

@@ -592,9 +592,12 @@ static void no_epilogue(struct glsl_stage *st) {
 }
 
 static const char *const gs_prim_layouts[] = {
-        [0] = "points",           [1] = "lines",
-        [3] = "line_strip",       [4] = "triangles",
-        [5] = "triangle_strip",   [10] = "lines_adjacency",
+        [0] = "points",
+        [1] = "lines",
+        [3] = "line_strip",
+        [4] = "triangles",
+        [5] = "triangle_strip",
+        [10] = "lines_adjacency",
         [12] = "triangles_adjacency",
 };
 
@@ -625,8 +628,7 @@ static char *emit_guest_gs(struct plan *p, struct glsl_stage *st) {
                     continue;
                 }
                 vgl_strbuf_printf(&sb, "    ri[%u] = vgl_gv_%s%u[%u];\n", v * nin + r,
-                                  sem_lower(io->semantic),
-                                  io->semantic_index + (r - io->first), v);
+                                  sem_lower(io->semantic), io->semantic_index + (r - io->first), v);
             } else {
                 vgl_strbuf_printf(&sb, "    ri[%u] = uvec4(0u);\n", v * nin + r);
             }

@@ -475,9 +475,9 @@ static bool gather_call(struct glsl_stage *st, const struct vgl_ir_insn *insn,
 }
 
 /*
- * GL_CLAMP under linear filtering (the stage key's tex_clamp): the host samples with CLAMP_TO_BORDER, so
- * clamping the normalized coordinate to [0, 1] here blends edge texels with the border colour
- * as GL_CLAMP does. TXP divides first (the call then divides by 1).
+ * GL_CLAMP under linear filtering (the stage key's tex_clamp): the host samples with
+ * CLAMP_TO_BORDER, so clamping the normalized coordinate to [0, 1] here blends edge texels with the
+ * border colour as GL_CLAMP does. TXP divides first (the call then divides by 1).
  */
 static void emit_coord_clamp(struct glsl_stage *st, const struct vgl_ir_insn *insn,
                              const struct target_desc *d, const char *samp, uint32_t unit) {
@@ -485,8 +485,8 @@ static void emit_coord_clamp(struct glsl_stage *st, const struct vgl_ir_insn *in
         return;
     }
     const unsigned dims = (unsigned)strlen(d->grad);
-    const uint8_t bits = st->key->stage[st->sh->info.stage].tex_clamp[unit] &
-                         (uint8_t)((1u << dims) - 1);
+    const uint8_t bits =
+            st->key->stage[st->sh->info.stage].tex_clamp[unit] & (uint8_t)((1u << dims) - 1);
     switch (insn->target) {
     case VGL_TEX_CUBE:
     case VGL_TEX_SHADOWCUBE:

@@ -20,13 +20,13 @@
 #define VGL_SHADER_MAX_IMMEDIATES   4096
 #define VGL_SHADER_MAX_CONSTS       4096 /* vec4 slots of CONST[0] */
 /* 32 varyings plus position, point size, clip distances, ... (GL 3.3 offers 32 vec4 outputs). */
-#define VGL_SHADER_MAX_INPUTS       64
-#define VGL_SHADER_MAX_OUTPUTS      64
-#define VGL_SHADER_MAX_SAMPLERS     32
-#define VGL_SHADER_MAX_UBOS         32 /* CONST[1..31][...]: uniform buffers 1..31 */
-#define VGL_SHADER_MAX_NESTING      64 /* IF/LOOP depth */
+#define VGL_SHADER_MAX_INPUTS   64
+#define VGL_SHADER_MAX_OUTPUTS  64
+#define VGL_SHADER_MAX_SAMPLERS 32
+#define VGL_SHADER_MAX_UBOS     32 /* CONST[1..31][...]: uniform buffers 1..31 */
+#define VGL_SHADER_MAX_NESTING  64 /* IF/LOOP depth */
 /* GS_MAX_OUTPUT_VERTICES: GL's minimum maximum is 256; real hosts offer 256 to 1024. */
-#define VGL_SHADER_MAX_GS_VERTICES  1024
+#define VGL_SHADER_MAX_GS_VERTICES    1024
 #define VGL_SHADER_MAX_GS_INVOCATIONS 32
 /* Loops inside loops (IFs between them count too): host GLSL compilers take time and memory
  * exponential in this depth. llvmpipe with 64 levels of IF/loop: 8 loops 0.8 s, 12 loops
@@ -88,7 +88,7 @@ enum vgl_semantic {
     VGL_SEM_INVOCATIONID,
     VGL_SEM_VERTEXID_NOBASE,
     VGL_SEM_BASEVERTEX,
-    VGL_SEM_PATCH, /* outside tessellation: varyings past GENERIC[31] (nir_to_tgsi) */
+    VGL_SEM_PATCH,           /* outside tessellation: varyings past GENERIC[31] (nir_to_tgsi) */
     VGL_SEM_COUNT_SUPPORTED, /* later names are parsed as unsupported */
 };
 
@@ -180,9 +180,9 @@ enum vgl_status vgl_shader_parse(const char *text, size_t len, struct vgl_shader
                                  size_t why_size);
 void vgl_shader_destroy(struct vgl_shader *sh);
 /*
- * Attach stream output to a parsed vertex or geometry shader (before any emit). Checks it against the
- * shader: declared OUT registers, components within xyzw, buffers 0..3, stream 0, outputs inside
- * their buffer's stride (at most VGL_SHADER_MAX_SO_STRIDE) and not overlapping. Refused with
+ * Attach stream output to a parsed vertex or geometry shader (before any emit). Checks it against
+ * the shader: declared OUT registers, components within xyzw, buffers 0..3, stream 0, outputs
+ * inside their buffer's stride (at most VGL_SHADER_MAX_SO_STRIDE) and not overlapping. Refused with
  * VGL_ERROR_INVALID_ARGUMENT and a reason otherwise.
  */
 enum vgl_status vgl_shader_set_stream_output(struct vgl_shader *sh,

@@ -18,9 +18,9 @@
 #define VGL_IR_MAX_ARRAYS    64   /* TEMP arrays (ARRAY(id) declarations) */
 #define VGL_IR_MAX_ARRAY_ID  4096 /* largest accepted array id */
 #define VGL_IR_MAX_UBOS      VGL_SHADER_MAX_UBOS
-#define VGL_IR_MAX_SEM_INDEX 255  /* semantic indices */
-#define VGL_IR_MAX_COLORS    8    /* FS COLOR[0..7] */
-#define VGL_IR_MAX_CLIPDIST  2    /* CLIPDIST[0..1] (8 distances) */
+#define VGL_IR_MAX_SEM_INDEX 255 /* semantic indices */
+#define VGL_IR_MAX_COLORS    8   /* FS COLOR[0..7] */
+#define VGL_IR_MAX_CLIPDIST  2   /* CLIPDIST[0..1] (8 distances) */
 
 /* Register files, in TGSI's order (tgsi_strings.c). */
 enum vgl_file {
@@ -267,7 +267,7 @@ struct vgl_shader {
     /* Uses that change what the emitter declares. */
     bool in_indirect, out_indirect, const_indirect, imm_indirect;
     bool uses_txq;
-    uint32_t gs_vertices_read; /* highest vertex index of IN[v][n] operands + 1 */
+    uint32_t gs_vertices_read;    /* highest vertex index of IN[v][n] operands + 1 */
     bool legacy_math_rules;       /* parsed, not emulated */
     struct vgl_stream_output *so; /* NULL when none */
 };

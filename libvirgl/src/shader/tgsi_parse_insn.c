@@ -162,11 +162,10 @@ static bool check_reg(struct tgsi_parser *ps, const struct vgl_ir_reg *reg, bool
     }
     if (gs_in) {
         /* IN[vertex][n]: checked against the input primitive's vertex count at the end. */
-        const bool per_primitive = !reg->indirect && reg->index >= 0 &&
-                                   reg->index < (int32_t)VGL_SHADER_MAX_INPUTS &&
-                                   sh->in_decl[reg->index] != VGL_IR_NO_DECL &&
-                                   sh->info.inputs[sh->in_decl[reg->index]].semantic ==
-                                           VGL_SEM_PRIMID;
+        const bool per_primitive =
+                !reg->indirect && reg->index >= 0 && reg->index < (int32_t)VGL_SHADER_MAX_INPUTS &&
+                sh->in_decl[reg->index] != VGL_IR_NO_DECL &&
+                sh->info.inputs[sh->in_decl[reg->index]].semantic == VGL_SEM_PRIMID;
         if (!reg->has_dim && !per_primitive) {
             return vgl_tgsi_fail(ps, VGL_ERROR_MALFORMED, "geometry shader input without a vertex");
         }
