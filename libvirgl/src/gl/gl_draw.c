@@ -455,6 +455,10 @@ static void set_uniforms(const struct gl_program *p, const struct gl_sub_ctx *su
     }
 }
 
+/* What constant slots and uniform buffers the guest did not set read as: zeros, never stale host
+ * memory. */
+static const uint8_t zeros[VGL_SHADER_MAX_CONSTS * 16];
+
 /* CONST[0] of a stage goes to its uniform block as raw bits (std140 uvec4 array). */
 static void upload_constants(struct gl_stage_state *st, const struct vgl_shader *sh, GLuint binding,
                              bool changed) {
@@ -475,7 +479,6 @@ static void upload_constants(struct gl_stage_state *st, const struct vgl_shader 
     if (have >= bytes) {
         glBufferData(GL_UNIFORM_BUFFER, (GLsizeiptr)bytes, st->consts, GL_STREAM_DRAW);
     } else {
-        static const uint8_t zeros[VGL_SHADER_MAX_CONSTS * 16];
         glBufferData(GL_UNIFORM_BUFFER, (GLsizeiptr)bytes, zeros, GL_STREAM_DRAW);
         if (have) {
             glBufferSubData(GL_UNIFORM_BUFFER, 0, (GLsizeiptr)have, st->consts);
@@ -498,7 +501,6 @@ static void bind_uniform_buffers(struct vgl_renderer *r, const struct gl_stage_s
             continue;
         }
         if (!r->zero_ubo) {
-            static const uint8_t zeros[VGL_SHADER_MAX_CONSTS * 16];
             glGenBuffers(1, &r->zero_ubo);
             glBindBuffer(GL_UNIFORM_BUFFER, r->zero_ubo);
             glBufferData(GL_UNIFORM_BUFFER, sizeof(zeros), zeros, GL_STATIC_DRAW);
