@@ -178,10 +178,12 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     if (features >> FEATURE_UBO & 1) {
         bset |= 1u << 18; /* ubo */
     }
-    /* Not shader_stencil_export (bit 3) yet, although the translator writes
-     * gl_FragStencilRefARB: with it Mesa copies depth-stencil (glDrawPixels, blits) by drawing
-     * with a depth view and an X24S8_UINT stencil view of the same texture at once, which needs
-     * host texture views (immutable storage) that this renderer does not make yet. */
+    /* shader_stencil_export: the translator writes gl_FragStencilRefARB. Mesa then copies
+     * depth-stencil (glDrawPixels, blits) by sampling a depth view and a stencil view of one
+     * texture in one draw: stencil views are host texture views (immutable storage). */
+    if (r->has_stencil_export && r->has_stencil_views) {
+        bset |= 1u << 3;
+    }
     if (r->has_derivative_control) {
         bset |= 1u << 29; /* derivative_control: the translator's fine derivatives */
     }

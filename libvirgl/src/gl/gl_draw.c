@@ -540,7 +540,7 @@ static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shad
         if (v && v->buffer_tex) {
             glBindTexture(GL_TEXTURE_BUFFER, v->buffer_tex); /* no levels, swizzle or sampler */
         } else if (v) {
-            glBindTexture(v->gl_target, v->res->id);
+            glBindTexture(v->gl_target, v->view_tex ? v->view_tex : v->res->id);
             /* Shadow lookups take the view swizzle in the shader (shader key), after the
              * comparison: the host must hand the comparison the depth in red. */
             glTexParameteriv(v->gl_target, GL_TEXTURE_SWIZZLE_RGBA,

@@ -145,6 +145,7 @@ struct gl_sampler_view {
     uint16_t pipe_swizzle; /* the view's own selectors as sent (3 bits each, R lowest) */
     int8_t border_src[4];  /* stored channel c gets border colour channel [c] (-1: zero) */
     GLuint buffer_tex;     /* views of buffers: a GL_TEXTURE_BUFFER texture this view owns */
+    GLuint view_tex;       /* stencil views of depth-stencil textures: a texture view it owns */
 };
 
 struct gl_sampler_state {
@@ -321,6 +322,8 @@ struct vgl_renderer {
     bool has_texture_barrier;    /* GL 4.5, ARB_texture_barrier */
     bool has_derivative_control; /* GL 4.5, ARB_derivative_control */
     bool has_stencil_export;     /* ARB_shader_stencil_export */
+    bool has_texture_storage;    /* GL 4.2/4.3: immutable storage, also multisampled */
+    bool has_stencil_views;      /* GL 4.3: texture views and stencil texturing */
     GLint tbo_alignment; /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's
                             query) */
     GLint max_tbo_size;  /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */

@@ -32,6 +32,7 @@ static void free_object(struct gl_sub_ctx *sub, struct gl_object *obj) {
     case VGL_OBJECT_SAMPLER_VIEW:
         vgl_gl_resource_unref(((struct gl_sampler_view *)obj)->res);
         glDeleteTextures(1, &((struct gl_sampler_view *)obj)->buffer_tex);
+        glDeleteTextures(1, &((struct gl_sampler_view *)obj)->view_tex);
         break;
     case VGL_OBJECT_SAMPLER_STATE:
         glDeleteSamplers(1, &((struct gl_sampler_state *)obj)->sampler);
@@ -280,6 +281,45 @@ static enum vgl_status create_buffer_view(struct vgl_sink *s,
     return vgl_gl_object_insert(s, &obj->base, VGL_OBJECT_SAMPLER_VIEW, cmd->handle);
 }
 
+/* Formats that view only the stencil of a depth-stencil texture (virgl_hw.h). */
+static bool stencil_view_format(uint32_t format) {
+    return format == 23 || format == 136 || format == 137 || format == 138;
+}
+
+/*
+ * A stencil view of a depth-stencil texture: its own texture view over the same storage,
+ * sampling the stencil index, so that a draw can sample depth and stencil of one texture at
+ * once (Mesa's depth-stencil copies with stencil export).
+ */
+static bool make_stencil_view(struct vgl_renderer *r, struct gl_sampler_view *v) {
+    const struct gl_resource *res = v->res;
+    if (!r->has_stencil_views || res->gl_target == GL_TEXTURE_2D_MULTISAMPLE) {
+        return false;
+    }
+    GLuint layers = 1;
+    switch (res->gl_target) {
+    case GL_TEXTURE_CUBE_MAP:
+        layers = 6;
+        break;
+    case GL_TEXTURE_CUBE_MAP_ARRAY:
+        layers = vgl_gl_level_layers(res, 0) * 6;
+        break;
+    case GL_TEXTURE_1D_ARRAY:
+    case GL_TEXTURE_2D_ARRAY:
+        layers = vgl_gl_level_layers(res, 0);
+        break;
+    default:
+        break;
+    }
+    glGenTextures(1, &v->view_tex);
+    glTextureView(v->view_tex, res->gl_target, res->id, res->fmt->internal_format, 0,
+                  res->args.last_level + 1, 0, layers);
+    glBindTexture(res->gl_target, v->view_tex);
+    glTexParameteri(res->gl_target, GL_DEPTH_STENCIL_TEXTURE_MODE, GL_STENCIL_INDEX);
+    glBindTexture(res->gl_target, 0);
+    return true;
+}
+
 static enum vgl_status create_sampler_view(struct vgl_sink *s,
                                            const struct vgl_cmd_sampler_view *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
@@ -311,6 +351,10 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
     obj->last_level = last_level;
     obj->pipe_swizzle = (uint16_t)(cmd->swizzle[0] | cmd->swizzle[1] << 3 | cmd->swizzle[2] << 6 |
                                    cmd->swizzle[3] << 9);
+    if (res->fmt->attachment == GL_DEPTH_STENCIL_ATTACHMENT &&
+        stencil_view_format(cmd->format & 0xffffff)) {
+        make_stencil_view(vgl_gl_ctx_of(s)->r, obj);
+    }
     /* Compose: the view picks channels of its format, which says where they are stored (the
      * view's format may differ from the resource's, e.g. L8 over A8 storage). */
     const struct gl_format *view_fmt = vgl_gl_format(cmd->format);

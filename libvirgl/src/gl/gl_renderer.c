@@ -123,6 +123,12 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
     r->has_tbo_range = version >= 43 || epoxy_has_gl_extension("GL_ARB_texture_buffer_range");
     r->has_texture_barrier = version >= 45 || epoxy_has_gl_extension("GL_ARB_texture_barrier");
     r->has_stencil_export = epoxy_has_gl_extension("GL_ARB_shader_stencil_export");
+    r->has_texture_storage =
+            version >= 43 || (epoxy_has_gl_extension("GL_ARB_texture_storage") &&
+                              epoxy_has_gl_extension("GL_ARB_texture_storage_multisample"));
+    r->has_stencil_views = r->has_texture_storage &&
+                           (version >= 43 || (epoxy_has_gl_extension("GL_ARB_texture_view") &&
+                                              epoxy_has_gl_extension("GL_ARB_stencil_texturing")));
     r->has_derivative_control =
             version >= 45 || epoxy_has_gl_extension("GL_ARB_derivative_control");
     if (r->has_tbo_range) {

@@ -201,6 +201,36 @@ static void zero_compressed_level(const struct gl_resource *res, uint32_t level,
     free(zeros);
 }
 
+/*
+ * Immutable storage for every level at once (GL 4.2, ARB_texture_storage), so that views of the
+ * texture (stencil views of depth-stencil textures) can share it. Levels are checked against the
+ * size before (check_args).
+ */
+static void texture_storage(const struct gl_resource *res) {
+    const struct vgl_resource_args *a = &res->args;
+    const GLsizei levels = (GLsizei)a->last_level + 1, w = (GLsizei)a->width;
+    const GLsizei h = (GLsizei)a->height, d = (GLsizei)vgl_gl_level_layers(res, 0);
+    const GLenum t = res->gl_target, ifmt = res->fmt->internal_format;
+    switch (t) {
+    case GL_TEXTURE_1D:
+        glTexStorage1D(t, levels, ifmt, w);
+        break;
+    case GL_TEXTURE_1D_ARRAY:
+        glTexStorage2D(t, levels, ifmt, w, d);
+        break;
+    case GL_TEXTURE_3D:
+    case GL_TEXTURE_2D_ARRAY:
+        glTexStorage3D(t, levels, ifmt, w, h, d);
+        break;
+    case GL_TEXTURE_CUBE_MAP_ARRAY:
+        glTexStorage3D(t, levels, ifmt, w, h, d * 6);
+        break;
+    default: /* 2D, rectangle, cube */
+        glTexStorage2D(t, levels, ifmt, w, h);
+        break;
+    }
+}
+
 /* Allocate every level; contents start as zeros, never stale host memory. */
 static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
     const struct vgl_resource_args *a = &res->args;
@@ -209,8 +239,13 @@ static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
     if (res->gl_target == GL_TEXTURE_2D_MULTISAMPLE) {
         /* No guest backing and no transfers: the guest resolves with BLIT first. */
         glBindTexture(res->gl_target, res->id);
-        glTexImage2DMultisample(res->gl_target, (GLsizei)a->nr_samples, f->internal_format,
-                                (GLsizei)a->width, (GLsizei)a->height, GL_TRUE);
+        if (r->has_texture_storage) {
+            glTexStorage2DMultisample(res->gl_target, (GLsizei)a->nr_samples, f->internal_format,
+                                      (GLsizei)a->width, (GLsizei)a->height, GL_TRUE);
+        } else {
+            glTexImage2DMultisample(res->gl_target, (GLsizei)a->nr_samples, f->internal_format,
+                                    (GLsizei)a->width, (GLsizei)a->height, GL_TRUE);
+        }
         /* Hosts may allocate more samples than asked (llvmpipe: 4 for 2); sample masks are
          * widened to match (gl_draw.c). */
         GLint samples = 0;
@@ -221,11 +256,16 @@ static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
     }
     glBindTexture(res->gl_target, res->id);
     glTexParameteri(res->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)a->last_level);
+    if (r->has_texture_storage) {
+        texture_storage(res);
+    }
     for (uint32_t l = 0; l <= a->last_level; l++) {
         const GLsizei w = (GLsizei)vgl_gl_level_width(res, l);
         const GLsizei h = (GLsizei)vgl_gl_level_height(res, l);
         const GLsizei d = (GLsizei)vgl_gl_level_layers(res, l);
-        switch (res->gl_target) {
+        switch (r->has_texture_storage ? 0 : res->gl_target) {
+        case 0:
+            break; /* allocated above */
         case GL_TEXTURE_1D:
             glTexImage1D(res->gl_target, (GLint)l, (GLint)f->internal_format, w, 0, f->format,
                          f->type, NULL);
