@@ -382,6 +382,47 @@ VGL_TEST(alpha8_texture_samples_alpha) {
     scene_destroy(sc);
 }
 
+/* A stencil view (X24S8_UINT) of an S8_UINT_Z24_UNORM texture samples the stencil, and a depth
+ * view of the same texture bound beside it still samples depth (host texture views). */
+VGL_TEST(stencil_view_beside_depth_view) {
+    static const char fs_ds[] = "FRAG\n"
+                                "DCL OUT[0], COLOR\n"
+                                "DCL SAMP[0]\n"
+                                "DCL SAMP[1]\n"
+                                "DCL SVIEW[0], 2D, FLOAT\n"
+                                "DCL SVIEW[1], 2D, UINT\n"
+                                "DCL TEMP[0..1]\n"
+                                "IMM[0] UINT32 {0, 0, 0, 0}\n"
+                                "IMM[1] FLT32 {0x3b808081, 0x3f800000, 0x00000000, 0x00000000}\n"
+                                "  0: MOV TEMP[0], IMM[0]\n"
+                                "  1: TXF TEMP[1], TEMP[0], SAMP[1], 2D\n"
+                                "  2: U2F TEMP[1].x, TEMP[1].xxxx\n"
+                                "  3: MUL TEMP[1].x, TEMP[1].xxxx, IMM[1].xxxx\n"
+                                "  4: TXF TEMP[0], TEMP[0], SAMP[0], 2D\n"
+                                "  5: MOV OUT[0].x, TEMP[1].xxxx\n"
+                                "  6: MOV OUT[0].y, TEMP[0].xxxx\n"
+                                "  7: MOV OUT[0].zw, IMM[1].zzyy\n"
+                                "  8: END\n";
+    struct scene *sc = scene_create();
+    /* Stencil 0x80 in the low byte, depth 0.5 (0x800000 of 24 bits) above it. */
+    uint8_t texel[4] = {0x80, 0x00, 0x00, 0x80};
+    sampled_texture(sc, 20, 1, 1, texel, sizeof(texel));
+    vertices(sc, 0, full, 3);
+    enc_transfer3d(&sc->e, 3, 0, 0, 1, 1, 0);
+    enc_shader(&sc->e, 31, 1, fs_ds);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_sampler_view(&sc->e, 40, 3, 20);  /* depth */
+    enc_sampler_view(&sc->e, 41, 3, 136); /* X24S8_UINT: the stencil */
+    enc_sampler_state(&sc->e, 42, false);
+    const uint32_t views[2] = {40, 41}, samps[2] = {42, 42};
+    enc_set_sampler_views(&sc->e, 1, 2, views);
+    enc_bind_sampler_states(&sc->e, 1, 2, samps);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    check_px(sc, 4, 4, 128, 128, 255, 255);
+    scene_destroy(sc);
+}
+
 /* A sampler state with the same wrap mode on s, t and r, the same min/mag filter (mip NONE) and
  * a border colour. */
 static void sampler_wrap(struct scene *sc, uint32_t handle, uint32_t wrap, bool linear,
