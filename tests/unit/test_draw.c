@@ -1121,3 +1121,90 @@ VGL_TEST(hostile_stream_output_refused) {
         scene_destroy(sc);
     }
 }
+
+/* A draw after a clear to black: the pixel at (x, y). */
+static const uint8_t *draw_alone(struct scene *sc, int x, int y) {
+    const float black[4] = {0, 0, 0, 1};
+    enc_clear(&sc->e, VGL_CLEAR_COLOR0, black, 1.0, 0);
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    return px(sc, x, y);
+}
+
+/* The draw path hands GL only what changed (textures, samplers, texture parameters, vertex
+ * arrays, the program): what a draw sees must still be exactly what the guest bound, through
+ * view swizzles on one texture, textures created between draws, objects destroyed and re-created
+ * under the same handle, moved vertex buffers and programs destroyed while bound. */
+VGL_TEST(state_kept_between_draws_is_the_guests) {
+    struct scene *sc = scene_create();
+    uint8_t red[4] = {255, 0, 0, 255}, green[4] = {0, 255, 0, 255};
+    sampled_texture(sc, 67, 1, 1, red, sizeof(red));
+    vertices(sc, 0, full, 3);
+    enc_transfer3d(&sc->e, 3, 0, 0, 1, 1, 0);
+    enc_shader(&sc->e, 31, 1, fs_tex);
+    enc_bind_shader(&sc->e, 31, 1);
+    enc_sampler_view(&sc->e, 40, 3, 67);
+    const uint32_t swapped[6] = {44, 3, 67, 0, 0, 2u | 1u << 3 | 0u << 6 | 3u << 9}; /* BGRA */
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_SAMPLER_VIEW, swapped, 6);
+    enc_sampler_state(&sc->e, 41, false);
+    const uint32_t samp = 41;
+    enc_bind_sampler_states(&sc->e, 1, 1, &samp);
+    uint32_t view = 40;
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    CHECK_EQ(draw_alone(sc, 16, 16)[0], 255);
+    /* The same texture through another view swizzle, and back. */
+    view = 44;
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    const uint8_t *p = draw_alone(sc, 16, 16);
+    CHECK(p[0] == 0 && p[2] == 255);
+    view = 40;
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    p = draw_alone(sc, 16, 16);
+    CHECK(p[0] == 255 && p[2] == 0);
+    /* A texture created and written between draws leaves the bound one alone. */
+    const struct vgl_resource_args tex = {.handle = 4,
+                                          .target = VGL_TARGET_2D,
+                                          .format = 67,
+                                          .bind = VGL_BIND_SAMPLER_VIEW,
+                                          .width = 1,
+                                          .height = 1,
+                                          .depth = 1,
+                                          .array_size = 1};
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
+    const struct iovec iov = {green, sizeof(green)};
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 4, &iov, 1), VGL_OK);
+    const struct vgl_transfer t = {.handle = 4, .box = {0, 0, 0, 1, 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &t), VGL_OK);
+    p = draw_alone(sc, 16, 16);
+    CHECK(p[0] == 255 && p[1] == 0);
+    /* The same view handle re-created on the other texture, still bound in the slot. */
+    enc_destroy(&sc->e, VGL_OBJECT_SAMPLER_VIEW, 40);
+    enc_sampler_view(&sc->e, 40, 4, 67);
+    enc_set_sampler_views(&sc->e, 1, 1, &view);
+    p = draw_alone(sc, 16, 16);
+    CHECK(p[0] == 0 && p[1] == 255);
+    /* The vertex buffer moved to a left-half triangle, and back. */
+    const float left[3][8] = {
+            {-1, -1, 0, 1, 0, 0, 0, 0}, {0, -1, 0, 1, 0, 0, 0, 0}, {-1, 3, 0, 1, 0, 0, 0, 0}};
+    vertices(sc, 256, left, 3);
+    enc_vertex_buffer(&sc->e, 32, 256, 2);
+    CHECK_EQ(draw_alone(sc, 2, 2)[1], 255);
+    CHECK_EQ(px(sc, 30, 2)[1], 0);
+    enc_vertex_buffer(&sc->e, 32, 0, 2);
+    CHECK_EQ(draw_alone(sc, 30, 2)[1], 255);
+    /* Another program, then the bound program's shader destroyed and its handle re-used. */
+    enc_shader(&sc->e, 32, 1, fs_const);
+    enc_bind_shader(&sc->e, 32, 1);
+    const float colour[4] = {0.0f, 0.0f, 1.0f, 1.0f};
+    enc_constants(&sc->e, 1, colour, 4);
+    p = draw_alone(sc, 16, 16);
+    CHECK(p[1] == 0 && p[2] == 255);
+    enc_bind_shader(&sc->e, 31, 1);
+    CHECK_EQ(draw_alone(sc, 16, 16)[1], 255);
+    enc_destroy(&sc->e, VGL_OBJECT_SHADER, 31);
+    enc_shader(&sc->e, 31, 1, fs_const);
+    enc_bind_shader(&sc->e, 31, 1);
+    p = draw_alone(sc, 16, 16);
+    CHECK(p[1] == 0 && p[2] == 255);
+    scene_destroy(sc);
+}

@@ -443,16 +443,67 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
     }
 }
 
-static void set_uniforms(const struct gl_program *p, const struct gl_sub_ctx *sub, bool flip_y) {
-    if (p->loc_alpha_ref >= 0) {
-        glUniform1f(p->loc_alpha_ref, sub->dsa ? sub->dsa->state.alpha_ref : 0.0f);
+/* The emulation's uniforms of the program, set where they differ from what it holds. */
+static void set_uniforms(struct gl_program *p, const struct gl_sub_ctx *sub,
+                         const struct vgl_cmd_draw *d, bool flip_y) {
+    struct gl_program_uniforms want;
+    memset(&want, 0, sizeof(want));
+    want.known = true;
+    want.alpha_ref = sub->dsa ? sub->dsa->state.alpha_ref : 0.0f;
+    memcpy(want.clip_planes, sub->clip_planes, sizeof(want.clip_planes));
+    want.y_sign = flip_y ? -1.0f : 1.0f;
+    want.poly_last = (GLint)d->count - 3;
+    if (p->loc_poly_offset >= 0 && sub->rs) {
+        /* Units count the depth buffer's smallest step: 16 or (as for float depth here) 24
+         * bits. */
+        const struct vgl_cmd_rasterizer *rs = &sub->rs->state;
+        const float step =
+                sub->zsurf && sub->zsurf->format == 16 ? 1.0f / 65535.0f : 1.0f / 16777215.0f;
+        const GLfloat u[8] = {
+                fabsf(sub->viewport[0]), fabsf(sub->viewport[1]), sub->viewport[2], 0.0f,
+                rs->offset_scale,        rs->offset_units * step, rs->offset_clamp, 0.0f};
+        memcpy(want.poly_offset, u, sizeof(u));
+    } else {
+        memcpy(want.poly_offset, p->uniforms.poly_offset, sizeof(want.poly_offset)); /* unset */
     }
-    if (p->loc_clip_planes >= 0) {
-        glUniform4fv(p->loc_clip_planes, 8, &sub->clip_planes[0][0]);
+    struct gl_program_uniforms *have = &p->uniforms;
+    const bool all = !have->known;
+#define DIFFERS(field) (all || memcmp(&have->field, &want.field, sizeof(want.field)) != 0)
+    if (p->loc_alpha_ref >= 0 && DIFFERS(alpha_ref)) {
+        glUniform1f(p->loc_alpha_ref, want.alpha_ref);
     }
-    if (p->loc_y_sign >= 0) {
-        glUniform1f(p->loc_y_sign, flip_y ? -1.0f : 1.0f);
+    if (p->loc_clip_planes >= 0 && DIFFERS(clip_planes)) {
+        glUniform4fv(p->loc_clip_planes, 8, &want.clip_planes[0][0]);
     }
+    if (p->loc_y_sign >= 0 && DIFFERS(y_sign)) {
+        glUniform1f(p->loc_y_sign, want.y_sign);
+    }
+    if (p->loc_poly_last >= 0 && DIFFERS(poly_last)) {
+        glUniform1i(p->loc_poly_last, want.poly_last);
+    }
+    if (p->loc_poly_offset >= 0 && sub->rs && DIFFERS(poly_offset)) {
+        glUniform4fv(p->loc_poly_offset, 2, want.poly_offset);
+    }
+#undef DIFFERS
+    *have = want;
+}
+
+/* A uniform buffer binding point, bound where it holds something else (length 0: the whole
+ * buffer). */
+static void bind_ubo(struct vgl_renderer *r, GLuint binding, GLuint buffer, uint64_t serial,
+                     uint32_t offset, uint32_t length) {
+    if (r->bound.ubo[binding].buffer == serial && r->bound.ubo[binding].offset == offset &&
+        r->bound.ubo[binding].length == length) {
+        return;
+    }
+    if (length) {
+        glBindBufferRange(GL_UNIFORM_BUFFER, binding, buffer, offset, length);
+    } else {
+        glBindBufferBase(GL_UNIFORM_BUFFER, binding, buffer);
+    }
+    r->bound.ubo[binding].buffer = serial;
+    r->bound.ubo[binding].offset = offset;
+    r->bound.ubo[binding].length = length;
 }
 
 /* What constant slots and uniform buffers the guest did not set read as: zeros, never stale host
@@ -460,16 +511,17 @@ static void set_uniforms(const struct gl_program *p, const struct gl_sub_ctx *su
 static const uint8_t zeros[VGL_SHADER_MAX_CONSTS * 16];
 
 /* CONST[0] of a stage goes to its uniform block as raw bits (std140 uvec4 array). */
-static void upload_constants(struct gl_stage_state *st, const struct vgl_shader *sh, GLuint binding,
-                             bool changed) {
+static void upload_constants(struct vgl_renderer *r, struct gl_stage_state *st,
+                             const struct vgl_shader *sh, GLuint binding, bool changed) {
     const uint32_t slots = vgl_shader_get_info(sh)->num_consts;
     const size_t bytes = (size_t)(slots ? slots : 1) * 16;
     if (!st->ubo) {
         glGenBuffers(1, &st->ubo);
+        st->ubo_serial = ++r->serial;
         changed = true;
     }
     if (!changed && st->ubo_slots == slots) {
-        glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
+        bind_ubo(r, binding, st->ubo, st->ubo_serial, 0, 0);
         return; /* the buffer holds what this shader reads */
     }
     st->ubo_slots = slots;
@@ -484,7 +536,7 @@ static void upload_constants(struct gl_stage_state *st, const struct vgl_shader 
             glBufferSubData(GL_UNIFORM_BUFFER, 0, (GLsizeiptr)have, st->consts);
         }
     }
-    glBindBufferBase(GL_UNIFORM_BUFFER, binding, st->ubo);
+    bind_ubo(r, binding, st->ubo, st->ubo_serial, 0, 0);
 }
 
 /* The stage's uniform buffers at the program's binding points; one the guest left unbound reads
@@ -497,15 +549,16 @@ static void bind_uniform_buffers(struct vgl_renderer *r, const struct gl_stage_s
         used &= used - 1;
         const struct gl_ubo_binding *b = &st->ubos[n];
         if (b->res) {
-            glBindBufferRange(GL_UNIFORM_BUFFER, bindings[n], b->res->id, b->offset, b->length);
+            bind_ubo(r, bindings[n], b->res->id, b->res->serial, b->offset, b->length);
             continue;
         }
         if (!r->zero_ubo) {
             glGenBuffers(1, &r->zero_ubo);
+            r->zero_ubo_serial = ++r->serial;
             glBindBuffer(GL_UNIFORM_BUFFER, r->zero_ubo);
             glBufferData(GL_UNIFORM_BUFFER, sizeof(zeros), zeros, GL_STATIC_DRAW);
         }
-        glBindBufferBase(GL_UNIFORM_BUFFER, bindings[n], r->zero_ubo);
+        bind_ubo(r, bindings[n], r->zero_ubo, r->zero_ubo_serial, 0, 0);
     }
 }
 
@@ -524,37 +577,79 @@ static void set_border(struct gl_sampler_state *smp, const struct gl_sampler_vie
     }
 }
 
-/* Seamless cube filtering is global state in core GL: on when any bound sampler asks. */
-static bool bind_textures(const struct gl_stage_state *st, const struct vgl_shader *sh,
-                          const uint8_t *units) {
+/* A texture object's view parameters, set where they differ from what it holds. The texture
+ * must be bound to the active unit. */
+static void set_tex_params(struct gl_tex_params *have, GLenum target, const GLint swizzle[4],
+                           GLint base_level, GLint max_level) {
+    if (!have->known || memcmp(have->swizzle, swizzle, sizeof(have->swizzle)) != 0) {
+        glTexParameteriv(target, GL_TEXTURE_SWIZZLE_RGBA, swizzle);
+        memcpy(have->swizzle, swizzle, sizeof(have->swizzle));
+    }
+    if (!have->known || have->base_level != base_level) {
+        glTexParameteri(target, GL_TEXTURE_BASE_LEVEL, base_level);
+        have->base_level = base_level;
+    }
+    if (!have->known || have->max_level != max_level) {
+        glTexParameteri(target, GL_TEXTURE_MAX_LEVEL, max_level);
+        have->max_level = max_level;
+    }
+    have->known = true;
+}
+
+/* The stage's sampler views and samplers on the program's units, bound where a unit holds
+ * something else. True when it left another unit active than the rest unit. Seamless cube
+ * filtering is global state in core GL: *seamless is set when any bound sampler asks. */
+static bool bind_textures(struct vgl_renderer *r, const struct gl_stage_state *st,
+                          const struct vgl_shader *sh, const uint8_t *units, bool *seamless) {
     static const GLint identity[4] = {GL_RED, GL_GREEN, GL_BLUE, GL_ALPHA};
-    bool seamless = false;
+    bool moved = false;
     const struct vgl_shader_info *info = vgl_shader_get_info(sh);
     uint32_t used = info->samplers_used;
     while (used) {
         const unsigned n = (unsigned)__builtin_ctz(used);
         used &= used - 1;
-        const struct gl_sampler_view *v = st->views[n];
+        struct gl_sampler_view *v = st->views[n];
+        struct gl_sampler_state *smp = st->samplers[n];
         const GLuint unit = units[n];
-        glActiveTexture(GL_TEXTURE0 + unit);
-        if (v && v->buffer_tex) {
-            glBindTexture(GL_TEXTURE_BUFFER, v->buffer_tex); /* no levels, swizzle or sampler */
-        } else if (v) {
-            glBindTexture(v->gl_target, v->view_tex ? v->view_tex : v->res->id);
+        if (v) {
+            const bool buffer = v->buffer_tex != 0; /* no levels, swizzle or sampler */
+            const GLenum target = buffer ? GL_TEXTURE_BUFFER : v->gl_target;
+            struct gl_tex_params *params = v->view_tex ? &v->view_params : &v->res->params;
             /* Shadow lookups take the view swizzle in the shader (shader key), after the
              * comparison: the host must hand the comparison the depth in red. */
-            glTexParameteriv(v->gl_target, GL_TEXTURE_SWIZZLE_RGBA,
-                             is_shadow(info->sampler_targets[n]) ? identity : v->swizzle);
-            glTexParameteri(v->gl_target, GL_TEXTURE_BASE_LEVEL, (GLint)v->first_level);
-            glTexParameteri(v->gl_target, GL_TEXTURE_MAX_LEVEL, (GLint)v->last_level);
+            const GLint *swizzle = is_shadow(info->sampler_targets[n]) ? identity : v->swizzle;
+            const bool rebind = r->bound.view[unit] != v->base.serial;
+            const bool reparam =
+                    !buffer && (!params->known ||
+                                memcmp(params->swizzle, swizzle, sizeof(params->swizzle)) != 0 ||
+                                params->base_level != (GLint)v->first_level ||
+                                params->max_level != (GLint)v->last_level);
+            if (rebind || reparam) {
+                glActiveTexture(GL_TEXTURE0 + unit);
+                moved = true;
+            }
+            if (rebind) {
+                glBindTexture(target, buffer        ? v->buffer_tex
+                                      : v->view_tex ? v->view_tex
+                                                    : v->res->id);
+                r->bound.view[unit] = v->base.serial;
+            }
+            if (reparam) {
+                set_tex_params(params, target, swizzle, (GLint)v->first_level,
+                               (GLint)v->last_level);
+            }
+            if (smp) {
+                set_border(smp, v);
+            }
         }
-        if (v && st->samplers[n]) {
-            set_border(st->samplers[n], v);
+        const uint64_t sampler = smp ? smp->base.serial : 0;
+        if (r->bound.sampler[unit] != sampler) {
+            glBindSampler(unit, smp ? smp->sampler : 0);
+            r->bound.sampler[unit] = sampler;
         }
-        glBindSampler(unit, st->samplers[n] ? st->samplers[n]->sampler : 0);
-        seamless |= st->samplers[n] && st->samplers[n]->state.seamless_cube_map;
+        *seamless |= smp && smp->state.seamless_cube_map;
     }
-    return seamless;
+    return moved;
 }
 
 static bool is_srgb(uint32_t format) {
@@ -569,6 +664,14 @@ static bool attrib_end(const struct vgl_vertex_buffer *vb, const struct vgl_vert
            vgl_size_add(v, e->src_offset, &v) && vgl_size_add(v, f->bytes, end);
 }
 
+static void disable_attrib(struct gl_sub_ctx *sub, uint32_t i) {
+    if (sub->attribs[i].buffer) {
+        glDisableVertexAttribArray(i);
+        sub->attribs[i].buffer = 0;
+    }
+}
+
+/* The vertex arrays of the sub-context's VAO, set where they differ from what it holds. */
 static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub,
                                       const struct vgl_cmd_draw *d, GLint max_attribs) {
     const struct gl_vertex_elements *ve = sub->ve;
@@ -577,15 +680,18 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "%u vertex elements, host has %d", count,
                     max_attribs);
     }
-    glBindVertexArray(sub->vao);
+    struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
+    if (r->bound.vao != sub->vao) {
+        glBindVertexArray(sub->vao);
+        r->bound.vao = sub->vao;
+    }
     for (uint32_t i = 0; i < count; i++) {
         const struct vgl_vertex_element *e = &ve->state.elements[i];
         const struct gl_vertex_format *f = &ve->formats[i];
         const struct vgl_vertex_buffer *vb = &sub->vbs[e->vertex_buffer_index];
         const struct gl_resource *res = sub->vb_res[e->vertex_buffer_index];
         if (!res) {
-            glDisableVertexAttribArray(i);
-            sub->enabled_attribs &= ~(1u << i);
+            disable_attrib(sub, i);
             continue;
         }
         /* The vertices a non-indexed draw reads are known: check them against the buffer. An
@@ -620,6 +726,20 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
             stride = (GLsizei)f->bytes;
             divisor = UINT32_MAX;
         }
+        struct gl_attrib_binding want;
+        memset(&want, 0, sizeof(want));
+        want = (struct gl_attrib_binding){.buffer = res->serial,
+                                          .offset = ptr,
+                                          .stride = stride,
+                                          .size = f->size,
+                                          .divisor = divisor,
+                                          .type = f->type,
+                                          .normalized = f->normalized,
+                                          .integer = f->integer};
+        struct gl_attrib_binding *have = &sub->attribs[i];
+        if (memcmp(have, &want, sizeof(want)) == 0) {
+            continue; /* the VAO holds it */
+        }
         glBindBuffer(GL_ARRAY_BUFFER, res->id);
         if (f->integer) {
             glVertexAttribIPointer(i, f->size, f->type, stride, (const void *)(uintptr_t)ptr);
@@ -627,17 +747,18 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
             glVertexAttribPointer(i, f->size, f->type, f->normalized, stride,
                                   (const void *)(uintptr_t)ptr);
         }
-        glVertexAttribDivisor(i, divisor);
-        glEnableVertexAttribArray(i);
-        sub->enabled_attribs |= 1u << i;
-    }
-    for (uint32_t i = count; i < 32; i++) {
-        if (sub->enabled_attribs & (1u << i)) {
-            glDisableVertexAttribArray(i);
-            sub->enabled_attribs &= ~(1u << i);
+        glBindBuffer(GL_ARRAY_BUFFER, 0);
+        if (have->divisor != divisor || !have->buffer) {
+            glVertexAttribDivisor(i, divisor);
         }
+        if (!have->buffer) {
+            glEnableVertexAttribArray(i);
+        }
+        *have = want;
     }
-    glBindBuffer(GL_ARRAY_BUFFER, 0);
+    for (uint32_t i = count; i < VGL_ARRAY_SIZE(sub->attribs); i++) {
+        disable_attrib(sub, i);
+    }
     return VGL_OK;
 }
 
@@ -665,6 +786,16 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
     if (d->start_instance && !r->has_base_instance) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "start_instance without host base instance");
     }
+    /* Primitive restart is for indexed draws (some hosts apply it to arrays too). */
+    const int restart = d->indexed && d->primitive_restart;
+    if (r->bound.restart != restart) {
+        set_enabled(GL_PRIMITIVE_RESTART, restart);
+        r->bound.restart = restart;
+    }
+    if (restart && r->bound.restart_index != d->restart_index) {
+        glPrimitiveRestartIndex(d->restart_index);
+        r->bound.restart_index = d->restart_index;
+    }
     if (!d->indexed) {
         if (d->start_instance) {
             glDrawArraysInstancedBaseInstance(mode, (GLint)d->start, count, instances,
@@ -689,10 +820,9 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
     const GLenum type = sub->ib_size == 1   ? GL_UNSIGNED_BYTE
                         : sub->ib_size == 2 ? GL_UNSIGNED_SHORT
                                             : GL_UNSIGNED_INT;
-    glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, sub->ib_res->id);
-    set_enabled(GL_PRIMITIVE_RESTART, d->primitive_restart);
-    if (d->primitive_restart) {
-        glPrimitiveRestartIndex(d->restart_index);
+    if (sub->vao_index_buffer != sub->ib_res->serial) {
+        glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, sub->ib_res->id); /* state of the bound VAO */
+        sub->vao_index_buffer = sub->ib_res->serial;
     }
     const void *ptr = (const void *)(uintptr_t)offset;
     if (d->start_instance) {
@@ -701,12 +831,11 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
     } else {
         glDrawElementsInstancedBaseVertex(mode, count, type, ptr, instances, d->index_bias);
     }
-    glDisable(GL_PRIMITIVE_RESTART);
     return VGL_OK;
 }
 
 static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
-                                 const struct vgl_cmd_draw *d, const struct gl_program *p,
+                                 const struct vgl_cmd_draw *d, struct gl_program *p,
                                  const struct vgl_shader_key *kp, const struct pass *ps,
                                  bool flip_y);
 
@@ -778,53 +907,51 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         st = draw_pass(s, sub, d, p, &key, &passes[i], flip_y);
     }
     if (vertices_ready) {
-        glBindVertexArray(0);
         glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-        glUseProgram(0);
     }
     return st;
 }
 
 static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
-                                 const struct vgl_cmd_draw *d, const struct gl_program *p,
+                                 const struct vgl_cmd_draw *d, struct gl_program *p,
                                  const struct vgl_shader_key *kp, const struct pass *ps,
                                  bool flip_y) {
     struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
     const struct vgl_shader_key key = *kp;
-    glUseProgram(p->program);
-    set_uniforms(p, sub, flip_y);
-    if (p->loc_poly_last >= 0) {
-        glUniform1i(p->loc_poly_last, (GLint)d->count - 3);
+    if (r->bound.program != p->program) {
+        glUseProgram(p->program);
+        r->bound.program = p->program;
     }
-    if (p->loc_poly_offset >= 0 && sub->rs) {
-        /* Units count the depth buffer's smallest step: 16 or (as for float depth here) 24
-         * bits. */
-        const struct vgl_cmd_rasterizer *rs = &sub->rs->state;
-        const float step =
-                sub->zsurf && sub->zsurf->format == 16 ? 1.0f / 65535.0f : 1.0f / 16777215.0f;
-        const GLfloat u[8] = {
-                fabsf(sub->viewport[0]), fabsf(sub->viewport[1]), sub->viewport[2], 0.0f,
-                rs->offset_scale,        rs->offset_units * step, rs->offset_clamp, 0.0f};
-        glUniform4fv(p->loc_poly_offset, 2, u);
-    }
-    bool seamless = false;
+    set_uniforms(p, sub, d, flip_y);
+    bool seamless = false, moved = false;
     for (unsigned stage = 0; stage < VGL_SHADER_STAGES; stage++) {
         const struct gl_shader *const sh = vgl_gl_shader(sub, stage);
         if (!sh || p->serial[stage] != sh->serial) {
             continue; /* not a stage of this program */
         }
-        upload_constants(&sub->stages[stage], sh->parsed, p->bind.consts[stage],
+        upload_constants(r, &sub->stages[stage], sh->parsed, p->bind.consts[stage],
                          sub->dirty & DIRTY_CONSTS_OF(stage));
         bind_uniform_buffers(r, &sub->stages[stage], sh->parsed, p->bind.ubo[stage]);
-        seamless |= bind_textures(&sub->stages[stage], sh->parsed, p->bind.unit[stage]);
+        moved |= bind_textures(r, &sub->stages[stage], sh->parsed, p->bind.unit[stage], &seamless);
     }
-    glActiveTexture(GL_TEXTURE0);
-    set_enabled(GL_TEXTURE_CUBE_MAP_SEAMLESS, seamless);
     if (key.poly_stipple && sub->stipple_tex && p->bind.stipple_unit != GL_NO_BINDING) {
-        glActiveTexture(GL_TEXTURE0 + p->bind.stipple_unit);
+        /* Not a sampler view: bound on every such draw, and the unit's view forgotten. */
+        const GLuint unit = p->bind.stipple_unit;
+        glActiveTexture(GL_TEXTURE0 + unit);
+        moved = true;
         glBindTexture(GL_TEXTURE_2D, sub->stipple_tex);
-        glBindSampler(p->bind.stipple_unit, 0);
-        glActiveTexture(GL_TEXTURE0);
+        r->bound.view[unit] = GL_BOUND_UNKNOWN;
+        if (r->bound.sampler[unit] != 0) {
+            glBindSampler(unit, 0);
+            r->bound.sampler[unit] = 0;
+        }
+    }
+    if (moved) {
+        glActiveTexture(GL_TEXTURE0 + (GLenum)r->rest_unit); /* where other code binds */
+    }
+    if (r->bound.seamless != (int)seamless) {
+        set_enabled(GL_TEXTURE_CUBE_MAP_SEAMLESS, seamless);
+        r->bound.seamless = seamless;
     }
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
     /* State the sub-context changed since GL last had it (all of it after a clear, a blit or
@@ -860,6 +987,14 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
 
 void vgl_gl_state_dirty(struct vgl_renderer *r) {
     r->applied_sub = 0;
+}
+
+void vgl_gl_bound_forget(struct vgl_renderer *r) {
+    memset(&r->bound, 0xff, sizeof(r->bound));
+    r->bound.program = 0;
+    r->bound.vao = 0;
+    r->bound.seamless = -1;
+    r->bound.restart = -1;
 }
 
 static enum vgl_status texture_barrier(struct vgl_sink *s, uint32_t flags) {

@@ -78,6 +78,13 @@ const struct gl_format *vgl_gl_host_format(const struct vgl_renderer *r, uint32_
 
 struct gl_context;
 
+/* Texture object parameters the views of a texture set per draw, as last handed to GL. */
+struct gl_tex_params {
+    GLint swizzle[4];
+    GLint base_level, max_level;
+    bool known; /* false: never set by a draw, GL may hold anything */
+};
+
 struct gl_resource {
     int refcount; /* the context's table holds one; surfaces and framebuffers hold others */
     struct gl_context *ctx; /* the owner, whose limits count this resource until freed */
@@ -89,14 +96,17 @@ struct gl_resource {
     struct iovec *iov;           /* guest backing, borrowed memory */
     unsigned int iov_count;
     uint64_t backing_size;
-    uint32_t host_samples; /* multisample textures: what the host allocated (>= nr_samples) */
+    uint32_t host_samples;       /* multisample textures: what the host allocated (>= nr_samples) */
+    uint64_t serial;             /* unique in the renderer (gl_bound) */
+    struct gl_tex_params params; /* of the texture object res->id, as the draw path set them */
 };
 
 /* Every object in a sub-context's table starts with this header. */
 struct gl_object {
     uint32_t type; /* VGL_OBJECT_* */
     uint32_t handle;
-    int refcount; /* the table holds one; each binding holds one */
+    int refcount;    /* the table holds one; each binding holds one */
+    uint64_t serial; /* unique in the renderer (gl_bound) */
 };
 
 struct gl_surface {
@@ -146,6 +156,7 @@ struct gl_sampler_view {
     int8_t border_src[4];  /* stored channel c gets border colour channel [c] (-1: zero) */
     GLuint buffer_tex;     /* views of buffers: a GL_TEXTURE_BUFFER texture this view owns */
     GLuint view_tex;       /* stencil views of depth-stencil textures: a texture view it owns */
+    struct gl_tex_params view_params; /* of view_tex */
 };
 
 struct gl_sampler_state {
@@ -205,8 +216,9 @@ struct gl_stage_state {
     struct gl_sampler_state *samplers[VGL_MAX_SAMPLER_SLOTS];
     uint32_t *consts; /* CONST[0] as last set */
     uint32_t const_dwords;
-    GLuint ubo;         /* host buffer of CONST[0], created on first use */
-    uint32_t ubo_slots; /* vec4 slots last uploaded to it */
+    GLuint ubo;          /* host buffer of CONST[0], created on first use */
+    uint64_t ubo_serial; /* its serial (gl_bound) */
+    uint32_t ubo_slots;  /* vec4 slots last uploaded to it */
 };
 
 /*
@@ -225,6 +237,14 @@ enum gl_dirty {
     DIRTY_ALL = 0xffffffffu,
 };
 #define DIRTY_CONSTS_OF(stage) (DIRTY_CONSTS << (stage))
+
+/* One vertex attribute as the sub-context's VAO holds it (compared bytewise). */
+struct gl_attrib_binding {
+    uint64_t buffer; /* resource serial; 0: disabled */
+    uint64_t offset;
+    int32_t stride, size;
+    uint32_t divisor, type, normalized, integer;
+};
 
 struct gl_sub_ctx {
     uint32_t id;
@@ -256,15 +276,16 @@ struct gl_sub_ctx {
     float clip_planes[8][4];
     uint32_t sample_mask;
     GLuint stipple_tex;
-    uint32_t enabled_attribs;           /* bit per vertex attribute enabled in the VAO */
-    struct gl_so_target *so_targets[4]; /* SET_STREAMOUT_TARGETS, bound until the next one */
-    struct gl_query *cond_query;        /* SET_RENDER_CONDITION, holds a reference */
-    bool cond_inverted;                 /* draw when the result is zero */
-    uint8_t cond_mode;                  /* PIPE_RENDER_COND_* */
-    bool cond_active;                   /* the host's conditional rendering is on */
-    bool so_captured;                   /* the current draw has captured (in one pass) */
-    uint32_t so_queries_active;         /* the guest's PRIMITIVES_EMITTED queries running */
-    struct gl_program *programs;        /* linked programs, most recent first */
+    struct gl_attrib_binding attribs[32]; /* what the VAO holds, attribute by attribute */
+    uint64_t vao_index_buffer;            /* serial of the index buffer the VAO holds */
+    struct gl_so_target *so_targets[4];   /* SET_STREAMOUT_TARGETS, bound until the next one */
+    struct gl_query *cond_query;          /* SET_RENDER_CONDITION, holds a reference */
+    bool cond_inverted;                   /* draw when the result is zero */
+    uint8_t cond_mode;                    /* PIPE_RENDER_COND_* */
+    bool cond_active;                     /* the host's conditional rendering is on */
+    bool so_captured;                     /* the current draw has captured (in one pass) */
+    uint32_t so_queries_active;           /* the guest's PRIMITIVES_EMITTED queries running */
+    struct gl_program *programs;          /* linked programs, most recent first */
     uint32_t program_count;
 };
 
@@ -289,6 +310,27 @@ struct gl_context {
     uint64_t live_resource_bytes, live_shader_bytes;
 };
 
+#define GL_BOUND_UNITS   256
+#define GL_BOUND_UNKNOWN UINT64_MAX /* GL may hold anything there */
+
+/*
+ * What GL's context-wide binding points hold, as the draw path left them, so that a draw hands GL
+ * only what differs. Objects are named by serial: serials are never reused, so an object deleted
+ * while bound (GL then unbinds it) and a new one given its GL name never match.
+ */
+struct gl_bound {
+    GLuint program, vao;              /* 0: none, or not known */
+    uint64_t view[GL_BOUND_UNITS];    /* sampler view serial per texture unit */
+    uint64_t sampler[GL_BOUND_UNITS]; /* sampler state serial per unit, 0: sampler 0 */
+    struct {
+        uint64_t buffer;
+        uint32_t offset, length; /* length 0: the whole buffer */
+    } ubo[GL_BOUND_UNITS];
+    int seamless; /* GL_TEXTURE_CUBE_MAP_SEAMLESS: 0, 1, or -1 when not known */
+    int restart;  /* GL_PRIMITIVE_RESTART: 0, 1, or -1 when not known */
+    GLuint restart_index;
+};
+
 struct vgl_renderer {
     EGLDisplay display;
     EGLContext context;
@@ -300,11 +342,15 @@ struct vgl_renderer {
     uint64_t shader_serial;
     uint64_t sub_ctx_serial;
     uint64_t applied_sub;    /* serial of the sub-context whose state GL holds, 0 = none */
-    GLint max_texture_units; /* GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, for the binding allocator */
-    GLint max_ubo_bindings;  /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
-    GLint ubo_alignment;     /* GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT */
-    GLuint zero_ubo;         /* 64 KiB of zeros for uniform buffers the guest left unbound */
-    GLuint so_count_query;   /* primitives a draw wrote to stream output, when not computable */
+    GLint max_texture_units; /* for the binding allocator: the host's, less the rest unit */
+    GLint rest_unit;         /* the active texture unit outside draws (draws never allocate it) */
+    uint64_t serial;         /* last serial handed to a resource, object or constant buffer */
+    struct gl_bound bound;
+    uint64_t zero_ubo_serial;
+    GLint max_ubo_bindings; /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
+    GLint ubo_alignment;    /* GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT */
+    GLuint zero_ubo;        /* 64 KiB of zeros for uniform buffers the guest left unbound */
+    GLuint so_count_query;  /* primitives a draw wrote to stream output, when not computable */
     GLint max_texture_size;
     GLint max_3d_texture_size;
     GLint max_array_layers;
@@ -390,6 +436,8 @@ enum vgl_status vgl_gl_object_insert(struct vgl_sink *s, struct gl_object *obj, 
 void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub);
 /* GL state the draw path set was changed behind its back: the next draw applies it all. */
 void vgl_gl_state_dirty(struct vgl_renderer *r);
+/* Nothing in r->bound is known any more (renderer start). */
+void vgl_gl_bound_forget(struct vgl_renderer *r);
 /* The shader bound to `stage`, or NULL. */
 static inline struct gl_shader *vgl_gl_shader(const struct gl_sub_ctx *sub,
                                               enum vgl_shader_stage stage) {

@@ -87,6 +87,7 @@ enum vgl_status vgl_gl_object_insert(struct vgl_sink *s, struct gl_object *obj, 
     obj->type = type;
     obj->handle = handle;
     obj->refcount = 1;
+    obj->serial = ++ctx->r->serial;
     /* Counted from here on: free_object uncounts it, also on the failures below. */
     ctx->live_objects++;
     if (handle == 0 || vgl_hash_map_get(&sub->objects, handle)) {

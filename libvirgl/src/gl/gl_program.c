@@ -191,6 +191,7 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
         return false;
     }
     glUseProgram(p->program);
+    r->bound.program = p->program;
     set_bindings(p->program, &p->bind, shaders);
     p->loc_alpha_ref = glGetUniformLocation(p->program, "vgl_alpha_ref");
     p->loc_clip_planes = glGetUniformLocation(p->program, "vgl_clip_planes");
@@ -200,7 +201,11 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
     return true;
 }
 
-static void program_free(struct gl_program *p) {
+static void program_free(struct vgl_renderer *r, struct gl_program *p) {
+    if (p->program && r->bound.program == p->program) {
+        glUseProgram(0); /* its name is freed only once no longer in use */
+        r->bound.program = 0;
+    }
     if (p->program) {
         glDeleteProgram(p->program);
     }
@@ -253,7 +258,7 @@ struct gl_program *vgl_gl_program_get(struct gl_sub_ctx *sub, const struct vgl_s
         while ((*pp)->next) {
             pp = &(*pp)->next;
         }
-        program_free(*pp);
+        program_free(sub->ctx->r, *pp);
         *pp = NULL;
         sub->program_count--;
         sub->ctx->live_programs--;
@@ -276,7 +281,7 @@ void vgl_gl_programs_forget_shader(struct gl_sub_ctx *sub, const struct gl_shade
         struct gl_program *p = *pp;
         if (uses_shader(p, sh->serial)) {
             *pp = p->next;
-            program_free(p);
+            program_free(sub->ctx->r, p);
             sub->program_count--;
             sub->ctx->live_programs--;
         } else {
@@ -289,7 +294,7 @@ void vgl_gl_programs_destroy(struct gl_sub_ctx *sub) {
     while (sub->programs) {
         struct gl_program *p = sub->programs;
         sub->programs = p->next;
-        program_free(p);
+        program_free(sub->ctx->r, p);
     }
     sub->ctx->live_programs -= sub->program_count;
     sub->program_count = 0;

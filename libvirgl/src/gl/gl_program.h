@@ -20,6 +20,15 @@ struct gl_bindings {
     uint8_t units_used, blocks_used;
 };
 
+/* The emulation's uniforms as the program holds them (compared bytewise). */
+struct gl_program_uniforms {
+    GLfloat alpha_ref, y_sign;
+    GLfloat clip_planes[8][4];
+    GLfloat poly_offset[8];
+    GLint poly_last;
+    bool known; /* false until the first draw set them */
+};
+
 struct gl_program {
     struct gl_program *next;
     uint64_t serial[VGL_SHADER_STAGES]; /* the shaders it was built from, 0 = none */
@@ -28,6 +37,7 @@ struct gl_program {
     uint8_t so_buffers; /* stream output: buffers the program writes (vgl_gl_so_set_varyings) */
     struct gl_bindings bind;
     GLint loc_alpha_ref, loc_clip_planes, loc_y_sign, loc_poly_last, loc_poly_offset;
+    struct gl_program_uniforms uniforms;
     char failure[160];
 };
 

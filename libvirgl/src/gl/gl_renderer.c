@@ -113,7 +113,13 @@ static enum vgl_status init_gl(struct vgl_renderer *r) {
             version >= 45 || epoxy_has_gl_extension("GL_ARB_get_texture_sub_image");
     GLint units = 0;
     glGetIntegerv(GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, &units);
-    r->max_texture_units = units > 254 ? 254 : units; /* the allocator counts in bytes */
+    /* Outside draws the last unit is active: transfers and texture setup bind there, and draws
+     * never allocate it, so the units draws use keep what they last bound (gl_bound). */
+    r->rest_unit = units > 0 ? units - 1 : 0;
+    glActiveTexture(GL_TEXTURE0 + (GLenum)r->rest_unit);
+    r->max_texture_units =
+            r->rest_unit > 254 ? 254 : r->rest_unit; /* the allocator counts in bytes */
+    vgl_gl_bound_forget(r);
     glGetIntegerv(GL_MAX_UNIFORM_BUFFER_BINDINGS, &r->max_ubo_bindings);
     /* Read-backs return signed normalized values as stored, never clamped to [0, 1]. */
     glClampColor(GL_CLAMP_READ_COLOR, GL_FALSE);

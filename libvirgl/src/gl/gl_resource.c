@@ -342,6 +342,7 @@ enum vgl_status vgl_renderer_resource_create(struct vgl_renderer *r, uint32_t ct
         return VGL_ERROR_NO_MEMORY;
     }
     res->refcount = 1;
+    res->serial = ++r->serial;
     res->args = *args;
     res->ctx = ctx;
     res->host_bytes = bytes;

@@ -63,6 +63,9 @@ static void sub_ctx_destroy(struct gl_sub_ctx *sub) {
     }
     vgl_hash_map_finish(&sub->objects);
     glDeleteFramebuffers(1, &sub->fbo);
+    if (sub->ctx->r->bound.vao == sub->vao) {
+        sub->ctx->r->bound.vao = 0; /* deleting the bound VAO binds 0 */
+    }
     glDeleteVertexArrays(1, &sub->vao);
     for (int i = 0; i < VGL_SHADER_STAGES; i++) {
         glDeleteBuffers(1, &sub->stages[i].ubo);

@@ -256,14 +256,12 @@ static enum vgl_status set_polygon_stipple(struct vgl_sink *s, const uint32_t ro
     if (!sub->stipple_tex) {
         glGenTextures(1, &sub->stipple_tex);
     }
-    glActiveTexture(GL_TEXTURE31);
-    glBindTexture(GL_TEXTURE_2D, sub->stipple_tex);
+    glBindTexture(GL_TEXTURE_2D, sub->stipple_tex); /* on the rest unit */
     glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, 32, 32, 0, GL_RED, GL_UNSIGNED_BYTE, texels);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, 0);
     glBindTexture(GL_TEXTURE_2D, 0);
-    glActiveTexture(GL_TEXTURE0);
     return VGL_OK;
 }
 
