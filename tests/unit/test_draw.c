@@ -143,10 +143,10 @@ static void check_px(struct scene *sc, int x, int y, int r, int g, int b, int a)
     }
 }
 
-/* Resource 3: a 2D texture of `format` with `texels` (kept by the caller) as its backing. */
-static void sampled_texture(struct scene *sc, uint32_t format, uint32_t w, uint32_t h,
-                            uint8_t *texels, size_t size) {
-    const struct vgl_resource_args tex = {.handle = 3,
+/* Resource `handle`: a 2D texture of `format` with `texels` (kept by the caller) as its backing. */
+static void sampled_texture_at(struct scene *sc, uint32_t handle, uint32_t format, uint32_t w,
+                               uint32_t h, uint8_t *texels, size_t size) {
+    const struct vgl_resource_args tex = {.handle = handle,
                                           .target = VGL_TARGET_2D,
                                           .format = format,
                                           .bind = VGL_BIND_SAMPLER_VIEW,
@@ -156,7 +156,12 @@ static void sampled_texture(struct scene *sc, uint32_t format, uint32_t w, uint3
                                           .array_size = 1};
     CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
     const struct iovec iov = {texels, size};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, handle, &iov, 1), VGL_OK);
+}
+
+static void sampled_texture(struct scene *sc, uint32_t format, uint32_t w, uint32_t h,
+                            uint8_t *texels, size_t size) {
+    sampled_texture_at(sc, 3, format, w, h, texels, size);
 }
 
 /* A triangle covering the whole viewport. */
@@ -1162,17 +1167,7 @@ VGL_TEST(state_kept_between_draws_is_the_guests) {
     p = draw_alone(sc, 16, 16);
     CHECK(p[0] == 255 && p[2] == 0);
     /* A texture created and written between draws leaves the bound one alone. */
-    const struct vgl_resource_args tex = {.handle = 4,
-                                          .target = VGL_TARGET_2D,
-                                          .format = 67,
-                                          .bind = VGL_BIND_SAMPLER_VIEW,
-                                          .width = 1,
-                                          .height = 1,
-                                          .depth = 1,
-                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
-    const struct iovec iov = {green, sizeof(green)};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 4, &iov, 1), VGL_OK);
+    sampled_texture_at(sc, 4, 67, 1, 1, green, sizeof(green));
     const struct vgl_transfer t = {.handle = 4, .box = {0, 0, 0, 1, 1, 1}};
     CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &t), VGL_OK);
     p = draw_alone(sc, 16, 16);
