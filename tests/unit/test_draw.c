@@ -45,20 +45,21 @@ static const char *const fs_tex = "FRAG\n"
 
 struct scene {
     struct vgl_renderer *r;
+    uint32_t ctx;
+    bool owns_renderer;
     uint8_t *rt_mem, *vb_mem;
     struct enc e;
 };
 
-static struct scene *scene_create(void) {
+/* Context `ctx` of renderer r with a 32x32 render target (resource 1), a vertex buffer
+ * (resource 2) and, in sc->e (not yet submitted), sub-context 1 with default state and the
+ * vertex shader vs_pos_color. */
+static struct scene *scene_create_on(struct vgl_renderer *r, uint32_t ctx) {
     struct scene *sc = calloc(1, sizeof(*sc));
     CHECK(sc);
-    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
-    const enum vgl_status st = vgl_renderer_create(NULL, &sc->r);
-    if (st == VGL_ERROR_NO_DEVICE) {
-        vgl_test_skip("no EGL device");
-    }
-    CHECK_EQ(st, VGL_OK);
-    CHECK_EQ(vgl_renderer_context_create(sc->r, 1, "draw"), VGL_OK);
+    sc->r = r;
+    sc->ctx = ctx;
+    CHECK_EQ(vgl_renderer_context_create(sc->r, sc->ctx, "draw"), VGL_OK);
     const struct vgl_resource_args rt = {.handle = 1,
                                          .target = VGL_TARGET_2D,
                                          .format = 67,
@@ -67,10 +68,10 @@ static struct scene *scene_create(void) {
                                          .height = H,
                                          .depth = 1,
                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &rt), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, sc->ctx, &rt), VGL_OK);
     sc->rt_mem = calloc(1, W * H * 4);
     const struct iovec rt_iov = {sc->rt_mem, W * H * 4};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 1, &rt_iov, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, sc->ctx, 1, &rt_iov, 1), VGL_OK);
     const struct vgl_resource_args vb = {.handle = 2,
                                          .target = VGL_TARGET_BUFFER,
                                          .format = 64,
@@ -79,10 +80,10 @@ static struct scene *scene_create(void) {
                                          .height = 1,
                                          .depth = 1,
                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &vb), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, sc->ctx, &vb), VGL_OK);
     sc->vb_mem = calloc(1, 4096);
     const struct iovec vb_iov = {sc->vb_mem, 4096};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 2, &vb_iov, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, sc->ctx, 2, &vb_iov, 1), VGL_OK);
 
     struct enc *e = &sc->e;
     enc_sub_ctx(e, 1);
@@ -108,8 +109,25 @@ static struct scene *scene_create(void) {
     return sc;
 }
 
+static struct scene *scene_create(void) {
+    vgl_log_init(VGL_LOG_ERROR, NULL, NULL);
+    struct vgl_renderer *r = NULL;
+    const enum vgl_status st = vgl_renderer_create(NULL, &r);
+    if (st == VGL_ERROR_NO_DEVICE) {
+        vgl_test_skip("no EGL device");
+    }
+    CHECK_EQ(st, VGL_OK);
+    struct scene *sc = scene_create_on(r, 1);
+    sc->owns_renderer = true;
+    return sc;
+}
+
 static void scene_destroy(struct scene *sc) {
-    vgl_renderer_destroy(sc->r);
+    if (sc->owns_renderer) {
+        vgl_renderer_destroy(sc->r);
+    } else {
+        vgl_renderer_context_destroy(sc->r, sc->ctx);
+    }
     free(sc->rt_mem);
     free(sc->vb_mem);
     free(sc);
@@ -120,14 +138,14 @@ static void vertices(struct scene *sc, uint32_t offset, const float (*v)[8], uin
     memcpy(sc->vb_mem + offset, v, count * 32);
     const struct vgl_transfer t = {
             .handle = 2, .box = {(int)offset, 0, 0, (int)count * 32, 1, 1}, .offset = offset};
-    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &t), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, sc->ctx, &t), VGL_OK);
 }
 
 static void submit_and_read(struct scene *sc) {
-    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_OK);
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, sc->e.buf, sc->e.n), VGL_OK);
     enc_reset(&sc->e);
     const struct vgl_transfer t = {.handle = 1, .box = {0, 0, 0, W, H, 1}};
-    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, sc->ctx, &t), VGL_OK);
 }
 
 static const uint8_t *px(struct scene *sc, int x, int y) {
@@ -154,9 +172,9 @@ static void sampled_texture_at(struct scene *sc, uint32_t handle, uint32_t forma
                                           .height = h,
                                           .depth = 1,
                                           .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &tex), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, sc->ctx, &tex), VGL_OK);
     const struct iovec iov = {texels, size};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, handle, &iov, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, sc->ctx, handle, &iov, 1), VGL_OK);
 }
 
 static void sampled_texture(struct scene *sc, uint32_t format, uint32_t w, uint32_t h,
@@ -638,7 +656,7 @@ VGL_TEST(sample_mask_keeps_its_share_of_samples) {
                                          .depth = 1,
                                          .array_size = 1,
                                          .nr_samples = 2};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &ms), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, sc->ctx, &ms), VGL_OK);
     vertices(sc, 0, full, 3);
     enc_surface(&sc->e, 11, 5, 67);
     const uint32_t cb = 11, mask = 1;
@@ -813,7 +831,7 @@ VGL_TEST(geometry_shader_expands_points) {
     check_px(sc, 8, 8, 255, 0, 0, 255); /* the first square stays */
     /* Quads cannot feed a geometry shader. */
     enc_draw(&sc->e, 7, 0, 4, false);
-    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_ERROR_INVALID_ARGUMENT);
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, sc->e.buf, sc->e.n), VGL_ERROR_INVALID_ARGUMENT);
     scene_destroy(sc);
 }
 
@@ -859,10 +877,10 @@ VGL_TEST(dual_source_state_does_not_block_later_mrt_draws) {
                                           .height = H,
                                           .depth = 1,
                                           .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &rt2), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, sc->ctx, &rt2), VGL_OK);
     static uint8_t rt2_mem[W * H * 4];
     const struct iovec iov = {rt2_mem, sizeof(rt2_mem)};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 9, &iov, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, sc->ctx, 9, &iov, 1), VGL_OK);
     enc_surface(&sc->e, 11, 9, 67);
     const uint32_t cbufs[2] = {10, 11};
     enc_framebuffer(&sc->e, 0, 2, cbufs);
@@ -876,7 +894,7 @@ VGL_TEST(dual_source_state_does_not_block_later_mrt_draws) {
     submit_and_read(sc);
     check_px(sc, 5, 5, 0, 255, 0, 255);
     const struct vgl_transfer t = {.handle = 9, .box = {0, 0, 0, W, H, 1}};
-    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, sc->ctx, &t), VGL_OK);
     const uint8_t *p = rt2_mem + (5 * W + 5) * 4;
     CHECK(p[0] == 0 && p[1] == 255 && p[2] == 0 && p[3] == 255);
     scene_destroy(sc);
@@ -892,11 +910,11 @@ static void data_buffer(struct scene *sc, uint32_t handle, uint8_t *mem, uint32_
                                         .height = 1,
                                         .depth = 1,
                                         .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &a), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, sc->ctx, &a), VGL_OK);
     const struct iovec iov = {mem, size};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, handle, &iov, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, sc->ctx, handle, &iov, 1), VGL_OK);
     const struct vgl_transfer t = {.handle = handle, .box = {0, 0, 0, (int)size, 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &t), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, sc->ctx, &t), VGL_OK);
 }
 
 /* A uniform buffer (GL binding 0 = UBO index 1) read by the FS at slot 2, from a range that
@@ -924,7 +942,7 @@ VGL_TEST(uniform_buffer_ranges) {
     /* Past the buffer, misplaced, or no buffer at all: refused. */
     const uint32_t past[5] = {VGL_SHADER_FRAGMENT, 1, 256, 257, 5};
     enc_cmd(&sc->e, VGL_CCMD_SET_UNIFORM_BUFFER, 0, past, 5);
-    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_ERROR_INVALID_ARGUMENT);
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, sc->e.buf, sc->e.n), VGL_ERROR_INVALID_ARGUMENT);
     scene_destroy(sc);
 }
 
@@ -983,7 +1001,7 @@ VGL_TEST(conditional_rendering_follows_the_query) {
     check_px(sc, 7, 7, 255, 0, 0, 255);
     const uint32_t bad[3] = {99, 0, 0};
     enc_cmd(&sc->e, VGL_CCMD_SET_RENDER_CONDITION, 0, bad, 3);
-    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_ERROR_NOT_FOUND);
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, sc->e.buf, sc->e.n), VGL_ERROR_NOT_FOUND);
     scene_destroy(sc);
 }
 
@@ -992,7 +1010,7 @@ static struct scene *ready_scene(void) {
     vertices(sc, 0, full, 3);
     enc_shader(&sc->e, 31, 1, fs_varying);
     enc_bind_shader(&sc->e, 31, 1);
-    CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), VGL_OK);
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, sc->e.buf, sc->e.n), VGL_OK);
     enc_reset(&sc->e);
     return sc;
 }
@@ -1013,9 +1031,9 @@ VGL_TEST(hostile_draws_refused) {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct scene *sc = ready_scene();
         enc_draw(&sc->e, cases[i].mode, cases[i].start, cases[i].count, cases[i].indexed);
-        CHECK_EQ(vgl_renderer_submit(sc->r, 1, sc->e.buf, sc->e.n), cases[i].expect);
+        CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, sc->e.buf, sc->e.n), cases[i].expect);
         struct vgl_context_error err;
-        CHECK(vgl_renderer_context_get_error(sc->r, 1, &err));
+        CHECK(vgl_renderer_context_get_error(sc->r, sc->ctx, &err));
         CHECK_EQ(err.opcode, VGL_CCMD_DRAW_VBO);
         scene_destroy(sc);
     }
@@ -1031,10 +1049,10 @@ static uint8_t *so_buffer(struct scene *sc) {
                                          .height = 1,
                                          .depth = 1,
                                          .array_size = 1};
-    CHECK_EQ(vgl_renderer_resource_create(sc->r, 1, &so), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_create(sc->r, sc->ctx, &so), VGL_OK);
     uint8_t *mem = calloc(1, 1024);
     const struct iovec iov = {mem, 1024};
-    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, 1, 3, &iov, 1), VGL_OK);
+    CHECK_EQ(vgl_renderer_resource_attach_backing(sc->r, sc->ctx, 3, &iov, 1), VGL_OK);
     return mem;
 }
 
@@ -1050,7 +1068,7 @@ VGL_TEST(stream_output_captures_positions) {
     uint8_t *mem = so_buffer(sc);
     memset(mem, 0xee, 1024);
     const struct vgl_transfer fill = {.handle = 3, .box = {0, 0, 0, 1024, 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &fill), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, sc->ctx, &fill), VGL_OK);
     struct enc *e = &sc->e;
     so_shader(e, 32, 1);
     enc_bind_shader(e, 32, 0);
@@ -1064,7 +1082,7 @@ VGL_TEST(stream_output_captures_positions) {
     submit_and_read(sc);
     CHECK(px(sc, 1, 1)[0] > 0); /* still rasterized */
     const struct vgl_transfer t = {.handle = 3, .box = {0, 0, 0, 1024, 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, sc->ctx, &t), VGL_OK);
     const float *f = (const float *)mem;
     for (int v = 0; v < 6; v++) {
         for (int c = 0; c < 4; c++) {
@@ -1076,12 +1094,15 @@ VGL_TEST(stream_output_captures_positions) {
     for (int v = 0; v < 6; v++) {
         CHECK(g[2 * v + 1] == full[v % 3][5]); /* OUT[1].y at dword 1 of each vertex */
     }
-    /* Setting targets again restarts at their beginning. */
+    /* A set with a new first target starts over (glBeginTransformFeedback makes one), also
+     * in a target of the set bound before. */
     const float moved[3][8] = {{-1, -1, 0.5f, 1, 0, 7, 0, 0},
                                {3, -1, 0.5f, 1, 2, 8, 0, 0},
                                {-1, 3, 0.5f, 1, 0, 9, 0, 0}};
     vertices(sc, 0, moved, 3);
-    enc_set_so_targets(e, 2, targets);
+    enc_so_target(e, 43, 3, 0, 256);
+    const uint32_t begun[2] = {43, 41};
+    enc_set_so_targets(e, 2, begun);
     enc_draw(e, 4, 0, 3, false);
     /* A target with room for 2 vertices takes no triangle; without targets nothing is captured. */
     enc_so_target(e, 42, 3, 768, 40);
@@ -1091,9 +1112,9 @@ VGL_TEST(stream_output_captures_positions) {
     const uint32_t none[1] = {0};
     enc_set_so_targets(e, 1, none);
     enc_draw(e, 4, 0, 3, false);
-    CHECK_EQ(vgl_renderer_submit(sc->r, 1, e->buf, e->n), VGL_OK);
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, e->buf, e->n), VGL_OK);
     enc_reset(e);
-    CHECK_EQ(vgl_renderer_transfer_read(sc->r, 1, &t), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, sc->ctx, &t), VGL_OK);
     for (int v = 0; v < 6; v++) {
         CHECK(f[4 * v + 2] == (v < 3 ? 0.5f : 0.0f));
         CHECK(g[2 * v + 1] == (v < 3 ? moved[v][5] : full[v % 3][5]));
@@ -1104,7 +1125,7 @@ VGL_TEST(stream_output_captures_positions) {
 }
 
 VGL_TEST(hostile_stream_output_refused) {
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         struct scene *sc = ready_scene();
         uint8_t *mem = so_buffer(sc);
         struct enc *e = &sc->e;
@@ -1118,10 +1139,14 @@ VGL_TEST(hostile_stream_output_refused) {
             const uint32_t t = 77; /* no such target */
             enc_set_so_targets(e, 1, &t);
             expect = VGL_ERROR_NOT_FOUND;
-        } else {
+        } else if (i == 3) {
             so_shader(e, 32, 9); /* OUT[9] is not declared */
+        } else {
+            /* DRAW_AUTO before any stream output target was set */
+            const uint32_t draw_auto[12] = {0, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0xffffffffu, 256};
+            enc_cmd(e, VGL_CCMD_DRAW_VBO, 0, draw_auto, 12);
         }
-        CHECK_EQ(vgl_renderer_submit(sc->r, 1, e->buf, e->n), expect);
+        CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, e->buf, e->n), expect);
         free(mem);
         scene_destroy(sc);
     }
@@ -1169,7 +1194,7 @@ VGL_TEST(state_kept_between_draws_is_the_guests) {
     /* A texture created and written between draws leaves the bound one alone. */
     sampled_texture_at(sc, 4, 67, 1, 1, green, sizeof(green));
     const struct vgl_transfer t = {.handle = 4, .box = {0, 0, 0, 1, 1, 1}};
-    CHECK_EQ(vgl_renderer_transfer_write(sc->r, 1, &t), VGL_OK);
+    CHECK_EQ(vgl_renderer_transfer_write(sc->r, sc->ctx, &t), VGL_OK);
     p = draw_alone(sc, 16, 16);
     CHECK(p[0] == 255 && p[1] == 0);
     /* The same view handle re-created on the other texture, still bound in the slot. */
@@ -1201,5 +1226,140 @@ VGL_TEST(state_kept_between_draws_is_the_guests) {
     enc_bind_shader(&sc->e, 31, 1);
     p = draw_alone(sc, 16, 16);
     CHECK(p[1] == 0 && p[2] == 255);
+    scene_destroy(sc);
+}
+
+/* Mesa resumes transform feedback by setting the same targets again (it sends no append bits):
+ * capture appends, a draw while paused captures nothing, and DRAW_AUTO draws every vertex the
+ * first target of the last set took. */
+VGL_TEST(stream_output_resumes_and_draws_auto) {
+    struct scene *sc = ready_scene();
+    const float halves[6][8] = {{-1, -1, 0, 1, 1, 1, 1, 1}, {0, -1, 0, 1, 1, 1, 1, 1},
+                                {-1, 3, 0, 1, 1, 1, 1, 1},  {1, -1, 0, 1, 1, 1, 1, 1},
+                                {0, -1, 0, 1, 1, 1, 1, 1},  {1, 3, 0, 1, 1, 1, 1, 1}};
+    vertices(sc, 0, halves, 6);
+    uint8_t *mem = so_buffer(sc);
+    struct enc *e = &sc->e;
+    so_shader(e, 32, 1);
+    enc_bind_shader(e, 32, 0);
+    enc_so_target(e, 40, 3, 0, 256);
+    enc_so_target(e, 41, 3, 512, 256);
+    const uint32_t targets[2] = {40, 41}, none[1] = {0};
+    enc_set_so_targets(e, 2, targets);
+    enc_draw(e, 4, 0, 3, false); /* the left half */
+    enc_set_so_targets(e, 1, none);
+    enc_draw(e, 4, 0, 3, false); /* paused */
+    enc_set_so_targets(e, 2, targets);
+    enc_draw(e, 4, 3, 3, false); /* resumed: the right half */
+    enc_set_so_targets(e, 1, none);
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, e->buf, e->n), VGL_OK);
+    enc_reset(e);
+    const struct vgl_transfer t = {.handle = 3, .box = {0, 0, 0, 1024, 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, sc->ctx, &t), VGL_OK);
+    const float *f = (const float *)mem;
+    for (int v = 0; v < 6; v++) {
+        CHECK(f[4 * v] == halves[v][0] && f[4 * v + 1] == halves[v][1]);
+    }
+    CHECK(f[24] == 0.0f && f[27] == 0.0f); /* no seventh vertex */
+    /* DRAW_AUTO: both halves, read as 6 vertices from the vertex buffer. */
+    const float black[4] = {0, 0, 0, 1};
+    enc_clear(e, VGL_CLEAR_COLOR0, black, 1.0, 0);
+    const uint32_t draw_auto[12] = {0, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0xffffffffu, 256};
+    enc_cmd(e, VGL_CCMD_DRAW_VBO, 0, draw_auto, 12);
+    submit_and_read(sc);
+    CHECK_EQ(px(sc, 2, 2)[0], 255);
+    CHECK_EQ(px(sc, 29, 2)[0], 255);
+    CHECK_EQ(px(sc, 16, 30)[0], 0);
+    free(mem);
+    scene_destroy(sc);
+}
+
+/* A query object of `type` (0: occlusion counter) in the scene's context, its result in a new
+ * buffer `res` backed by mem. */
+static void query_object(struct scene *sc, uint32_t handle, uint32_t type, uint32_t res,
+                         uint8_t *mem) {
+    data_buffer(sc, res, mem, 64);
+    const uint32_t q[4] = {handle, type, 0, res};
+    enc_cmd(&sc->e, VGL_CCMD_CREATE_OBJECT, VGL_OBJECT_QUERY, q, 4);
+}
+
+static void query_cmd(struct scene *sc, uint32_t cmd, uint32_t handle) {
+    const uint32_t p[2] = {handle, 1};
+    enc_cmd(&sc->e, cmd, 0, p, cmd == VGL_CCMD_GET_QUERY_RESULT ? 2 : 1);
+}
+
+/* Every guest context shares the host's GL context: a query counts its own context's draws
+ * only, also while another context runs a query of the same kind in between. */
+VGL_TEST(queries_count_their_own_context_only) {
+    struct scene *a = scene_create();
+    struct scene *b = scene_create_on(a->r, 2);
+    static uint8_t qa[64], qb[64];
+    struct scene *const both[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        vertices(both[i], 0, full, 3);
+        enc_shader(&both[i]->e, 31, VGL_SHADER_FRAGMENT, fs_const);
+        enc_bind_shader(&both[i]->e, 31, VGL_SHADER_FRAGMENT);
+        query_object(both[i], 70, 0, 6, i ? qb : qa);
+    }
+    query_cmd(a, VGL_CCMD_BEGIN_QUERY, 70);
+    enc_draw(&a->e, 4, 0, 3, false); /* 1024 samples */
+    CHECK_EQ(vgl_renderer_submit(a->r, a->ctx, a->e.buf, a->e.n), VGL_OK);
+    enc_reset(&a->e);
+    query_cmd(b, VGL_CCMD_BEGIN_QUERY, 70);
+    enc_draw(&b->e, 4, 0, 3, false);
+    enc_draw(&b->e, 4, 0, 3, false);
+    enc_draw(&b->e, 4, 0, 3, false);
+    query_cmd(b, VGL_CCMD_END_QUERY, 70);
+    query_cmd(b, VGL_CCMD_GET_QUERY_RESULT, 70);
+    CHECK_EQ(vgl_renderer_submit(b->r, b->ctx, b->e.buf, b->e.n), VGL_OK);
+    enc_reset(&b->e);
+    enc_draw(&a->e, 4, 0, 3, false);
+    query_cmd(a, VGL_CCMD_END_QUERY, 70);
+    query_cmd(a, VGL_CCMD_GET_QUERY_RESULT, 70);
+    CHECK_EQ(vgl_renderer_submit(a->r, a->ctx, a->e.buf, a->e.n), VGL_OK);
+    enc_reset(&a->e);
+    /* struct virgl_host_query_state: state, size, then the value. */
+    uint32_t va, vb;
+    memcpy(&vb, qb + 8, 4);
+    memcpy(&va, qa + 8, 4);
+    CHECK_EQ(vb, 3 * W * H);
+    CHECK_EQ(va, 2 * W * H);
+    scene_destroy(b);
+    scene_destroy(a);
+}
+
+/* A polygon (drawn by the translator's geometry shader) is captured as triangles with its first
+ * vertex last in each, where the last-vertex convention takes a flat colour from. */
+VGL_TEST(stream_output_captures_polygons_as_triangles) {
+    struct scene *sc = ready_scene();
+    const float pentagon[5][8] = {{-0.5f, -1, 0, 1, 1, 1, 1, 1},
+                                  {-1, 0.5f, 0, 1, 1, 1, 1, 1},
+                                  {0, 1, 0, 1, 1, 1, 1, 1},
+                                  {1, 0.5f, 0, 1, 1, 1, 1, 1},
+                                  {0.5f, -1, 0, 1, 1, 1, 1, 1}};
+    vertices(sc, 0, pentagon, 5);
+    uint8_t *mem = so_buffer(sc);
+    struct enc *e = &sc->e;
+    so_shader(e, 32, 1);
+    enc_bind_shader(e, 32, 0);
+    enc_so_target(e, 40, 3, 0, 512);
+    enc_so_target(e, 41, 3, 512, 256);
+    const uint32_t targets[2] = {40, 41};
+    enc_set_so_targets(e, 2, targets);
+    enc_draw(e, 9, 0, 5, false);
+    submit_and_read(sc);
+    CHECK_EQ(px(sc, 16, 16)[0], 255); /* still drawn */
+    const struct vgl_transfer t = {.handle = 3, .box = {0, 0, 0, 1024, 1, 1}};
+    CHECK_EQ(vgl_renderer_transfer_read(sc->r, sc->ctx, &t), VGL_OK);
+    const float *f = (const float *)mem;
+    for (int i = 0; i < 3; i++) {
+        const int tri[3] = {i + 1, i + 2, 0};
+        for (int v = 0; v < 3; v++) {
+            CHECK(f[4 * (3 * i + v)] == pentagon[tri[v]][0]);
+            CHECK(f[4 * (3 * i + v) + 1] == pentagon[tri[v]][1]);
+        }
+    }
+    CHECK(f[36] == 0.0f && f[37] == 0.0f); /* 9 vertices, no more */
+    free(mem);
     scene_destroy(sc);
 }

@@ -168,6 +168,7 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
                     | 1u << 10  /* seamless_cube_map */
                     | 1u << 11  /* occlusion_query */
                     | 1u << 12  /* timer_query */
+                    | 1u << 13  /* streamout_pause_resume: resumes and DRAW_AUTO (gl_streamout.c) */
                     | 1u << 16; /* depth_clip_disable: GL_DEPTH_CLAMP */
     if (features >> FEATURE_COND_RENDER & 1) {
         bset |= 1u << 4; /* conditional_render */

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -284,6 +285,7 @@ static enum raster_class raster_class(const struct gl_sub_ctx *sub, uint32_t mod
  * geometry shader (shader key gs_fill), which culls by itself.
  */
 struct pass {
+    bool capture;      /* stream output alone, nothing rasterized (capture_polygon) */
     uint8_t fill;      /* host polygon mode: 0 fill, 1 line, 2 point */
     uint8_t host_cull; /* bit 0 front, bit 1 back (gallium's cull_face) */
     uint8_t gs_fill, gs_cull;
@@ -356,6 +358,9 @@ static void apply_pass(const struct gl_sub_ctx *sub, const struct pass *ps) {
      * first-vertex convention. */
     const bool first = sub->rs && sub->rs->state.flatshade_first && ps->gs_prim != 3;
     glProvokingVertex(first ? GL_FIRST_VERTEX_CONVENTION : GL_LAST_VERTEX_CONVENTION);
+    if (ps->capture) {
+        glEnable(GL_RASTERIZER_DISCARD);
+    }
 }
 
 static enum raster_class pass_raster_class(const struct gl_sub_ctx *sub, uint32_t mode,
@@ -839,12 +844,90 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
                                  const struct vgl_shader_key *kp, const struct pass *ps,
                                  bool flip_y);
 
+/*
+ * Stream output of a polygon. The translator's geometry shader draws polygons and captures
+ * nothing, so a pass of its own captures the polygon first, with nothing rasterized: as the
+ * triangles (i + 1, i + 2, 0), or (0, i + 1, i + 2) under the first-vertex convention, so that
+ * vertex 0, whose colour a flat polygon takes, is each triangle's provoking vertex. The visible
+ * passes then capture nothing (so_captured).
+ */
+static enum vgl_status capture_polygon(struct vgl_sink *s, struct gl_sub_ctx *sub,
+                                       const struct vgl_cmd_draw *d, bool flip_y) {
+    struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
+    if (d->indexed) {
+        vgl_log(VGL_LOG_DEBUG, "stream output of an indexed polygon: not captured");
+        return VGL_OK;
+    }
+    const struct pass ps = {.capture = true};
+    struct vgl_shader_key key;
+    build_key(sub, flip_y, RASTER_POLYGONS, &ps, &key);
+    char why[160] = "";
+    struct gl_program *p = vgl_gl_program_get(sub, &key, why, sizeof(why));
+    if (!p || !p->so_buffers || d->count < 3) {
+        return VGL_OK;
+    }
+    const uint32_t tris = d->count - 2;
+    uint32_t *idx = malloc((size_t)tris * 3 * sizeof(*idx));
+    if (!idx) {
+        return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory");
+    }
+    const bool first = sub->rs && sub->rs->state.flatshade_first;
+    for (uint32_t i = 0; i < tris; i++) {
+        const uint32_t tri[3] = {first ? 0 : i + 1, first ? i + 1 : i + 2, first ? i + 2 : 0};
+        memcpy(&idx[3 * i], tri, sizeof(tri));
+    }
+    struct gl_resource *ib = &r->scratch_index;
+    if (!ib->id) {
+        glGenBuffers(1, &ib->id);
+        ib->serial = ++r->serial;
+    }
+    if (sub->vao_index_buffer != ib->serial) {
+        glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, ib->id); /* state of the bound VAO */
+        sub->vao_index_buffer = ib->serial;
+    }
+    glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)tris * 12, idx, GL_STREAM_DRAW);
+    free(idx);
+    ib->args.width = tris * 12;
+    /* The guest's index buffer stays its own: this pass alone reads the renderer's. */
+    struct gl_resource *const guest_ib = sub->ib_res;
+    const uint32_t guest_size = sub->ib_size, guest_offset = sub->ib_offset;
+    sub->ib_res = ib;
+    sub->ib_size = 4;
+    sub->ib_offset = 0;
+    struct vgl_cmd_draw td = *d;
+    td.mode = 4; /* triangles */
+    td.indexed = true;
+    td.count = tris * 3;
+    td.index_bias = (int32_t)d->start;
+    td.primitive_restart = false;
+    const enum vgl_status st = draw_pass(s, sub, &td, p, &key, &ps, flip_y);
+    sub->ib_res = guest_ib;
+    sub->ib_size = guest_size;
+    sub->ib_offset = guest_offset;
+    sub->dirty |= DIRTY_RASTERIZER; /* rasterizer discard back to the guest's */
+    return st;
+}
+
 static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
     struct vgl_renderer *r = ctx->r;
     struct gl_sub_ctx *sub = ctx->sub;
-    if (d->indirect || d->count_from_stream_output) {
-        return FAIL(s, VGL_ERROR_UNSUPPORTED, "indirect and stream-output draws");
+    if (d->indirect) {
+        return FAIL(s, VGL_ERROR_UNSUPPORTED, "indirect draws");
+    }
+    struct vgl_cmd_draw auto_draw;
+    if (d->count_from_stream_output) {
+        /* DRAW_AUTO (glDrawTransformFeedback): the vertices captured into the first target of
+         * the last capture set (Mesa sends that target's size here, not its handle). */
+        const struct gl_so_target *t = sub->so_draw_target;
+        if (!t) {
+            return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "stream-output draw without a target");
+        }
+        auto_draw = *d;
+        auto_draw.indexed = false;
+        auto_draw.start = 0;
+        auto_draw.count = t->stride ? t->written / t->stride : 0;
+        d = &auto_draw;
     }
     if (d->mode >= VGL_ARRAY_SIZE(prim_modes)) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "primitive mode %u", d->mode);
@@ -891,7 +974,16 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     enum vgl_status st = VGL_OK;
     bool vertices_ready = false;
     sub->so_captured = false; /* stream output captures one pass of a draw */
+    if (d->mode == 9 && vgl_gl_so_bound(sub)) {
+        VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
+        vertices_ready = true;
+        VGL_FORWARD_IF_ERROR(capture_polygon(s, sub, d, flip_y));
+    }
     for (unsigned i = 0; i < num_passes && st == VGL_OK; i++) {
+        if (i == 1 || (i == 0 && sub->so_captured)) {
+            /* The primitives were generated once, in the first pass. */
+            vgl_gl_queries_suspend(ctx, GL_PRIMITIVES_GENERATED);
+        }
         struct vgl_shader_key key;
         build_key(sub, flip_y, pass_raster_class(sub, d->mode, &passes[i]), &passes[i], &key);
         char why[160] = "";
@@ -906,6 +998,7 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         }
         st = draw_pass(s, sub, d, p, &key, &passes[i], flip_y);
     }
+    vgl_gl_queries_resume(ctx, GL_PRIMITIVES_GENERATED, 0);
     if (vertices_ready) {
         glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     }

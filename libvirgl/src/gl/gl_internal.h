@@ -187,6 +187,9 @@ struct gl_query {
     GLuint query;
     GLenum gl_target;
     bool active;
+    bool suspended;               /* active, but ended on the host while another context runs */
+    uint64_t counted;             /* what its earlier spans counted (vgl_gl_queries_switch) */
+    struct gl_query *next_active; /* the context's active queries */
 };
 
 /* A stream-output target: a range of a buffer resource, appended to while bound (gallium). */
@@ -194,7 +197,9 @@ struct gl_so_target {
     struct gl_object base;
     struct gl_resource *res; /* holds a reference */
     uint32_t offset, size;   /* bytes, checked against the resource */
-    uint32_t written;        /* bytes appended since it was last bound without append */
+    uint32_t written;        /* bytes appended since the capture that bound it began */
+    uint32_t stride;         /* bytes per vertex of the last capture into it (DRAW_AUTO) */
+    bool bound_before;       /* bound by an earlier SET_STREAMOUT_TARGETS */
 };
 
 struct gl_program;
@@ -279,12 +284,12 @@ struct gl_sub_ctx {
     struct gl_attrib_binding attribs[32]; /* what the VAO holds, attribute by attribute */
     uint64_t vao_index_buffer;            /* serial of the index buffer the VAO holds */
     struct gl_so_target *so_targets[4];   /* SET_STREAMOUT_TARGETS, bound until the next one */
+    struct gl_so_target *so_draw_target;  /* first target of the last capture set (DRAW_AUTO) */
     struct gl_query *cond_query;          /* SET_RENDER_CONDITION, holds a reference */
     bool cond_inverted;                   /* draw when the result is zero */
     uint8_t cond_mode;                    /* PIPE_RENDER_COND_* */
     bool cond_active;                     /* the host's conditional rendering is on */
     bool so_captured;                     /* the current draw has captured (in one pass) */
-    uint32_t so_queries_active;           /* the guest's PRIMITIVES_EMITTED queries running */
     struct gl_program *programs;          /* linked programs, most recent first */
     uint32_t program_count;
 };
@@ -297,6 +302,7 @@ struct gl_fence {
 
 struct gl_context {
     struct vgl_renderer *r;
+    struct gl_query *active_queries; /* begun and not ended, linked by next_active */
     uint32_t id;
     char name[64];
     struct vgl_hash_map resources; /* guest handle -> struct gl_resource */
@@ -341,16 +347,18 @@ struct vgl_renderer {
     GLuint read_fbo, draw_fbo; /* scratch framebuffers for transfers and blits */
     uint64_t shader_serial;
     uint64_t sub_ctx_serial;
-    uint64_t applied_sub;    /* serial of the sub-context whose state GL holds, 0 = none */
-    GLint max_texture_units; /* for the binding allocator: the host's, less the rest unit */
-    GLint rest_unit;         /* the active texture unit outside draws (draws never allocate it) */
-    uint64_t serial;         /* last serial handed to a resource, object or constant buffer */
+    uint64_t applied_sub;         /* serial of the sub-context whose state GL holds, 0 = none */
+    struct gl_context *query_ctx; /* the context whose active queries GL is counting */
+    GLint max_texture_units;      /* for the binding allocator: the host's, less the rest unit */
+    GLint rest_unit; /* the active texture unit outside draws (draws never allocate it) */
+    uint64_t serial; /* last serial handed to a resource, object or constant buffer */
     struct gl_bound bound;
     uint64_t zero_ubo_serial;
     GLint max_ubo_bindings; /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
     GLint ubo_alignment;    /* GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT */
     GLuint zero_ubo;        /* 64 KiB of zeros for uniform buffers the guest left unbound */
     GLuint so_count_query;  /* primitives a draw wrote to stream output, when not computable */
+    struct gl_resource scratch_index; /* indices the renderer makes (polygon capture), buffer */
     GLint max_texture_size;
     GLint max_3d_texture_size;
     GLint max_array_layers;
@@ -436,6 +444,14 @@ enum vgl_status vgl_gl_object_insert(struct vgl_sink *s, struct gl_object *obj, 
 void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub);
 /* GL state the draw path set was changed behind its back: the next draw applies it all. */
 void vgl_gl_state_dirty(struct vgl_renderer *r);
+/* Let GL count for ctx's active queries alone: suspend the previous context's, resume ctx's. */
+void vgl_gl_queries_switch(struct vgl_renderer *r, struct gl_context *ctx);
+/* End ctx's running queries on target (0: all) on the host, keeping their counts, so that the
+ * renderer can count on that target itself; resume adds what it counted meanwhile (add). */
+void vgl_gl_queries_suspend(struct gl_context *ctx, GLenum target);
+void vgl_gl_queries_resume(struct gl_context *ctx, GLenum target, uint64_t add);
+/* A query object is going away: end it if it is active. */
+void vgl_gl_query_release(struct gl_context *ctx, struct gl_query *q);
 /* Nothing in r->bound is known any more (renderer start). */
 void vgl_gl_bound_forget(struct vgl_renderer *r);
 /* The shader bound to `stage`, or NULL. */
@@ -456,6 +472,8 @@ void vgl_gl_condition_end(struct gl_sub_ctx *sub);
 /* Stream output (gl_streamout.c). The shader whose outputs are captured: the last vertex
  * stage. */
 const struct vgl_stream_output *vgl_gl_so_of(const struct gl_sub_ctx *sub);
+/* Whether a draw would capture: targets are bound and the last vertex stage has outputs. */
+bool vgl_gl_so_bound(const struct gl_sub_ctx *sub);
 void vgl_gl_streamout_init(struct vgl_sink_impl *impl);
 /* Before linking: glTransformFeedbackVaryings for the translator's vgl_so_<i> outputs. Returns
  * the mask of buffers the program writes. */

@@ -51,9 +51,7 @@ static void free_object(struct gl_sub_ctx *sub, struct gl_object *obj) {
         break;
     case VGL_OBJECT_QUERY: {
         struct gl_query *q = (struct gl_query *)obj;
-        if (q->active) {
-            glEndQuery(q->gl_target);
-        }
+        vgl_gl_query_release(sub->ctx, q);
         glDeleteQueries(1, &q->query);
         vgl_gl_resource_unref(q->res);
         break;

@@ -2,6 +2,9 @@
 /*
  * Queries: occlusion counters and predicates, timestamps, elapsed time, primitives generated.
  * Results go to the query's buffer as struct virgl_host_query_state (§2.5): state, size, value.
+ * Every guest context shares the one host GL context, where a query counts whatever runs while
+ * it is active: so a context's active queries are ended on the host (their counts kept) while
+ * another context submits, and begun again when it submits next.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +75,63 @@ static enum vgl_status create_query(struct vgl_sink *s, const struct vgl_cmd_que
     return vgl_gl_object_insert(s, &q->base, VGL_OBJECT_QUERY, cmd->handle);
 }
 
+static void unlink_active(struct gl_context *ctx, struct gl_query *q) {
+    for (struct gl_query **pp = &ctx->active_queries; *pp; pp = &(*pp)->next_active) {
+        if (*pp == q) {
+            *pp = q->next_active;
+            q->next_active = NULL;
+            return;
+        }
+    }
+}
+
+/* The host result of the last span plus what earlier spans counted. */
+static GLuint64 query_value(const struct gl_query *q) {
+    GLuint64 value = 0;
+    glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
+    value += q->counted;
+    return q->gl_target == GL_ANY_SAMPLES_PASSED ? value != 0 : value;
+}
+
+void vgl_gl_queries_suspend(struct gl_context *ctx, GLenum target) {
+    for (struct gl_query *q = ctx ? ctx->active_queries : NULL; q; q = q->next_active) {
+        if (!q->suspended && (!target || q->gl_target == target)) {
+            glEndQuery(q->gl_target);
+            q->counted = query_value(q);
+            q->suspended = true;
+        }
+    }
+}
+
+void vgl_gl_queries_resume(struct gl_context *ctx, GLenum target, uint64_t add) {
+    for (struct gl_query *q = ctx ? ctx->active_queries : NULL; q; q = q->next_active) {
+        if (q->suspended && (!target || q->gl_target == target)) {
+            q->counted += add;
+            glBeginQuery(q->gl_target, q->query);
+            q->suspended = false;
+        }
+    }
+}
+
+void vgl_gl_queries_switch(struct vgl_renderer *r, struct gl_context *ctx) {
+    if (r->query_ctx != ctx) {
+        vgl_gl_queries_suspend(r->query_ctx, 0);
+        vgl_gl_queries_resume(ctx, 0, 0);
+        r->query_ctx = ctx;
+    }
+}
+
+void vgl_gl_query_release(struct gl_context *ctx, struct gl_query *q) {
+    if (q->active) {
+        if (!q->suspended) {
+            glEndQuery(q->gl_target);
+        }
+        q->active = false;
+        q->suspended = false;
+        unlink_active(ctx, q);
+    }
+}
+
 static struct gl_query *lookup(struct vgl_sink *s, uint32_t handle) {
     return vgl_gl_object_get(vgl_gl_ctx_of(s)->sub, handle, VGL_OBJECT_QUERY);
 }
@@ -85,9 +145,13 @@ static enum vgl_status begin_query(struct vgl_sink *s, uint32_t handle) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "query %u already active", handle);
     }
     if (q->gl_target && q->gl_target != GL_TIMESTAMP) {
+        struct gl_context *ctx = vgl_gl_ctx_of(s);
+        vgl_gl_queries_switch(ctx->r, ctx);
         glBeginQuery(q->gl_target, q->query);
         q->active = true;
-        vgl_gl_ctx_of(s)->sub->so_queries_active += q->type == Q_PRIMITIVES_EMITTED;
+        q->counted = 0;
+        q->next_active = ctx->active_queries;
+        ctx->active_queries = q;
     }
     return VGL_OK;
 }
@@ -100,9 +164,7 @@ static enum vgl_status end_query(struct vgl_sink *s, uint32_t handle) {
     if (q->gl_target == GL_TIMESTAMP) {
         glQueryCounter(q->query, GL_TIMESTAMP);
     } else if (q->active) {
-        glEndQuery(q->gl_target);
-        q->active = false;
-        vgl_gl_ctx_of(s)->sub->so_queries_active -= q->type == Q_PRIMITIVES_EMITTED;
+        vgl_gl_query_release(vgl_gl_ctx_of(s), q);
     }
     return VGL_OK;
 }
@@ -119,7 +181,10 @@ static enum vgl_status get_query_result(struct vgl_sink *s, uint32_t handle, boo
     }
     GLuint64 value = 1; /* GPU_FINISHED: everything before it has finished once we answer */
     if (q->gl_target) {
-        glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
+        value = q->gl_target == GL_TIMESTAMP ? 0 : query_value(q);
+        if (q->gl_target == GL_TIMESTAMP) {
+            glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
+        }
     } else {
         glFinish();
     }
@@ -162,9 +227,10 @@ static enum vgl_status set_render_condition(struct vgl_sink *s, uint32_t handle,
     return VGL_OK;
 }
 
-/* Occlusion queries the host can condition on by itself. */
+/* Occlusion queries the host can condition on by itself: those counted in one span. */
 static bool host_conditional(const struct gl_query *q) {
-    return q->gl_target == GL_SAMPLES_PASSED || q->gl_target == GL_ANY_SAMPLES_PASSED;
+    return (q->gl_target == GL_SAMPLES_PASSED || q->gl_target == GL_ANY_SAMPLES_PASSED) &&
+           !q->counted;
 }
 
 bool vgl_gl_condition_begin(struct vgl_renderer *r, struct gl_sub_ctx *sub) {
@@ -188,9 +254,7 @@ bool vgl_gl_condition_begin(struct vgl_renderer *r, struct gl_sub_ctx *sub) {
     if (!available) {
         return true;
     }
-    GLuint64 value = 0;
-    glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
-    return (value != 0) != sub->cond_inverted;
+    return (query_value(q) != 0) != sub->cond_inverted;
 }
 
 void vgl_gl_condition_end(struct gl_sub_ctx *sub) {

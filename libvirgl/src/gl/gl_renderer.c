@@ -235,6 +235,7 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
         glDeleteFramebuffers(1, &r->draw_fbo);
         glDeleteBuffers(1, &r->zero_ubo);
         glDeleteQueries(1, &r->so_count_query);
+        glDeleteBuffers(1, &r->scratch_index.id);
         eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
         eglDestroyContext(r->display, r->context);
     }
@@ -371,7 +372,10 @@ void vgl_renderer_context_destroy(struct vgl_renderer *r, uint32_t ctx_id) {
     if (!ctx) {
         return;
     }
-    vgl_gl_sink_finish(ctx);
+    vgl_gl_sink_finish(ctx); /* ends its queries */
+    if (r->query_ctx == ctx) {
+        r->query_ctx = NULL;
+    }
     size_t pos = 0;
     uint32_t handle;
     void *value;
@@ -400,6 +404,7 @@ enum vgl_status vgl_renderer_submit(struct vgl_renderer *r, uint32_t ctx_id, con
     VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
     VGL_RETURN_ERROR_IF(ndw && !cmds, VGL_ERROR_INVALID_ARGUMENT, "NULL command buffer");
     vgl_seed_write("decode", cmds, ndw * 4);
+    vgl_gl_queries_switch(r, ctx);
     const enum vgl_status status = vgl_decode_submit(&ctx->decoder, cmds, ndw);
     vgl_gl_profile_flush(r);
     return status;

@@ -45,6 +45,7 @@ void vgl_gl_sub_ctx_release_state(struct gl_sub_ctx *sub) {
     for (int i = 0; i < 4; i++) {
         VGL_GL_REBIND(sub, sub->so_targets[i], (struct gl_so_target *)NULL);
     }
+    VGL_GL_REBIND(sub, sub->so_draw_target, (struct gl_so_target *)NULL);
     VGL_GL_REBIND(sub, sub->cond_query, (struct gl_query *)NULL);
 }
 

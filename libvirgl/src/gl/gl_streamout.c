@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Stream output (transform feedback): targets, SET_STREAMOUT_TARGETS, a program's captured
- * varyings, and capture around draws. Gallium keeps appending to bound targets across draws
- * until targets are set again; GL restarts at glBeginTransformFeedback and needs the same
- * program while resumed. So each captured draw begins and ends transform feedback, with the
- * buffers bound at write offsets tracked here: the primitives a draw writes are its whole
- * primitives, fewer when a buffer runs out of room (GL and gallium both stop there).
- * Not handled: primitive restart while capturing (the offsets assume no restarts), draws through
- * the translator's geometry shader (unfilled polygons with edge flags, quads), which capture
- * nothing.
+ * varyings, capture around draws, and the vertex count of DRAW_AUTO. Gallium keeps appending to
+ * bound targets across draws until targets are set again; GL restarts at
+ * glBeginTransformFeedback and needs the same program while resumed. So each captured draw
+ * begins and ends transform feedback, with the buffers bound at write offsets tracked here: the
+ * primitives a draw writes are its whole primitives, fewer when a buffer runs out of room (GL
+ * and gallium both stop there), and the host's count where primitive restart or a geometry
+ * shader decides. Draws through the translator's own geometry shader (unfilled polygons with
+ * edge flags, quads) capture nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +58,26 @@ static enum vgl_status set_so_targets(struct vgl_sink *s, uint32_t append, uint3
             return FAIL(s, VGL_ERROR_NOT_FOUND, "streamout target %u not found", handles[i]);
         }
     }
+    /* Mesa 22.3.6 sends no append bits (offsets of -1): glBeginTransformFeedback makes a new
+     * target for the first buffer (the old one stays for glDrawTransformFeedback), while a resume,
+     * or a restore around its own draws, binds the same targets again. So a set whose first
+     * target was bound before appends, a set with a new first target starts over. */
+    struct gl_so_target *first = NULL;
+    for (uint32_t i = 0; i < count && !first; i++) {
+        first = t[i];
+    }
+    const bool resumed = first && first->bound_before;
     for (uint32_t i = 0; i < 4; i++) {
-        if (t[i] && !(append >> i & 1)) {
+        if (t[i] && !resumed && !(append >> i & 1)) {
             t[i]->written = 0;
         }
+        if (t[i]) {
+            t[i]->bound_before = true;
+        }
         VGL_GL_REBIND(sub, sub->so_targets[i], t[i]);
+    }
+    if (first) {
+        VGL_GL_REBIND(sub, sub->so_draw_target, first);
     }
     return VGL_OK;
 }
@@ -122,6 +137,12 @@ const struct vgl_stream_output *vgl_gl_so_of(const struct gl_sub_ctx *sub) {
         sh = vgl_gl_shader(sub, VGL_SHADER_VERTEX);
     }
     return sh && sh->parsed ? vgl_shader_get_stream_output(sh->parsed) : NULL;
+}
+
+bool vgl_gl_so_bound(const struct gl_sub_ctx *sub) {
+    const bool any =
+            sub->so_targets[0] || sub->so_targets[1] || sub->so_targets[2] || sub->so_targets[3];
+    return any && vgl_gl_so_of(sub);
 }
 
 void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
@@ -204,10 +225,10 @@ void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
     sd->active = true;
     sd->vpp = vpp;
     /* With primitive restart (or a GS) fewer primitives come out than the count says: the
-     * host counts them, unless the guest's own query of that kind is running. */
+     * host counts them, with the guest's own queries of that kind suspended meanwhile. */
     struct vgl_renderer *r = sub->ctx->r;
-    if ((d->primitive_restart || vgl_gl_shader(sub, VGL_SHADER_GEOMETRY)) &&
-        !sub->so_queries_active) {
+    if (d->primitive_restart || vgl_gl_shader(sub, VGL_SHADER_GEOMETRY)) {
+        vgl_gl_queries_suspend(sub->ctx, GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN);
         if (!r->so_count_query) {
             glGenQueries(1, &r->so_count_query);
         }
@@ -225,11 +246,12 @@ void vgl_gl_so_end(struct gl_sub_ctx *sub, const struct gl_so_draw *sd) {
     sub->so_captured = true;
     uint32_t advance[4];
     memcpy(advance, sd->advance, sizeof(advance));
+    const struct vgl_stream_output *so = vgl_gl_so_of(sub);
     if (sd->counted) {
         glEndQuery(GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN);
         GLuint64 prims = 0;
         glGetQueryObjectui64v(sub->ctx->r->so_count_query, GL_QUERY_RESULT, &prims);
-        const struct vgl_stream_output *so = vgl_gl_so_of(sub);
+        vgl_gl_queries_resume(sub->ctx, GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN, prims);
         for (uint32_t b = 0; b < 4; b++) {
             const uint64_t bytes = prims * sd->vpp * (so ? so->stride[b] : 0) * 4;
             advance[b] = bytes < advance[b] ? (uint32_t)bytes : advance[b];
@@ -238,6 +260,7 @@ void vgl_gl_so_end(struct gl_sub_ctx *sub, const struct gl_so_draw *sd) {
     for (uint32_t b = 0; b < 4; b++) {
         if (sd->buffers >> b & 1) {
             sub->so_targets[b]->written += advance[b];
+            sub->so_targets[b]->stride = (so ? so->stride[b] : 0) * 4;
             glBindBufferBase(GL_TRANSFORM_FEEDBACK_BUFFER, b, 0);
         }
     }
