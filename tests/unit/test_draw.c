@@ -1063,6 +1063,17 @@ static void so_shader(struct enc *e, uint32_t handle, uint32_t reg1) {
     enc_shader_so(e, handle, 0, vs_pos_color, 2, stride, outs);
 }
 
+/* The stream-output vertex shader (so_shader) bound, and targets 40 (the first size0 bytes of
+ * resource 3) and 41 (size1 bytes from off1) set. */
+static void so_bind(struct enc *e, uint32_t size0, uint32_t off1, uint32_t size1) {
+    so_shader(e, 32, 1);
+    enc_bind_shader(e, 32, 0);
+    enc_so_target(e, 40, 3, 0, size0);
+    enc_so_target(e, 41, 3, off1, size1);
+    const uint32_t targets[2] = {40, 41};
+    enc_set_so_targets(e, 2, targets);
+}
+
 VGL_TEST(stream_output_captures_positions) {
     struct scene *sc = ready_scene();
     uint8_t *mem = so_buffer(sc);
@@ -1070,12 +1081,7 @@ VGL_TEST(stream_output_captures_positions) {
     const struct vgl_transfer fill = {.handle = 3, .box = {0, 0, 0, 1024, 1, 1}};
     CHECK_EQ(vgl_renderer_transfer_write(sc->r, sc->ctx, &fill), VGL_OK);
     struct enc *e = &sc->e;
-    so_shader(e, 32, 1);
-    enc_bind_shader(e, 32, 0);
-    enc_so_target(e, 40, 3, 0, 256);
-    enc_so_target(e, 41, 3, 512, 64);
-    const uint32_t targets[2] = {40, 41};
-    enc_set_so_targets(e, 2, targets);
+    so_bind(e, 256, 512, 64);
     /* Two draws append (gallium keeps targets' offsets across draws). */
     enc_draw(e, 4, 0, 3, false);
     enc_draw(e, 4, 0, 3, false);
@@ -1340,12 +1346,7 @@ VGL_TEST(stream_output_captures_polygons_as_triangles) {
     vertices(sc, 0, pentagon, 5);
     uint8_t *mem = so_buffer(sc);
     struct enc *e = &sc->e;
-    so_shader(e, 32, 1);
-    enc_bind_shader(e, 32, 0);
-    enc_so_target(e, 40, 3, 0, 512);
-    enc_so_target(e, 41, 3, 512, 256);
-    const uint32_t targets[2] = {40, 41};
-    enc_set_so_targets(e, 2, targets);
+    so_bind(e, 512, 512, 256);
     enc_draw(e, 9, 0, 5, false);
     submit_and_read(sc);
     CHECK_EQ(px(sc, 16, 16)[0], 255); /* still drawn */
