@@ -124,9 +124,28 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static void print_benchmark(struct replay_app *app) {
+static double process_cpu_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Rates of the whole run: what a capture without read-backs (a headless program) is measured
+ * by, and the host CPU it took (the driver's threads included). */
+static void print_run_rates(const struct player_stats *st, double wall_ms, double cpu_ms) {
+    const double s = wall_ms > 0 ? wall_ms / 1e3 : 1e-9;
+    printf("run: %.1f ms wall, %.1f ms CPU (%.2f cores); %.1f submits/s, %.2f M command "
+           "dwords/s, %.1f MB/s guest uploads\n",
+           wall_ms, cpu_ms, wall_ms > 0 ? cpu_ms / wall_ms : 0, (double)st->submits / s,
+           (double)st->submit_dwords / s / 1e6, (double)st->guest_bytes / s / 1e6);
+}
+
+static void print_benchmark(struct replay_app *app, const struct player_stats *st,
+                            double wall_ms, double cpu_ms) {
+    print_run_rates(st, wall_ms, cpu_ms);
     if (!app->timed) {
-        printf("benchmark: no frames\n");
+        printf("benchmark: no frames (nothing was read back); the run's rates above are the "
+               "measure\n");
         return;
     }
     const size_t n = app->timed;
@@ -243,7 +262,7 @@ static int finish_checks(struct replay_app *app, struct player *pl, int status) 
 }
 
 static int run_loops(struct replay_app *app, struct player *pl, struct player_stats *st) {
-    const double start = now_ms();
+    const double start = now_ms(), cpu_start = process_cpu_ms();
     enum vgl_status rs = VGL_OK;
     for (app->iteration = 0; app->iteration < app->loops; app->iteration++) {
         app->seen_this_iteration = 0;
@@ -260,7 +279,7 @@ static int run_loops(struct replay_app *app, struct player *pl, struct player_st
             break;
         }
     }
-    const double elapsed = now_ms() - start;
+    const double elapsed = now_ms() - start, cpu = process_cpu_ms() - cpu_start;
     if (st->records == 0 && rs != VGL_OK) {
         if (rs == VGL_ERROR_CORRUPT || rs == VGL_ERROR_TRUNCATED) {
             fprintf(stderr, "virgl-replay: %s: damaged at byte %llu: %s\n", app->path,
@@ -276,7 +295,7 @@ static int run_loops(struct replay_app *app, struct player *pl, struct player_st
                app->loop_differs ? "DIFFER" : "identical");
     }
     if (app->benchmark) {
-        print_benchmark(app);
+        print_benchmark(app, st, elapsed, cpu);
     }
     if (rs != VGL_OK) {
         fprintf(stderr, "virgl-replay: warning: replay stopped early at byte %llu: %s (%s)\n",

@@ -76,6 +76,18 @@ def test_benchmark_reports_frame_times_and_takes_no_snapshots():
     assert not os.path.exists(snap) or not os.listdir(snap)
 
 
+def test_benchmark_without_read_backs_reports_run_rates():
+    # calls 0-16 hold the first submit (call 14) but not its read-back (call 17)
+    r = replay("--benchmark", "--calls", "0-16", trace("draw.vgz"))
+    assert r.returncode == 0, r.stderr
+    assert "frames: 0" in r.stdout and "benchmark: no frames" in r.stdout
+    m = re.search(r"run: ([\d.]+) ms wall, ([\d.]+) ms CPU \(([\d.]+) cores\); ([\d.]+) "
+                  r"submits/s, ([\d.]+) M command dwords/s", r.stdout)
+    assert m, r.stdout
+    assert float(m[1]) > 0 and float(m[2]) > 0 and float(m[4]) > 0 and float(m[5]) > 0
+    assert "calls: 17 (1 submits, 1573 dwords)" in r.stdout
+
+
 def test_loop_replays_in_one_process_with_identical_checksums():
     r = replay("-v", "--loop", "4", trace("clear-blit.vgz"))
     assert r.returncode == 0, r.stderr

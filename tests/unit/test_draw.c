@@ -1364,3 +1364,36 @@ VGL_TEST(stream_output_captures_polygons_as_triangles) {
     free(mem);
     scene_destroy(sc);
 }
+
+/* A guest that never waits leaves at most four fences' worth of work queued on the host (the
+ * renderer waits for the oldest), and none once the host is idle. */
+VGL_TEST(queued_host_work_is_bounded) {
+    struct scene *sc = ready_scene();
+    enc_draw(&sc->e, 4, 0, 3, false);
+    submit_and_read(sc);
+    const uint8_t once = px(sc, 16, 16)[0];
+    struct vgl_renderer_usage u;
+    vgl_renderer_get_usage(sc->r, &u);
+    CHECK_EQ(u.in_flight, 0);
+    /* 3 vertices x 100000 instances: more than one fence's worth in each draw. */
+    const uint32_t instanced[12] = {0, 3, 4, 0, 100000, 0, 0, 0, 0, 0, 2, 0};
+    for (int i = 0; i < 2; i++) {
+        enc_cmd(&sc->e, VGL_CCMD_DRAW_VBO, 0, instanced, 12);
+    }
+    CHECK_EQ(vgl_renderer_submit(sc->r, sc->ctx, sc->e.buf, sc->e.n), VGL_OK);
+    enc_reset(&sc->e);
+    vgl_renderer_get_usage(sc->r, &u);
+    CHECK_EQ(u.in_flight, 2);
+    for (int i = 0; i < 6; i++) {
+        enc_cmd(&sc->e, VGL_CCMD_DRAW_VBO, 0, instanced, 12);
+    }
+    submit_and_read(sc);
+    CHECK(once > 0);
+    CHECK_EQ(px(sc, 16, 16)[0], once); /* the same triangle, drawn 800000 times */
+    vgl_renderer_get_usage(sc->r, &u);
+    CHECK_EQ(u.in_flight, 4);
+    CHECK_EQ(vgl_renderer_wait_idle(sc->r, sc->ctx), VGL_OK);
+    vgl_renderer_get_usage(sc->r, &u);
+    CHECK_EQ(u.in_flight, 0);
+    scene_destroy(sc);
+}

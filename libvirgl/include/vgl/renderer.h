@@ -120,6 +120,7 @@ VGL_API void vgl_renderer_set_hooks(struct vgl_renderer *r, const struct vgl_ren
 struct vgl_renderer_usage {
     uint32_t contexts, sub_contexts, resources, objects, programs, fences;
     uint64_t resource_bytes; /* host storage of live resources, estimated from their sizes */
+    uint32_t in_flight;      /* fences bounding the host's queued work (at most 4) */
 };
 VGL_API void vgl_renderer_get_usage(struct vgl_renderer *r, struct vgl_renderer_usage *out);
 

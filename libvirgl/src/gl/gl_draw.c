@@ -1000,7 +1000,7 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
     }
     vgl_gl_queries_resume(ctx, GL_PRIMITIVES_GENERATED, 0);
     if (vertices_ready) {
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+        vgl_gl_throttle_draw(r, (uint64_t)d->count * (d->instance_count ? d->instance_count : 1));
     }
     return st;
 }
@@ -1046,7 +1046,7 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
         set_enabled(GL_TEXTURE_CUBE_MAP_SEAMLESS, seamless);
         r->bound.seamless = seamless;
     }
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
+    vgl_gl_bind_fbo(r, GL_DRAW_FRAMEBUFFER, sub->fbo);
     /* State the sub-context changed since GL last had it (all of it after a clear, a blit or
      * another sub-context's draw). */
     if (sub->dirty & DIRTY_FRAMEBUFFER) {
@@ -1088,6 +1088,14 @@ void vgl_gl_bound_forget(struct vgl_renderer *r) {
     r->bound.vao = 0;
     r->bound.seamless = -1;
     r->bound.restart = -1;
+}
+
+void vgl_gl_bind_fbo(struct vgl_renderer *r, GLenum target, GLuint fbo) {
+    GLuint *bound = target == GL_READ_FRAMEBUFFER ? &r->bound.read_fbo : &r->bound.draw_fbo;
+    if (*bound != fbo) {
+        glBindFramebuffer(target, fbo);
+        *bound = fbo;
+    }
 }
 
 static enum vgl_status texture_barrier(struct vgl_sink *s, uint32_t flags) {

@@ -326,6 +326,7 @@ struct gl_context {
  */
 struct gl_bound {
     GLuint program, vao;              /* 0: none, or not known */
+    GLuint draw_fbo, read_fbo;        /* GL names; ~0u when not known */
     uint64_t view[GL_BOUND_UNITS];    /* sampler view serial per texture unit */
     uint64_t sampler[GL_BOUND_UNITS]; /* sampler state serial per unit, 0: sampler 0 */
     struct {
@@ -335,6 +336,14 @@ struct gl_bound {
     int seamless; /* GL_TEXTURE_CUBE_MAP_SEAMLESS: 0, 1, or -1 when not known */
     int restart;  /* GL_PRIMITIVE_RESTART: 0, 1, or -1 when not known */
     GLuint restart_index;
+};
+
+/* Fences that bound the host work in flight (gl_throttle.c). */
+#define THROTTLE_DEPTH 4
+struct gl_throttle {
+    GLsync fence[THROTTLE_DEPTH]; /* a ring, oldest at head */
+    unsigned head, count;
+    uint64_t work; /* since the last fence */
 };
 
 struct vgl_renderer {
@@ -353,6 +362,7 @@ struct vgl_renderer {
     GLint rest_unit; /* the active texture unit outside draws (draws never allocate it) */
     uint64_t serial; /* last serial handed to a resource, object or constant buffer */
     struct gl_bound bound;
+    struct gl_throttle throttle;
     uint64_t zero_ubo_serial;
     GLint max_ubo_bindings; /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
     GLint ubo_alignment;    /* GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT */
@@ -392,6 +402,15 @@ struct vgl_renderer {
 };
 
 struct gl_context *vgl_gl_context_get(struct vgl_renderer *r, uint32_t ctx_id);
+
+/* Counts a draw of `vertices` (times instances) against the work in flight, and waits for the
+ * oldest fence when too much is queued. throttle_idle forgets the fences once the host is idle
+ * (after glFinish) or goes away. */
+void vgl_gl_throttle_draw(struct vgl_renderer *r, uint64_t vertices);
+/* Binds `fbo` as the draw or read framebuffer (target GL_DRAW/READ_FRAMEBUFFER) unless GL
+ * already has it there: a framebuffer bound again makes the driver validate it again. */
+void vgl_gl_bind_fbo(struct vgl_renderer *r, GLenum target, GLuint fbo);
+void vgl_gl_throttle_idle(struct vgl_renderer *r);
 struct gl_resource *vgl_gl_resource_get(struct gl_context *ctx, uint32_t handle);
 void vgl_gl_resource_ref(struct gl_resource *res);
 void vgl_gl_resource_unref(struct gl_resource *res);

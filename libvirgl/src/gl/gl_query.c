@@ -187,6 +187,7 @@ static enum vgl_status get_query_result(struct vgl_sink *s, uint32_t handle, boo
         }
     } else {
         glFinish();
+        vgl_gl_throttle_idle(ctx->r);
     }
     uint8_t state[HOST_QUERY_STATE_SIZE];
     const bool wide = q->type == Q_TIMESTAMP || q->type == Q_TIME_ELAPSED;

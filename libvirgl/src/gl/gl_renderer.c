@@ -231,6 +231,7 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
     if (r->context != EGL_NO_CONTEXT) {
         r->hooks.command_timed = NULL;
         vgl_gl_profile_update(r);
+        vgl_gl_throttle_idle(r);
         glDeleteFramebuffers(1, &r->read_fbo);
         glDeleteFramebuffers(1, &r->draw_fbo);
         glDeleteBuffers(1, &r->zero_ubo);
@@ -279,6 +280,7 @@ void vgl_renderer_get_usage(struct vgl_renderer *r, struct vgl_renderer_usage *o
             out->fences++;
         }
     }
+    out->in_flight = r->throttle.count;
 }
 
 void vgl_renderer_set_hooks(struct vgl_renderer *r, const struct vgl_renderer_hooks *hooks,
@@ -455,6 +457,7 @@ enum vgl_status vgl_renderer_wait_idle(struct vgl_renderer *r, uint32_t ctx_id) 
     struct gl_context *ctx = vgl_gl_context_get(r, ctx_id);
     VGL_RETURN_ERROR_IF(!ctx, VGL_ERROR_NOT_FOUND, "context %u", ctx_id);
     glFinish();
+    vgl_gl_throttle_idle(r);
     free_fences(ctx, true);
     return VGL_OK;
 }

@@ -616,7 +616,7 @@ static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_
                                        (GLsizei)size, texels);
         return VGL_OK;
     }
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, r->read_fbo);
+    vgl_gl_bind_fbo(r, GL_READ_FRAMEBUFFER, r->read_fbo);
     glReadBuffer(f->attachment == GL_COLOR_ATTACHMENT0 ? GL_COLOR_ATTACHMENT0 : GL_NONE);
     for (int32_t i = 0; i < b->d; i++) {
         vgl_gl_attach(GL_READ_FRAMEBUFFER, res, level, (uint32_t)(b->z + i), 0);

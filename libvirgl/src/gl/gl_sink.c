@@ -62,6 +62,12 @@ static void sub_ctx_destroy(struct gl_sub_ctx *sub) {
         vgl_gl_object_unref(sub, value);
     }
     vgl_hash_map_finish(&sub->objects);
+    if (sub->ctx->r->bound.draw_fbo == sub->fbo) {
+        sub->ctx->r->bound.draw_fbo = 0; /* deleting the bound framebuffer binds 0 */
+    }
+    if (sub->ctx->r->bound.read_fbo == sub->fbo) {
+        sub->ctx->r->bound.read_fbo = 0;
+    }
     glDeleteFramebuffers(1, &sub->fbo);
     if (sub->ctx->r->bound.vao == sub->vao) {
         sub->ctx->r->bound.vao = 0; /* deleting the bound VAO binds 0 */
@@ -187,7 +193,7 @@ static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
                         cmd->cbufs[i]);
         }
     }
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
+    vgl_gl_bind_fbo(ctx_of(s)->r, GL_DRAW_FRAMEBUFFER, sub->fbo);
     vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
     GLenum draw_buffers[VGL_MAX_COLOR_BUFS];
     for (uint32_t i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
@@ -209,7 +215,6 @@ static enum vgl_status set_framebuffer_state(struct vgl_sink *s,
     sub->nr_cbufs = cmd->nr_cbufs;
     sub->dirty |= DIRTY_BLEND | DIRTY_RASTERIZER | DIRTY_FRAMEBUFFER;
     glDrawBuffers(cmd->nr_cbufs ? (GLsizei)cmd->nr_cbufs : 1, draw_buffers);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     return VGL_OK;
 }
 
@@ -224,10 +229,9 @@ static enum vgl_status set_framebuffer_no_attach(struct vgl_sink *s, uint32_t wi
     if (width > (uint32_t)max || height > (uint32_t)max) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "framebuffer size %ux%u", width, height);
     }
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, ctx->sub->fbo);
+    vgl_gl_bind_fbo(ctx->r, GL_DRAW_FRAMEBUFFER, ctx->sub->fbo);
     glFramebufferParameteri(GL_DRAW_FRAMEBUFFER, GL_FRAMEBUFFER_DEFAULT_WIDTH, (GLint)width);
     glFramebufferParameteri(GL_DRAW_FRAMEBUFFER, GL_FRAMEBUFFER_DEFAULT_HEIGHT, (GLint)height);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     return VGL_OK;
 }
 
@@ -251,7 +255,7 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
     if (!vgl_gl_condition_begin(ctx_of(s)->r, sub)) {
         return VGL_OK; /* the guest's render condition skips it */
     }
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, sub->fbo);
+    vgl_gl_bind_fbo(ctx_of(s)->r, GL_DRAW_FRAMEBUFFER, sub->fbo);
     reset_clear_state(ctx_of(s)->r);
     for (uint32_t i = 0; i < sub->nr_cbufs; i++) {
         if (!(cmd->buffers & (VGL_CLEAR_COLOR0 << i)) || !sub->cbufs[i]) {
@@ -297,7 +301,6 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
         glClearBufferiv(GL_STENCIL, 0, &st);
     }
     vgl_gl_condition_end(sub);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     return VGL_OK;
 }
 
@@ -474,8 +477,8 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     if (src->fmt->block) {
         VGL_FORWARD_IF_ERROR(decompress_source(s, src, cmd->src.level, &sbox, &decompressed));
     }
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, r->read_fbo);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, r->draw_fbo);
+    vgl_gl_bind_fbo(r, GL_READ_FRAMEBUFFER, r->read_fbo);
+    vgl_gl_bind_fbo(r, GL_DRAW_FRAMEBUFFER, r->draw_fbo);
     if (decompressed) {
         glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D,
                                decompressed, 0);
@@ -511,8 +514,6 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     glDisable(GL_SCISSOR_TEST);
     vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
     vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     glDeleteTextures(1, &decompressed);
     return VGL_OK;
 }
