@@ -216,15 +216,24 @@ void vgl_capture_destroy(struct vgl_capture *c) {
     free(c);
 }
 
-enum vgl_status vgl_capture_flush(struct vgl_capture *c) {
+static enum vgl_status end_chunk(struct vgl_capture *c, bool wait) {
     if (!c->recording) {
         return c->status;
     }
-    const enum vgl_status st = vgl_trace_writer_flush(c->writer);
+    const enum vgl_status st =
+            wait ? vgl_trace_writer_flush(c->writer) : vgl_trace_writer_seal(c->writer);
     if (st != VGL_OK) {
         stop_recording(c, st);
     }
     return c->status;
+}
+
+enum vgl_status vgl_capture_flush(struct vgl_capture *c) {
+    return end_chunk(c, true);
+}
+
+enum vgl_status vgl_capture_seal(struct vgl_capture *c) {
+    return end_chunk(c, false);
 }
 
 enum vgl_status vgl_capture_get_status(const struct vgl_capture *c) {

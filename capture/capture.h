@@ -27,8 +27,10 @@ enum vgl_status vgl_capture_create(struct vgl_renderer *r, const char *trace_pat
  */
 void vgl_capture_destroy(struct vgl_capture *c);
 
-/* Write everything recorded so far to the file (ends the current chunk). */
+/* Write everything recorded so far to the file (ends the current chunk); returns once it is
+ * there. seal ends the chunk and leaves the writing to the writer's thread. */
 enum vgl_status vgl_capture_flush(struct vgl_capture *c);
+enum vgl_status vgl_capture_seal(struct vgl_capture *c);
 
 /*
  * The first trace writer error, or VGL_OK. After an error nothing more is recorded (it is

@@ -369,9 +369,10 @@ enum vgl_status vgl_vtest_server_create(struct vgl_capture *cap,
 enum vgl_status vgl_vtest_server_run(struct vgl_vtest_server *s, int stop_fd) {
     for (;;) {
         reap_conns(s);
-        /* About to sleep with nothing pending: make what was recorded so far durable. */
+        /* About to sleep with nothing pending: what was recorded so far goes to the writer's
+         * thread, which writes it while this one serves (frames are flushed as they end). */
         if (s->dirty) {
-            vgl_capture_flush(s->cap);
+            vgl_capture_seal(s->cap);
             s->dirty = false;
         }
 

@@ -48,18 +48,23 @@ enum vgl_trace_record_type {
 VGL_API const char *vgl_trace_record_name(uint32_t type);
 
 /*
- * Writer. create opens (truncates) `path`; the file header goes out with the first chunk. add
- * appends one record to the current chunk (payload is the concatenation of `head` and `tail`,
- * either may be empty); a chunk is compressed and written once it reaches VGL_TRACE_CHUNK_TARGET,
- * on flush, and on destroy. After an I/O error (a full disk) every later call returns that error
- * and the file stays readable up to its last whole chunk. destroy flushes, closes and frees (NULL
- * is a no-op), returning the first error seen. Not thread-safe.
+ * Writer. create opens (truncates) `path` and starts the writer's thread; the file header goes
+ * out with the first chunk. add appends one record to the chunk being filled (payload is the
+ * concatenation of `head` and `tail`, either may be empty); a chunk that reaches
+ * VGL_TRACE_CHUNK_TARGET, or is sealed, goes to the thread, which compresses and writes it while
+ * the next one fills. One chunk waits for the thread at most: handing over another blocks until
+ * it is written. flush returns once every record added is in the file; seal hands the chunk over
+ * without waiting. After an I/O error (a full disk), seen by the caller at the next hand-over or
+ * flush, every later call returns that error and the file stays readable up to its last whole
+ * chunk. destroy flushes, stops the thread, closes and
+ * frees (NULL is a no-op), returning the first error seen. One caller thread at a time.
  */
 VGL_API enum vgl_status vgl_trace_writer_create(const char *path, struct vgl_trace_writer **out);
 VGL_API enum vgl_status vgl_trace_writer_add(struct vgl_trace_writer *w, uint32_t type,
                                              const void *head, size_t head_size, const void *tail,
                                              size_t tail_size);
 VGL_API enum vgl_status vgl_trace_writer_flush(struct vgl_trace_writer *w);
+VGL_API enum vgl_status vgl_trace_writer_seal(struct vgl_trace_writer *w);
 VGL_API enum vgl_status vgl_trace_writer_destroy(struct vgl_trace_writer *w);
 /* Bytes written to the file so far (whole chunks and header). */
 VGL_API uint64_t vgl_trace_writer_bytes(const struct vgl_trace_writer *w);
