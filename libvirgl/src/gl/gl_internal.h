@@ -363,6 +363,8 @@ struct vgl_renderer {
     uint64_t serial; /* last serial handed to a resource, object or constant buffer */
     struct gl_bound bound;
     struct gl_throttle throttle;
+    uint8_t *staging; /* transfer staging memory kept between transfers (gl_resource.c) */
+    size_t staging_cap;
     uint64_t zero_ubo_serial;
     GLint max_ubo_bindings; /* GL_MAX_UNIFORM_BUFFER_BINDINGS */
     GLint ubo_alignment;    /* GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT */

@@ -240,6 +240,7 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
         eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
         eglDestroyContext(r->display, r->context);
     }
+    free(r->staging);
     if (r->display != EGL_NO_DISPLAY) {
         eglTerminate(r->display);
         eglReleaseThread();

@@ -534,11 +534,16 @@ static enum vgl_status check_transfer(const struct gl_resource *res, const struc
 }
 
 /* Move the box between the backing and a tightly packed staging buffer, row by row. */
+/* The guest lays the box out as GL packs it: one run of bytes. */
+static bool is_contiguous(const struct layout *lay) {
+    return lay->stride == lay->row_bytes &&
+           (lay->layers == 1 || lay->layer_stride == lay->stride * lay->rows);
+}
+
 static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_resource *res,
                   const struct vgl_transfer *t, const struct layout *lay, uint8_t *staging,
                   bool to_backing) {
-    const bool contiguous = lay->stride == lay->row_bytes &&
-                            (lay->layers == 1 || lay->layer_stride == lay->stride * lay->rows);
+    const bool contiguous = is_contiguous(lay);
     const uint64_t run = contiguous ? lay->row_bytes * lay->rows * lay->layers : lay->row_bytes;
     const uint64_t runs = contiguous ? 1 : lay->rows * lay->layers;
     const vgl_backing_hook hook = to_backing ? r->hooks.backing_written : r->hooks.backing_read;
@@ -689,6 +694,40 @@ static enum vgl_status expanded_io(struct vgl_renderer *r, const struct gl_resou
     return st;
 }
 
+/* The guest's bytes [offset, offset + size) when one piece of backing holds them all. */
+static uint8_t *in_place(const struct gl_resource *res, uint64_t offset, uint64_t size) {
+    for (unsigned int i = 0; i < res->iov_count; i++) {
+        const size_t len = res->iov[i].iov_len;
+        if (offset < len) {
+            return size <= len - offset ? (uint8_t *)res->iov[i].iov_base + offset : NULL;
+        }
+        offset -= len;
+    }
+    return NULL;
+}
+
+/* Staging memory is kept between transfers up to this size, so that each one does not map and
+ * fault in fresh pages; a larger transfer gets its own. */
+#define STAGING_KEEP (64u << 20)
+
+static uint8_t *staging_get(struct vgl_renderer *r, uint64_t size) {
+    if (size > STAGING_KEEP) {
+        return size <= SIZE_MAX ? malloc((size_t)size) : NULL;
+    }
+    if (size > r->staging_cap) {
+        free(r->staging);
+        r->staging = malloc((size_t)size);
+        r->staging_cap = r->staging ? (size_t)size : 0;
+    }
+    return r->staging;
+}
+
+static void staging_put(struct vgl_renderer *r, uint8_t *p) {
+    if (p != r->staging) {
+        free(p);
+    }
+}
+
 enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfer *t, bool write,
                                 char *why, size_t why_size) {
     struct vgl_renderer *r = ctx->r;
@@ -707,12 +746,17 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
     if (size == 0) {
         return VGL_OK;
     }
-    uint8_t *staging = malloc(size);
-    if (!staging) {
+    /* GL reads or writes the guest's pages in place when the box is one run inside one piece
+     * of backing. Not while a hook watches that direction: a capture records the bytes of a
+     * private copy, which the guest cannot change between the record and the upload. */
+    const bool hooked = write ? r->hooks.backing_read != NULL : r->hooks.backing_written != NULL;
+    uint8_t *staging = hooked || !is_contiguous(&lay) ? NULL : in_place(res, t->offset, size);
+    const bool direct = staging != NULL;
+    if (!direct && !(staging = staging_get(r, size))) {
         return VGL_ERROR_NO_MEMORY;
     }
     enum vgl_status status = VGL_OK;
-    if (write) {
+    if (write && !direct) {
         stage(r, ctx, res, t, &lay, staging, false);
     }
     if (!res->fmt) {
@@ -730,10 +774,12 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
     } else {
         status = texture_download(r, res, t->level, &t->box, staging, why, why_size);
     }
-    if (status == VGL_OK && !write) {
+    if (status == VGL_OK && !write && !direct) {
         stage(r, ctx, res, t, &lay, staging, true);
     }
-    free(staging);
+    if (!direct) {
+        staging_put(r, staging);
+    }
     return status;
 }
 
