@@ -6,6 +6,9 @@
 
 #include "backend.h"
 
+/* Vertices between the renderer's fences (VGL_DEFAULT_QUEUED_VERTICES serves a guest). */
+#define REPLAY_QUEUED_VERTICES (64u << 10)
+
 static struct vgl_renderer *R(struct backend *b) {
     return b->vgl;
 }
@@ -86,7 +89,10 @@ enum vgl_status backend_vgl_create(const struct vgl_renderer_hooks *hooks, void 
     if (!b) {
         return VGL_ERROR_NO_MEMORY;
     }
-    const enum vgl_status st = vgl_renderer_create(NULL, &b->vgl);
+    /* No guest to overlap with: a shallow queue in the host driver keeps memory flat however
+     * long the trace, at the same speed. */
+    const struct vgl_renderer_options opts = {.queued_vertices = REPLAY_QUEUED_VERTICES};
+    const enum vgl_status st = vgl_renderer_create(&opts, &b->vgl);
     if (st != VGL_OK) {
         free(b);
         return st;

@@ -82,6 +82,10 @@ struct vgl_renderer_hooks {
 #define VGL_DEFAULT_MAX_OBJECTS (1u << 18)
 /* TGSI text of live shaders, as announced by their first chunks. */
 #define VGL_DEFAULT_MAX_SHADER_BYTES (64u << 20)
+/* Vertices (times instances) drawn between two of the fences that bound the work queued in the
+ * host driver; four such fences may be pending. A serving renderer overlaps its guest's work with
+ * a deep queue; a replay, with no guest, keeps memory flat with a shallower one. */
+#define VGL_DEFAULT_QUEUED_VERTICES (256u << 10)
 
 struct vgl_renderer_options {
     /* Reserved, must be 0. */
@@ -91,6 +95,8 @@ struct vgl_renderer_options {
     uint32_t max_objects;
     uint64_t max_resource_bytes;
     uint64_t max_shader_bytes;
+    /* 0 picks VGL_DEFAULT_QUEUED_VERTICES. */
+    uint32_t queued_vertices;
     /*
      * Host features to treat as missing, comma-separated, so that the caps fall back as they
      * would on a host without them (docs/env-vars.md lists the names: cond_render, ubo, tbo, gs,

@@ -191,6 +191,9 @@ enum vgl_status vgl_renderer_create(const struct vgl_renderer_options *opts,
     if (!r->limits.max_resource_bytes) {
         r->limits.max_resource_bytes = VGL_DEFAULT_MAX_RESOURCE_BYTES;
     }
+    if (!r->limits.queued_vertices) {
+        r->limits.queued_vertices = VGL_DEFAULT_QUEUED_VERTICES;
+    }
     if (!r->limits.max_shader_bytes) {
         r->limits.max_shader_bytes = VGL_DEFAULT_MAX_SHADER_BYTES;
     }

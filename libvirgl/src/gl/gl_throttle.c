@@ -3,17 +3,18 @@
  * Work in flight. A host driver may queue any amount of rendering before it runs it: llvmpipe
  * bins scenes ahead of its rasterizer threads, up to 64 of them and tens of MiB each. A guest
  * that never waits (a headless benchmark, a replay with no read-backs) would leave a GiB of
- * queued work in the driver. The renderer puts a fence after every THROTTLE_WORK units of draws
- * and, with THROTTLE_DEPTH fences pending, waits for the oldest: the driver then holds at most
- * that much work, which still keeps it busy while the renderer decodes the next commands.
+ * queued work in the driver. The renderer puts a fence after every `queued_vertices` (an option)
+ * of draws and, with THROTTLE_DEPTH fences pending, waits for the oldest: the driver then holds
+ * at most that much work, which still keeps it busy while the renderer decodes the next commands.
+ *
+ * Measured on llvmpipe (docs/performance.md), the queue costs about 300 bytes per vertex. Serving
+ * glmark2, fences of 256 Ki vertices keep the server near 250 MiB at the unbounded queue's
+ * frames/s, where 64 Ki cost a tenth of them; a replay runs as fast with 64 Ki, and only there
+ * does its peak stay flat however long the trace (llvmpipe keeps every scene it ever queued).
  */
 #include "gl/gl_internal.h"
 
-/* Vertices (times instances) between two fences, and what one draw counts beside them. On
- * llvmpipe the queue costs about 300 bytes per vertex: four fences of 64 Ki vertices keep its
- * scenes near 80 MiB, where 256 Ki vertices let a long replay grow past 350 MiB, at the same
- * speed. */
-#define THROTTLE_WORK      (64u * 1024u)
+/* What one draw counts beside its vertices. */
 #define THROTTLE_DRAW_COST 256u
 
 /* How long one wait for the oldest fence may take before the renderer stops waiting on it. */
@@ -29,7 +30,7 @@ static void drop_oldest(struct gl_throttle *t) {
 void vgl_gl_throttle_draw(struct vgl_renderer *r, uint64_t vertices) {
     struct gl_throttle *t = &r->throttle;
     t->work += vertices + THROTTLE_DRAW_COST;
-    if (t->work < THROTTLE_WORK) {
+    if (t->work < r->limits.queued_vertices) {
         return;
     }
     t->work = 0;
