@@ -140,8 +140,8 @@ static void print_run_rates(const struct player_stats *st, double wall_ms, doubl
            (double)st->submit_dwords / s / 1e6, (double)st->guest_bytes / s / 1e6);
 }
 
-static void print_benchmark(struct replay_app *app, const struct player_stats *st,
-                            double wall_ms, double cpu_ms) {
+static void print_benchmark(struct replay_app *app, const struct player_stats *st, double wall_ms,
+                            double cpu_ms) {
     print_run_rates(st, wall_ms, cpu_ms);
     if (!app->timed) {
         printf("benchmark: no frames (nothing was read back); the run's rates above are the "
