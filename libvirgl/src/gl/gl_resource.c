@@ -533,12 +533,13 @@ static enum vgl_status check_transfer(const struct gl_resource *res, const struc
     return VGL_OK;
 }
 
-/* Move the box between the backing and a tightly packed staging buffer, row by row. */
 /* The guest lays the box out as GL packs it: one run of bytes. */
 static bool is_contiguous(const struct layout *lay) {
     return lay->stride == lay->row_bytes &&
            (lay->layers == 1 || lay->layer_stride == lay->stride * lay->rows);
 }
+
+/* Move the box between the backing and a tightly packed staging buffer, row by row. */
 
 static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_resource *res,
                   const struct vgl_transfer *t, const struct layout *lay, uint8_t *staging,

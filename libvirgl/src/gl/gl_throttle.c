@@ -9,8 +9,9 @@
  *
  * Measured on llvmpipe (docs/performance.md), the queue costs about 300 bytes per vertex. Serving
  * glmark2, fences of 256 Ki vertices keep the server near 250 MiB at the unbounded queue's
- * frames/s, where 64 Ki cost a tenth of them; a replay runs as fast with 64 Ki, and only there
- * does its peak stay flat however long the trace (llvmpipe keeps every scene it ever queued).
+ * frames/s, where 64 Ki cost a tenth of them. virgl-replay takes 64 Ki all the same: only there
+ * does its peak stay flat however long the trace (llvmpipe keeps every scene it ever queued),
+ * for about a tenth of its speed.
  */
 #include "gl/gl_internal.h"
 
