@@ -719,9 +719,11 @@ VGL_TEST(record_names) {
             {VGL_REC_FENCE, "FENCE"},
             {VGL_REC_WAIT_IDLE, "WAIT_IDLE"},
             {VGL_REC_END, "END"},
+            {VGL_REC_FRAME_MARK, "FRAME_MARK"},
+            {VGL_REC_CTX_ATTACH, "CTX_ATTACH"},
     };
     const size_t count = sizeof(names) / sizeof(names[0]);
-    CHECK_EQ(count, VGL_REC_END); /* the enum is dense from 1 to END */
+    CHECK_EQ(count, VGL_REC_CTX_ATTACH); /* the enum is dense from 1 to CTX_ATTACH */
     for (size_t i = 0; i < count; i++) {
         const char *got = vgl_trace_record_name(names[i].type);
         CHECK(got != NULL);
@@ -732,6 +734,6 @@ VGL_TEST(record_names) {
     }
     CHECK(strcmp(vgl_trace_record_name(0), "UNKNOWN") == 0);
     CHECK(strcmp(vgl_trace_record_name(999), "UNKNOWN") == 0);
-    CHECK(strcmp(vgl_trace_record_name(VGL_REC_END + 1), "UNKNOWN") == 0);
+    CHECK(strcmp(vgl_trace_record_name(VGL_REC_CTX_ATTACH + 1), "UNKNOWN") == 0);
     CHECK(strcmp(vgl_trace_record_name(0xFFFFFFFFu), "UNKNOWN") == 0);
 }

@@ -42,6 +42,18 @@ enum vgl_trace_record_type {
     VGL_REC_FENCE = 14,          /* u32 ctx, i32 status, u64 fence id */
     VGL_REC_WAIT_IDLE = 15,      /* u32 ctx, i32 status */
     VGL_REC_END = 16,            /* empty: the capture closed cleanly */
+    VGL_REC_FRAME_MARK = 17,     /* u32 ctx, u32 handle (0: unknown), u32 mark, u32 source
+                                    (enum vgl_frame_source): a frame the guest showed without
+                                    reading it back; no checksum */
+    VGL_REC_CTX_ATTACH = 18,     /* u32 ctx, i32 status, u32 handle, u32 owner ctx: context ctx
+                                    also uses resource `handle` of context `owner` (upstream
+                                    virglrenderer's global resources) */
+};
+
+/* What marked a FRAME_MARK record. */
+enum vgl_frame_source {
+    VGL_FRAME_SOURCE_SCANOUT = 1, /* the VMM asked the renderer for the resource to display it */
+    VGL_FRAME_SOURCE_FLUSH = 2,   /* heuristic: a guest flush that drew (docs/trace-format.md) */
 };
 
 /* Name of a record type ("SUBMIT"), or "UNKNOWN". */

@@ -28,7 +28,9 @@ struct vgl_trace_call {
                         CAPS: set id; SUBMIT: dword count */
     struct vgl_resource_args resource; /* RESOURCE_CREATE */
     struct vgl_transfer transfer;      /* TRANSFER_WRITE / TRANSFER_READ */
-    struct vgl_trace_frame frame;      /* FRAME */
+    struct vgl_trace_frame frame;      /* FRAME; FRAME_MARK fills frame (its mark number), handle
+                                          and source, and leaves the rest 0 */
+    uint32_t source;                   /* FRAME_MARK: enum vgl_frame_source; CTX_ATTACH: owner ctx */
     /* Trailing bytes: INFO pairs, CAPS bytes, CONTEXT_CREATE name, GUEST_DATA bytes, SUBMIT
      * dwords (little-endian, not aligned). Points into the record. */
     const uint8_t *data;

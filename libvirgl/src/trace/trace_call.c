@@ -88,6 +88,10 @@ static bool take_call_fields(struct cursor *c, struct vgl_trace_call *out) {
     case VGL_REC_FENCE:
         out->value = take_u64(c);
         return true;
+    case VGL_REC_CTX_ATTACH:
+        out->handle = take_u32(c);
+        out->source = take_u32(c);
+        return true;
     default:
         return false;
     }
@@ -123,6 +127,12 @@ static bool take_other_fields(struct cursor *c, struct vgl_trace_call *out) {
         out->handle = f->handle;
         return true;
     }
+    case VGL_REC_FRAME_MARK:
+        out->ctx = take_u32(c);
+        out->handle = out->frame.handle = take_u32(c);
+        out->frame.frame = take_u32(c);
+        out->source = take_u32(c);
+        return true;
     default:
         return false;
     }

@@ -36,6 +36,10 @@ VGL_API const char *vgl_trace_record_name(uint32_t type) {
         return "WAIT_IDLE";
     case VGL_REC_END:
         return "END";
+    case VGL_REC_FRAME_MARK:
+        return "FRAME_MARK";
+    case VGL_REC_CTX_ATTACH:
+        return "CTX_ATTACH";
     }
     return "UNKNOWN";
 }
