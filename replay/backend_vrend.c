@@ -221,42 +221,12 @@ static enum vgl_status vr_detach(struct backend *b, uint32_t ctx, uint32_t handl
     return VGL_OK;
 }
 
-/* The guest layout of a transfer, by the rule our renderer uses (stride 0: the packed level). */
-struct layout {
-    uint64_t row_bytes, rows, layers, stride, layer_stride;
-};
-
-static uint32_t minify(uint32_t size, uint32_t level) {
-    const uint32_t v = level < 32 ? size >> level : 0;
-    return v ? v : 1;
-}
-
-static bool layout_of(const struct vr_resource *r, const struct vgl_transfer *t,
-                      struct layout *lay) {
-    if (r->args.target == 0) { /* PIPE_BUFFER: the box is in bytes */
-        *lay = (struct layout){(uint64_t)t->box.w, 1, 1, (uint64_t)t->box.w, (uint64_t)t->box.w};
-        return t->box.w >= 0;
-    }
-    struct vgl_format_desc fd;
-    if (!vgl_format_describe(r->args.format, &fd) || t->box.w < 0 || t->box.h < 0 || t->box.d < 0) {
-        return false;
-    }
-    const uint64_t bw = fd.block_w, bh = fd.block_h;
-    const uint64_t lw = minify(r->args.width, t->level), lh = minify(r->args.height, t->level);
-    lay->row_bytes = ((uint64_t)t->box.w + bw - 1) / bw * fd.block_bytes;
-    lay->rows = ((uint64_t)t->box.h + bh - 1) / bh;
-    lay->layers = (uint64_t)t->box.d;
-    lay->stride = t->stride ? t->stride : (lw + bw - 1) / bw * fd.block_bytes;
-    lay->layer_stride = t->layer_stride ? t->layer_stride : lay->stride * ((lh + bh - 1) / bh);
-    return lay->stride <= UINT32_MAX && lay->layer_stride <= UINT32_MAX;
-}
-
 static enum vgl_status vr_transfer(struct backend *b, uint32_t ctx, const struct vgl_transfer *t,
                                    bool read) {
     struct vrend *v = V(b);
     struct vr_resource *r = find_in(v, ctx, t->handle);
-    struct layout lay;
-    if (!r || !layout_of(r, t, &lay)) {
+    struct vgl_transfer_layout lay;
+    if (!r || !vgl_transfer_layout(&r->args, t, &lay)) {
         return r ? VGL_ERROR_INVALID_ARGUMENT : VGL_ERROR_NOT_FOUND;
     }
     struct vr_box box = {(uint32_t)t->box.x, (uint32_t)t->box.y, (uint32_t)t->box.z,

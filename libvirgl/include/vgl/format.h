@@ -7,6 +7,7 @@
 #define VGL_FORMAT_H
 
 #include <vgl/common.h>
+#include <vgl/renderer.h>
 
 struct vgl_format_desc {
     uint32_t format;      /* VIRGL_FORMAT_* number */
@@ -26,5 +27,21 @@ VGL_API bool vgl_format_describe(uint32_t format, struct vgl_format_desc *out);
  * only; returns false for formats it cannot convert. sRGB data is passed through unconverted.
  */
 VGL_API bool vgl_format_to_rgba8(uint32_t format, const void *src, size_t count, uint8_t *dst);
+
+/*
+ * Where a transfer's box lies in guest memory: `rows` rows of `row_bytes` bytes per layer, rows
+ * `stride` bytes apart and layers `layer_stride` apart, from the transfer's offset. A stride or
+ * layer stride of 0 means the packed layout of the level (the vtest rule); buffers are one row of
+ * box.w bytes. False for an unknown format, a negative box size or strides above 32 bits.
+ */
+struct vgl_transfer_layout {
+    uint64_t row_bytes, rows, layers, stride, layer_stride;
+};
+VGL_API bool vgl_transfer_layout(const struct vgl_resource_args *res, const struct vgl_transfer *t,
+                                 struct vgl_transfer_layout *out);
+
+/* The bytes from the first to the last byte a layout touches (0 when it touches none);
+ * false when that overflows. */
+VGL_API bool vgl_transfer_span(const struct vgl_transfer_layout *lay, uint64_t *out);
 
 #endif
