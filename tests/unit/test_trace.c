@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of the .vgz container: round trips, truncation at every byte, corruption, limits, writer
- * I/O errors, unknown chunk types and record names.
+ * I/O errors, unknown chunk types, record names, version 1 files and version 2 record times.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -430,9 +430,15 @@ VGL_TEST(corrupted) {
 
     /* Well-checksummed headers with bad contents. */
     uint8_t file[4096];
-    size_t n = make_header(file, 2, VGL_TRACE_HEADER_SIZE, 0);
+    size_t n = make_header(file, 3, VGL_TRACE_HEADER_SIZE, 0);
     write_file(path, file, n);
     struct vgl_trace_reader *r = NULL;
+    CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_ERROR_CORRUPT);
+    make_header(file, 0, VGL_TRACE_HEADER_SIZE, 0);
+    write_file(path, file, n);
+    CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_ERROR_CORRUPT);
+    make_header(file, VGL_TRACE_VERSION_V1, 32, 0);
+    write_file(path, file, n);
     CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_ERROR_CORRUPT);
     make_header(file, VGL_TRACE_VERSION, VGL_TRACE_HEADER_SIZE, 1);
     write_file(path, file, n);
@@ -443,8 +449,9 @@ VGL_TEST(corrupted) {
     write_file(path, (const uint8_t *)"GIF89a", 6);
     CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_ERROR_CORRUPT);
 
-    /* Well-checksummed chunks whose records do not fit their framing. */
-    n = make_header(file, VGL_TRACE_VERSION, VGL_TRACE_HEADER_SIZE, 0);
+    /* Well-checksummed chunks whose records do not fit their framing: version 1 (8-byte record
+     * headers), then the same in version 2 (16-byte record headers). */
+    n = make_header(file, VGL_TRACE_VERSION_V1, VGL_TRACE_HEADER_SIZE, 0);
     uint8_t recs[64] = {0};
     vgl_put_u32(recs, VGL_REC_SUBMIT);
     vgl_put_u32(recs + 4, 8);
@@ -474,6 +481,134 @@ VGL_TEST(corrupted) {
     memcpy(two + frame, two, frame);
     c = make_chunk(file + n, sizeof(file) - n, 1, two, 2 * frame, true, 32, 2);
     expect_corrupt_chunk(path, file, n + c, "not one zstd frame");
+
+    n = make_header(file, VGL_TRACE_VERSION, VGL_TRACE_HEADER_SIZE, 0);
+    memset(recs, 0, sizeof(recs));
+    vgl_put_u32(recs, VGL_REC_SUBMIT);
+    vgl_put_u32(recs + 4, 8);
+    vgl_put_u64(recs + 8, 1000);
+    vgl_put_u32(recs + 24, VGL_REC_END);
+    vgl_put_u32(recs + 28, 0);
+    vgl_put_u64(recs + 32, UINT64_MAX); /* any time is framing-valid */
+    /* two records: 24 + 16 bytes */
+    c = make_chunk(file + n, sizeof(file) - n, 1, recs, 40, false, 40, 2);
+    write_file(path, file, n + c);
+    CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_OK);
+    CHECK_EQ(vgl_trace_reader_version(r), 2);
+    struct vgl_trace_record rec;
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.time_ns, 1000);
+    CHECK_EQ(rec.size, 8);
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.type, VGL_REC_END);
+    CHECK_EQ(rec.time_ns, UINT64_MAX);
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 0);
+    vgl_trace_reader_destroy(r);
+    c = make_chunk(file + n, sizeof(file) - n, 1, recs, 40, false, 40, 3);
+    expect_corrupt_chunk(path, file, n + c, "starts past the end");
+    /* the second record's header cut after its size, inside its time: 8 of 16 bytes */
+    c = make_chunk(file + n, sizeof(file) - n, 1, recs, 32, false, 32, 2);
+    expect_corrupt_chunk(path, file, n + c, "starts past the end");
+    /* read as version 1 framing (8-byte headers) it would not add up either */
+    c = make_chunk(file + n, sizeof(file) - n, 1, recs, 40, false, 40, 1);
+    expect_corrupt_chunk(path, file, n + c, "record count mismatch");
+    vgl_put_u32(recs + 28, 1); /* second record runs 1 byte past the chunk */
+    c = make_chunk(file + n, sizeof(file) - n, 1, recs, 40, false, 40, 2);
+    expect_corrupt_chunk(path, file, n + c, "runs past the chunk");
+    vgl_put_u32(recs + 4, 0xFFFFFFF0u); /* a size of nearly 4 GiB */
+    c = make_chunk(file + n, sizeof(file) - n, 1, recs, 40, false, 40, 2);
+    expect_corrupt_chunk(path, file, n + c, "runs past the chunk");
+}
+
+/* A hand-built version 1 file (8-byte record headers) still reads, its records without times. */
+VGL_TEST(version1_read) {
+    const char *path = tmp_path("v1.vgz");
+    uint8_t file[512];
+    size_t n = make_header(file, VGL_TRACE_VERSION_V1, VGL_TRACE_HEADER_SIZE, 0);
+    static const uint8_t v1_header[] = {0x89, 0x56, 0x47, 0x5A, 0x0D, 0x0A, 0x1A, 0x0A,
+                                        0x01, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00,
+                                        0x00, 0x00, 0x00, 0x00, 0xDF, 0x6A, 0xF2, 0xA8};
+    CHECK(memcmp(file, v1_header, sizeof(v1_header)) == 0); /* as docs/trace-format.md shows */
+    uint8_t recs[32] = {0};
+    vgl_put_u32(recs, VGL_REC_WAIT_IDLE);
+    vgl_put_u32(recs + 4, 8);
+    vgl_put_u32(recs + 8, 7); /* ctx */
+    vgl_put_u32(recs + 16, VGL_REC_END);
+    n += make_chunk(file + n, sizeof(file) - n, 1, recs, 24, false, 24, 2);
+    write_file(path, file, n);
+    struct vgl_trace_reader *r = NULL;
+    CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_OK);
+    CHECK_EQ(vgl_trace_reader_version(r), 1);
+    struct vgl_trace_record rec;
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.type, VGL_REC_WAIT_IDLE);
+    CHECK_EQ(rec.size, 8);
+    CHECK_EQ(vgl_get_u32(rec.data), 7);
+    CHECK_EQ(rec.time_ns, VGL_TRACE_NO_TIME);
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.type, VGL_REC_END);
+    CHECK_EQ(rec.size, 0);
+    CHECK_EQ(rec.time_ns, VGL_TRACE_NO_TIME);
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 0);
+    vgl_trace_reader_destroy(r);
+}
+
+/* Version 2: add stamps times that start near 0 and never decrease; add_at keeps the time it is
+ * given; a record without a time takes the largest one written before it. */
+VGL_TEST(times) {
+    const char *path = tmp_path("times.vgz");
+    struct vgl_trace_writer *w = NULL;
+    CHECK_EQ(vgl_trace_writer_create(path, &w), VGL_OK);
+    for (int i = 0; i < 100; i++) {
+        CHECK_EQ(vgl_trace_writer_add(w, VGL_REC_INFO, "a", 1, NULL, 0), VGL_OK);
+    }
+    usleep(20000);
+    CHECK_EQ(vgl_trace_writer_add(w, VGL_REC_INFO, NULL, 0, NULL, 0), VGL_OK);
+    CHECK_EQ(vgl_trace_writer_add_at(w, 5000000000ull, VGL_REC_FRAME_MARK, "mark", 4, NULL, 0),
+             VGL_OK);
+    CHECK_EQ(vgl_trace_writer_add_at(w, 123, VGL_REC_INFO, NULL, 0, NULL, 0), VGL_OK);
+    CHECK_EQ(vgl_trace_writer_add_at(w, VGL_TRACE_NO_TIME, VGL_REC_INFO, NULL, 0, NULL, 0), VGL_OK);
+    CHECK_EQ(vgl_trace_writer_add(w, VGL_REC_END, NULL, 0, NULL, 0), VGL_OK);
+    CHECK_EQ(vgl_trace_writer_add_at(NULL, 0, VGL_REC_END, NULL, 0, NULL, 0),
+             VGL_ERROR_INVALID_ARGUMENT);
+    CHECK_EQ(vgl_trace_writer_destroy(w), VGL_OK);
+
+    struct vgl_trace_reader *r = NULL;
+    CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_OK);
+    CHECK_EQ(vgl_trace_reader_version(r), VGL_TRACE_VERSION);
+    struct vgl_trace_record rec;
+    uint64_t last = 0;
+    for (int i = 0; i < 100; i++) {
+        CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+        CHECK_EQ(rec.size, 1);
+        CHECK(rec.time_ns >= last);
+        CHECK(rec.time_ns < 1000000000ull); /* the first records of a capture are near 0 */
+        last = rec.time_ns;
+    }
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK(rec.time_ns >= last + 20000000ull); /* after the 20 ms sleep */
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.type, VGL_REC_FRAME_MARK);
+    CHECK_EQ(rec.time_ns, 5000000000ull);
+    CHECK(memcmp(rec.data, "mark", 4) == 0);
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.time_ns, 123); /* add_at writes what it is given */
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.time_ns, 5000000000ull); /* no time: the largest before it */
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.type, VGL_REC_END);
+    CHECK_EQ(rec.time_ns, 5000000000ull); /* add never goes below a time written */
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 0);
+    vgl_trace_reader_destroy(r);
+
+    /* The first record copied without a time gets 0. */
+    CHECK_EQ(vgl_trace_writer_create(path, &w), VGL_OK);
+    CHECK_EQ(vgl_trace_writer_add_at(w, VGL_TRACE_NO_TIME, VGL_REC_END, NULL, 0, NULL, 0), VGL_OK);
+    CHECK_EQ(vgl_trace_writer_destroy(w), VGL_OK);
+    CHECK_EQ(vgl_trace_reader_open(path, &r), VGL_OK);
+    CHECK_EQ(vgl_trace_reader_next(r, &rec), 1);
+    CHECK_EQ(rec.time_ns, 0);
+    vgl_trace_reader_destroy(r);
 }
 
 VGL_TEST(limits) {

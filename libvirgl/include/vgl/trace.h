@@ -18,6 +18,9 @@ struct vgl_trace_reader;
 #define VGL_TRACE_MAX_CHUNK    (64u << 20) /* uncompressed bytes of one chunk */
 #define VGL_TRACE_CHUNK_TARGET (1u << 20)  /* writer ends a chunk once it holds this much */
 
+/* struct vgl_trace_record.time_ns of a record from a version 1 trace, which has no times. */
+#define VGL_TRACE_NO_TIME UINT64_MAX
+
 /*
  * Record types. Every payload field is little-endian; "u32"/"i32"/"u64" name widths. Each call
  * record carries the i32 status the renderer returned, so replay can check it got the same.
@@ -70,11 +73,21 @@ VGL_API const char *vgl_trace_record_name(uint32_t type);
  * flush, every later call returns that error and the file stays readable up to its last whole
  * chunk. destroy flushes, stops the thread, closes and
  * frees (NULL is a no-op), returning the first error seen. One caller thread at a time.
+ *
+ * The writer writes format version 2: every record carries a time, nanoseconds of
+ * CLOCK_MONOTONIC since create. add stamps the record with the time it is called (one
+ * clock_gettime), never less than a time already written, so the times of a capture only grow.
+ * add_at writes `time_ns` as given, for tools that copy records and keep their times;
+ * VGL_TRACE_NO_TIME (a record copied from a version 1 trace) is written as the largest time
+ * written so far, 0 for the first record.
  */
 VGL_API enum vgl_status vgl_trace_writer_create(const char *path, struct vgl_trace_writer **out);
 VGL_API enum vgl_status vgl_trace_writer_add(struct vgl_trace_writer *w, uint32_t type,
                                              const void *head, size_t head_size, const void *tail,
                                              size_t tail_size);
+VGL_API enum vgl_status vgl_trace_writer_add_at(struct vgl_trace_writer *w, uint64_t time_ns,
+                                                uint32_t type, const void *head, size_t head_size,
+                                                const void *tail, size_t tail_size);
 VGL_API enum vgl_status vgl_trace_writer_flush(struct vgl_trace_writer *w);
 VGL_API enum vgl_status vgl_trace_writer_seal(struct vgl_trace_writer *w);
 VGL_API enum vgl_status vgl_trace_writer_destroy(struct vgl_trace_writer *w);
@@ -87,14 +100,17 @@ struct vgl_trace_record {
     uint32_t size;
     const uint8_t *data;
     uint64_t chunk_offset; /* file offset of the chunk holding it */
+    /* Version 2: nanoseconds since the capture started, as written (untrusted: may go backwards
+     * in a hostile file); version 1: VGL_TRACE_NO_TIME. */
+    uint64_t time_ns;
 };
 
 /*
- * Reader. open checks the file header. next returns 1 and fills *rec, 0 at a clean end of file,
- * or a negative vgl_status: VGL_ERROR_TRUNCATED when the file stops inside a chunk (a capture
- * that was killed), VGL_ERROR_CORRUPT for a checksum or format error. After an error, error_offset
- * gives the file offset of the bad chunk and error_message a sentence naming it. Memory use is
- * bounded by one chunk.
+ * Reader. open checks the file header (versions 1 and 2 are read; version reports which). next
+ * returns 1 and fills *rec, 0 at a clean end of file, or a negative vgl_status: VGL_ERROR_TRUNCATED
+ * when the file stops inside a chunk (a capture that was killed), VGL_ERROR_CORRUPT for a checksum
+ * or format error. After an error, error_offset gives the file offset of the bad chunk and
+ * error_message a sentence naming it. Memory use is bounded by one chunk.
  */
 VGL_API enum vgl_status vgl_trace_reader_open(const char *path, struct vgl_trace_reader **out);
 VGL_API int vgl_trace_reader_next(struct vgl_trace_reader *r, struct vgl_trace_record *rec);

@@ -11,7 +11,8 @@
 /* File header: magic, version, header size, flags, CRC-32 of bytes 0..19. */
 #define VGL_TRACE_MAGIC      "\211VGZ\r\n\032\n" /* 89 56 47 5A 0D 0A 1A 0A */
 #define VGL_TRACE_MAGIC_SIZE 8u
-#define VGL_TRACE_VERSION    1u
+#define VGL_TRACE_VERSION    2u /* what the writer writes */
+#define VGL_TRACE_VERSION_V1 1u /* still read: records without a time */
 
 #define VGL_TRACE_HDR_MAGIC       0u
 #define VGL_TRACE_HDR_VERSION     8u
@@ -34,7 +35,12 @@
 #define VGL_TRACE_CHK_HEADER_CRC    24u
 #define VGL_TRACE_CHUNK_HEADER_SIZE 28u
 
-/* Record header inside a decompressed records chunk: u32 type, u32 size. */
-#define VGL_TRACE_RECORD_HEADER_SIZE 8u
+/* Record header inside a decompressed records chunk: u32 type, u32 size, and from version 2
+ * u64 time (nanoseconds of CLOCK_MONOTONIC since the writer was created). */
+#define VGL_TRACE_RECORD_HEADER_SIZE_V1 8u
+#define VGL_TRACE_RECORD_HEADER_SIZE    16u
+#define VGL_TRACE_REC_TYPE              0u
+#define VGL_TRACE_REC_SIZE              4u
+#define VGL_TRACE_REC_TIME              8u
 
 #endif

@@ -2,6 +2,7 @@
 /*
  * The .vgz reader: checks the file header, then loads one chunk at a time (checksums, zstd frame,
  * record framing) and hands out its records; reports truncation and corruption with an offset.
+ * Reads versions 1 (8-byte record headers, no times) and 2 (16-byte record headers with a time).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +23,9 @@
 struct vgl_trace_reader {
     int fd;
     uint32_t version;
-    uint64_t offset; /* file offset of the next chunk header */
-    bool sized;      /* a regular file: its size is known */
+    uint32_t record_header; /* bytes of a record header: 8 in version 1, 16 in version 2 */
+    uint64_t offset;        /* file offset of the next chunk header */
+    bool sized;             /* a regular file: its size is known */
     uint64_t size;
 
     enum vgl_status error; /* latched: once set, next() returns it */
@@ -118,15 +120,16 @@ static int load_records(struct vgl_trace_reader *r, uint64_t at, size_t csize, u
                     (unsigned long long)at, n, usize);
     }
 
+    const size_t header = r->record_header;
     size_t pos = 0;
     for (uint32_t i = 0; i < count; i++) {
-        if (usize - pos < VGL_TRACE_RECORD_HEADER_SIZE) {
+        if (usize - pos < header) {
             return fail(r, VGL_ERROR_CORRUPT, at,
                         "chunk at byte %llu: record %u of %u starts past the end of the chunk",
                         (unsigned long long)at, i, count);
         }
-        const uint32_t size = vgl_get_u32(r->data + pos + 4);
-        pos += VGL_TRACE_RECORD_HEADER_SIZE;
+        const uint32_t size = vgl_get_u32(r->data + pos + VGL_TRACE_REC_SIZE);
+        pos += header;
         if (size > VGL_TRACE_MAX_RECORD || size > usize - pos) {
             return fail(r, VGL_ERROR_CORRUPT, at,
                         "chunk at byte %llu: record %u of %u (%u bytes) runs past the chunk",
@@ -241,11 +244,14 @@ VGL_API int vgl_trace_reader_next(struct vgl_trace_reader *r, struct vgl_trace_r
     }
     /* load_records() checked every record header and size of this chunk. */
     const uint8_t *p = r->data + r->pos;
-    rec->type = vgl_get_u32(p);
-    rec->size = vgl_get_u32(p + 4);
-    rec->data = p + VGL_TRACE_RECORD_HEADER_SIZE;
+    rec->type = vgl_get_u32(p + VGL_TRACE_REC_TYPE);
+    rec->size = vgl_get_u32(p + VGL_TRACE_REC_SIZE);
+    /* A version 2 time is any u64 the writer put there: callers treat it as untrusted. */
+    rec->time_ns = r->version == VGL_TRACE_VERSION_V1 ? VGL_TRACE_NO_TIME
+                                                      : vgl_get_u64(p + VGL_TRACE_REC_TIME);
+    rec->data = p + r->record_header;
     rec->chunk_offset = r->chunk_offset;
-    r->pos += VGL_TRACE_RECORD_HEADER_SIZE + rec->size;
+    r->pos += r->record_header + rec->size;
     r->records_left--;
     return 1;
 }
@@ -271,17 +277,17 @@ static enum vgl_status check_header(const char *path, const uint8_t *h, size_t g
         return VGL_ERROR_CORRUPT;
     }
     *version = vgl_get_u32(h + VGL_TRACE_HDR_VERSION);
-    if (*version != VGL_TRACE_VERSION) {
+    if (*version != VGL_TRACE_VERSION_V1 && *version != VGL_TRACE_VERSION) {
         vgl_log(VGL_LOG_ERROR,
                 "%s: file header at byte 0: unsupported trace format version %u (this reader knows "
-                "%u)",
-                path, *version, VGL_TRACE_VERSION);
+                "%u and %u)",
+                path, *version, VGL_TRACE_VERSION_V1, VGL_TRACE_VERSION);
         return VGL_ERROR_CORRUPT;
     }
     const uint32_t header_size = vgl_get_u32(h + VGL_TRACE_HDR_HEADER_SIZE);
     if (header_size != VGL_TRACE_HEADER_SIZE) {
         vgl_log(VGL_LOG_ERROR, "%s: file header at byte 0: header size %u, version %u requires %u",
-                path, header_size, VGL_TRACE_VERSION, VGL_TRACE_HEADER_SIZE);
+                path, header_size, *version, VGL_TRACE_HEADER_SIZE);
         return VGL_ERROR_CORRUPT;
     }
     const uint32_t flags = vgl_get_u32(h + VGL_TRACE_HDR_FLAGS);
@@ -341,6 +347,8 @@ VGL_API enum vgl_status vgl_trace_reader_open(const char *path, struct vgl_trace
     }
     r->fd = fd;
     r->version = version;
+    r->record_header = version == VGL_TRACE_VERSION_V1 ? VGL_TRACE_RECORD_HEADER_SIZE_V1
+                                                       : VGL_TRACE_RECORD_HEADER_SIZE;
     r->offset = VGL_TRACE_HEADER_SIZE;
     *out = r;
     return VGL_OK;

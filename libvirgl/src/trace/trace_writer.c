@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -34,6 +35,8 @@ struct vgl_trace_writer {
 
     /* The caller's side. */
     struct chunk fill;    /* records being added */
+    uint64_t t0_ns;       /* CLOCK_MONOTONIC at create: time 0 of the records */
+    uint64_t last_ns;     /* the largest time written so far */
     enum vgl_status seen; /* the latched error as of the last hand-over */
 
     /* Shared, under lock. */
@@ -258,9 +261,28 @@ static enum vgl_status reserve(struct chunk *c, size_t extra) {
     return VGL_OK;
 }
 
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 VGL_API enum vgl_status vgl_trace_writer_add(struct vgl_trace_writer *w, uint32_t type,
                                              const void *head, size_t head_size, const void *tail,
                                              size_t tail_size) {
+    if (!w) {
+        return VGL_ERROR_INVALID_ARGUMENT;
+    }
+    /* Never before a time already written (add_at may have copied later ones), so the times of
+     * a capture only grow. */
+    const uint64_t now = mono_ns() - w->t0_ns;
+    return vgl_trace_writer_add_at(w, now > w->last_ns ? now : w->last_ns, type, head, head_size,
+                                   tail, tail_size);
+}
+
+VGL_API enum vgl_status vgl_trace_writer_add_at(struct vgl_trace_writer *w, uint64_t time_ns,
+                                                uint32_t type, const void *head, size_t head_size,
+                                                const void *tail, size_t tail_size) {
     if (!w || (head_size && !head) || (tail_size && !tail)) {
         return VGL_ERROR_INVALID_ARGUMENT;
     }
@@ -287,9 +309,16 @@ VGL_API enum vgl_status vgl_trace_writer_add(struct vgl_trace_writer *w, uint32_
         return st;
     }
 
+    if (time_ns == VGL_TRACE_NO_TIME) {
+        time_ns = w->last_ns; /* a record copied from a version 1 trace */
+    }
+    if (time_ns > w->last_ns) {
+        w->last_ns = time_ns;
+    }
     uint8_t *p = w->fill.data + w->fill.len;
-    vgl_put_u32(p, type);
-    vgl_put_u32(p + 4, (uint32_t)size);
+    vgl_put_u32(p + VGL_TRACE_REC_TYPE, type);
+    vgl_put_u32(p + VGL_TRACE_REC_SIZE, (uint32_t)size);
+    vgl_put_u64(p + VGL_TRACE_REC_TIME, time_ns);
     if (head_size) {
         memcpy(p + VGL_TRACE_RECORD_HEADER_SIZE, head, head_size);
     }
@@ -353,6 +382,7 @@ VGL_API enum vgl_status vgl_trace_writer_create(const char *path, struct vgl_tra
         return VGL_ERROR_NO_MEMORY;
     }
     w->thread_started = true;
+    w->t0_ns = mono_ns();
     /* The file header is written with the first flush (or chunk), so that an unwritable
      * target such as a full disk reports its error through the latched-error path. */
     *out = w;
