@@ -35,6 +35,9 @@ struct backend_ops {
     enum vgl_status (*submit)(struct backend *b, uint32_t ctx, const uint32_t *cmds, uint32_t ndw);
     enum vgl_status (*create_fence)(struct backend *b, uint32_t ctx, uint64_t id);
     enum vgl_status (*wait_idle)(struct backend *b, uint32_t ctx);
+    /* CTX_ATTACH: context ctx also uses resource `handle` of context `owner`;
+     * VGL_ERROR_UNSUPPORTED where resources are per context (ours). */
+    enum vgl_status (*ctx_attach)(struct backend *b, uint32_t ctx, uint32_t handle, uint32_t owner);
 };
 
 struct backend {

@@ -67,6 +67,16 @@ static enum vgl_status vgl_wait_idle(struct backend *b, uint32_t ctx) {
     return vgl_renderer_wait_idle(R(b), ctx);
 }
 
+/* Our resources live in one context's namespace: there is no sharing to replay. */
+static enum vgl_status vgl_ctx_attach(struct backend *b, uint32_t ctx, uint32_t handle,
+                                      uint32_t owner) {
+    (void)b;
+    (void)ctx;
+    (void)handle;
+    (void)owner;
+    return VGL_ERROR_UNSUPPORTED;
+}
+
 static const struct backend_ops vgl_ops = {
         .destroy = vgl_destroy,
         .context_create = vgl_context_create,
@@ -80,6 +90,7 @@ static const struct backend_ops vgl_ops = {
         .submit = vgl_submit,
         .create_fence = vgl_fence,
         .wait_idle = vgl_wait_idle,
+        .ctx_attach = vgl_ctx_attach,
 };
 
 enum vgl_status backend_vgl_create(const struct vgl_renderer_hooks *hooks, void *hooks_user,

@@ -295,6 +295,18 @@ static enum vgl_status vr_wait_idle(struct backend *b, uint32_t ctx) {
     return v->retired_fence == id ? VGL_OK : VGL_ERROR_HOST_GL;
 }
 
+/* Handles are global here: the owner's resource is attached to one more context, as
+ * virgl_renderer_ctx_attach_resource does for a VMM that shares it. */
+static enum vgl_status vr_ctx_attach(struct backend *b, uint32_t ctx, uint32_t handle,
+                                     uint32_t owner) {
+    struct vrend *v = V(b);
+    if (!find_in(v, owner, handle)) {
+        return VGL_ERROR_NOT_FOUND;
+    }
+    v->api.ctx_attach_resource((int)ctx, (int)handle);
+    return VGL_OK;
+}
+
 static void vr_destroy(struct backend *b) {
     struct vrend *v = V(b);
     while (v->resources) {
@@ -319,6 +331,7 @@ static const struct backend_ops vrend_ops = {
         .submit = vr_submit,
         .create_fence = vr_fence,
         .wait_idle = vr_wait_idle,
+        .ctx_attach = vr_ctx_attach,
 };
 
 static bool resolve(void *lib, struct vr_api *api, char *why, size_t why_size) {

@@ -29,6 +29,10 @@ struct checker_frame {
     uint32_t format;
     uint32_t crc; /* CRC-32 of the read-back bytes, as in the trace's FRAME record */
     const uint8_t *rgba;
+    /* A frame without a read-back (a FRAME_MARK): no image and no checksum, so it is reported
+     * as not compared, never as a match or a difference, and no checksum line is written for
+     * it. */
+    bool unchecked;
 };
 
 struct checker;

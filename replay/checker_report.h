@@ -30,6 +30,7 @@ struct png_blob {
 struct frame_result {
     uint32_t frame, w, h, format, crc;
     bool produced; /* false for FRAME_MISSING */
+    bool has_sum;  /* crc is a read-back's checksum (false for a FRAME_MARK frame) */
     enum frame_state state;
     bool has_metrics; /* m is valid (a PNG reference of the same size) */
     struct pixel_metrics m;

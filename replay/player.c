@@ -6,6 +6,7 @@
  */
 #include "player.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,80 @@ struct player {
     bool draw_stop;          /* stop_after_draw was reached */
     double frame_wall, frame_cpu;
     struct progress progress;
+    uint32_t frame_type; /* VGL_REC_FRAME or VGL_REC_FRAME_MARK: what this trace's frames are */
+    bool attach_warned;
+
+    /* Time, all CLOCK_MONOTONIC ns. The recorded clock is the trace's times made safe: it starts
+     * at 0 at the first record with a time and only moves forward, by at most
+     * PLAYER_PACE_MAX_GAP_NS per record. */
+    uint64_t run_start_ns;
+    bool timed;           /* a record with a time was seen */
+    uint64_t rec_last;    /* the largest recorded time seen */
+    uint64_t rec_elapsed; /* the recorded clock */
+    bool frame_open;      /* a call since the last frame record: the frame has started */
+    uint64_t frame_start_ns;
+    uint32_t frames_started;
+    uint64_t pace_period_ns;    /* --pace HZ */
+    uint64_t captured_frame_ns; /* --profile: where the previous captured frame ended */
 };
+
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Sleeps until `deadline` (CLOCK_MONOTONIC ns); returns at once when it has passed. */
+static void sleep_until(uint64_t deadline) {
+    if (deadline <= mono_ns()) {
+        return;
+    }
+    const struct timespec ts = {(time_t)(deadline / 1000000000ull),
+                                (long)(deadline % 1000000000ull)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    }
+}
+
+/* Advances the recorded clock to a record's time. Times are untrusted: one going backwards moves
+ * nothing, and a jump counts as at most PLAYER_PACE_MAX_GAP_NS, so no time makes the pacer
+ * sleep long or wrap. */
+static void follow_time(struct player *pl, uint64_t t) {
+    if (t == VGL_TRACE_NO_TIME) {
+        return;
+    }
+    if (!pl->timed) {
+        pl->timed = true;
+        pl->rec_last = t;
+        return;
+    }
+    if (t > pl->rec_last) {
+        const uint64_t gap = t - pl->rec_last;
+        pl->rec_elapsed = add_sat(pl->rec_elapsed,
+                                  gap < PLAYER_PACE_MAX_GAP_NS ? gap : PLAYER_PACE_MAX_GAP_NS);
+        pl->rec_last = t;
+    }
+}
+
+/* Before a call: the frame starts here when it is the first call since the previous frame
+ * record (--pace HZ waits for the period to pass first); --pace recorded waits for the call's
+ * recorded time. */
+static void before_call(struct player *pl, uint64_t t) {
+    if (!pl->frame_open) {
+        if (pl->opts.pace == PLAYER_PACE_HZ && pl->frames_started > 0) {
+            sleep_until(add_sat(pl->frame_start_ns, pl->pace_period_ns));
+        }
+        pl->frame_open = true;
+        pl->frame_start_ns = mono_ns();
+        pl->frames_started++;
+    }
+    if (pl->opts.pace == PLAYER_PACE_RECORDED && t != VGL_TRACE_NO_TIME) {
+        sleep_until(add_sat(pl->run_start_ns, pl->rec_elapsed));
+    }
+}
 
 static double clock_ms(clockid_t id) {
     struct timespec ts;
@@ -217,36 +291,60 @@ static void write_snapshot(struct player *pl, const struct vgl_trace_frame *f) {
     }
 }
 
-static void play_frame(struct player *pl, const struct vgl_trace_call *c) {
+/* A frame record of this trace's frame type: FRAME (checked) or FRAME_MARK (not). */
+static void play_frame(struct player *pl, const struct vgl_trace_call *c, uint64_t time_ns) {
     const struct vgl_trace_frame *f = &c->frame;
+    const bool checked = c->type == VGL_REC_FRAME;
     const double wall = clock_ms(CLOCK_MONOTONIC), cpu = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+    const uint64_t start_ns = pl->frame_open ? pl->frame_start_ns : mono_ns();
     struct player_frame pf = {
             .frame = f->frame,
+            .checked = checked,
             .ctx = c->ctx,
             .handle = f->handle,
             .format = f->format,
             .w = f->w,
             .h = f->h,
-            .crc = pl->rb.crc,
-            .bytes = pl->rb.bytes,
-            .texels = pl->rb.texels,
+            .crc = checked ? pl->rb.crc : 0,
+            .bytes = checked ? pl->rb.bytes : 0,
+            .texels = checked ? pl->rb.texels : NULL,
             .recorded_crc = f->crc,
-            .matches_capture = pl->rb.bytes == f->bytes && pl->rb.crc == f->crc,
+            .matches_capture = checked && pl->rb.bytes == f->bytes && pl->rb.crc == f->crc,
+            .source = checked ? 0 : c->source,
+            .start_ms = (double)(start_ns - pl->run_start_ns) / 1e6,
+            .recorded_ns = time_ns,
             .wall_ms = wall - pl->frame_wall,
             .cpu_ms = cpu - pl->frame_cpu,
             .draws = pl->draws,
     };
+    pl->frame_open = false;
     if (pl->opts.profiler) {
         profile_frame(pl->opts.profiler, f->frame, pl->frame_wall, wall);
+        if (pl->timed && time_ns != VGL_TRACE_NO_TIME) {
+            const uint64_t at = add_sat(pl->run_start_ns, pl->rec_elapsed);
+            profile_captured_frame(pl->opts.profiler, f->frame, pl->captured_frame_ns, at);
+            pl->captured_frame_ns = at;
+        }
     }
     pl->frame_wall = wall;
     pl->frame_cpu = cpu;
-    if (!in_range(&pl->opts.frames, f->frame) || !in_range(&pl->opts.calls, pl->last_read_call)) {
+    /* The call that ended the frame: its read-back, or for a mark the call before it. */
+    const uint64_t ended_by = checked ? pl->last_read_call : pl->call ? pl->call - 1 : 0;
+    if (!in_range(&pl->opts.frames, f->frame) || !in_range(&pl->opts.calls, ended_by)) {
         return;
     }
     struct player_stats *st = pl->stats;
     st->frames++;
-    if (pf.matches_capture) {
+    if (!checked) {
+        st->frames_unchecked++;
+        if (pl->opts.verbose) {
+            printf("frame %u: %s mark, resource %u: no read-back, not checked\n", f->frame,
+                   c->source == VGL_FRAME_SOURCE_SCANOUT ? "scanout"
+                   : c->source == VGL_FRAME_SOURCE_FLUSH ? "flush"
+                                                         : "unknown",
+                   f->handle);
+        }
+    } else if (pf.matches_capture) {
         st->frames_matched++;
     } else {
         st->frames_mismatched++;
@@ -256,11 +354,13 @@ static void play_frame(struct player *pl, const struct vgl_trace_call *c) {
                 f->frame, f->handle, f->w, f->h, pl->rb.crc, (unsigned long long)pl->rb.bytes,
                 f->crc, f->bytes);
     }
-    if (pl->opts.verbose) {
+    if (pl->opts.verbose && checked) {
         printf("frame %u: %dx%d format %u crc32 %08x %s\n", f->frame, f->w, f->h, f->format,
                pl->rb.crc, pf.matches_capture ? "ok" : "MISMATCH");
     }
-    write_snapshot(pl, f);
+    if (checked) {
+        write_snapshot(pl, f);
+    }
     if (pl->opts.on_frame) {
         pl->opts.on_frame(pl->opts.user, &pf);
     }
@@ -364,6 +464,19 @@ static enum vgl_status play_call(struct player *pl, const struct vgl_trace_call 
     case VGL_REC_WAIT_IDLE:
         check_status(pl, name, c->status, b->ops->wait_idle(b, c->ctx));
         return VGL_OK;
+    case VGL_REC_CTX_ATTACH: {
+        const enum vgl_status st = b->ops->ctx_attach(b, c->ctx, c->handle, c->source);
+        if (st != VGL_ERROR_UNSUPPORTED) {
+            check_status(pl, name, c->status, st);
+        } else if (!pl->attach_warned) {
+            pl->attach_warned = true;
+            fprintf(stderr,
+                    "virgl-replay: warning: call %llu: resource shared between contexts: not "
+                    "supported by this renderer (--renderer virglrenderer replays it)\n",
+                    (unsigned long long)pl->call);
+        }
+        return VGL_OK;
+    }
     default:
         return VGL_OK;
     }
@@ -381,13 +494,19 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
     if (*status != VGL_OK) {
         return false;
     }
+    follow_time(pl, rec->time_ns);
     if (c.is_call) {
         if (pl->opts.calls.set && pl->call > pl->opts.calls.last) {
             return false;
         }
+        before_call(pl, rec->time_ns);
         pl->stats->calls++;
         struct profiler *pf = pl->opts.profiler;
         const bool profiled = pf && in_range(&pl->opts.calls, pl->call);
+        if (profiled && pl->timed && rec->time_ns != VGL_TRACE_NO_TIME) {
+            profile_captured_call(pf, pl->call, vgl_trace_record_name(c.type), c.ctx,
+                                  add_sat(pl->run_start_ns, pl->rec_elapsed));
+        }
         if (profiled) {
             profile_call_begin(pf, pl->call, vgl_trace_record_name(c.type), c.ctx);
         }
@@ -406,7 +525,11 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
         play_guest_data(pl, &c);
         break;
     case VGL_REC_FRAME:
-        play_frame(pl, &c);
+    case VGL_REC_FRAME_MARK:
+        if (c.type != pl->frame_type) {
+            break; /* FRAME_MARK records in a trace whose frames are its FRAME records */
+        }
+        play_frame(pl, &c, rec->time_ns);
         if (pl->opts.frames.set && c.frame.frame >= pl->opts.frames.last) {
             return false;
         }
@@ -425,6 +548,11 @@ enum vgl_status player_create(const struct player_options *opts, struct player *
         return VGL_ERROR_NO_MEMORY;
     }
     pl->opts = *opts;
+    if (opts->pace == PLAYER_PACE_HZ) {
+        /* Rounded up so that frames are never closer than 1/HZ; the caller keeps HZ sane. */
+        const double period = 1e9 / opts->pace_hz;
+        pl->pace_period_ns = period >= 1e12 ? 1000000000000ull : (uint64_t)period + 1;
+    }
     const struct vgl_renderer_hooks hooks = {
             .backing_written = on_backing_written,
             .object_event = on_object,
@@ -486,6 +614,13 @@ enum vgl_status player_run(struct player *pl, const char *path, struct player_st
     pl->last_read_call = 0;
     pl->draws = 0;
     pl->draw_stop = false;
+    pl->frame_type = player_frame_type(path);
+    pl->timed = false;
+    pl->rec_last = pl->rec_elapsed = 0;
+    pl->frame_open = false;
+    pl->frames_started = 0;
+    pl->run_start_ns = mono_ns();
+    pl->captured_frame_ns = pl->run_start_ns;
     pl->frame_wall = clock_ms(CLOCK_MONOTONIC);
     pl->frame_cpu = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     if (pl->opts.progress) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What the player needs to know of a trace without replaying it: ranges, draws, frames. */
+/* What the player needs to know of a trace without replaying it: ranges, draws, frames (the one
+ * rule for which records are a trace's frames), its version. */
 #include <stdlib.h>
 
 #include <vgl/trace.h>
@@ -66,17 +67,54 @@ uint64_t player_scan_draws(const uint32_t *cmds, uint32_t ndw, uint64_t stop, ui
     return found;
 }
 
+uint32_t player_frame_type_for(uint64_t frame_records) {
+    return frame_records ? VGL_REC_FRAME : VGL_REC_FRAME_MARK;
+}
+
+/* Counts FRAME and FRAME_MARK records; with `first_frame`, stops at the first FRAME. */
+static bool count_marks(const char *path, bool first_frame, uint32_t *frames, uint32_t *marks) {
+    *frames = *marks = 0;
+    struct vgl_trace_reader *reader = NULL;
+    if (vgl_trace_reader_open(path, &reader) != VGL_OK) {
+        vgl_trace_reader_destroy(reader);
+        return false;
+    }
+    struct vgl_trace_record rec;
+    while (vgl_trace_reader_next(reader, &rec) > 0) {
+        if (rec.type == VGL_REC_FRAME) {
+            (*frames)++;
+            if (first_frame) {
+                break;
+            }
+        } else if (rec.type == VGL_REC_FRAME_MARK) {
+            (*marks)++;
+        }
+    }
+    vgl_trace_reader_destroy(reader);
+    return true;
+}
+
+uint32_t player_frame_type(const char *path) {
+    uint32_t frames, marks;
+    count_marks(path, true, &frames, &marks);
+    return player_frame_type_for(frames);
+}
+
 uint32_t player_count_frames(const char *path) {
+    uint32_t frames, marks;
+    if (!count_marks(path, false, &frames, &marks)) {
+        return 0;
+    }
+    return player_frame_type_for(frames) == VGL_REC_FRAME ? frames : marks;
+}
+
+uint32_t player_trace_version(const char *path) {
     struct vgl_trace_reader *reader = NULL;
     if (vgl_trace_reader_open(path, &reader) != VGL_OK) {
         vgl_trace_reader_destroy(reader);
         return 0;
     }
-    uint32_t frames = 0;
-    struct vgl_trace_record rec;
-    while (vgl_trace_reader_next(reader, &rec) > 0) {
-        frames += rec.type == VGL_REC_FRAME;
-    }
+    const uint32_t version = vgl_trace_reader_version(reader);
     vgl_trace_reader_destroy(reader);
-    return frames;
+    return version;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Trace-event JSON writer and per-command cost summary for --profile. */
+/* Trace-event JSON writer and per-command cost summary for --profile: the replay's timeline
+ * (process 1) and the capture's, from the trace's record times (process 2). */
 #include "profile.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include "decode/decoder.h"
 
 enum { PID = 1, TID_CALLS = 1, TID_COMMANDS = 2, TID_GPU = 3, TID_FRAMES = 4 };
+/* The captured timeline (the trace's record times), a process of its own. */
+enum { PID_CAPTURED = 2, TID_CAPTURED_CALLS = 1, TID_CAPTURED_FRAMES = 2 };
 
 struct cost {
     uint64_t count, wall_ns, cpu_ns, gpu_ns;
@@ -46,12 +49,26 @@ static void begin_event(struct profiler *pf) {
     pf->events++;
 }
 
-static void thread_name(struct profiler *pf, int tid, const char *name) {
+static void thread_name(struct profiler *pf, int pid, int tid, const char *name) {
     begin_event(pf);
     fprintf(pf->f,
             "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,"
             "\"args\":{\"name\":\"%s\"}}",
-            PID, tid, name);
+            pid, tid, name);
+}
+
+static void process_name(struct profiler *pf, int pid, const char *name) {
+    begin_event(pf);
+    fprintf(pf->f,
+            "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
+            "\"args\":{\"name\":\"%s\"}}",
+            pid, name);
+}
+
+/* Microseconds of an unsigned CLOCK_MONOTONIC time since the profile started (negative before
+ * it; computed in double so that no time can wrap). */
+static double us_at(const struct profiler *pf, uint64_t ns) {
+    return ((double)ns - (double)pf->t0_ns) / 1e3;
 }
 
 struct profiler *profile_create(const char *path, char *why, size_t why_size) {
@@ -69,15 +86,14 @@ struct profiler *profile_create(const char *path, char *why, size_t why_size) {
     pf->first = true;
     pf->t0_ns = mono_ns();
     fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", pf->f);
-    begin_event(pf);
-    fprintf(pf->f,
-            "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
-            "\"args\":{\"name\":\"virgl-replay\"}}",
-            PID);
-    thread_name(pf, TID_CALLS, "calls");
-    thread_name(pf, TID_COMMANDS, "commands (CPU)");
-    thread_name(pf, TID_GPU, "commands (GPU)");
-    thread_name(pf, TID_FRAMES, "frames");
+    process_name(pf, PID, "virgl-replay");
+    thread_name(pf, PID, TID_CALLS, "calls");
+    thread_name(pf, PID, TID_COMMANDS, "commands (CPU)");
+    thread_name(pf, PID, TID_GPU, "commands (GPU)");
+    thread_name(pf, PID, TID_FRAMES, "frames");
+    process_name(pf, PID_CAPTURED, "captured");
+    thread_name(pf, PID_CAPTURED, TID_CAPTURED_CALLS, "calls (recorded times)");
+    thread_name(pf, PID_CAPTURED, TID_CAPTURED_FRAMES, "frames (recorded times)");
     return pf;
 }
 
@@ -146,6 +162,26 @@ void profile_frame(struct profiler *pf, uint32_t frame, double start_ms, double 
             "\"pid\":%d,\"tid\":%d,\"args\":{\"frame\":%u}}",
             frame, us_since(pf, (int64_t)(start_ms * 1e6)), (end_ms - start_ms) * 1e3, PID,
             TID_FRAMES, frame);
+}
+
+void profile_captured_call(struct profiler *pf, uint64_t call, const char *name, uint32_t ctx,
+                           uint64_t at_ns) {
+    begin_event(pf);
+    fprintf(pf->f,
+            "{\"name\":\"%s\",\"cat\":\"captured\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,"
+            "\"pid\":%d,\"tid\":%d,\"args\":{\"call\":%" PRIu64 ",\"ctx\":%u}}",
+            name, us_at(pf, at_ns), PID_CAPTURED, TID_CAPTURED_CALLS, call, ctx);
+}
+
+void profile_captured_frame(struct profiler *pf, uint32_t frame, uint64_t start_ns,
+                            uint64_t end_ns) {
+    const uint64_t dur = end_ns > start_ns ? end_ns - start_ns : 0;
+    begin_event(pf);
+    fprintf(pf->f,
+            "{\"name\":\"frame %u\",\"cat\":\"captured\",\"ph\":\"X\",\"ts\":%.3f,"
+            "\"dur\":%.3f,\"pid\":%d,\"tid\":%d,\"args\":{\"frame\":%u}}",
+            frame, us_at(pf, start_ns), (double)dur / 1e3, PID_CAPTURED, TID_CAPTURED_FRAMES,
+            frame);
 }
 
 void profile_upload(struct profiler *pf, uint64_t total_bytes) {

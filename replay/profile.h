@@ -21,6 +21,16 @@ void profile_call_end(struct profiler *pf);
 void profile_command(struct profiler *pf, const struct vgl_command_timing *t);
 /* A frame from start_ms to end_ms (CLOCK_MONOTONIC milliseconds). */
 void profile_frame(struct profiler *pf, uint32_t frame, double start_ms, double end_ms);
+/*
+ * The captured timeline, a second process ("captured") beside the replay's: a call at the time
+ * the capture recorded it and a frame from the previous frame's recorded time to its own, each
+ * given as CLOCK_MONOTONIC ns already aligned by the caller (the trace's first record at the
+ * replay's start).
+ */
+void profile_captured_call(struct profiler *pf, uint64_t call, const char *name, uint32_t ctx,
+                           uint64_t at_ns);
+void profile_captured_frame(struct profiler *pf, uint32_t frame, uint64_t start_ns,
+                            uint64_t end_ns);
 /* Guest bytes uploaded so far. */
 void profile_upload(struct profiler *pf, uint64_t total_bytes);
 /* Close the JSON and print the summary to `summary`; false when writing failed. */

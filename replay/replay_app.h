@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* What one virgl-replay invocation does with its options: loops, benchmark statistics, checks
- * against expectations, profile and leak reports, and the exit status. */
+ * against expectations, profile and leak reports, the frame log, and the exit status. */
 #ifndef VGL_REPLAY_APP_H
 #define VGL_REPLAY_APP_H
+
+#include <stdio.h>
 
 #include "checker.h"
 #include "player.h"
@@ -26,6 +28,8 @@ struct replay_app {
     bool benchmark, leaks;
     unsigned loops;
     const char *profile_path;
+    const char *frame_log_path; /* --frame-log: one JSON object per frame */
+    FILE *frame_log;
 
     struct checker *checker;
     struct profiler *profiler;

@@ -29,6 +29,11 @@ static void usage(FILE *out) {
             "      --frames A-B      check only frames A..B (A, A-B or A-); stop after B\n"
             "      --calls A-B       check only frames read back by calls A..B; stop after B\n"
             "      --benchmark       no snapshots; print per-frame CPU time and frames/s\n"
+            "      --pace recorded   replay at the captured pace: each call waits for its\n"
+            "                        recorded time (version 2 traces; gaps over 5 s shortened)\n"
+            "      --pace HZ         start frames at most HZ times a second (vblank, e.g. 60)\n"
+            "      --frame-log FILE  write one JSON object per frame (start time, check result,\n"
+            "                        recorded time)\n"
             "      --loop N          replay N times in this process; every iteration must give\n"
             "                        the same frame checksums\n"
             "      --checksums FILE  write per-frame checksums as text\n"
@@ -68,7 +73,26 @@ enum {
     OPT_LEAKS,
     OPT_RENDERER,
     OPT_RENDERER_LIB,
+    OPT_PACE,
+    OPT_FRAME_LOG,
 };
+
+/* "recorded", or a frequency in Hz: a positive finite number up to 10000. */
+static bool parse_pace(const char *s, struct player_options *po) {
+    if (strcmp(s, "recorded") == 0) {
+        po->pace = PLAYER_PACE_RECORDED;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    const double hz = strtod(s, &end);
+    if (!s[0] || *end || errno || !(hz > 0) || hz > 10000) {
+        return false;
+    }
+    po->pace = PLAYER_PACE_HZ;
+    po->pace_hz = hz;
+    return true;
+}
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out) {
     char *end;
@@ -136,6 +160,12 @@ static bool parse_option(struct replay_app *app, int c, const char *arg) {
     case OPT_RENDERER_LIB:
         po->backend.library = arg;
         return true;
+    case OPT_PACE:
+        return parse_pace(arg, po) ||
+               bad_usage("bad pace '%s' (recorded, or frames per second such as 60)", arg);
+    case OPT_FRAME_LOG:
+        app->frame_log_path = arg;
+        return true;
     default:
         return false;
     }
@@ -158,6 +188,8 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
             {"leaks", no_argument, NULL, OPT_LEAKS},
             {"renderer", required_argument, NULL, OPT_RENDERER},
             {"renderer-lib", required_argument, NULL, OPT_RENDERER_LIB},
+            {"pace", required_argument, NULL, OPT_PACE},
+            {"frame-log", required_argument, NULL, OPT_FRAME_LOG},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {"version", no_argument, NULL, 'V'},
@@ -196,6 +228,11 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
     }
     if (app->leaks && po->backend.kind != BACKEND_VGL) {
         bad_usage("%s", "--leaks needs the vgl renderer (it counts what the renderer holds)");
+        return EXIT_INPUT;
+    }
+    if (po->pace != PLAYER_PACE_NONE && app->benchmark) {
+        bad_usage("%s", "--pace and --benchmark cannot be used together: pacing sleeps, and the "
+                        "benchmark would measure the sleeps");
         return EXIT_INPUT;
     }
     app->copts.partial = po->frames.set || po->calls.set;
