@@ -39,15 +39,22 @@ static volatile sig_atomic_t pending_signal;
 
 static void usage(FILE *f) {
     fprintf(f, "Usage: " PROG " -o FILE [-v] -- PROGRAM [ARGS]...\n"
+               "       " PROG " --vmm -o FILE -- COMMAND [ARGS]...\n"
                "Run PROGRAM with GALLIUM_DRIVER=virpipe against a private virgl-vtest-server\n"
                "and record everything it renders into the trace FILE.\n"
+               "With --vmm, run COMMAND (a VMM such as QEMU, or virgl_test_server) with\n"
+               "libvgl-capture-vrend.so preloaded, recording its calls into upstream\n"
+               "libvirglrenderer: FILE for the first process that renders, FILE with .PID\n"
+               "before its extension for any other (or use %%p in FILE for the pid).\n"
                "\n"
                "  -o, --output FILE  trace file to write (.vgz)\n"
+               "      --vmm          record a libvirglrenderer user (docs/vmm-capture.md)\n"
                "  -v, --verbose      make the server log more (repeatable)\n"
                "  -h, --help         show this help and exit\n"
                "  -V, --version      show the version and exit\n"
                "\n"
-               "Environment: VGL_SERVER overrides the path of virgl-vtest-server.\n");
+               "Environment: VGL_SERVER overrides the path of virgl-vtest-server,\n"
+               "VGL_INTERPOSER that of libvgl-capture-vrend.so.\n");
 }
 
 static void on_signal(int sig, siginfo_t *info, void *ucontext) {
@@ -65,9 +72,10 @@ static void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-/* The server binary: $VGL_SERVER, else virgl-vtest-server next to our own executable. */
-static char *find_server(void) {
-    const char *env = getenv("VGL_SERVER");
+/* A file of ours: $env_name, else `name` in our executable's directory, else `name` in the
+ * library directories of an installed tree beside it (for the interposer). */
+static char *find_ours(const char *env_name, const char *name) {
+    const char *env = getenv(env_name);
     if (env != NULL && env[0] != 0) {
         return strdup(env);
     }
@@ -82,12 +90,18 @@ static char *find_server(void) {
         return NULL;
     }
     *slash = 0;
-    const size_t size = strlen(self) + 1 + strlen(SERVER_NAME) + 1;
-    char *path = malloc(size);
-    if (path != NULL) {
-        snprintf(path, size, "%s/%s", self, SERVER_NAME);
+    static const char *const places[] = {"", "/../lib", "/../lib/x86_64-linux-gnu", "/../lib64"};
+    char path[PATH_MAX];
+    for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+        if (snprintf(path, sizeof(path), "%s%s/%s", self, places[i], name) < (int)sizeof(path) &&
+            access(path, R_OK) == 0) {
+            return strdup(path);
+        }
     }
-    return path;
+    if (snprintf(path, sizeof(path), "%s/%s", self, name) >= (int)sizeof(path)) {
+        return NULL;
+    }
+    return strdup(path); /* named in the error when it is not there */
 }
 
 static bool write_file(const char *path, const char *fmt, ...)
@@ -358,16 +372,145 @@ static int wait_program(pid_t prog) {
     }
 }
 
+static int exit_code(int status) {
+    if (status == -1) {
+        return 1;
+    }
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+}
+
+/* Whether `name` is `stem`.PID`ext`: a trace of another process of a --vmm capture. */
+static bool is_pid_trace(const char *name, const char *stem, const char *ext) {
+    const size_t sl = strlen(stem), el = strlen(ext), nl = strlen(name);
+    if (nl <= sl + 1 + el || strncmp(name, stem, sl) != 0 || name[sl] != '.' ||
+        strcmp(name + nl - el, ext) != 0) {
+        return false;
+    }
+    for (size_t i = sl + 1; i < nl - el; i++) {
+        if (name[i] < '0' || name[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* List the traces a --vmm capture wrote: FILE and FILE's stem.PID.ext beside it. */
+static int report_vmm_traces(const char *output) {
+    char dir[PATH_MAX], base[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", output);
+    char *slash = strrchr(dir, '/');
+    *slash = '\0';
+    snprintf(base, sizeof(base), "%s", slash + 1);
+    char *dot = strrchr(base, '.');
+    char ext[PATH_MAX] = "";
+    if (dot) {
+        snprintf(ext, sizeof(ext), "%s", dot);
+        *dot = '\0';
+    }
+    int count = 0;
+    DIR *d = opendir(dir[0] ? dir : "/");
+    const struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char full[PATH_MAX * 2];
+        snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+        const bool plain = strcmp(full, output) == 0;
+        struct stat st;
+        if ((plain || is_pid_trace(e->d_name, base, ext)) && stat(full, &st) == 0 &&
+            st.st_size > 0) {
+            fprintf(stderr, PROG ": trace %s, %lld bytes\n", full, (long long)st.st_size);
+            count++;
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return count;
+}
+
+/* --vmm: COMMAND with the interposer preloaded; the traces are the interposer's to write. */
+static int run_vmm(const char *output, char **argv) {
+    char *lib = find_ours("VGL_INTERPOSER", "libvgl-capture-vrend.so");
+    char out[PATH_MAX];
+    if (lib == NULL || access(lib, R_OK) != 0) {
+        fprintf(stderr, PROG ": cannot find libvgl-capture-vrend.so%s%s (set VGL_INTERPOSER)\n",
+                lib ? " at " : "", lib ? lib : "");
+        free(lib);
+        return 1;
+    }
+    /* Absolute: the VMM may change directory. A plain name is claimed by the first process
+     * that renders, so an old trace of that name goes first. */
+    if (output[0] == '/') {
+        snprintf(out, sizeof(out), "%s", output);
+    } else {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof(cwd)) == NULL ||
+            snprintf(out, sizeof(out), "%s/%s", cwd, output) >= (int)sizeof(out)) {
+            fprintf(stderr, PROG ": the output path is too long\n");
+            free(lib);
+            return 1;
+        }
+    }
+    if (strstr(out, "%p") == NULL && unlink(out) != 0 && errno != ENOENT) {
+        fprintf(stderr, PROG ": cannot replace %s: %s\n", out, strerror(errno));
+        free(lib);
+        return 1;
+    }
+    const char *old = getenv("LD_PRELOAD");
+    char *preload = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
+    if (!preload) {
+        free(lib);
+        return 1;
+    }
+    sprintf(preload, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
+    free(lib);
+    const struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+        free(preload);
+        return 1;
+    }
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv("VGL_CAPTURE_FILE", out, 1) != 0) {
+            _exit(EXIT_SETUP_FAILED);
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(EXIT_EXEC_FAILED);
+    }
+    free(preload);
+    const int status = wait_program(pid);
+    char what[96] = "status unknown";
+    if (status != -1) {
+        describe_status(status, what, sizeof(what));
+    }
+    fprintf(stderr, PROG ": %s: %s\n", argv[0], what);
+    if (strstr(out, "%p") == NULL && report_vmm_traces(out) == 0) {
+        fprintf(stderr, PROG ": no trace was written: %s never initialised libvirglrenderer\n",
+                argv[0]);
+        return status != -1 && exit_code(status) != 0 ? exit_code(status) : 1;
+    }
+    return exit_code(status);
+}
+
 int main(int argc, char **argv) {
     static const struct option long_opts[] = {
-            {"output", required_argument, NULL, 'o'},
-            {"verbose", no_argument, NULL, 'v'},
-            {"help", no_argument, NULL, 'h'},
-            {"version", no_argument, NULL, 'V'},
-            {NULL, 0, NULL, 0},
+            {"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
+            {"vmm", no_argument, NULL, 'M'},          {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     const char *output = NULL;
     int verbose = 0;
+    bool vmm = false;
     int opt;
     /* '+': stop at the first non-option, the program's own options are not ours. */
     while ((opt = getopt_long(argc, argv, "+o:vhV", long_opts, NULL)) != -1) {
@@ -377,6 +520,9 @@ int main(int argc, char **argv) {
             break;
         case 'v':
             verbose++;
+            break;
+        case 'M':
+            vmm = true;
             break;
         case 'h':
             usage(stdout);
@@ -396,7 +542,10 @@ int main(int argc, char **argv) {
     }
     char **prog_argv = argv + optind;
 
-    char *server = find_server();
+    if (vmm) {
+        return run_vmm(output, prog_argv);
+    }
+    char *server = find_ours("VGL_SERVER", SERVER_NAME);
     if (server == NULL) {
         fprintf(stderr, PROG ": cannot locate " SERVER_NAME " (set VGL_SERVER)\n");
         return 1;
@@ -475,13 +624,7 @@ int main(int argc, char **argv) {
     struct stat st;
     const long long size = stat(output, &st) == 0 ? (long long)st.st_size : -1;
     fprintf(stderr, PROG ": trace %s, %lld bytes; %s: %s\n", output, size, prog_argv[0], prog_what);
-    if (prog_status == -1) {
-        ret = 1;
-    } else if (WIFEXITED(prog_status)) {
-        ret = WEXITSTATUS(prog_status);
-    } else if (WIFSIGNALED(prog_status)) {
-        ret = 128 + WTERMSIG(prog_status);
-    }
+    ret = exit_code(prog_status);
 
 out_dir:
     unlink(sock); /* normally gone already: the server unlinks its socket */

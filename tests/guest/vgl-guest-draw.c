@@ -5,12 +5,16 @@
  * each read back with glReadPixels and its CRC-32 printed. The texture is rewritten half-way,
  * so traces of it carry state that changes between frames (for trim and diff tests).
  *
+ * With --no-readback it never reads back: each frame ends with glFlush, as a headless program
+ * or a swap in a VM would end it, and the program prints only "frame N drawn".
+ *
  * With --loop SECONDS it instead draws frames whose every pixel is known (a flat quad and a
  * scissored clear at places and colours that change each frame) for that long, checks every
  * read-back against the image it drew and exits 1 at the first wrong pixel: a load test's way
  * of proving that no other client disturbs it.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,7 +177,7 @@ static void teardown(struct scene *s) {
     glDeleteTextures(1, &s->color);
 }
 
-static int run(unsigned frames) {
+static int run(unsigned frames, bool readback) {
     struct scene s = {0};
     if (!setup(&s)) {
         teardown(&s);
@@ -189,6 +193,11 @@ static int run(unsigned frames) {
             glGenerateMipmap(GL_TEXTURE_2D);
         }
         draw_frame(&s, f);
+        if (!readback) {
+            glFlush();
+            printf("frame %u drawn\n", f);
+            continue;
+        }
         glReadPixels(0, 0, FB_W, FB_H, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
         const uLong crc = crc32(crc32(0L, Z_NULL, 0), pixels, sizeof(pixels));
         printf("frame %u crc32=%08lx\n", f, (unsigned long)crc);
@@ -333,15 +342,21 @@ static int run_loop(int seconds) {
 int main(int argc, char **argv) {
     unsigned frames = 8;
     int loop_seconds = 0;
-    if (argc == 3 && strcmp(argv[1], "--frames") == 0 && atoi(argv[2]) > 0 &&
-        atoi(argv[2]) <= 10000) {
-        frames = (unsigned)atoi(argv[2]);
-    } else if (argc == 3 && strcmp(argv[1], "--loop") == 0 && atoi(argv[2]) > 0 &&
-               atoi(argv[2]) <= 86400) {
-        loop_seconds = atoi(argv[2]);
-    } else if (argc != 1) {
-        fprintf(stderr, "usage: %s [--frames N | --loop SECONDS]\n", argv[0]);
-        return 2;
+    bool readback = true;
+    for (int i = 1; i < argc; i++) {
+        const bool has_value = i + 1 < argc;
+        if (strcmp(argv[i], "--frames") == 0 && has_value && atoi(argv[i + 1]) > 0 &&
+            atoi(argv[i + 1]) <= 10000) {
+            frames = (unsigned)atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--loop") == 0 && has_value && atoi(argv[i + 1]) > 0 &&
+                   atoi(argv[i + 1]) <= 86400) {
+            loop_seconds = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--no-readback") == 0) {
+            readback = false;
+        } else {
+            fprintf(stderr, "usage: %s [--frames N [--no-readback] | --loop SECONDS]\n", argv[0]);
+            return 2;
+        }
     }
     /* Line-buffered, so that a test that kills this program or its server knows which
      * read-backs it had completed. */
@@ -353,7 +368,7 @@ int main(int argc, char **argv) {
     }
     int rc = 77;
     if (epoxy_gl_version() >= 21) {
-        rc = loop_seconds > 0 ? run_loop(loop_seconds) : run(frames);
+        rc = loop_seconds > 0 ? run_loop(loop_seconds) : run(frames, readback);
     }
     guest_egl_close(&egl);
     return rc;

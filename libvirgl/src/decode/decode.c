@@ -301,6 +301,11 @@ const char *vgl_decode_cmd_name(uint32_t id) {
     return id < VGL_CCMD_COUNT && cmd_table[id].name ? cmd_table[id].name : "UNKNOWN";
 }
 
+bool vgl_decode_cmd_draws(uint32_t id) {
+    return id == VGL_CCMD_DRAW_VBO || id == VGL_CCMD_CLEAR || id == VGL_CCMD_CLEAR_TEXTURE ||
+           id == VGL_CCMD_BLIT || id == VGL_CCMD_RESOURCE_COPY_REGION;
+}
+
 const char *vgl_decode_object_name(uint32_t type) {
     return type < VGL_OBJECT_COUNT ? object_table[type].name : "UNKNOWN";
 }

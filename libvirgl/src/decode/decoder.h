@@ -311,6 +311,9 @@ struct vgl_cmd_bounds {
 };
 bool vgl_decode_cmd_bounds(uint32_t id, struct vgl_cmd_bounds *out);
 const char *vgl_decode_cmd_name(uint32_t id);
+/* Whether command `id` changes render targets (DRAW_VBO, CLEAR, CLEAR_TEXTURE, BLIT,
+ * RESOURCE_COPY_REGION): what tools count as draws. */
+bool vgl_decode_cmd_draws(uint32_t id);
 const char *vgl_decode_object_name(uint32_t type);
 
 #endif

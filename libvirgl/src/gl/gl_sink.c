@@ -306,7 +306,7 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
 
 static enum vgl_status transfer3d(struct vgl_sink *s, const struct vgl_cmd_transfer3d *cmd) {
     /* §2.6: Mesa only emits direction 1 (TO_HOST) here. */
-    if (cmd->direction != 1) {
+    if (cmd->direction != VGL_TRANSFER_TO_HOST) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "TRANSFER3D direction %u", cmd->direction);
     }
     const struct vgl_transfer t = {
