@@ -45,11 +45,14 @@ struct tool_range {
 bool tool_range_parse(const char *text, struct tool_range *out);
 bool tool_range_has(const struct tool_range *r, uint64_t v);
 
-/* Frame boundaries of a trace, from a first pass: FRAME record i came after `ends[i]` calls. */
+/* Frame boundaries of a trace, from a first pass: frame record i came after `ends[i]` calls.
+ * The frame records are those of `type` (player_frame_type: FRAME, or FRAME_MARK in a trace
+ * without FRAME records). */
 struct tool_frames {
     uint64_t *ends;
     uint32_t *ids;
     size_t count, capacity;
+    uint32_t type;
 };
 /* Frame of call `call` (the FRAME record that follows it); false when no FRAME follows. */
 bool tool_frames_of(const struct tool_frames *f, uint64_t call, uint32_t *frame);
@@ -62,8 +65,9 @@ struct tool_trace {
     struct vgl_trace_record rec;
     struct vgl_trace_call call;
     uint64_t calls; /* calls read so far */
-    /* The call a record belongs to: a call itself; FRAME and END the call before them (the
-     * read-back that ended the frame); every other record the call after it. */
+    /* The call a record belongs to: a call itself; FRAME, FRAME_MARK and END the call before
+     * them (the read-back or flush that ended the frame); every other record the call after
+     * it. */
     uint64_t index;
     uint64_t records;
     enum vgl_status error;

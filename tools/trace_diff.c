@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "player.h"
 #include "tool.h"
 
 static const char usage_text[] =
@@ -83,7 +84,7 @@ struct side {
     size_t count, capacity;
     int state; /* 1 reading, 0 clean end, -1 damaged */
     bool failed;
-    uint64_t frames;
+    uint64_t frame_records, mark_records; /* frames: player_frame_type_for's rule */
 };
 
 static void emit(void *user, enum pout_kind kind, const char *text, size_t len) {
@@ -119,7 +120,8 @@ static void fill(struct side *s, uint64_t call) {
         if (type == VGL_REC_INFO || type == VGL_REC_CAPS) {
             continue;
         }
-        s->frames += type == VGL_REC_FRAME;
+        s->frame_records += type == VGL_REC_FRAME;
+        s->mark_records += type == VGL_REC_FRAME_MARK;
         if (!dump_record(&s->o, &s->t, false, NULL)) {
             s->failed = true;
         }
@@ -209,7 +211,10 @@ static int compare(struct side *a, struct side *b) {
         drop(a, na);
         drop(b, nb);
         if (a->state == 0 && b->state == 0 && a->count == 0 && b->count == 0) {
-            printf("equivalent: %" PRIu64 " calls, %" PRIu64 " frames\n", a->t.calls, a->frames);
+            const uint64_t frames = player_frame_type_for(a->frame_records) == VGL_REC_FRAME
+                                            ? a->frame_records
+                                            : a->mark_records;
+            printf("equivalent: %" PRIu64 " calls, %" PRIu64 " frames\n", a->t.calls, frames);
             return TOOL_EXIT_OK;
         }
     }

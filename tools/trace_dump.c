@@ -11,6 +11,7 @@
 
 #include <zlib.h>
 
+#include "player.h"
 #include "print_sink.h"
 #include "tool.h"
 
@@ -84,6 +85,17 @@ static void frame_fields(struct pout *o, const struct vgl_trace_frame *f) {
     crc_field(o, "crc32", f->crc);
 }
 
+static const char *frame_source_name(uint32_t source) {
+    switch (source) {
+    case VGL_FRAME_SOURCE_SCANOUT:
+        return "scanout";
+    case VGL_FRAME_SOURCE_FLUSH:
+        return "flush";
+    default:
+        return "unknown";
+    }
+}
+
 /* The fields after the record name. */
 static void record_fields(struct pout *o, const struct vgl_trace_call *c) {
     const uint32_t type = c->type;
@@ -136,6 +148,15 @@ static void record_fields(struct pout *o, const struct vgl_trace_call *c) {
     case VGL_REC_FRAME:
         frame_fields(o, &c->frame);
         break;
+    case VGL_REC_FRAME_MARK:
+        pout_res(o, "res", c->handle);
+        pout_u(o, "frame", c->frame.frame);
+        pout_sym(o, "source", frame_source_name(c->source));
+        break;
+    case VGL_REC_CTX_ATTACH:
+        pout_res(o, "res", c->handle);
+        pout_u(o, "owner", c->source);
+        break;
     case VGL_REC_FENCE:
         pout_u(o, "fence_id", c->value);
         break;
@@ -163,6 +184,13 @@ bool dump_record(struct pout *o, const struct tool_trace *t, bool numbered, cons
             pout_u(o, "frame", *frame);
         } else {
             pout_null(o, "frame");
+        }
+        /* Version 2: when the capture wrote the record, since it started. */
+        if (t->rec.time_ns != VGL_TRACE_NO_TIME) {
+            pout_raw(o, " +%.3fms", (double)t->rec.time_ns / 1e6);
+            if (o->json) {
+                pout_u(o, "time_ns", t->rec.time_ns);
+            }
         }
     }
     pout_name(o, "record", vgl_trace_record_name(c->type));
@@ -222,13 +250,13 @@ static bool frames_add(struct tool_frames *f, uint64_t end, uint32_t id) {
 
 bool tool_trace_scan_frames(const char *path, struct tool_frames *out) {
     struct tool_trace t;
-    *out = (struct tool_frames){0};
+    *out = (struct tool_frames){.type = player_frame_type(path)};
     if (!tool_trace_open(&t, path)) {
         return false;
     }
     int n;
     while ((n = tool_trace_next(&t)) > 0) {
-        if (t.call.type == VGL_REC_FRAME && !frames_add(out, t.calls, t.call.frame.frame)) {
+        if (t.call.type == out->type && !frames_add(out, t.calls, t.call.frame.frame)) {
             n = -1;
             break;
         }
@@ -274,7 +302,7 @@ int tool_dump(int argc, char **argv) {
     while (ok && (n = tool_trace_next(&t)) > 0) {
         uint32_t frame;
         bool has_frame;
-        if (t.call.type == VGL_REC_FRAME) {
+        if (t.call.type == fr.type) {
             frame = t.call.frame.frame;
             has_frame = true;
         } else {

@@ -2,6 +2,8 @@
 /*
  * virgl-trace info: header, caps summary and counts of a trace. Commands are counted by running
  * the renderer's decoder with the null sink plus a command_done hook; nothing is parsed here.
+ * Frames follow player_frame_type's rule; a version 2 trace also gets its captured frame rate and
+ * frame-time percentiles from the frame records' times.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -11,6 +13,7 @@
 #include <vgl/format.h>
 
 #include "decode/decoder.h"
+#include "player.h"
 #include "print_sink.h"
 #include "tool.h"
 
@@ -25,15 +28,25 @@ static const char usage_text[] =
 #define TOP_FRAMES    5
 #define MAX_CONTEXTS  64
 #define MAX_RES_KINDS 256
-#define REC_TYPES     (VGL_REC_END + 1)
+#define REC_TYPES     (VGL_REC_CTX_ATTACH + 1)
 
 struct frame_stat {
     uint32_t id;
     uint64_t bytes, calls;
+    uint64_t time_ns; /* the frame record's time; VGL_TRACE_NO_TIME in a version 1 trace */
+};
+
+/* Captured frame timing, from the frame records' times (version 2). */
+struct frame_timing {
+    bool valid;                /* at least two frames with times */
+    double span_ms;            /* first to last frame record */
+    double rate;               /* frame intervals per second over that span; 0 when the span is 0 */
+    double p50, p90, p99, max; /* frame times (consecutive frame records), ms */
 };
 
 struct info {
     uint32_t version;
+    uint32_t frame_type; /* player_frame_type: FRAME, or FRAME_MARK without FRAME records */
     const struct vgl_trace_call *first_info;
     uint64_t records[REC_TYPES], calls;
     uint64_t cmds[VGL_CCMD_COUNT], cmd_bytes[VGL_CCMD_COUNT], objects[VGL_OBJECT_COUNT];
@@ -127,7 +140,7 @@ static void add_resource(struct info *in, const struct vgl_resource_args *a) {
     in->res[in->nres++].count = 1;
 }
 
-static bool add_frame(struct info *in, uint32_t id) {
+static bool add_frame(struct info *in, uint32_t id, uint64_t time_ns) {
     if (in->nframes == in->frames_cap) {
         const size_t cap = in->frames_cap ? in->frames_cap * 2 : 64;
         struct frame_stat *f = realloc(in->frames, cap * sizeof(*f));
@@ -137,12 +150,13 @@ static bool add_frame(struct info *in, uint32_t id) {
         in->frames = f;
         in->frames_cap = cap;
     }
-    in->frames[in->nframes++] = (struct frame_stat){id, in->pending_bytes, in->pending_calls};
+    in->frames[in->nframes++] =
+            (struct frame_stat){id, in->pending_bytes, in->pending_calls, time_ns};
     in->pending_bytes = in->pending_calls = 0;
     return true;
 }
 
-static bool count_record(struct info *in, const struct vgl_trace_call *c) {
+static bool count_record(struct info *in, const struct vgl_trace_call *c, uint64_t time_ns) {
     in->records[c->type < REC_TYPES ? c->type : 0]++;
     if (c->is_call) {
         in->calls++;
@@ -186,7 +200,9 @@ static bool count_record(struct info *in, const struct vgl_trace_call *c) {
         break;
     case VGL_REC_FRAME:
         in->readback_bytes += c->frame.bytes;
-        return add_frame(in, c->frame.frame);
+        return c->type != in->frame_type || add_frame(in, c->frame.frame, time_ns);
+    case VGL_REC_FRAME_MARK:
+        return c->type != in->frame_type || add_frame(in, c->frame.frame, time_ns);
     case VGL_REC_END:
         in->clean_end = true;
         break;
@@ -194,6 +210,81 @@ static bool count_record(struct info *in, const struct vgl_trace_call *c) {
         break;
     }
     return true;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of n sorted values, in ms. */
+static double percentile_ms(const uint64_t *sorted, size_t n, unsigned p) {
+    size_t rank = (n * p + 99) / 100;
+    rank = rank ? rank - 1 : 0;
+    return (double)sorted[rank < n ? rank : n - 1] / 1e6;
+}
+
+/* Times are untrusted: a frame time that goes backwards counts as 0, and every difference is
+ * taken between unsigned values in the right order, so nothing wraps. */
+static struct frame_timing frame_timing(const struct info *in) {
+    struct frame_timing ft = {0};
+    if (in->nframes < 2 || in->frames[0].time_ns == VGL_TRACE_NO_TIME) {
+        return ft;
+    }
+    const size_t n = in->nframes - 1;
+    uint64_t *d = malloc(n * sizeof(*d));
+    if (!d) {
+        return ft;
+    }
+    uint64_t last = in->frames[0].time_ns, first = last, top = last;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t t = in->frames[i + 1].time_ns;
+        d[i] = t > last ? t - last : 0;
+        last = t;
+        top = t > top ? t : top;
+    }
+    qsort(d, n, sizeof(*d), cmp_u64);
+    ft.valid = true;
+    ft.span_ms = (double)(top - first) / 1e6;
+    ft.rate = top > first ? (double)n / ((double)(top - first) / 1e9) : 0;
+    ft.p50 = percentile_ms(d, n, 50);
+    ft.p90 = percentile_ms(d, n, 90);
+    ft.p99 = percentile_ms(d, n, 99);
+    ft.max = (double)d[n - 1] / 1e6;
+    free(d);
+    return ft;
+}
+
+static const char *frames_kind(const struct info *in) {
+    return in->frame_type == VGL_REC_FRAME ? "FRAME" : "FRAME_MARK";
+}
+
+static void print_timing_text(const struct info *in) {
+    if (in->version < 2) {
+        printf("frame timing: none (a version 1 trace: its records have no times)\n");
+        return;
+    }
+    const struct frame_timing ft = frame_timing(in);
+    if (!ft.valid) {
+        printf("frame timing: none (fewer than 2 frames)\n");
+        return;
+    }
+    printf("frame timing: %.2f frames/s captured over %.3f ms\n", ft.rate, ft.span_ms);
+    printf("  frame time ms: p50 %.3f p90 %.3f p99 %.3f max %.3f\n", ft.p50, ft.p90, ft.p99,
+           ft.max);
+}
+
+static void print_timing_json(const struct info *in) {
+    const struct frame_timing ft = frame_timing(in);
+    printf(",\"frame_records\":\"%s\",\"has_times\":%s,\"frame_timing\":", frames_kind(in),
+           in->version >= 2 ? "true" : "false");
+    if (!ft.valid || in->version < 2) {
+        printf("null");
+        return;
+    }
+    printf("{\"frames_per_second\":%.3f,\"span_ms\":%.3f,\"frame_time_ms\":{\"p50\":%.3f,"
+           "\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f}}",
+           ft.rate, ft.span_ms, ft.p50, ft.p90, ft.p99, ft.max);
 }
 
 static uint32_t caps_u32(const struct info *in, uint32_t offset) {
@@ -275,7 +366,8 @@ static const char *format_name(uint32_t format, char *buf, size_t size) {
 
 static bool is_call_type(uint32_t type) {
     return type != 0 && type != VGL_REC_INFO && type != VGL_REC_CAPS &&
-           type != VGL_REC_GUEST_DATA && type != VGL_REC_FRAME && type != VGL_REC_END;
+           type != VGL_REC_GUEST_DATA && type != VGL_REC_FRAME && type != VGL_REC_END &&
+           type != VGL_REC_FRAME_MARK;
 }
 
 static void print_text(const struct info *in, const struct tool_trace *t) {
@@ -326,7 +418,12 @@ static void print_text(const struct info *in, const struct tool_trace *t) {
             printf("  %-32s %8" PRIu64 "\n", vgl_decode_object_name(i), in->objects[i]);
         }
     }
-    printf("frames: %zu\n", in->nframes);
+    if (in->frame_type == VGL_REC_FRAME) {
+        printf("frames: %zu\n", in->nframes);
+    } else {
+        printf("frames: %zu (FRAME_MARK records: no read-backs)\n", in->nframes);
+    }
+    print_timing_text(in);
     printf("contexts: %u\n", in->ncontexts);
     for (uint32_t i = 0; i < in->ncontexts && i < MAX_CONTEXTS; i++) {
         printf("  %s\n", in->contexts[i][0] ? in->contexts[i] : "(unnamed)");
@@ -428,6 +525,7 @@ static void print_json(const struct info *in, const struct tool_trace *t, bool d
                top[i].id, top[i].bytes, top[i].calls);
     }
     printf("]");
+    print_timing_json(in);
     if (damaged) {
         printf(",\"error\":{\"offset\":%" PRIu64 ",\"message\":", t->error_offset);
         tool_json_string(stdout, t->error_message, strlen(t->error_message));
@@ -466,9 +564,10 @@ int tool_info(int argc, char **argv) {
         return TOOL_EXIT_INPUT;
     }
     in->version = vgl_trace_reader_version(t.reader);
+    in->frame_type = player_frame_type(t.path);
     int n;
     while ((n = tool_trace_next(&t)) > 0) {
-        if (!count_record(in, &t.call)) {
+        if (!count_record(in, &t.call, t.rec.time_ns)) {
             fprintf(stderr, "virgl-trace info: out of memory\n");
             break;
         }

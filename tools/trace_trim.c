@@ -34,6 +34,8 @@ struct trim {
     struct content *contents;
     size_t content_count, content_capacity;
     bool failed;
+    uint32_t frame_type;  /* what the trace's frames are (player_frame_type) */
+    uint64_t prologue_ns; /* time of the prologue's records */
 };
 
 static const char usage_text[] =
@@ -128,9 +130,11 @@ static void read_back(void *user, struct vgl_renderer *r) {
     }
 }
 
-static bool put(struct vgl_trace_writer *w, uint32_t type, const uint8_t *head, size_t head_size,
-                const void *tail, size_t tail_size) {
-    return vgl_trace_writer_add(w, type, head, head_size, tail, tail_size) == VGL_OK;
+/* Every record keeps a time: a copied one its own, the prologue that of the end of the frame
+ * before the first kept one (VGL_TRACE_NO_TIME from a version 1 trace: see trace.h). */
+static bool put(struct vgl_trace_writer *w, uint64_t time_ns, uint32_t type, const uint8_t *head,
+                size_t head_size, const void *tail, size_t tail_size) {
+    return vgl_trace_writer_add_at(w, time_ns, type, head, head_size, tail, tail_size) == VGL_OK;
 }
 
 /* INFO: the original pairs plus where this trace came from. */
@@ -142,18 +146,19 @@ static bool write_info(struct vgl_trace_writer *w, const struct trim *tr) {
     if (n < 0 || (size_t)n >= sizeof(extra)) {
         return false;
     }
-    return put(w, VGL_REC_INFO, tr->info, tr->info ? tr->info_size : 0, extra, (size_t)n);
+    return put(w, tr->prologue_ns, VGL_REC_INFO, tr->info, tr->info ? tr->info_size : 0, extra,
+               (size_t)n);
 }
 
-static bool write_call(struct vgl_trace_writer *w, uint32_t type, uint32_t ctx, const uint8_t *args,
-                       size_t size, const void *tail, size_t tail_size) {
+static bool write_call(struct vgl_trace_writer *w, uint64_t time_ns, uint32_t type, uint32_t ctx,
+                       const uint8_t *args, size_t size, const void *tail, size_t tail_size) {
     uint8_t head[8 + 64];
     vgl_put_u32(head, ctx);
     vgl_put_u32(head + 4, 0); /* recorded status: VGL_OK */
     if (size) {
         memcpy(head + 8, args, size);
     }
-    return put(w, type, head, 8 + size, tail, tail_size);
+    return put(w, time_ns, type, head, 8 + size, tail, tail_size);
 }
 
 static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
@@ -166,7 +171,7 @@ static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
     for (size_t i = 0; i < 11; i++) {
         vgl_put_u32(args + 4 * i, f[i]);
     }
-    if (!write_call(w, VGL_REC_RESOURCE_CREATE, ctx->id, args, 44, NULL, 0)) {
+    if (!write_call(w, tr->prologue_ns, VGL_REC_RESOURCE_CREATE, ctx->id, args, 44, NULL, 0)) {
         return false;
     }
     uint64_t need = res->backing_size;
@@ -181,7 +186,7 @@ static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
     }
     vgl_put_u32(args, a->handle);
     vgl_put_u64(args + 4, need);
-    if (!write_call(w, VGL_REC_ATTACH_BACKING, ctx->id, args, 12, NULL, 0)) {
+    if (!write_call(w, tr->prologue_ns, VGL_REC_ATTACH_BACKING, ctx->id, args, 12, NULL, 0)) {
         return false;
     }
     for (size_t i = 0; i < tr->content_count; i++) {
@@ -204,21 +209,23 @@ static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
             vgl_put_u32(t + 16 + 4 * k, (uint32_t)box[k]);
         }
         vgl_put_u64(t + 40, 0);
-        if (!put(w, VGL_REC_GUEST_DATA, gd, sizeof(gd), c->data, c->size) ||
-            !write_call(w, VGL_REC_TRANSFER_WRITE, ctx->id, t, sizeof(t), NULL, 0)) {
+        if (!put(w, tr->prologue_ns, VGL_REC_GUEST_DATA, gd, sizeof(gd), c->data, c->size) ||
+            !write_call(w, tr->prologue_ns, VGL_REC_TRANSFER_WRITE, ctx->id, t, sizeof(t), NULL,
+                        0)) {
             return false;
         }
     }
     if (!res->backing_size) {
         vgl_put_u32(args, a->handle);
-        return write_call(w, VGL_REC_DETACH_BACKING, ctx->id, args, 4, NULL, 0);
+        return write_call(w, tr->prologue_ns, VGL_REC_DETACH_BACKING, ctx->id, args, 4, NULL, 0);
     }
     return true;
 }
 
 static bool write_context(struct vgl_trace_writer *w, const struct trim *tr,
                           const struct trim_ctx *ctx) {
-    if (!write_call(w, VGL_REC_CONTEXT_CREATE, ctx->id, NULL, 0, ctx->name, strlen(ctx->name))) {
+    if (!write_call(w, tr->prologue_ns, VGL_REC_CONTEXT_CREATE, ctx->id, NULL, 0, ctx->name,
+                    strlen(ctx->name))) {
         return false;
     }
     for (size_t i = 0; i < ctx->res_count; i++) {
@@ -236,7 +243,8 @@ static bool write_context(struct vgl_trace_writer *w, const struct trim *tr,
         }
         uint8_t n[4];
         vgl_put_u32(n, (uint32_t)words.count);
-        ok = ok && write_call(w, VGL_REC_SUBMIT, ctx->id, n, 4, bytes, words.count * 4);
+        ok = ok &&
+             write_call(w, tr->prologue_ns, VGL_REC_SUBMIT, ctx->id, n, 4, bytes, words.count * 4);
         free(bytes);
     }
     free(words.dw);
@@ -251,7 +259,7 @@ static bool copy_frames(struct vgl_trace_writer *w, const struct trim *tr, uint6
     }
     bool copying = tr->frames.first == 0, ok = true;
     while (ok && tool_trace_next(&t) > 0) {
-        const bool is_frame = t.call.type == VGL_REC_FRAME;
+        const bool is_frame = t.call.type == tr->frame_type;
         const uint32_t frame = t.call.frame.frame;
         if (!copying) {
             copying = is_frame && frame + 1 == tr->frames.first;
@@ -261,7 +269,7 @@ static bool copy_frames(struct vgl_trace_writer *w, const struct trim *tr, uint6
             t.call.type == VGL_REC_CAPS) {
             continue; /* the header records were written first */
         }
-        ok = put(w, t.rec.type, t.rec.data, t.rec.size, NULL, 0);
+        ok = put(w, t.rec.time_ns, t.rec.type, t.rec.data, t.rec.size, NULL, 0);
         *frames += is_frame;
         if (is_frame && frame >= tr->frames.last) {
             break;
@@ -285,14 +293,16 @@ static bool trim_write(const struct trim *tr, const char *out) {
         return false;
     }
     bool ok = true;
-    ok = write_info(w, tr) && (!tr->caps || put(w, VGL_REC_CAPS, tr->caps, tr->caps_size, NULL, 0));
+    ok = write_info(w, tr) &&
+         (!tr->caps || put(w, tr->prologue_ns, VGL_REC_CAPS, tr->caps, tr->caps_size, NULL, 0));
     if (tr->frames.first > 0) {
         for (uint32_t i = 0; ok && i < tr->set.count; i++) {
             ok = write_context(w, tr, tr->set.ctx[i]);
         }
     }
     uint64_t frames = 0;
-    ok = ok && copy_frames(w, tr, &frames) && put(w, VGL_REC_END, NULL, 0, NULL, 0);
+    ok = ok && copy_frames(w, tr, &frames) &&
+         put(w, VGL_TRACE_NO_TIME, VGL_REC_END, NULL, 0, NULL, 0);
     if (vgl_trace_writer_destroy(w) != VGL_OK) {
         ok = false;
     }
@@ -354,12 +364,13 @@ static bool track_until(struct trim *tr, uint64_t last, bool header_only) {
     }
     bool found = false;
     while (!found && tool_trace_next(&t) > 0) {
+        tr->prologue_ns = t.rec.time_ns;
         if (header_only && t.call.is_call) {
             found = true;
             break;
         }
         track(tr, &t.call);
-        found = t.call.type == VGL_REC_FRAME && t.call.frame.frame == last;
+        found = t.call.type == tr->frame_type && t.call.frame.frame == last;
     }
     if (t.error != VGL_OK) {
         tool_trace_report(&t);
@@ -376,6 +387,8 @@ int tool_trim(int argc, char **argv) {
         return rc;
     }
     rc = TOOL_EXIT_INPUT;
+    tr.frame_type = player_frame_type(tr.path);
+    tr.prologue_ns = VGL_TRACE_NO_TIME;
     const uint64_t first = tr.frames.first;
     if (first == 0) {
         track_until(&tr, 0, true);

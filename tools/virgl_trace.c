@@ -161,7 +161,8 @@ int tool_trace_next(struct tool_trace *t) {
         t->records++;
         if (t->call.is_call) {
             t->index = t->calls++;
-        } else if (t->call.type == VGL_REC_FRAME || t->call.type == VGL_REC_END) {
+        } else if (t->call.type == VGL_REC_FRAME || t->call.type == VGL_REC_FRAME_MARK ||
+                   t->call.type == VGL_REC_END) {
             t->index = t->calls ? t->calls - 1 : 0;
         } else {
             t->index = t->calls;

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Test helper for virgl-trace diff: copies a trace record by record through the public reader and
- * writer, replacing one dword of the command buffer of one SUBMIT call. Never used outside tests.
+ * Test helper: copies a trace record by record through the public reader and writer (as format
+ * version 2, each record keeping its time), replacing one dword of the command buffer of one
+ * SUBMIT call (for virgl-trace diff), or giving record i the time i * STEP nanoseconds (a version
+ * 2 copy of a version 1 trace with a known pace, for --pace and virgl-trace info). Never used
+ * outside tests.
  * Usage: vgl-trace-mutate IN OUT CALL DWORD VALUE   (CALL counts calls from 0 as dump does)
+ *        vgl-trace-mutate --retime IN OUT STEP
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +14,31 @@
 
 #include <vgl/trace_call.h>
 
+static int retime(const char *in, const char *out, uint64_t step) {
+    struct vgl_trace_reader *r = NULL;
+    struct vgl_trace_writer *w = NULL;
+    if (vgl_trace_reader_open(in, &r) != VGL_OK || vgl_trace_writer_create(out, &w) != VGL_OK) {
+        fprintf(stderr, "cannot open %s or %s\n", in, out);
+        vgl_trace_reader_destroy(r);
+        return 2;
+    }
+    struct vgl_trace_record rec;
+    int n;
+    for (uint64_t i = 0; (n = vgl_trace_reader_next(r, &rec)) > 0; i++) {
+        if (vgl_trace_writer_add_at(w, i * step, rec.type, rec.data, rec.size, NULL, 0) != VGL_OK) {
+            n = -1;
+            break;
+        }
+    }
+    vgl_trace_reader_destroy(r);
+    const bool ok = vgl_trace_writer_destroy(w) == VGL_OK && n == 0;
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "--retime") == 0) {
+        return retime(argv[2], argv[3], strtoull(argv[4], NULL, 0));
+    }
     if (argc != 6) {
         fprintf(stderr, "usage: %s IN OUT CALL DWORD VALUE\n", argv[0]);
         return 2;
@@ -42,10 +70,13 @@ int main(int argc, char **argv) {
             }
             memcpy(copy, rec.data, rec.size);
             vgl_put_u32(copy + (call.data - rec.data) + 4 * dword, value);
-            n = vgl_trace_writer_add(w, rec.type, copy, rec.size, NULL, 0) == VGL_OK ? 1 : -1;
+            n = vgl_trace_writer_add_at(w, rec.time_ns, rec.type, copy, rec.size, NULL, 0) == VGL_OK
+                        ? 1
+                        : -1;
             free(copy);
             changed = true;
-        } else if (vgl_trace_writer_add(w, rec.type, rec.data, rec.size, NULL, 0) != VGL_OK) {
+        } else if (vgl_trace_writer_add_at(w, rec.time_ns, rec.type, rec.data, rec.size, NULL, 0) !=
+                   VGL_OK) {
             n = -1;
         }
         if (n < 0) {
