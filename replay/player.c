@@ -118,6 +118,9 @@ static void follow_time(struct player *pl, uint64_t t) {
  * record (--pace HZ waits for the period to pass first); --pace recorded waits for the call's
  * recorded time. */
 static void before_call(struct player *pl, uint64_t t) {
+    if (pl->opts.pace == PLAYER_PACE_RECORDED && t != VGL_TRACE_NO_TIME) {
+        sleep_until(add_sat(pl->run_start_ns, pl->rec_elapsed));
+    }
     if (!pl->frame_open) {
         if (pl->opts.pace == PLAYER_PACE_HZ && pl->frames_started > 0) {
             sleep_until(add_sat(pl->frame_start_ns, pl->pace_period_ns));
@@ -125,9 +128,6 @@ static void before_call(struct player *pl, uint64_t t) {
         pl->frame_open = true;
         pl->frame_start_ns = mono_ns();
         pl->frames_started++;
-    }
-    if (pl->opts.pace == PLAYER_PACE_RECORDED && t != VGL_TRACE_NO_TIME) {
-        sleep_until(add_sat(pl->run_start_ns, pl->rec_elapsed));
     }
 }
 

@@ -207,3 +207,176 @@ def test_unreadable_trace_is_bad_input():
     missing = os.path.join(E.work_dir("missing"), "none.vgz")
     assert replay(missing).returncode == 2
     assert replay("--no-such-option", trace("draw.vgz")).returncode == 2
+
+
+# ---- record times (format version 2), --pace, frame marks ----
+
+MUTATE = os.path.join(E.BUILD_DIR, "tools/vgl-trace-mutate")
+STEP_NS = 5_000_000  # the retimed copy: record i at i * 5 ms
+
+
+def retimed(work, name="draw.vgz"):
+    """A version 2 copy of a bundled trace whose record i has the time i * STEP_NS."""
+    out = os.path.join(work, "timed-" + name)
+    r = subprocess.run([MUTATE, "--retime", trace(name), out, str(STEP_NS)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def frame_log(path):
+    return [json.loads(l) for l in open(path)]
+
+
+def test_pace_hz_starts_frames_at_least_a_period_apart():
+    work = E.work_dir("pace-hz")
+    log = os.path.join(work, "frames.jsonl")
+    r = replay("--pace", "30", "--frame-log", log, trace("draw.vgz"))
+    assert r.returncode == 0, r.stderr
+    frames = frame_log(log)
+    assert [f["frame"] for f in frames] == sorted(MANIFEST["draw.vgz"])
+    assert all(f["checked"] and f["match"] for f in frames)
+    starts = [f["start_ms"] for f in frames]
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    # start_ms is printed to 1 us: allow the rounding of two values
+    assert min(gaps) >= 1000 / 30 - 0.002, gaps
+    assert starts[-1] >= 7 * 1000 / 30 - 0.002
+
+
+def test_pace_recorded_follows_the_record_times():
+    work = E.work_dir("pace-rec")
+    timed = retimed(work)
+    log = os.path.join(work, "frames.jsonl")
+    r = replay("--pace", "recorded", "--frame-log", log, timed)
+    assert r.returncode == 0, r.stderr
+    frames = frame_log(log)
+    assert len(frames) == 8 and all(f["match"] for f in frames)
+    # the first record is at 0 and the replay's start: a frame's first call comes after the
+    # previous frame's record, so the frame cannot start before that record's time
+    for prev, cur in zip(frames, frames[1:]):
+        assert cur["start_ms"] >= prev["recorded_ms"] - 0.002, (prev, cur)
+    recorded = [f["recorded_ms"] for f in frames]
+    assert recorded == sorted(recorded) and recorded[0] > 0
+    # unpaced, the same trace runs as fast as it can: the frame log still has the times
+    r = replay("--frame-log", log, timed)
+    assert r.returncode == 0
+    assert [f["recorded_ms"] for f in frame_log(log)] == recorded
+
+
+def test_pace_recorded_needs_record_times_and_pace_excludes_benchmark():
+    r = replay("--pace", "recorded", trace("draw.vgz"))
+    assert r.returncode == 2 and "version 1 trace" in r.stderr and "no record times" in r.stderr
+    r = replay("--pace", "30", "--benchmark", trace("draw.vgz"))
+    assert r.returncode == 2 and "--pace and --benchmark" in r.stderr
+    for bad in ("0", "-5", "abc", "nan", "inf", "1e9", ""):
+        r = replay("--pace", bad, trace("draw.vgz"))
+        assert r.returncode == 2 and "bad pace" in r.stderr, bad
+
+
+def test_trace_tool_shows_record_times_and_frame_timing():
+    work = E.work_dir("times-info")
+    timed = retimed(work)
+    r = subprocess.run([E.TRACE_TOOL, "info", timed], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "format version: 2" in r.stdout
+    # frames end at records 24, 30, 36, 42, 50, 56, 62, 68 of the copy (5 ms apart)
+    assert "frame timing: 31.82 frames/s captured over 220.000 ms" in r.stdout, r.stdout
+    assert "frame time ms: p50 30.000 p90 40.000 p99 40.000 max 40.000" in r.stdout
+    info = json.loads(subprocess.run([E.TRACE_TOOL, "info", "--json", timed],
+                                     capture_output=True, text=True, timeout=120).stdout)
+    assert info["has_times"] and info["frame_records"] == "FRAME"
+    assert info["frame_timing"]["frame_time_ms"]["p50"] == 30.0
+    v1 = subprocess.run([E.TRACE_TOOL, "info", trace("draw.vgz")], capture_output=True,
+                        text=True, timeout=120)
+    assert "frame timing: none (a version 1 trace: its records have no times)" in v1.stdout
+    assert json.loads(subprocess.run([E.TRACE_TOOL, "info", "--json", trace("draw.vgz")],
+                                     capture_output=True, text=True,
+                                     timeout=120).stdout)["frame_timing"] is None
+    dump = subprocess.run([E.TRACE_TOOL, "dump", timed], capture_output=True, text=True,
+                          timeout=120).stdout.splitlines()
+    assert " +0.000ms INFO" in dump[0] and " +5.000ms CONTEXT_CREATE" in dump[1], dump[:2]
+    lines = [json.loads(l) for l in subprocess.run(
+        [E.TRACE_TOOL, "dump", "--json", timed], capture_output=True, text=True,
+        timeout=120).stdout.splitlines()]
+    times = [o["time_ns"] for o in lines if o.get("record")]
+    assert times[:3] == [0, STEP_NS, 2 * STEP_NS]
+
+
+def test_trim_keeps_record_times():
+    work = E.work_dir("times-trim")
+    timed = retimed(work)
+    out = os.path.join(work, "trim.vgz")
+    r = subprocess.run([E.TRACE_TOOL, "trim", timed, "--frames", "3-4", "-o", out],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+
+    def frame_times(path):
+        lines = subprocess.run([E.TRACE_TOOL, "dump", "--json", path], capture_output=True,
+                               text=True, timeout=120).stdout.splitlines()
+        return {o["frame"]: o["time_ns"] for o in map(json.loads, lines)
+                if o.get("record") == "FRAME"}
+
+    whole, trimmed = frame_times(timed), frame_times(out)
+    assert trimmed == {3: whole[3], 4: whole[4]}
+    info = subprocess.run([E.TRACE_TOOL, "info", out], capture_output=True, text=True,
+                          timeout=120).stdout
+    assert "frame time ms: p50 %.3f" % ((whole[4] - whole[3]) / 1e6) in info, info
+
+
+def test_profile_has_the_captured_timeline():
+    work = E.work_dir("times-profile")
+    timed = retimed(work)
+    out = os.path.join(work, "profile.json")
+    r = replay("--profile", out, timed)
+    assert r.returncode == 0, r.stderr
+    events = json.load(open(out))["traceEvents"]
+    names = {(e["pid"], e["args"]["name"]) for e in events if e["ph"] == "M" and e["tid"] == 0}
+    assert names == {(1, "virgl-replay"), (2, "captured")}
+    calls = [e for e in events if e["pid"] == 2 and e.get("cat") == "captured" and e["ph"] == "i"]
+    frames = [e for e in events if e["pid"] == 2 and e.get("cat") == "captured" and e["ph"] == "X"]
+    assert len(calls) == 64 and len(frames) == 8
+    # calls at their recorded times, the first record at the replay's start
+    ts = [e["ts"] for e in calls]
+    assert ts == sorted(ts)
+    # frame i spans from frame i-1's recorded time to its own (frame 0 from the first record)
+    assert [round(b["ts"] - a["ts"]) for a, b in zip(frames, frames[1:])] == \
+        [round(a["dur"]) for a in frames[:-1]]
+    assert round(frames[0]["dur"] / 1000) == 120
+    assert sorted(round(f["dur"] / 1000) for f in frames[1:]) == [30] * 6 + [40]
+
+
+def test_frame_marks_are_frames_without_a_check():
+    """A trace whose frames are FRAME_MARK records (no read-backs): counted and paced as frames,
+    never compared; a CTX_ATTACH warns once on our renderer."""
+    work = E.work_dir("marks")
+    timed = retimed(work)
+    marks = os.path.join(work, "marks.vgz")
+    r = subprocess.run([MUTATE, "--marks", timed, marks], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    sums = os.path.join(work, "marks.sums")
+    log = os.path.join(work, "frames.jsonl")
+    r = replay("-v", "--pace", "30", "--checksums", sums, "--frame-log", log, marks)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "frames: 8 (0 matched, 0 mismatched, 8 frame marks not checked" in r.stdout
+    assert "frame 3: flush mark, resource 1: no read-back, not checked" in r.stdout
+    assert r.stderr.count("resource shared between contexts: not supported") == 1
+    assert [l for l in open(sums) if not l.startswith("#")] == []
+    frames = frame_log(log)
+    assert [f["frame"] for f in frames] == list(range(8))
+    assert not any(f["checked"] for f in frames) and all(f["match"] is None for f in frames)
+    starts = [f["start_ms"] for f in frames]
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 1000 / 30 - 0.002
+    # against the real checksums: every frame "not compared", none missing, exit 0
+    ref = os.path.join(work, "draw.sums")
+    assert replay("--checksums", ref, trace("draw.vgz")).returncode == 0
+    r = replay("--compare", ref, marks)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 match, 0 within tolerance, 0 differ, 0 missing, 0 new, 8 not compared" in r.stdout
+    info = subprocess.run([E.TRACE_TOOL, "info", marks], capture_output=True, text=True,
+                          timeout=120).stdout
+    assert "frames: 8 (FRAME_MARK records: no read-backs)" in info
+    assert "frame timing: 31.82 frames/s" in info
+    dump = subprocess.run([E.TRACE_TOOL, "dump", "--frames", "2", marks], capture_output=True,
+                          text=True, timeout=120).stdout
+    assert "FRAME_MARK ctx=1 res=1 frame=2 source=flush" in dump

@@ -7,6 +7,9 @@
  * outside tests.
  * Usage: vgl-trace-mutate IN OUT CALL DWORD VALUE   (CALL counts calls from 0 as dump does)
  *        vgl-trace-mutate --retime IN OUT STEP
+ *        vgl-trace-mutate --marks IN OUT
+ * --marks turns every FRAME record into a FRAME_MARK (source flush) and adds a CTX_ATTACH of the
+ * first resource after its RESOURCE_CREATE: a trace as a VMM capture without read-backs has.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +38,54 @@ static int retime(const char *in, const char *out, uint64_t step) {
     return ok ? 0 : 1;
 }
 
+static int marks(const char *in, const char *out) {
+    struct vgl_trace_reader *r = NULL;
+    struct vgl_trace_writer *w = NULL;
+    if (vgl_trace_reader_open(in, &r) != VGL_OK || vgl_trace_writer_create(out, &w) != VGL_OK) {
+        fprintf(stderr, "cannot open %s or %s\n", in, out);
+        vgl_trace_reader_destroy(r);
+        return 2;
+    }
+    struct vgl_trace_record rec;
+    bool attached = false;
+    int n;
+    while ((n = vgl_trace_reader_next(r, &rec)) > 0) {
+        struct vgl_trace_call c;
+        const bool parsed = vgl_trace_call_parse(&rec, &c) == VGL_OK;
+        enum vgl_status st;
+        if (parsed && c.type == VGL_REC_FRAME) {
+            uint8_t m[16];
+            vgl_put_u32(m, c.ctx);
+            vgl_put_u32(m + 4, c.handle);
+            vgl_put_u32(m + 8, c.frame.frame);
+            vgl_put_u32(m + 12, VGL_FRAME_SOURCE_FLUSH);
+            st = vgl_trace_writer_add_at(w, rec.time_ns, VGL_REC_FRAME_MARK, m, sizeof(m), NULL, 0);
+        } else {
+            st = vgl_trace_writer_add_at(w, rec.time_ns, rec.type, rec.data, rec.size, NULL, 0);
+        }
+        if (st == VGL_OK && parsed && c.type == VGL_REC_RESOURCE_CREATE && !attached) {
+            uint8_t a[16];
+            vgl_put_u32(a, c.ctx);
+            vgl_put_u32(a + 4, 0);
+            vgl_put_u32(a + 8, c.handle);
+            vgl_put_u32(a + 12, c.ctx);
+            st = vgl_trace_writer_add_at(w, rec.time_ns, VGL_REC_CTX_ATTACH, a, sizeof(a), NULL, 0);
+            attached = true;
+        }
+        if (st != VGL_OK) {
+            n = -1;
+            break;
+        }
+    }
+    vgl_trace_reader_destroy(r);
+    const bool ok = vgl_trace_writer_destroy(w) == VGL_OK && n == 0;
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--marks") == 0) {
+        return marks(argv[2], argv[3]);
+    }
     if (argc == 5 && strcmp(argv[1], "--retime") == 0) {
         return retime(argv[2], argv[3], strtoull(argv[4], NULL, 0));
     }
