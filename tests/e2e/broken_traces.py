@@ -5,7 +5,10 @@ verdict docs/trace-format.md gives it: where the reader must stop and why.
 
 A case is (name, bytes, verdict, offset): verdict "clean" means the file ends between two chunks
 (a valid prefix: tools warn, exit as for a whole trace); "truncated" and "corrupt" mean every tool
-exits 2 naming byte `offset`, the file header (0) or the chunk at fault."""
+exits 2 naming byte `offset`, the file header (0) or the chunk at fault.
+
+Format versions 1 (8-byte record headers) and 2 (16-byte record headers with a u64 time) are both
+covered: forged records take the version of the good trace they are appended to."""
 import random
 import struct
 import zlib
@@ -18,11 +21,16 @@ MAX_CHUNK = 64 << 20
 MAX_CSIZE = 67371008
 MAX_RECORD = 16 << 20
 REC_END = 16
+REC_CONTEXT_DESTROY = 4
 
 
-def file_header():
-    head = MAGIC + struct.pack("<III", 1, HEADER, 0)
+def file_header(version=1):
+    head = MAGIC + struct.pack("<III", version, HEADER, 0)
     return head + struct.pack("<I", zlib.crc32(head))
+
+
+def version_of(data):
+    return struct.unpack_from("<I", data, 8)[0]
 
 
 def chunks(data):
@@ -44,7 +52,7 @@ def verdict(data):
     if len(data) < HEADER:
         return ("truncated", 0) if MAGIC.startswith(data[:8]) else ("corrupt", 0)
     if (data[:8] != MAGIC or struct.unpack_from("<I", data, 20)[0] != zlib.crc32(data[:20])
-            or data[8:20] != file_header()[8:20]):
+            or data[8:20] not in (file_header(1)[8:20], file_header(2)[8:20])):
         return "corrupt", 0
     pos = HEADER
     while pos < len(data):
@@ -80,8 +88,11 @@ def chunk(payload, usize, count, ctype=1, csize=None):
     return head + struct.pack("<I", zlib.crc32(head)) + payload
 
 
-def record(rtype, payload, size=None):
-    return struct.pack("<II", rtype, len(payload) if size is None else size) + payload
+def record(rtype, payload, size=None, version=1, time=0):
+    head = struct.pack("<II", rtype, len(payload) if size is None else size)
+    if version >= 2:
+        head += struct.pack("<Q", time)
+    return head + payload
 
 
 def forged(good):
@@ -89,6 +100,11 @@ def forged(good):
     chunks except its last (END) one, so that tools have done real work before they meet it."""
     body = good[:chunks(good)[-1][0]]
     at = len(body)
+    version = version_of(good)
+
+    def record(rtype, payload, size=None, time=0):
+        return globals()["record"](rtype, payload, size, version, time)
+
     end = record(REC_END, b"")
     cases = []
 
@@ -117,6 +133,17 @@ def forged(good):
     add("frame-trailing", chunk(zstd_raw_frame(end) + b"\0", len(end), 1))
     add("frame-twice", chunk(zstd_raw_frame(end) * 2, len(end), 1))
     add("frame-garbage", chunk(b"\x28\xb5\x2f\xfd" + bytes(16), len(end), 1))
+    if version >= 2:
+        # a record header cut inside its time: 8 or 15 of its 16 bytes at the end of the chunk
+        for keep in (8, 15):
+            content = end + end[:keep]
+            add("time-cut-%d" % keep, chunk(zstd_raw_frame(content), len(content), 2))
+        # well-framed records whose times jump to the end of time and back, around calls:
+        # valid (a clean prefix without END), and no tool may hang or wrap on them
+        destroy = struct.pack("<I", 0x7FFFFFF0)
+        content = b"".join(record(REC_CONTEXT_DESTROY, destroy, time=t)
+                           for t in (2**64 - 1, 0, 2**63, 1, 2**64 - 1))
+        add("time-jumps", chunk(zstd_raw_frame(content), len(content), 5), "clean")
     return cases
 
 

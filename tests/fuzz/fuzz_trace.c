@@ -6,8 +6,11 @@
  *  - a trace file (its magic starts with a byte that has the high bit set): read as it is, so
  *    the header, chunk framing, checksums and decompression see hostile bytes;
  *  - anything else: a list of records {u8 type, u16 size (little-endian), size bytes}, written
- *    with the trace writer (type 0xff ends the chunk there) and read back, so record contents
- *    reach vgl_trace_call_parse past the checksums that random bytes would rarely pass.
+ *    with the trace writer (type 0xff ends the chunk there; type 0xfe with 8 bytes gives the next
+ *    record that time, through vgl_trace_writer_add_at) and read back, so record contents and
+ *    times reach vgl_trace_call_parse past the checksums that random bytes would rarely pass.
+ * Trace files of both format versions are in the corpus: version 1 (8-byte record headers) and
+ * version 2 (16-byte ones with a time), with damaged record headers of each.
  * The file lives in a memfd, opened through /proc/self/fd: no disk, nothing left behind.
  */
 #include <sys/mman.h>
@@ -31,6 +34,10 @@ static void parse_records(const char *path) {
     int got = 0;
     for (unsigned n = 0; n < MAX_RECORDS && (got = vgl_trace_reader_next(r, &rec)) == 1; n++) {
         (void)vgl_trace_record_name(rec.type);
+        /* A version 1 record has no time; a version 2 one any u64. */
+        if (vgl_trace_reader_version(r) == 1 && rec.time_ns != VGL_TRACE_NO_TIME) {
+            abort();
+        }
         struct vgl_trace_call call;
         if (vgl_trace_call_parse(&rec, &call) != VGL_OK) {
             continue;
@@ -65,6 +72,8 @@ static void write_records(const char *path, const uint8_t *data, size_t size) {
         return;
     }
     struct fuzz_input in = {data, size, 0};
+    bool timed = false;
+    uint64_t time_ns = 0;
     while (fuzz_left(&in) >= 3) {
         const uint8_t type = fuzz_u8(&in);
         size_t len = fuzz_u8(&in);
@@ -74,6 +83,12 @@ static void write_records(const char *path, const uint8_t *data, size_t size) {
         }
         if (type == 0xff) {
             vgl_trace_writer_flush(w);
+        } else if (type == 0xfe && len >= 8) {
+            time_ns = vgl_get_u64(data + in.pos);
+            timed = true;
+        } else if (timed) {
+            vgl_trace_writer_add_at(w, time_ns, type, data + in.pos, len, NULL, 0);
+            timed = false;
         } else {
             vgl_trace_writer_add(w, type, data + in.pos, len, NULL, 0);
         }
