@@ -110,6 +110,25 @@ static void log_to_stderr(enum vgl_log_level level, const char *file, int line, 
     fputc('\n', stderr);
 }
 
+static void forget_all(void) {
+    size_t pos = 0;
+    uint32_t key;
+    void *value;
+    while (vgl_hash_map_next(&S.resources, &pos, &key, &value)) {
+        struct res *r = value;
+        free(r->iov);
+        free(r);
+    }
+    vgl_hash_map_finish(&S.resources);
+    pos = 0;
+    while (vgl_hash_map_next(&S.contexts, &pos, &key, &value)) {
+        free(value);
+    }
+    vgl_hash_map_finish(&S.contexts);
+    vgl_hash_map_init(&S.resources);
+    vgl_hash_map_init(&S.contexts);
+}
+
 static void stop(const char *why) {
     if (!S.writer) {
         S.stopped = true;
@@ -122,6 +141,7 @@ static void stop(const char *why) {
     vgl_trace_writer_destroy(S.writer);
     S.writer = NULL;
     S.stopped = true;
+    forget_all();
 }
 
 static void add(uint32_t type, const void *head, size_t head_size, const void *tail,
@@ -215,25 +235,6 @@ static void write_info(void) {
     add(VGL_REC_INFO, buf, pos, NULL, 0);
 }
 
-static void forget_all(void) {
-    size_t pos = 0;
-    uint32_t key;
-    void *value;
-    while (vgl_hash_map_next(&S.resources, &pos, &key, &value)) {
-        struct res *r = value;
-        free(r->iov);
-        free(r);
-    }
-    vgl_hash_map_finish(&S.resources);
-    pos = 0;
-    while (vgl_hash_map_next(&S.contexts, &pos, &key, &value)) {
-        free(value);
-    }
-    vgl_hash_map_finish(&S.contexts);
-    vgl_hash_map_init(&S.resources);
-    vgl_hash_map_init(&S.contexts);
-}
-
 /* Open the trace in this process if it should record and has not yet. */
 static void open_trace(void) {
     if (S.writer || S.stopped) {
@@ -286,8 +287,7 @@ static void after_fork_child(void) {
     const bool had = S.writer != NULL;
     S.writer = NULL;
     S.stopped = false;
-    vgl_hash_map_init(&S.resources); /* the parent's tables stay with the parent */
-    vgl_hash_map_init(&S.contexts);
+    forget_all(); /* this process's copies of the parent's tables */
     S.next_frame = S.next_mark = 0;
     S.last_ctx = 0;
     S.scanout_seen = false;
@@ -310,6 +310,7 @@ __attribute__((destructor)) static void on_unload(void) {
     if (S.writer && S.writer_pid == getpid()) {
         close_trace();
     }
+    forget_all();
     pthread_mutex_unlock(&S.lock);
 }
 
