@@ -3,6 +3,7 @@
 captured to .vgz, replayed on a fresh renderer, and the replay's frames are compared with the
 pixels the guest itself read back."""
 import glob
+import json
 import os
 import re
 import signal
@@ -145,3 +146,34 @@ def test_eglinfo_lists_surfaceless_platform():
     assert "EGL vendor string: Mesa Project" in surfaceless
     assert "Configurations:" in surfaceless
     assert re.search(r"^0x01 32 ", surfaceless, re.M), surfaceless[:2000]
+
+
+def test_capture_records_times_and_replays_at_its_pace():
+    """A fresh capture is format version 2: its records carry times, virgl-trace info reports
+    the captured frame rate, and --pace recorded replays it no faster than it was captured."""
+    work = E.work_dir("timed")
+    trace = os.path.join(work, "timed.vgz")
+    grc, out, err, _src = E.run_in_private_tmp(guest_session, work, trace)
+    assert grc == 0, out + err
+    info = subprocess.run([E.TRACE_TOOL, "info", "--json", trace], capture_output=True,
+                          text=True, timeout=120)
+    assert info.returncode == 0, info.stderr
+    data = json.loads(info.stdout)
+    assert data["format_version"] == 2 and data["has_times"]
+    timing = data["frame_timing"]
+    assert timing and timing["frames_per_second"] > 0 and timing["span_ms"] > 0
+    assert 0 <= timing["frame_time_ms"]["p50"] <= timing["frame_time_ms"]["max"]
+    log = os.path.join(work, "frames.jsonl")
+    r = replay(trace, "--pace", "recorded", "--frame-log", log)
+    assert r.returncode == 0, r.stdout + r.stderr
+    frames = [json.loads(l) for l in open(log)]
+    assert frames and all(f["match"] for f in frames)
+    recorded = [f["recorded_ms"] for f in frames]
+    assert recorded == sorted(recorded)
+    dump = subprocess.run([E.TRACE_TOOL, "dump", "--json", "--calls", "0", trace],
+                          capture_output=True, text=True, timeout=120)
+    first_ms = json.loads(dump.stdout.splitlines()[0])["time_ns"] / 1e6
+    for prev, cur in zip(frames, frames[1:]):
+        # the frame's first call waited for its recorded time, which is after the previous
+        # frame's record (the first record at the replay's start; start_ms printed to 1 us)
+        assert cur["start_ms"] >= prev["recorded_ms"] - first_ms - 0.002, (prev, cur)
