@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -40,8 +41,6 @@ static struct rec recs[MAX_RECORDS];
 static size_t nrecs;
 
 static void load(void) {
-    snprintf(trace, sizeof(trace), "%s/vrend-capture-%d.vgz", VGL_BUILD_ROOT, (int)getpid());
-    unlink(trace);
     setenv("VGL_CAPTURE_FILE", trace, 1);
     setenv("VGL_CAPTURE_LIB", VGL_FAKE_VREND, 1);
     void *lib = dlopen(VGL_INTERPOSER, RTLD_NOW | RTLD_LOCAL);
@@ -58,13 +57,8 @@ static void load(void) {
     CHECK_EQ(vr.init(NULL, 0, NULL), 0);
 }
 
-/* Close the trace (as process exit would) and read every record back. */
-static void finish(void) {
-    vr.cleanup(NULL);
-    void *lib = dlopen(VGL_INTERPOSER, RTLD_NOW | RTLD_NOLOAD);
-    CHECK(lib);
-    dlclose(lib); /* the load()'s reference */
-    dlclose(lib); /* this one: the destructor closes the trace */
+/* Read every record of the trace back. */
+static void read_trace(void) {
     struct vgl_trace_reader *r;
     CHECK_EQ(vgl_trace_reader_open(trace, &r), VGL_OK);
     struct vgl_trace_record rec;
@@ -81,6 +75,26 @@ static void finish(void) {
     CHECK_EQ(rc, 0);
     vgl_trace_reader_destroy(r);
     unlink(trace);
+}
+
+/* Run `calls` as a VMM would: in a process of its own with the interposer loaded, which exits
+ * (closing the trace, as the interposer does at exit). Then read the trace. */
+static void capture(void (*calls)(void)) {
+    snprintf(trace, sizeof(trace), "%s/vrend-capture-%d.vgz", VGL_BUILD_ROOT, (int)getpid());
+    unlink(trace);
+    fflush(NULL);
+    const pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        load();
+        calls();
+        vr.cleanup(NULL);
+        exit(0);
+    }
+    int status = 0;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    read_trace();
 }
 
 static size_t count(uint32_t type) {
@@ -121,15 +135,13 @@ static void make_buffer(uint32_t ctx, uint32_t handle, uint32_t bytes) {
     CHECK_EQ(vr.resource_attach_iov((int)handle, iov, 3), 0);
 }
 
-/* The byte at `offset` of the three-iovec backing. */
+/* The byte at `offset` of the three-iovec backing (iovecs of 10, 20 and 34 bytes, byte k of
+ * iovec i holding i * 64 + k), computed rather than read: the checks run in another process. */
 static uint8_t backing_byte(uint64_t offset) {
-    return offset < 10   ? backing[0][offset]
-           : offset < 30 ? backing[1][offset - 10]
-                         : backing[2][offset - 30];
+    return (uint8_t)(offset < 10 ? offset : offset < 30 ? 64 + offset - 10 : 128 + offset - 30);
 }
 
-VGL_TEST(resources_enter_the_trace_under_their_first_context) {
-    load();
+static void calls_resources_enter_the_trace_under_their_first_context(void) {
     CHECK_EQ(vr.context_create(1, 4, "vmm1"), 0);
     struct vr_create_args a = buffer_args(7, 64, 0x10);
     CHECK_EQ(vr.resource_create(&a, NULL, 0), 0);
@@ -138,7 +150,10 @@ VGL_TEST(resources_enter_the_trace_under_their_first_context) {
     CHECK_EQ(vr.context_create(2, 4, "vmm2"), 0);
     vr.ctx_attach_resource(2, 7);
     vr.resource_unref(7);
-    finish();
+}
+
+VGL_TEST(resources_enter_the_trace_under_their_first_context) {
+    capture(calls_resources_enter_the_trace_under_their_first_context);
     CHECK_EQ(count(VGL_REC_RESOURCE_CREATE), 1);
     const struct vgl_trace_call *c = nth(VGL_REC_RESOURCE_CREATE, 0);
     CHECK_EQ(c->ctx, 1);
@@ -152,8 +167,7 @@ VGL_TEST(resources_enter_the_trace_under_their_first_context) {
     CHECK_EQ(count(VGL_REC_END), 1);
 }
 
-VGL_TEST(transfers_record_the_guest_bytes_across_iovecs) {
-    load();
+static void calls_transfers_record_the_guest_bytes_across_iovecs(void) {
     CHECK_EQ(vr.context_create(1, 1, "x"), 0);
     make_buffer(1, 3, 64);
     struct vr_box box = {5, 0, 0, 40, 1, 1};
@@ -163,7 +177,10 @@ VGL_TEST(transfers_record_the_guest_bytes_across_iovecs) {
     vr.transfer_write_iov(3, 1, 0, 0, 0, &huge, 60, NULL, 0);
     vr.transfer_write_iov(3, 1, 0, 0, 0, &huge, UINT64_MAX, NULL, 0);
     vr.transfer_write_iov(3, 1, 0, 0, 0, NULL, 0, NULL, 0);
-    finish();
+}
+
+VGL_TEST(transfers_record_the_guest_bytes_across_iovecs) {
+    capture(calls_transfers_record_the_guest_bytes_across_iovecs);
     CHECK_EQ(nth(VGL_REC_ATTACH_BACKING, 0)->value, 64);
     /* [5, 45) lies in all three iovecs: one GUEST_DATA per piece, each with its offset. */
     uint64_t covered = 0;
@@ -193,8 +210,7 @@ VGL_TEST(transfers_record_the_guest_bytes_across_iovecs) {
 
 /* A submit whose commands read guest memory: TRANSFER3D of resource 3 and COPY_TRANSFER3D from
  * staging buffer 4, framed as Mesa frames them, plus hostile ones. */
-VGL_TEST(submits_record_what_their_transfers_read) {
-    load();
+static void calls_submits_record_what_their_transfers_read(void) {
     CHECK_EQ(vr.context_create(1, 1, "x"), 0);
     make_buffer(1, 3, 64);
     make_buffer(1, 4, 64);
@@ -222,11 +238,15 @@ VGL_TEST(submits_record_what_their_transfers_read) {
     memset(cmds + n, 0, 8 * 4);
     n += 8;
     cmds[n++] = VGL_CMD_HEADER(VGL_CCMD_TRANSFER3D, 0, 13); /* runs past the buffer */
+    CHECK_EQ(n, 67);
     CHECK_EQ(vr.submit_cmd(cmds, 1, (int)n), 0);
     fake->rc = 22;
     CHECK_EQ(vr.submit_cmd(cmds, 1, (int)n), 22); /* the library's answer passes through */
     fake->rc = 0;
-    finish();
+}
+
+VGL_TEST(submits_record_what_their_transfers_read) {
+    capture(calls_submits_record_what_their_transfers_read);
     CHECK_EQ(count(VGL_REC_GUEST_DATA), 4);
     const struct vgl_trace_call *a = nth(VGL_REC_GUEST_DATA, 0), *b = nth(VGL_REC_GUEST_DATA, 1);
     CHECK_EQ(a->handle, 3);
@@ -240,14 +260,13 @@ VGL_TEST(submits_record_what_their_transfers_read) {
     CHECK_EQ(count(VGL_REC_SUBMIT), 2);
     CHECK_EQ(nth(VGL_REC_SUBMIT, 0)->status, VGL_OK);
     CHECK(nth(VGL_REC_SUBMIT, 1)->status != VGL_OK);
-    CHECK_EQ(nth(VGL_REC_SUBMIT, 0)->value, n);
+    CHECK_EQ(nth(VGL_REC_SUBMIT, 0)->value, 67);
     /* the CLEAR drew: a heuristic frame after the submit that succeeded, none after the other */
     CHECK_EQ(count(VGL_REC_FRAME_MARK), 1);
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 0)->source, VGL_FRAME_SOURCE_FLUSH);
 }
 
-VGL_TEST(read_backs_of_render_targets_are_frames_with_checksums) {
-    load();
+static void calls_read_backs_of_render_targets_are_frames_with_checksums(void) {
     CHECK_EQ(vr.context_create(1, 1, "x"), 0);
     /* a 4x3 RGBA8 render target, backed by one iovec of 48 bytes */
     struct vr_create_args a = {9, 2, 67, 0x2, 4, 3, 1, 1, 0, 0, 0};
@@ -258,7 +277,15 @@ VGL_TEST(read_backs_of_render_targets_are_frames_with_checksums) {
     CHECK_EQ(vr.resource_attach_iov(9, &iov, 1), 0);
     struct vr_box box = {0, 1, 0, 4, 2, 1}; /* rows 1 and 2 */
     CHECK_EQ(vr.transfer_read_iov(9, 1, 0, 0, 0, &box, 16, NULL, 0), 0);
-    finish();
+}
+
+VGL_TEST(read_backs_of_render_targets_are_frames_with_checksums) {
+    capture(calls_read_backs_of_render_targets_are_frames_with_checksums);
+    void *fake_lib = dlopen(VGL_FAKE_VREND, RTLD_NOW | RTLD_LOCAL);
+    CHECK(fake_lib);
+    pattern =
+            (unsigned char (*)(unsigned, unsigned long long))dlsym(fake_lib, "fake_vrend_pattern");
+    CHECK(pattern);
     const struct vgl_trace_call *f = nth(VGL_REC_FRAME, 0);
     uint8_t want[32];
     for (unsigned i = 0; i < 32; i++) {
@@ -270,8 +297,7 @@ VGL_TEST(read_backs_of_render_targets_are_frames_with_checksums) {
     CHECK_EQ(f->ctx, 1);
 }
 
-VGL_TEST(scanouts_mark_frames_and_end_the_heuristic) {
-    load();
+static void calls_scanouts_mark_frames_and_end_the_heuristic(void) {
     CHECK_EQ(vr.context_create(1, 1, "x"), 0);
     make_buffer(1, 3, 64);
     uint32_t clear[9] = {VGL_CMD_HEADER(VGL_CCMD_CLEAR, 0, 8)};
@@ -281,7 +307,10 @@ VGL_TEST(scanouts_mark_frames_and_end_the_heuristic) {
     CHECK_EQ(vr.resource_get_info(55, info), 0); /* not a resource of ours: no frame */
     CHECK_EQ(vr.submit_cmd(clear, 1, 9), 0);
     CHECK_EQ(vr.resource_get_info(3, info), 0);
-    finish();
+}
+
+VGL_TEST(scanouts_mark_frames_and_end_the_heuristic) {
+    capture(calls_scanouts_mark_frames_and_end_the_heuristic);
     CHECK_EQ(count(VGL_REC_FRAME_MARK), 3);
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 0)->source, VGL_FRAME_SOURCE_FLUSH);
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 1)->source, VGL_FRAME_SOURCE_SCANOUT);
@@ -290,23 +319,24 @@ VGL_TEST(scanouts_mark_frames_and_end_the_heuristic) {
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 2)->frame.frame, 2);
 }
 
-VGL_TEST(fences_of_context_zero_follow_the_last_submit) {
-    load();
+static void calls_fences_of_context_zero_follow_the_last_submit(void) {
     CHECK_EQ(vr.context_create(4, 1, "x"), 0);
     uint32_t nop[1] = {VGL_CMD_HEADER(VGL_CCMD_NOP, 0, 0)};
     CHECK_EQ(vr.create_fence(1, 0), 0); /* nothing submitted yet: not recorded */
     CHECK_EQ(vr.submit_cmd(nop, 4, 1), 0);
     CHECK_EQ(vr.create_fence(2, 0), 0);
     CHECK_EQ(vr.context_create_fence(4, 0, 0, 0x100000003ull), 0);
-    finish();
+}
+
+VGL_TEST(fences_of_context_zero_follow_the_last_submit) {
+    capture(calls_fences_of_context_zero_follow_the_last_submit);
     CHECK_EQ(count(VGL_REC_FENCE), 2);
     CHECK_EQ(nth(VGL_REC_FENCE, 0)->ctx, 4);
     CHECK_EQ(nth(VGL_REC_FENCE, 0)->value, 2);
     CHECK_EQ(nth(VGL_REC_FENCE, 1)->value, 0x100000003ull);
 }
 
-VGL_TEST(blob_resources_stop_the_recording_cleanly) {
-    load();
+static void calls_blob_resources_stop_the_recording_cleanly(void) {
     CHECK_EQ(vr.context_create(1, 1, "x"), 0);
     uint32_t nop[1] = {VGL_CMD_HEADER(VGL_CCMD_NOP, 0, 0)};
     CHECK_EQ(vr.submit_cmd(nop, 1, 1), 0);
@@ -315,7 +345,10 @@ VGL_TEST(blob_resources_stop_the_recording_cleanly) {
     const int calls = fake->calls;
     CHECK_EQ(vr.submit_cmd(nop, 1, 1), 0); /* still forwarded */
     CHECK_EQ(fake->calls, calls + 1);
-    finish();
+}
+
+VGL_TEST(blob_resources_stop_the_recording_cleanly) {
+    capture(calls_blob_resources_stop_the_recording_cleanly);
     CHECK_EQ(count(VGL_REC_SUBMIT), 1);
     bool stopped = false;
     for (size_t i = 0; i < nrecs; i++) {
@@ -329,15 +362,17 @@ VGL_TEST(blob_resources_stop_the_recording_cleanly) {
     CHECK(stopped);
 }
 
-VGL_TEST(reset_destroys_every_context_in_the_trace) {
-    load();
+static void calls_reset_destroys_every_context_in_the_trace(void) {
     CHECK_EQ(vr.context_create(1, 1, "a"), 0);
     CHECK_EQ(vr.context_create_with_flags(2, 2, 1, "b"), 0);
     CHECK_EQ(vr.context_create_with_flags(3, 4 /* venus */, 1, "c"), 0);
     make_buffer(1, 3, 64);
     vr.reset();
     vr.resource_unref(3); /* gone with the reset: nothing more to record */
-    finish();
+}
+
+VGL_TEST(reset_destroys_every_context_in_the_trace) {
+    capture(calls_reset_destroys_every_context_in_the_trace);
     CHECK_EQ(count(VGL_REC_CONTEXT_CREATE), 2);
     CHECK_EQ(count(VGL_REC_CONTEXT_DESTROY), 2);
     CHECK_EQ(count(VGL_REC_RESOURCE_UNREF), 0);
