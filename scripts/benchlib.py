@@ -52,7 +52,7 @@ def children_cpu_seconds():
 def run_program(renderer, argv, env, timeout, log_dir, capture=None, stats=None):
     """Runs argv through `renderer` ("native", "reference" or "vgl") and returns (returncode,
     output). Through a server, this runs in a private mount namespace with the server started
-    in it; ours records into `capture` when given. `stats` (a dict) gets the server's CPU
+    in it; ours records into `capture` when given, and the reference through our interposer. `stats` (a dict) gets the server's CPU
     seconds ("server_cpu_s")."""
     env = dict(env)
     env.pop("GALLIUM_DRIVER", None)
@@ -63,7 +63,8 @@ def run_program(renderer, argv, env, timeout, log_dir, capture=None, stats=None)
         os.chmod(xdg, 0o700)
         env["XDG_RUNTIME_DIR"] = xdg
         if renderer == "reference":
-            server = E.start_reference_server(os.path.join(log_dir, "reference-server.log"))
+            server = E.start_reference_server(os.path.join(log_dir, "reference-server.log"),
+                                              capture=capture)
         elif renderer == "vgl":
             server = E.start_server(os.path.join(log_dir, "vgl-server.log"), capture=capture)
         if server is not None:

@@ -141,12 +141,18 @@ def host_has_gl():
 REFERENCE_SERVER = "/usr/bin/virgl_test_server"
 
 
-def start_reference_server(log_path, extra=()):
+INTERPOSER = os.path.join(BUILD_DIR, "capture/libvgl-capture-vrend.so")
+
+
+def start_reference_server(log_path, extra=(), capture=None):
     """Start upstream virglrenderer's virgl_test_server (EGL surfaceless) on SOCKET; only inside
-    run_in_private_tmp, like start_server. It wants a private XDG_RUNTIME_DIR, made under /tmp."""
+    run_in_private_tmp, like start_server. It wants a private XDG_RUNTIME_DIR, made under /tmp.
+    With `capture`, our interposer records it into that file (docs/vmm-capture.md)."""
     xdg = tempfile.mkdtemp(prefix="xdg-", dir="/tmp")
     os.chmod(xdg, 0o700)
     env = dict(os.environ, XDG_RUNTIME_DIR=xdg)
+    if capture:
+        env.update(LD_PRELOAD=INTERPOSER, VGL_CAPTURE_FILE=capture)
     log = open(log_path, "wb")
     proc = subprocess.Popen([REFERENCE_SERVER, "--use-egl-surfaceless", *extra], stdout=log,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,

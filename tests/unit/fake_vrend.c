@@ -39,6 +39,7 @@ VR_EXPORT void virgl_renderer_cleanup(void *cookie) {
 }
 VR_EXPORT void virgl_renderer_reset(void) {
     fake.calls++;
+    memset(fake.iov, 0, sizeof(fake.iov));
 }
 VR_EXPORT void virgl_renderer_poll(void) {
 }
@@ -83,6 +84,9 @@ VR_EXPORT int virgl_renderer_resource_create_blob(const void *args) {
 }
 VR_EXPORT void virgl_renderer_resource_unref(uint32_t handle) {
     fake.calls++;
+    if (handle < FAKE_RESOURCES) {
+        fake.iov[handle] = NULL;
+    }
 }
 VR_EXPORT int virgl_renderer_resource_attach_iov(int handle, struct iovec *iov, int n) {
     fake.calls++;
