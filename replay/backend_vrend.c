@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The replay backend on upstream virglrenderer, loaded with dlopen so that the build does not
- * need it and a user can point at any build of it (--renderer-lib). The few declarations below
- * are the library's public ABI (virglrenderer.h, callbacks version 1), written out here.
+ * need it and a user can point at any build of it (--renderer-lib). The library's public ABI is
+ * written out once, in protocol/vrend_abi.h, shared with the VMM-side interposer.
  *
  * virglrenderer differs from our renderer in ways this file hides: resource handles are global
  * rather than per context (a resource is attached to its context after creation, and unref'd
@@ -21,54 +21,11 @@
 #include <vgl/format.h>
 
 #include "backend.h"
+#include "protocol/vrend_abi.h"
 
-#define VREND_USE_EGL         1u
-#define VREND_USE_SURFACELESS (1u << 3)
 #define VREND_DEFAULT_LIBRARY "libvirglrenderer.so.1"
 /* Fence ids of our own (wait_idle) start here, far from the small ids guests use. */
 #define PRIVATE_FENCE_BASE 0x70000000u
-
-struct vr_box {
-    uint32_t x, y, z, w, h, d;
-};
-
-struct vr_create_args {
-    uint32_t handle, target, format, bind, width, height, depth, array_size, last_level, nr_samples,
-            flags;
-};
-
-struct vr_callbacks {
-    int version;
-    void (*write_fence)(void *cookie, uint32_t fence);
-    void *(*create_gl_context)(void *cookie, int scanout, void *param);
-    void (*destroy_gl_context)(void *cookie, void *ctx);
-    int (*make_current)(void *cookie, int scanout, void *ctx);
-};
-
-typedef void (*vr_debug_fn)(const char *fmt, va_list ap);
-
-struct vr_api {
-    int (*init)(void *cookie, int flags, struct vr_callbacks *cb);
-    void (*cleanup)(void *cookie);
-    void (*poll)(void);
-    int (*context_create)(uint32_t handle, uint32_t nlen, const char *name);
-    void (*context_destroy)(uint32_t handle);
-    int (*submit_cmd)(void *buffer, int ctx_id, int ndw);
-    int (*resource_create)(struct vr_create_args *args, struct iovec *iov, uint32_t n);
-    void (*resource_unref)(uint32_t handle);
-    int (*attach_iov)(int handle, struct iovec *iov, int n);
-    void (*detach_iov)(int handle, struct iovec **iov, int *n);
-    int (*transfer_read_iov)(uint32_t handle, uint32_t ctx, uint32_t level, uint32_t stride,
-                             uint32_t layer_stride, struct vr_box *box, uint64_t offset,
-                             struct iovec *iov, int n);
-    int (*transfer_write_iov)(uint32_t handle, uint32_t ctx, int level, uint32_t stride,
-                              uint32_t layer_stride, struct vr_box *box, uint64_t offset,
-                              struct iovec *iov, unsigned n);
-    int (*create_fence)(int fence, uint32_t ctx);
-    void (*ctx_attach_resource)(int ctx, int handle);
-    void (*ctx_detach_resource)(int ctx, int handle);
-    vr_debug_fn (*set_debug_callback)(vr_debug_fn cb);
-};
 
 struct vr_resource {
     struct vr_resource *next;
@@ -80,7 +37,7 @@ struct vr_resource {
 
 struct vrend {
     struct backend base;
-    struct vr_api api;
+    struct vr_real api;
     struct vr_resource *resources;
     uint32_t retired_fence, private_fence;
 };
@@ -126,7 +83,7 @@ static void release(struct vrend *v, struct vr_resource *r) {
     if (r->backed) {
         struct iovec *iov = NULL;
         int n = 0;
-        v->api.detach_iov((int)r->args.handle, &iov, &n);
+        v->api.resource_detach_iov((int)r->args.handle, &iov, &n);
     }
     v->api.ctx_detach_resource((int)r->ctx, (int)r->args.handle);
     v->api.resource_unref(r->args.handle);
@@ -202,7 +159,7 @@ static enum vgl_status vr_attach(struct backend *b, uint32_t ctx, uint32_t handl
         return VGL_ERROR_EXISTS;
     }
     r->iov = *iov;
-    const int rc = V(b)->api.attach_iov((int)handle, &r->iov, 1);
+    const int rc = V(b)->api.resource_attach_iov((int)handle, &r->iov, 1);
     r->backed = rc == 0;
     return status_of(rc);
 }
@@ -215,7 +172,7 @@ static enum vgl_status vr_detach(struct backend *b, uint32_t ctx, uint32_t handl
     if (r->backed) {
         struct iovec *iov = NULL;
         int n = 0;
-        V(b)->api.detach_iov((int)handle, &iov, &n);
+        V(b)->api.resource_detach_iov((int)handle, &iov, &n);
         r->backed = false;
     }
     return VGL_OK;
@@ -334,40 +291,26 @@ static const struct backend_ops vrend_ops = {
         .ctx_attach = vr_ctx_attach,
 };
 
-static bool resolve(void *lib, struct vr_api *api, char *why, size_t why_size) {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } symbols[] = {
-#define SYM(field, name) {name, offsetof(struct vr_api, field)}
-            SYM(init, "virgl_renderer_init"),
-            SYM(cleanup, "virgl_renderer_cleanup"),
-            SYM(poll, "virgl_renderer_poll"),
-            SYM(context_create, "virgl_renderer_context_create"),
-            SYM(context_destroy, "virgl_renderer_context_destroy"),
-            SYM(submit_cmd, "virgl_renderer_submit_cmd"),
-            SYM(resource_create, "virgl_renderer_resource_create"),
-            SYM(resource_unref, "virgl_renderer_resource_unref"),
-            SYM(attach_iov, "virgl_renderer_resource_attach_iov"),
-            SYM(detach_iov, "virgl_renderer_resource_detach_iov"),
-            SYM(transfer_read_iov, "virgl_renderer_transfer_read_iov"),
-            SYM(transfer_write_iov, "virgl_renderer_transfer_write_iov"),
-            SYM(create_fence, "virgl_renderer_create_fence"),
-            SYM(ctx_attach_resource, "virgl_renderer_ctx_attach_resource"),
-            SYM(ctx_detach_resource, "virgl_renderer_ctx_detach_resource"),
-            SYM(set_debug_callback, "virgl_set_debug_callback"),
-#undef SYM
-    };
-    for (size_t i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++) {
-        void *fn = dlsym(lib, symbols[i].name);
-        if (!fn) {
-            snprintf(why, why_size, "the library has no %s", symbols[i].name);
-            return false;
-        }
-        memcpy((char *)api + symbols[i].offset, &fn, sizeof(fn));
-    }
-    return true;
-}
+/* What this backend calls; a library without one of them is refused. */
+static const char *const required[] = {
+        "virgl_renderer_init",
+        "virgl_renderer_cleanup",
+        "virgl_renderer_poll",
+        "virgl_renderer_context_create",
+        "virgl_renderer_context_destroy",
+        "virgl_renderer_submit_cmd",
+        "virgl_renderer_resource_create",
+        "virgl_renderer_resource_unref",
+        "virgl_renderer_resource_attach_iov",
+        "virgl_renderer_resource_detach_iov",
+        "virgl_renderer_transfer_read_iov",
+        "virgl_renderer_transfer_write_iov",
+        "virgl_renderer_create_fence",
+        "virgl_renderer_ctx_attach_resource",
+        "virgl_renderer_ctx_detach_resource",
+        "virgl_set_debug_callback",
+        NULL,
+};
 
 enum vgl_status backend_vrend_create(const char *library, const struct vgl_renderer_hooks *hooks,
                                      void *hooks_user, struct backend **out, char *why,
@@ -388,13 +331,15 @@ enum vgl_status backend_vrend_create(const char *library, const struct vgl_rende
     if (!v) {
         return VGL_ERROR_NO_MEMORY;
     }
-    if (!resolve(lib, &v->api, why, why_size)) {
+    const char *missing = vr_real_resolve(lib, &v->api, required);
+    if (missing) {
+        snprintf(why, why_size, "the library has no %s", missing);
         free(v);
         return VGL_ERROR_UNSUPPORTED;
     }
     v->api.set_debug_callback(on_debug);
     static struct vr_callbacks callbacks = {.version = 1, .write_fence = on_fence};
-    if (v->api.init(v, VREND_USE_EGL | VREND_USE_SURFACELESS, &callbacks) != 0) {
+    if (v->api.init(v, VR_USE_EGL | VR_USE_SURFACELESS, &callbacks) != 0) {
         snprintf(why, why_size, "virglrenderer found no usable EGL/GL device");
         free(v);
         return VGL_ERROR_NO_DEVICE;

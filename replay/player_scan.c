@@ -5,6 +5,7 @@
 
 #include <vgl/trace.h>
 
+#include "decode/decoder.h"
 #include "player.h"
 #include "protocol/virgl_protocol.h"
 
@@ -45,11 +46,6 @@ bool player_parse_range(const char *text, struct player_range *out) {
     return true;
 }
 
-static bool draw_like(uint32_t id) {
-    return id == VGL_CCMD_DRAW_VBO || id == VGL_CCMD_CLEAR || id == VGL_CCMD_CLEAR_TEXTURE ||
-           id == VGL_CCMD_BLIT || id == VGL_CCMD_RESOURCE_COPY_REGION;
-}
-
 uint64_t player_scan_draws(const uint32_t *cmds, uint32_t ndw, uint64_t stop, uint32_t *cut) {
     uint64_t found = 0;
     /* Framing only (the renderer's decoder checks everything else): a header, then its length
@@ -59,7 +55,7 @@ uint64_t player_scan_draws(const uint32_t *cmds, uint32_t ndw, uint64_t stop, ui
         if (end > ndw) {
             break;
         }
-        if (draw_like(VGL_CMD_ID(cmds[i])) && found++ == stop) {
+        if (vgl_decode_cmd_draws(VGL_CMD_ID(cmds[i])) && found++ == stop) {
             *cut = end;
         }
         i = end;
