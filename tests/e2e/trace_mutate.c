@@ -17,12 +17,21 @@
 
 #include <vgl/trace_call.h>
 
+/* Open `in` to read and `out` to write; false (with a message) when either fails. */
+static bool open_pair(const char *in, const char *out, struct vgl_trace_reader **r,
+                      struct vgl_trace_writer **w) {
+    if (vgl_trace_reader_open(in, r) != VGL_OK || vgl_trace_writer_create(out, w) != VGL_OK) {
+        fprintf(stderr, "cannot open %s or %s\n", in, out);
+        vgl_trace_reader_destroy(*r);
+        return false;
+    }
+    return true;
+}
+
 static int retime(const char *in, const char *out, uint64_t step) {
     struct vgl_trace_reader *r = NULL;
     struct vgl_trace_writer *w = NULL;
-    if (vgl_trace_reader_open(in, &r) != VGL_OK || vgl_trace_writer_create(out, &w) != VGL_OK) {
-        fprintf(stderr, "cannot open %s or %s\n", in, out);
-        vgl_trace_reader_destroy(r);
+    if (!open_pair(in, out, &r, &w)) {
         return 2;
     }
     struct vgl_trace_record rec;
@@ -41,9 +50,7 @@ static int retime(const char *in, const char *out, uint64_t step) {
 static int marks(const char *in, const char *out) {
     struct vgl_trace_reader *r = NULL;
     struct vgl_trace_writer *w = NULL;
-    if (vgl_trace_reader_open(in, &r) != VGL_OK || vgl_trace_writer_create(out, &w) != VGL_OK) {
-        fprintf(stderr, "cannot open %s or %s\n", in, out);
-        vgl_trace_reader_destroy(r);
+    if (!open_pair(in, out, &r, &w)) {
         return 2;
     }
     struct vgl_trace_record rec;
