@@ -34,6 +34,7 @@
 
 #include "common/hash_map.h"
 #include "decode/decoder.h"
+#include "decode/frame_marks.h"
 #include "protocol/virgl_protocol.h"
 #include "protocol/vrend_abi.h"
 
@@ -57,7 +58,11 @@ struct res {
 
 struct ctx {
     uint32_t id;
+    struct vgl_frame_marks *marks; /* where its frames start, from its clears */
 };
+
+/* Frames one submit can start (a CLEAR is 9 dwords of at most 66,560). */
+#define MAX_MARKS 8192
 
 static struct {
     pthread_mutex_t lock;
@@ -122,6 +127,7 @@ static void forget_all(void) {
     vgl_hash_map_finish(&S.resources);
     pos = 0;
     while (vgl_hash_map_next(&S.contexts, &pos, &key, &value)) {
+        vgl_frame_marks_destroy(((struct ctx *)value)->marks);
         free(value);
     }
     vgl_hash_map_finish(&S.contexts);
@@ -250,7 +256,7 @@ static void open_trace(void) {
         S.stopped = true;
         return;
     }
-    vgl_log_init(VGL_LOG_WARN, log_to_stderr, NULL);
+    vgl_log_init(VGL_LOG_ERROR, log_to_stderr, NULL);
     const enum vgl_status st = vgl_trace_writer_create(S.path, &S.writer);
     if (st != VGL_OK) {
         fprintf(stderr, TOOL ": cannot create '%s': %s\n", S.path, vgl_status_str(st));
@@ -494,16 +500,16 @@ static void add_frame(const struct res *r, const struct vgl_transfer *t) {
     }
 }
 
-static void add_mark(uint32_t ctx, uint32_t handle, enum vgl_frame_source source) {
-    uint8_t head[16];
+/* A frame mark; `offset` is VGL_FRAME_MARK_AFTER or where the next SUBMIT starts a frame. */
+static void add_mark(uint32_t ctx, uint32_t handle, enum vgl_frame_source source,
+                     uint32_t offset) {
+    uint8_t head[20];
     vgl_put_u32(head, ctx);
     vgl_put_u32(head + 4, handle);
     vgl_put_u32(head + 8, S.next_mark++);
     vgl_put_u32(head + 12, source);
+    vgl_put_u32(head + 16, offset);
     add(VGL_REC_FRAME_MARK, head, sizeof(head), NULL, 0);
-    if (S.writer) {
-        vgl_trace_writer_seal(S.writer);
-    }
 }
 
 /* ---- the exported functions ---- */
@@ -591,7 +597,13 @@ static void record_context_create(uint32_t id, uint32_t capset, uint32_t nlen, c
     }
     if (rc == 0) {
         struct ctx *c = calloc(1, sizeof(*c));
-        if (!c || !vgl_hash_map_insert(&S.contexts, id, c)) {
+        if (c) {
+            c->marks = vgl_frame_marks_create(id);
+        }
+        if (!c || !c->marks || !vgl_hash_map_insert(&S.contexts, id, c)) {
+            if (c) {
+                vgl_frame_marks_destroy(c->marks);
+            }
             free(c);
             stop("out of memory");
             return;
@@ -632,6 +644,12 @@ VR_EXPORT void virgl_renderer_context_destroy(uint32_t handle) {
     }
     struct ctx *c = rec ? vgl_hash_map_remove(&S.contexts, handle) : NULL;
     if (c) {
+        /* The last frame of a context whose frames come from its clears ends with it. */
+        if (!S.scanout_seen && vgl_frame_marks_have_target(c->marks) &&
+            vgl_frame_marks_pending(c->marks)) {
+            add_mark(handle, 0, VGL_FRAME_SOURCE_CLEAR, VGL_FRAME_MARK_AFTER);
+        }
+        vgl_frame_marks_destroy(c->marks);
         free(c);
         S.last_ctx = S.last_ctx == handle ? 0 : S.last_ctx;
         uint8_t head[4];
@@ -905,26 +923,44 @@ static bool scan_submit(const uint32_t *cmds, uint32_t ndw) {
     return draws;
 }
 
+/* Frames a submit starts, from its clears: marks before it, each naming its dword. Returns
+ * how many. */
+static size_t add_clear_marks(struct ctx *c, const uint32_t *cmds, uint32_t ndw) {
+    static uint32_t offsets[MAX_MARKS]; /* under the lock */
+    const size_t n = vgl_frame_marks_submit(c->marks, cmds, ndw, offsets, MAX_MARKS);
+    for (size_t i = 0; i < n && !S.scanout_seen; i++) {
+        add_mark(c->id, 0, VGL_FRAME_SOURCE_CLEAR, offsets[i]);
+    }
+    return S.scanout_seen ? 0 : n;
+}
+
 VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
     const bool rec = enter();
-    const bool recorded =
-            rec && buffer && ndw > 0 && vgl_hash_map_get(&S.contexts, (uint32_t)ctx_id) != NULL;
+    struct ctx *c = rec && buffer && ndw > 0 ? vgl_hash_map_get(&S.contexts, (uint32_t)ctx_id)
+                                              : NULL;
     bool draws = false;
-    if (recorded) {
+    size_t marks = 0;
+    if (c) {
         if ((uint64_t)ndw > (VGL_TRACE_MAX_RECORD - SUBMIT_HEAD) / 4) {
             stop("a submit larger than a trace record");
         } else {
             draws = scan_submit(buffer, (uint32_t)ndw);
+            marks = add_clear_marks(c, buffer, (uint32_t)ndw);
         }
     }
     const int rc = S.real.submit_cmd ? S.real.submit_cmd(buffer, ctx_id, ndw) : -1;
-    if (recorded && S.writer) {
+    if (c && S.writer) {
         S.last_ctx = (uint32_t)ctx_id;
         const uint32_t f[1] = {(uint32_t)ndw};
         add_call(VGL_REC_SUBMIT, (uint32_t)ctx_id, rc, f, 1, buffer, (size_t)ndw * 4);
-        /* Heuristic frames (docs/trace-format.md) until the VMM shows us its scanouts. */
-        if (draws && rc == 0 && !S.scanout_seen) {
-            add_mark((uint32_t)ctx_id, 0, VGL_FRAME_SOURCE_FLUSH);
+        /* Until the VMM shows its scanouts or the context's clears show its frames, each
+         * flush that drew ends one (docs/vmm-capture.md). */
+        if (draws && rc == 0 && !S.scanout_seen && !vgl_frame_marks_have_target(c->marks)) {
+            add_mark((uint32_t)ctx_id, 0, VGL_FRAME_SOURCE_FLUSH, VGL_FRAME_MARK_AFTER);
+            marks++;
+        }
+        if (marks && S.writer) {
+            vgl_trace_writer_seal(S.writer); /* a killed VMM keeps the frames it showed */
         }
     }
     leave();
@@ -973,7 +1009,10 @@ static void scanout(int res_handle, int rc) {
         return;
     }
     S.scanout_seen = true;
-    add_mark(r->owner, r->args.handle, VGL_FRAME_SOURCE_SCANOUT);
+    add_mark(r->owner, r->args.handle, VGL_FRAME_SOURCE_SCANOUT, VGL_FRAME_MARK_AFTER);
+    if (S.writer) {
+        vgl_trace_writer_seal(S.writer); /* a killed VMM keeps the frames shown */
+    }
 }
 
 VR_EXPORT int virgl_renderer_resource_get_info(int res_handle, void *info) {

@@ -41,6 +41,11 @@ struct readback {
     size_t capacity;
 };
 
+struct split_mark {
+    struct vgl_trace_call call; /* a FRAME_MARK: no bytes to keep */
+    uint64_t time_ns;
+};
+
 struct player {
     struct player_options opts;
     struct player_stats *stats;
@@ -58,6 +63,9 @@ struct player {
     struct progress progress;
     uint32_t frame_type; /* VGL_REC_FRAME or VGL_REC_FRAME_MARK: what this trace's frames are */
     bool attach_warned;
+    /* Marks of frames that start inside the next SUBMIT of their context, in record order. */
+    struct split_mark *splits;
+    size_t split_count, split_capacity;
 
     /* Time, all CLOCK_MONOTONIC ns. The recorded clock is the trace's times made safe: it starts
      * at 0 at the first record with a time and only moves forward, by at most
@@ -339,9 +347,7 @@ static void play_frame(struct player *pl, const struct vgl_trace_call *c, uint64
         st->frames_unchecked++;
         if (pl->opts.verbose) {
             printf("frame %u: %s mark, resource %u: no read-back, not checked\n", f->frame,
-                   c->source == VGL_FRAME_SOURCE_SCANOUT ? "scanout"
-                   : c->source == VGL_FRAME_SOURCE_FLUSH ? "flush"
-                                                         : "unknown",
+                   vgl_frame_source_name(c->source),
                    f->handle);
         }
     } else if (pf.matches_capture) {
@@ -369,6 +375,47 @@ static void play_frame(struct player *pl, const struct vgl_trace_call *c, uint64
     }
 }
 
+/* The marks queued for a submit, played as frames that end where they are (no split). */
+static void flush_splits(struct player *pl) {
+    for (size_t i = 0; i < pl->split_count; i++) {
+        play_frame(pl, &pl->splits[i].call, pl->splits[i].time_ns);
+    }
+    pl->split_count = 0;
+}
+
+/*
+ * A submit in pieces, one per frame that starts inside it (FRAME_MARK offsets): each piece is
+ * submitted, then the frame it ends is reported and the next one starts (paced like any other).
+ * Offsets that do not fall on a later command of this buffer are reported after it instead.
+ */
+static enum vgl_status submit_frames(struct player *pl, const struct vgl_trace_call *c,
+                                     const uint32_t *cmds, uint32_t ndw) {
+    enum vgl_status first = VGL_OK;
+    uint32_t from = 0;
+    size_t i = 0;
+    for (; i < pl->split_count && !pl->draw_stop; i++) {
+        const uint32_t at = (uint32_t)pl->splits[i].call.value;
+        if (at <= from || at >= ndw) {
+            break;
+        }
+        const enum vgl_status st = pl->b->ops->submit(pl->b, c->ctx, cmds + from, at - from);
+        first = first == VGL_OK ? st : first;
+        from = at;
+        play_frame(pl, &pl->splits[i].call, pl->splits[i].time_ns);
+        if (pl->opts.frames.set && pl->splits[i].call.frame.frame >= pl->opts.frames.last) {
+            pl->draw_stop = true; /* past the selected frames: nothing more is submitted */
+            return first;
+        }
+        before_call(pl, VGL_TRACE_NO_TIME);
+    }
+    const enum vgl_status st = pl->b->ops->submit(pl->b, c->ctx, cmds + from, ndw - from);
+    first = first == VGL_OK ? st : first;
+    memmove(pl->splits, pl->splits + i, (pl->split_count - i) * sizeof(*pl->splits));
+    pl->split_count -= i;
+    flush_splits(pl);
+    return first;
+}
+
 static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_call *c) {
     const uint32_t ndw = (uint32_t)c->value;
     uint32_t *cmds = malloc((size_t)ndw * 4 + 4);
@@ -378,13 +425,19 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
     for (uint32_t i = 0; i < ndw; i++) {
         cmds[i] = vgl_get_u32(c->data + 4 * (size_t)i);
     }
-    uint32_t n = ndw;
-    const uint64_t left = pl->opts.stop_at_draw ? pl->opts.stop_after_draw - pl->draws : UINT64_MAX;
-    const uint64_t found = player_scan_draws(cmds, ndw, left, &n);
-    pl->draw_stop = found > left;
-    pl->draws += pl->draw_stop ? left + 1 : found;
-    check_status(pl, "SUBMIT", pl->draw_stop ? VGL_OK : c->status,
-                 pl->b->ops->submit(pl->b, c->ctx, cmds, n));
+    if (pl->split_count && !pl->opts.stop_at_draw) {
+        pl->draws += player_scan_draws(cmds, ndw, UINT64_MAX, NULL);
+        check_status(pl, "SUBMIT", c->status, submit_frames(pl, c, cmds, ndw));
+    } else {
+        uint32_t n = ndw;
+        const uint64_t left =
+                pl->opts.stop_at_draw ? pl->opts.stop_after_draw - pl->draws : UINT64_MAX;
+        const uint64_t found = player_scan_draws(cmds, ndw, left, &n);
+        pl->draw_stop = found > left;
+        pl->draws += pl->draw_stop ? left + 1 : found;
+        check_status(pl, "SUBMIT", pl->draw_stop ? VGL_OK : c->status,
+                     pl->b->ops->submit(pl->b, c->ctx, cmds, n));
+    }
     free(cmds);
     pl->stats->submits++;
     pl->stats->submit_dwords += ndw;
@@ -499,6 +552,10 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
         if (pl->opts.calls.set && pl->call > pl->opts.calls.last) {
             return false;
         }
+        if (pl->split_count &&
+            (c.type != VGL_REC_SUBMIT || c.ctx != pl->splits[0].call.ctx)) {
+            flush_splits(pl); /* marks with no submit of theirs next: frames end here */
+        }
         before_call(pl, rec->time_ns);
         pl->stats->calls++;
         struct profiler *pf = pl->opts.profiler;
@@ -529,6 +586,27 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
         if (c.type != pl->frame_type) {
             break; /* FRAME_MARK records in a trace whose frames are its FRAME records */
         }
+        if (c.type == VGL_REC_FRAME_MARK && c.value != VGL_FRAME_MARK_AFTER &&
+            !pl->opts.stop_at_draw) {
+            if (pl->split_count && pl->splits[0].call.ctx != c.ctx) {
+                flush_splits(pl);
+            }
+            if (pl->split_count == pl->split_capacity) {
+                const size_t cap = pl->split_capacity ? pl->split_capacity * 2 : 64;
+                struct split_mark *m =
+                        cap <= (1u << 20) ? realloc(pl->splits, cap * sizeof(*m)) : NULL;
+                if (!m) {
+                    flush_splits(pl);
+                    play_frame(pl, &c, rec->time_ns);
+                    break;
+                }
+                pl->splits = m;
+                pl->split_capacity = cap;
+            }
+            pl->splits[pl->split_count++] = (struct split_mark){c, rec->time_ns};
+            break;
+        }
+        flush_splits(pl);
         play_frame(pl, &c, rec->time_ns);
         if (pl->opts.frames.set && c.frame.frame >= pl->opts.frames.last) {
             return false;
@@ -577,6 +655,7 @@ const char *player_renderer_name(const struct player *pl) {
 }
 
 static void finish_run(struct player *pl) {
+    pl->split_count = 0;
     while (pl->live_ctx_count) {
         const uint32_t ctx = pl->live_ctx[pl->live_ctx_count - 1];
         pl->b->ops->context_destroy(pl->b, ctx);
@@ -646,6 +725,9 @@ enum vgl_status player_run(struct player *pl, const char *path, struct player_st
             break;
         }
     }
+    if (rc == 0 && !stats->stopped_at_range) {
+        flush_splits(pl); /* marks at the very end, with no submit after them */
+    }
     if (rc < 0) {
         status = (enum vgl_status)rc;
         fail_run(stats, status, vgl_trace_reader_error_offset(reader),
@@ -664,6 +746,7 @@ void player_destroy(struct player *pl) {
     backend_destroy(pl->b);
     free(pl->backings);
     free(pl->rb.texels);
+    free(pl->splits);
     free(pl);
 }
 

@@ -85,17 +85,6 @@ static void frame_fields(struct pout *o, const struct vgl_trace_frame *f) {
     crc_field(o, "crc32", f->crc);
 }
 
-static const char *frame_source_name(uint32_t source) {
-    switch (source) {
-    case VGL_FRAME_SOURCE_SCANOUT:
-        return "scanout";
-    case VGL_FRAME_SOURCE_FLUSH:
-        return "flush";
-    default:
-        return "unknown";
-    }
-}
-
 /* The fields after the record name. */
 static void record_fields(struct pout *o, const struct vgl_trace_call *c) {
     const uint32_t type = c->type;
@@ -151,7 +140,10 @@ static void record_fields(struct pout *o, const struct vgl_trace_call *c) {
     case VGL_REC_FRAME_MARK:
         pout_res(o, "res", c->handle);
         pout_u(o, "frame", c->frame.frame);
-        pout_sym(o, "source", frame_source_name(c->source));
+        pout_sym(o, "source", vgl_frame_source_name(c->source));
+        if (c->value != VGL_FRAME_MARK_AFTER) {
+            pout_u(o, "at_dword", c->value); /* where the next SUBMIT starts the frame */
+        }
         break;
     case VGL_REC_CTX_ATTACH:
         pout_res(o, "res", c->handle);

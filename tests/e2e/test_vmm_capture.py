@@ -220,15 +220,20 @@ def test_killed_server_leaves_a_trace_that_replays():
     assert "no END record" in r.stderr or r.returncode == 2, r.stderr
 
 
-def test_program_that_never_reads_back_has_frames_and_paces():
-    """Frames without read-backs (FRAME_MARK, the flush heuristic); --pace 60 starts no two of
-    them less than 1/60 s apart, and info shows the captured frame rate."""
+@pytest.mark.parametrize("mode", ["--no-readback", "--no-flush"])
+def test_program_that_never_reads_back_has_frames_and_paces(mode):
+    """Frames without read-backs (FRAME_MARK: each colour clear of the frame target starts
+    one); --pace 60 starts no two of them less than 1/60 s apart, also when many frames share
+    one submit (--no-flush: the replay splits it), and info shows the captured frame rate."""
     work = E.work_dir("vmm-noreadback")
     trace = os.path.join(work, "vm.vgz")
-    grc, out, err, _ = session(work, trace, [GUEST_DRAW, "--frames", "12", "--no-readback"])
+    grc, out, err, _ = session(work, trace, [GUEST_DRAW, "--frames", "12", mode])
     assert grc == 0 and out.count(" drawn") == 12, out + err
-    assert len(records(trace, "FRAME_MARK")) == 12
+    marks = records(trace, "FRAME_MARK")
+    assert len(marks) == 12 and all("source=clear" in m for m in marks), marks
     assert not records(trace, "FRAME")
+    submits = len(records(trace, "SUBMIT"))
+    assert submits < 12 if mode == "--no-flush" else submits >= 12
     info = subprocess.run([E.TRACE_TOOL, "info", trace], capture_output=True, text=True)
     assert re.search(r"frames: 12\b", info.stdout), info.stdout
     assert re.search(r"frame timing: [\d.]+ frames/s", info.stdout), info.stdout

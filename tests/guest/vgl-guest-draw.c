@@ -6,7 +6,9 @@
  * so traces of it carry state that changes between frames (for trim and diff tests).
  *
  * With --no-readback it never reads back: each frame ends with glFlush, as a headless program
- * or a swap in a VM would end it, and the program prints only "frame N drawn".
+ * or a swap in a VM would end it, and the program prints only "frame N drawn". --no-flush
+ * leaves out the glFlush too, so that many frames share one command buffer (a headless
+ * benchmark's pbuffer swaps flush nothing).
  *
  * With --loop SECONDS it instead draws frames whose every pixel is known (a flat quad and a
  * scissored clear at places and colours that change each frame) for that long, checks every
@@ -177,7 +179,7 @@ static void teardown(struct scene *s) {
     glDeleteTextures(1, &s->color);
 }
 
-static int run(unsigned frames, bool readback) {
+static int run(unsigned frames, bool readback, bool flush) {
     struct scene s = {0};
     if (!setup(&s)) {
         teardown(&s);
@@ -194,7 +196,9 @@ static int run(unsigned frames, bool readback) {
         }
         draw_frame(&s, f);
         if (!readback) {
-            glFlush();
+            if (flush) {
+                glFlush();
+            }
             printf("frame %u drawn\n", f);
             continue;
         }
@@ -342,7 +346,7 @@ static int run_loop(int seconds) {
 int main(int argc, char **argv) {
     unsigned frames = 8;
     int loop_seconds = 0;
-    bool readback = true;
+    bool readback = true, flush = true;
     for (int i = 1; i < argc; i++) {
         const bool has_value = i + 1 < argc;
         if (strcmp(argv[i], "--frames") == 0 && has_value && atoi(argv[i + 1]) > 0 &&
@@ -353,8 +357,12 @@ int main(int argc, char **argv) {
             loop_seconds = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--no-readback") == 0) {
             readback = false;
+        } else if (strcmp(argv[i], "--no-flush") == 0) {
+            readback = flush = false;
         } else {
-            fprintf(stderr, "usage: %s [--frames N [--no-readback] | --loop SECONDS]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--frames N [--no-readback | --no-flush] | --loop SECONDS]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -368,7 +376,7 @@ int main(int argc, char **argv) {
     }
     int rc = 77;
     if (epoxy_gl_version() >= 21) {
-        rc = loop_seconds > 0 ? run_loop(loop_seconds) : run(frames, readback);
+        rc = loop_seconds > 0 ? run_loop(loop_seconds) : run(frames, readback, flush);
     }
     guest_egl_close(&egl);
     return rc;

@@ -2,7 +2,9 @@
 /* Decoder tests on a recording sink: the command table, length checks, sticky errors. */
 #include <string.h>
 
+#include "../encode/encode.h"
 #include "decode/decoder.h"
+#include "decode/frame_marks.h"
 #include "test.h"
 
 struct rec_sink {
@@ -283,4 +285,56 @@ VGL_TEST(shader_stream_output_parsed) {
     setup();
     rec_impl.create_shader = rec_shader;
     CHECK_EQ(vgl_decode_submit(&dec, buf, 1 + len), VGL_ERROR_MALFORMED);
+}
+
+/* The clear heuristic for frames (decode/frame_marks.h) on a stream built as Mesa builds it. */
+VGL_TEST(frame_marks_follow_clears_of_the_frame_target) {
+    static struct enc e;
+    const float black[4] = {0, 0, 0, 1};
+    const uint32_t screen = 1, shadow = 2, resized = 3;
+    struct vgl_frame_marks *m = vgl_frame_marks_create(1);
+    CHECK(m);
+    uint32_t out[16];
+    enc_reset(&e);
+    enc_sub_ctx(&e, 1);
+    enc_surface(&e, 10, screen, 1 /* B8G8R8A8_UNORM */);
+    enc_surface(&e, 11, shadow, 1 /* B8G8R8A8_UNORM */);
+    enc_surface(&e, 12, resized, 1 /* B8G8R8A8_UNORM */);
+    uint32_t starts[8];
+    size_t frames = 0;
+    for (int f = 0; f < 3; f++) {
+        /* A shadow pass, then the frame on the screen: the first target cleared is the
+         * shadow map's, and each frame starts at that clear, with its first pass. */
+        enc_framebuffer(&e, 0, 1, (uint32_t[]){11});
+        if (f > 0) {
+            starts[frames++] = (uint32_t)e.n;
+        }
+        enc_clear(&e, VGL_CLEAR_COLOR0, black, 1.0, 0);
+        enc_draw(&e, 4, 0, 3, false);
+        enc_framebuffer(&e, 0, 1, (uint32_t[]){10});
+        enc_clear(&e, VGL_CLEAR_COLOR0 | 1u, black, 1.0, 0);
+        enc_draw(&e, 4, 0, 3, false);
+    }
+    CHECK(!vgl_frame_marks_have_target(m));
+    const size_t n = vgl_frame_marks_submit(m, e.buf, e.n, out, 16);
+    CHECK(vgl_frame_marks_have_target(m));
+    CHECK(vgl_frame_marks_pending(m));
+    CHECK_EQ(n, frames);
+    for (size_t i = 0; i < n; i++) {
+        CHECK_EQ(out[i], starts[i]); /* the dword of the CLEAR that starts the frame */
+    }
+    /* Depth-only clears start nothing; a resize moves the target after three frames there. */
+    enc_reset(&e);
+    enc_clear(&e, 1u, black, 1.0, 0);
+    enc_framebuffer(&e, 0, 1, (uint32_t[]){12});
+    for (int f = 0; f < 4; f++) {
+        enc_clear(&e, VGL_CLEAR_COLOR0, black, 1.0, 0);
+        enc_draw(&e, 4, 0, 3, false);
+    }
+    CHECK_EQ(vgl_frame_marks_submit(m, e.buf, e.n, out, 16), 2); /* the 3rd and 4th clears */
+    /* A buffer the decoder refuses ends the marking. */
+    const uint32_t bad[2] = {VGL_CMD_HEADER(VGL_CCMD_CLEAR, 0, 8), 0};
+    CHECK_EQ(vgl_frame_marks_submit(m, bad, 2, out, 16), 0);
+    CHECK(!vgl_frame_marks_have_target(m));
+    vgl_frame_marks_destroy(m);
 }

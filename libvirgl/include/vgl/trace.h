@@ -46,8 +46,10 @@ enum vgl_trace_record_type {
     VGL_REC_WAIT_IDLE = 15,      /* u32 ctx, i32 status */
     VGL_REC_END = 16,            /* empty: the capture closed cleanly */
     VGL_REC_FRAME_MARK = 17,     /* u32 ctx, u32 handle (0: unknown), u32 mark, u32 source
-                                    (enum vgl_frame_source): a frame the guest showed without
-                                    reading it back; no checksum */
+                                    (enum vgl_frame_source)[, u32 offset]: a frame the guest
+                                    showed without reading it back; no checksum. With an offset
+                                    other than VGL_FRAME_MARK_AFTER, the next SUBMIT of ctx
+                                    starts the next frame at that dword */
     VGL_REC_CTX_ATTACH = 18,     /* u32 ctx, i32 status, u32 handle, u32 owner ctx: context ctx
                                     also uses resource `handle` of context `owner` (upstream
                                     virglrenderer's global resources) */
@@ -57,10 +59,16 @@ enum vgl_trace_record_type {
 enum vgl_frame_source {
     VGL_FRAME_SOURCE_SCANOUT = 1, /* the VMM asked the renderer for the resource to display it */
     VGL_FRAME_SOURCE_FLUSH = 2,   /* heuristic: a guest flush that drew (docs/trace-format.md) */
+    VGL_FRAME_SOURCE_CLEAR = 3,   /* heuristic: a colour clear of the frame target (same) */
 };
+
+/* FRAME_MARK offset: the frame ends between calls, where the record is. */
+#define VGL_FRAME_MARK_AFTER 0xffffffffu
 
 /* Name of a record type ("SUBMIT"), or "UNKNOWN". */
 VGL_API const char *vgl_trace_record_name(uint32_t type);
+/* Name of a FRAME_MARK source ("scanout", "flush", "clear"), or "unknown". */
+VGL_API const char *vgl_frame_source_name(uint32_t source);
 
 /*
  * Writer. create opens (truncates) `path` and starts the writer's thread; the file header goes

@@ -25,7 +25,8 @@ struct vgl_trace_call {
     uint32_t handle; /* UNREF, ATTACH/DETACH_BACKING, GUEST_DATA; RESOURCE_CREATE, TRANSFER_*
                         and FRAME repeat it here */
     uint64_t value;  /* ATTACH_BACKING: backing size; GUEST_DATA: offset; FENCE: fence id;
-                        CAPS: set id; SUBMIT: dword count */
+                        CAPS: set id; SUBMIT: dword count; FRAME_MARK: offset in the next
+                        SUBMIT (VGL_FRAME_MARK_AFTER when it has none) */
     struct vgl_resource_args resource; /* RESOURCE_CREATE */
     struct vgl_transfer transfer;      /* TRANSFER_WRITE / TRANSFER_READ */
     struct vgl_trace_frame frame;      /* FRAME; FRAME_MARK fills frame (its mark number), handle

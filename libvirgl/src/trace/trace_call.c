@@ -132,6 +132,7 @@ static bool take_other_fields(struct cursor *c, struct vgl_trace_call *out) {
         out->handle = out->frame.handle = take_u32(c);
         out->frame.frame = take_u32(c);
         out->source = take_u32(c);
+        out->value = c->ok && c->left >= 4 ? take_u32(c) : VGL_FRAME_MARK_AFTER;
         return true;
     default:
         return false;

@@ -43,3 +43,16 @@ VGL_API const char *vgl_trace_record_name(uint32_t type) {
     }
     return "UNKNOWN";
 }
+
+const char *vgl_frame_source_name(uint32_t source) {
+    switch (source) {
+    case VGL_FRAME_SOURCE_SCANOUT:
+        return "scanout";
+    case VGL_FRAME_SOURCE_FLUSH:
+        return "flush";
+    case VGL_FRAME_SOURCE_CLEAR:
+        return "clear";
+    default:
+        return "unknown";
+    }
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where frames start in a context's command stream, for captures where nothing else marks them
+ * (no read-backs, no scanout): a heuristic on what the stream carries. The colour buffer that
+ * the context clears first is its frame target; each later colour clear of that target, after
+ * something was drawn, starts a new frame. A program that renders into another target and
+ * never clears it again (a resize) moves the target after three clears there. The commands are
+ * read through the decoder (the one command table) with a sink that only tracks surfaces, the
+ * framebuffer and clears; nothing is rendered.
+ */
+#ifndef VGL_FRAME_MARKS_H
+#define VGL_FRAME_MARKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vgl/common.h>
+
+struct vgl_frame_marks;
+
+/* NULL when out of memory. */
+struct vgl_frame_marks *vgl_frame_marks_create(uint32_t ctx_id);
+void vgl_frame_marks_destroy(struct vgl_frame_marks *m); /* NULL: no-op */
+
+/*
+ * Read one submitted buffer. Writes the dword offsets of the commands that start a new frame
+ * to out (at most `max`; more are not reported) and returns how many it wrote. A buffer the
+ * decoder refuses stops the marking of this context for good (0 from then on).
+ */
+size_t vgl_frame_marks_submit(struct vgl_frame_marks *m, const uint32_t *cmds, size_t ndw,
+                              uint32_t *out, size_t max);
+
+/* Whether the context has a frame target (then its frames are known from clears). */
+bool vgl_frame_marks_have_target(const struct vgl_frame_marks *m);
+
+/* Whether something was drawn since the last frame started: the context's last frame. */
+bool vgl_frame_marks_pending(const struct vgl_frame_marks *m);
+
+#endif
