@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include <vgl/frame_marks.h>
 #include <vgl/trace.h>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -45,7 +46,20 @@ struct vgl_capture {
     uint64_t read_bytes;
 
     uint32_t next_frame;
+
+    /* Per recorded context, where its frames start (FRAME_MARK from its clears), for programs
+     * that never read back. */
+    struct ctx_marks {
+        uint32_t ctx;
+        struct vgl_frame_marks *marks;
+    } *marks;
+    size_t mark_count, mark_capacity;
+    uint32_t next_mark;
+    uint32_t *offsets; /* scratch: MAX_MARKS offsets */
 };
+
+/* Frames one submit can start (a CLEAR is 9 dwords of at most 66,560). */
+#define MAX_MARKS 8192u
 
 static void stop_recording(struct vgl_capture *c, enum vgl_status st) {
     if (c->status == VGL_OK) {
@@ -152,6 +166,54 @@ static void write_info(struct vgl_capture *c) {
     free(buf);
 }
 
+static struct ctx_marks *marks_of(struct vgl_capture *c, uint32_t ctx) {
+    for (size_t i = 0; i < c->mark_count; i++) {
+        if (c->marks[i].ctx == ctx) {
+            return &c->marks[i];
+        }
+    }
+    return NULL;
+}
+
+static void add_context_marks(struct vgl_capture *c, uint32_t ctx) {
+    if (c->mark_count == c->mark_capacity) {
+        const size_t cap = c->mark_capacity ? c->mark_capacity * 2 : 16;
+        struct ctx_marks *m = realloc(c->marks, cap * sizeof(*m));
+        if (!m) {
+            return; /* this context's frames go unmarked */
+        }
+        c->marks = m;
+        c->mark_capacity = cap;
+    }
+    struct vgl_frame_marks *fm = vgl_frame_marks_create(ctx);
+    if (fm) {
+        c->marks[c->mark_count++] = (struct ctx_marks){ctx, fm};
+    }
+}
+
+static void record_mark(struct vgl_capture *c, uint32_t ctx, uint32_t offset) {
+    uint8_t head[20];
+    vgl_put_u32(head, ctx);
+    vgl_put_u32(head + 4, 0);
+    vgl_put_u32(head + 8, c->next_mark++);
+    vgl_put_u32(head + 12, VGL_FRAME_SOURCE_CLEAR);
+    vgl_put_u32(head + 16, offset);
+    record(c, VGL_REC_FRAME_MARK, head, sizeof(head), NULL, 0);
+}
+
+/* A context ends: so does its last frame, if its clears showed where frames start. */
+static void drop_context_marks(struct vgl_capture *c, uint32_t ctx) {
+    struct ctx_marks *m = marks_of(c, ctx);
+    if (!m) {
+        return;
+    }
+    if (vgl_frame_marks_have_target(m->marks) && vgl_frame_marks_pending(m->marks)) {
+        record_mark(c, ctx, VGL_FRAME_MARK_AFTER);
+    }
+    vgl_frame_marks_destroy(m->marks);
+    *m = c->marks[--c->mark_count];
+}
+
 enum vgl_status vgl_capture_create(struct vgl_renderer *r, const char *trace_path,
                                    struct vgl_capture **out) {
     *out = NULL;
@@ -169,7 +231,10 @@ enum vgl_status vgl_capture_create(struct vgl_renderer *r, const char *trace_pat
     }
 
     c->path = strdup(trace_path);
-    if (c->path == NULL) {
+    c->offsets = malloc(MAX_MARKS * sizeof(*c->offsets));
+    if (c->path == NULL || c->offsets == NULL) {
+        free(c->path);
+        free(c->offsets);
         free(c);
         return VGL_ERROR_NO_MEMORY;
     }
@@ -178,6 +243,7 @@ enum vgl_status vgl_capture_create(struct vgl_renderer *r, const char *trace_pat
         vgl_log(VGL_LOG_ERROR, "capture: cannot create trace '%s': %s", trace_path,
                 vgl_status_str(st));
         free(c->path);
+        free(c->offsets);
         free(c);
         return st;
     }
@@ -204,6 +270,11 @@ void vgl_capture_destroy(struct vgl_capture *c) {
     if (c->hooks_installed) {
         vgl_renderer_set_hooks(c->renderer, NULL, NULL);
     }
+    while (c->mark_count > 0) {
+        drop_context_marks(c, c->marks[c->mark_count - 1].ctx);
+    }
+    free(c->marks);
+    free(c->offsets);
     if (c->writer != NULL) {
         record(c, VGL_REC_END, NULL, 0, NULL, 0);
         const bool was_recording = c->recording;
@@ -268,6 +339,9 @@ enum vgl_status vgl_capture_fill_caps(struct vgl_capture *c, uint32_t set, void 
 enum vgl_status vgl_capture_context_create(struct vgl_capture *c, uint32_t ctx_id,
                                            const char *name) {
     const enum vgl_status st = vgl_renderer_context_create(c->renderer, ctx_id, name);
+    if (c->recording && st == VGL_OK) {
+        add_context_marks(c, ctx_id);
+    }
     if (c->recording) {
         uint8_t head[8];
         vgl_put_u32(head, ctx_id);
@@ -280,6 +354,7 @@ enum vgl_status vgl_capture_context_create(struct vgl_capture *c, uint32_t ctx_i
 
 void vgl_capture_context_destroy(struct vgl_capture *c, uint32_t ctx_id) {
     vgl_renderer_context_destroy(c->renderer, ctx_id);
+    drop_context_marks(c, ctx_id);
     if (c->recording) {
         uint8_t head[4];
         vgl_put_u32(head, ctx_id);
@@ -430,6 +505,14 @@ enum vgl_status vgl_capture_transfer_read(struct vgl_capture *c, uint32_t ctx_id
 
 enum vgl_status vgl_capture_submit(struct vgl_capture *c, uint32_t ctx_id, const uint32_t *cmds,
                                    size_t ndw) {
+    struct ctx_marks *m = c->recording ? marks_of(c, ctx_id) : NULL;
+    if (m) {
+        /* Frames that start in this buffer, marked before it (docs/trace-format.md). */
+        const size_t n = vgl_frame_marks_submit(m->marks, cmds, ndw, c->offsets, MAX_MARKS);
+        for (size_t i = 0; i < n; i++) {
+            record_mark(c, ctx_id, c->offsets[i]);
+        }
+    }
     const enum vgl_status st = vgl_renderer_submit(c->renderer, ctx_id, cmds, ndw);
     if (c->recording) {
         if (ndw > (VGL_TRACE_MAX_RECORD - SUBMIT_HEAD) / 4) {

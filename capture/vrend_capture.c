@@ -30,11 +30,11 @@
 #include <zlib.h>
 
 #include <vgl/format.h>
+#include <vgl/frame_marks.h>
 #include <vgl/trace.h>
 
 #include "common/hash_map.h"
 #include "decode/decoder.h"
-#include "decode/frame_marks.h"
 #include "protocol/virgl_protocol.h"
 #include "protocol/vrend_abi.h"
 
@@ -501,8 +501,7 @@ static void add_frame(const struct res *r, const struct vgl_transfer *t) {
 }
 
 /* A frame mark; `offset` is VGL_FRAME_MARK_AFTER or where the next SUBMIT starts a frame. */
-static void add_mark(uint32_t ctx, uint32_t handle, enum vgl_frame_source source,
-                     uint32_t offset) {
+static void add_mark(uint32_t ctx, uint32_t handle, enum vgl_frame_source source, uint32_t offset) {
     uint8_t head[20];
     vgl_put_u32(head, ctx);
     vgl_put_u32(head + 4, handle);
@@ -936,8 +935,8 @@ static size_t add_clear_marks(struct ctx *c, const uint32_t *cmds, uint32_t ndw)
 
 VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
     const bool rec = enter();
-    struct ctx *c = rec && buffer && ndw > 0 ? vgl_hash_map_get(&S.contexts, (uint32_t)ctx_id)
-                                              : NULL;
+    struct ctx *c =
+            rec && buffer && ndw > 0 ? vgl_hash_map_get(&S.contexts, (uint32_t)ctx_id) : NULL;
     bool draws = false;
     size_t marks = 0;
     if (c) {

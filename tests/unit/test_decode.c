@@ -2,9 +2,10 @@
 /* Decoder tests on a recording sink: the command table, length checks, sticky errors. */
 #include <string.h>
 
+#include <vgl/frame_marks.h>
+
 #include "../encode/encode.h"
 #include "decode/decoder.h"
-#include "decode/frame_marks.h"
 #include "test.h"
 
 struct rec_sink {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The clear heuristic for frames (frame_marks.h): a tracking sink over the decoder. */
-#include "decode/frame_marks.h"
-
 #include <pthread.h>
 #include <stdlib.h>
+
+#include <vgl/frame_marks.h>
 
 #include "common/hash_map.h"
 #include "decode/decoder.h"
@@ -15,7 +15,7 @@
 struct vgl_frame_marks {
     struct vgl_sink sink; /* first: the hooks get it */
     struct vgl_decoder dec;
-    const uint32_t *buf; /* the buffer being read */
+    const uint32_t *buf;          /* the buffer being read */
     struct vgl_hash_map surfaces; /* surface handle -> resource handle (as a pointer-sized int) */
     uint32_t cbuf0;               /* surface bound as colour buffer 0 */
     uint32_t target;              /* resource whose colour clears start frames; 0: none yet */

@@ -19,21 +19,21 @@
 struct vgl_frame_marks;
 
 /* NULL when out of memory. */
-struct vgl_frame_marks *vgl_frame_marks_create(uint32_t ctx_id);
-void vgl_frame_marks_destroy(struct vgl_frame_marks *m); /* NULL: no-op */
+VGL_API struct vgl_frame_marks *vgl_frame_marks_create(uint32_t ctx_id);
+VGL_API void vgl_frame_marks_destroy(struct vgl_frame_marks *m); /* NULL: no-op */
 
 /*
  * Read one submitted buffer. Writes the dword offsets of the commands that start a new frame
  * to out (at most `max`; more are not reported) and returns how many it wrote. A buffer the
  * decoder refuses stops the marking of this context for good (0 from then on).
  */
-size_t vgl_frame_marks_submit(struct vgl_frame_marks *m, const uint32_t *cmds, size_t ndw,
-                              uint32_t *out, size_t max);
+VGL_API size_t vgl_frame_marks_submit(struct vgl_frame_marks *m, const uint32_t *cmds, size_t ndw,
+                                      uint32_t *out, size_t max);
 
 /* Whether the context has a frame target (then its frames are known from clears). */
-bool vgl_frame_marks_have_target(const struct vgl_frame_marks *m);
+VGL_API bool vgl_frame_marks_have_target(const struct vgl_frame_marks *m);
 
 /* Whether something was drawn since the last frame started: the context's last frame. */
-bool vgl_frame_marks_pending(const struct vgl_frame_marks *m);
+VGL_API bool vgl_frame_marks_pending(const struct vgl_frame_marks *m);
 
 #endif
