@@ -63,7 +63,9 @@ struct player {
     struct progress progress;
     uint32_t frame_type; /* VGL_REC_FRAME or VGL_REC_FRAME_MARK: what this trace's frames are */
     bool attach_warned;
-    /* Marks of frames that start inside the next SUBMIT of their context, in record order. */
+    /* Marks of frames that start inside the next SUBMIT of their context, in record order; at
+     * most 16,384 (one submit can start about 7,400: a CLEAR is 9 of its 66,560 dwords), more
+     * are played where they are. */
     struct split_mark *splits;
     size_t split_count, split_capacity;
 
@@ -594,7 +596,7 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
             if (pl->split_count == pl->split_capacity) {
                 const size_t cap = pl->split_capacity ? pl->split_capacity * 2 : 64;
                 struct split_mark *m =
-                        cap <= (1u << 20) ? realloc(pl->splits, cap * sizeof(*m)) : NULL;
+                        cap <= (1u << 14) ? realloc(pl->splits, cap * sizeof(*m)) : NULL;
                 if (!m) {
                     flush_splits(pl);
                     play_frame(pl, &c, rec->time_ns);
