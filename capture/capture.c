@@ -14,6 +14,7 @@
 
 #include <vgl/frame_marks.h>
 #include <vgl/trace.h>
+#include <vgl/trace_call.h>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "SUBMIT records store the command dwords as they are in memory: little-endian hosts only"
@@ -21,16 +22,6 @@
 
 /* VIRGL_BIND_RENDER_TARGET (protocol-facts §4.3): read-backs of these resources end a frame. */
 #define BIND_RENDER_TARGET 0x2u
-
-/* GUEST_DATA head: u32 ctx, u32 handle, u64 offset. */
-#define GUEST_DATA_HEAD      16u
-#define GUEST_DATA_MAX_BYTES (VGL_TRACE_MAX_RECORD - GUEST_DATA_HEAD)
-
-/* SUBMIT head: u32 ctx, i32 status, u32 ndw. */
-#define SUBMIT_HEAD 12u
-
-/* TRANSFER_WRITE/READ: u32 ctx, i32 status, 4 x u32, 6 x i32, u64 offset. */
-#define TRANSFER_RECORD 56u
 
 struct vgl_capture {
     struct vgl_renderer *renderer;
@@ -52,7 +43,7 @@ struct vgl_capture {
     struct ctx_marks {
         uint32_t ctx;
         struct vgl_frame_marks *marks;
-    } *marks;
+    } * marks;
     size_t mark_count, mark_capacity;
     uint32_t next_mark;
     uint32_t *offsets; /* scratch: MAX_MARKS offsets */
@@ -72,22 +63,33 @@ static void stop_recording(struct vgl_capture *c, enum vgl_status st) {
     c->recording = false;
 }
 
-static void record(struct vgl_capture *c, uint32_t type, const void *head, size_t head_size,
-                   const void *tail, size_t tail_size) {
+/* Append one record (the trace codec lays out its fields; docs/trace-format.md). */
+static void record(struct vgl_capture *c, const struct vgl_trace_call *call) {
     if (!c->recording) {
         return;
     }
-    if (tail_size > VGL_TRACE_MAX_RECORD || head_size > VGL_TRACE_MAX_RECORD - tail_size) {
-        vgl_log(VGL_LOG_ERROR, "capture: a %s record of %zu + %zu bytes exceeds the trace limit",
-                vgl_trace_record_name(type), head_size, tail_size);
+    uint8_t head[VGL_TRACE_CALL_HEAD_MAX];
+    const size_t head_size = vgl_trace_call_encode(call, head);
+    if (call->data_size > VGL_TRACE_MAX_RECORD - head_size) {
+        vgl_log(VGL_LOG_ERROR, "capture: a %s record of %zu + %u bytes exceeds the trace limit",
+                vgl_trace_record_name(call->type), head_size, call->data_size);
         stop_recording(c, VGL_ERROR_OVERFLOW);
         return;
     }
-    const enum vgl_status st =
-            vgl_trace_writer_add(c->writer, type, head, head_size, tail, tail_size);
+    const enum vgl_status st = vgl_trace_writer_add(c->writer, call->type, head, head_size,
+                                                    call->data, call->data_size);
     if (st != VGL_OK) {
         stop_recording(c, st);
     }
+}
+
+/* A call record: type, context, status and what else `call` sets. */
+static void record_call(struct vgl_capture *c, struct vgl_trace_call call, uint32_t type,
+                        uint32_t ctx, enum vgl_status st) {
+    call.type = type;
+    call.ctx = ctx;
+    call.status = st;
+    record(c, &call);
 }
 
 static uint32_t crc32_bytes(uint32_t crc, const uint8_t *data, size_t size) {
@@ -108,12 +110,14 @@ static void on_backing_read(void *user, uint32_t ctx_id, uint32_t handle, uint64
 
     /* Split so that no record exceeds the trace limit; each piece names its own offset. */
     while (c->recording && size > 0) {
-        const size_t piece = size > GUEST_DATA_MAX_BYTES ? GUEST_DATA_MAX_BYTES : size;
-        uint8_t head[GUEST_DATA_HEAD];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, handle);
-        vgl_put_u64(head + 8, offset);
-        record(c, VGL_REC_GUEST_DATA, head, sizeof(head), bytes, piece);
+        const size_t most = VGL_TRACE_MAX_RECORD - vgl_trace_call_head_size(VGL_REC_GUEST_DATA);
+        const size_t piece = size > most ? most : size;
+        record(c, &(struct vgl_trace_call){.type = VGL_REC_GUEST_DATA,
+                                           .ctx = ctx_id,
+                                           .handle = handle,
+                                           .value = offset,
+                                           .data = bytes,
+                                           .data_size = (uint32_t)piece});
         bytes += piece;
         offset += piece;
         size -= piece;
@@ -162,7 +166,9 @@ static void write_info(struct vgl_capture *c) {
             pos += len;
         }
     }
-    record(c, VGL_REC_INFO, buf, total, NULL, 0);
+    record(c, &(struct vgl_trace_call){.type = VGL_REC_INFO,
+                                       .data = (const uint8_t *)buf,
+                                       .data_size = (uint32_t)total});
     free(buf);
 }
 
@@ -192,13 +198,11 @@ static void add_context_marks(struct vgl_capture *c, uint32_t ctx) {
 }
 
 static void record_mark(struct vgl_capture *c, uint32_t ctx, uint32_t offset) {
-    uint8_t head[20];
-    vgl_put_u32(head, ctx);
-    vgl_put_u32(head + 4, 0);
-    vgl_put_u32(head + 8, c->next_mark++);
-    vgl_put_u32(head + 12, VGL_FRAME_SOURCE_CLEAR);
-    vgl_put_u32(head + 16, offset);
-    record(c, VGL_REC_FRAME_MARK, head, sizeof(head), NULL, 0);
+    record(c, &(struct vgl_trace_call){.type = VGL_REC_FRAME_MARK,
+                                       .ctx = ctx,
+                                       .frame.frame = c->next_mark++,
+                                       .source = VGL_FRAME_SOURCE_CLEAR,
+                                       .value = offset});
 }
 
 /* A context ends: so does its last frame, if its clears showed where frames start. */
@@ -276,7 +280,7 @@ void vgl_capture_destroy(struct vgl_capture *c) {
     free(c->marks);
     free(c->offsets);
     if (c->writer != NULL) {
-        record(c, VGL_REC_END, NULL, 0, NULL, 0);
+        record(c, &(struct vgl_trace_call){.type = VGL_REC_END});
         const bool was_recording = c->recording;
         const enum vgl_status st = vgl_trace_writer_destroy(c->writer);
         if (st != VGL_OK && was_recording) {
@@ -329,9 +333,10 @@ enum vgl_status vgl_capture_fill_caps(struct vgl_capture *c, uint32_t set, void 
     const enum vgl_status st = vgl_renderer_fill_caps(c->renderer, set, dst, dst_capacity);
     if (st == VGL_OK && c->recording) {
         /* The caller hands the guest exactly dst_capacity bytes: record those. */
-        uint8_t head[4];
-        vgl_put_u32(head, set);
-        record(c, VGL_REC_CAPS, head, sizeof(head), dst, dst_capacity);
+        record(c, &(struct vgl_trace_call){.type = VGL_REC_CAPS,
+                                           .value = set,
+                                           .data = dst,
+                                           .data_size = (uint32_t)dst_capacity});
     }
     return st;
 }
@@ -343,11 +348,11 @@ enum vgl_status vgl_capture_context_create(struct vgl_capture *c, uint32_t ctx_i
         add_context_marks(c, ctx_id);
     }
     if (c->recording) {
-        uint8_t head[8];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, (uint32_t)st);
-        record(c, VGL_REC_CONTEXT_CREATE, head, sizeof(head), name,
-               name != NULL ? strlen(name) : 0);
+        const struct vgl_trace_call call = {
+                .data = (const uint8_t *)name,
+                .data_size = name != NULL ? (uint32_t)strnlen(name, 4096) : 0,
+        };
+        record_call(c, call, VGL_REC_CONTEXT_CREATE, ctx_id, st);
     }
     return st;
 }
@@ -356,9 +361,7 @@ void vgl_capture_context_destroy(struct vgl_capture *c, uint32_t ctx_id) {
     vgl_renderer_context_destroy(c->renderer, ctx_id);
     drop_context_marks(c, ctx_id);
     if (c->recording) {
-        uint8_t head[4];
-        vgl_put_u32(head, ctx_id);
-        record(c, VGL_REC_CONTEXT_DESTROY, head, sizeof(head), NULL, 0);
+        record(c, &(struct vgl_trace_call){.type = VGL_REC_CONTEXT_DESTROY, .ctx = ctx_id});
     }
 }
 
@@ -371,38 +374,16 @@ enum vgl_status vgl_capture_resource_create(struct vgl_capture *c, uint32_t ctx_
                                             const struct vgl_resource_args *args) {
     const enum vgl_status st = vgl_renderer_resource_create(c->renderer, ctx_id, args);
     if (c->recording) {
-        const uint32_t fields[11] = {
-                args->handle,     args->target,     args->format, args->bind,
-                args->width,      args->height,     args->depth,  args->array_size,
-                args->last_level, args->nr_samples, args->flags,
-        };
-        uint8_t head[8 + 11 * 4];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, (uint32_t)st);
-        for (size_t i = 0; i < 11; i++) {
-            vgl_put_u32(head + 8 + 4 * i, fields[i]);
-        }
-        record(c, VGL_REC_RESOURCE_CREATE, head, sizeof(head), NULL, 0);
+        record_call(c, (struct vgl_trace_call){.resource = *args}, VGL_REC_RESOURCE_CREATE, ctx_id,
+                    st);
     }
     return st;
-}
-
-/* The three-field layout shared by RESOURCE_UNREF and DETACH_BACKING. */
-static void record_handle_call(struct vgl_capture *c, uint32_t type, uint32_t ctx_id,
-                               enum vgl_status st, uint32_t handle) {
-    if (c->recording) {
-        uint8_t head[12];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, (uint32_t)st);
-        vgl_put_u32(head + 8, handle);
-        record(c, type, head, sizeof(head), NULL, 0);
-    }
 }
 
 enum vgl_status vgl_capture_resource_unref(struct vgl_capture *c, uint32_t ctx_id,
                                            uint32_t handle) {
     const enum vgl_status st = vgl_renderer_resource_unref(c->renderer, ctx_id, handle);
-    record_handle_call(c, VGL_REC_RESOURCE_UNREF, ctx_id, st, handle);
+    record_call(c, (struct vgl_trace_call){.handle = handle}, VGL_REC_RESOURCE_UNREF, ctx_id, st);
     return st;
 }
 
@@ -417,12 +398,8 @@ enum vgl_status vgl_capture_resource_attach_backing(struct vgl_capture *c, uint3
             /* Saturate: an overflowing backing is refused by the renderer anyway. */
             total = iov[i].iov_len > UINT64_MAX - total ? UINT64_MAX : total + iov[i].iov_len;
         }
-        uint8_t head[20];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, (uint32_t)st);
-        vgl_put_u32(head + 8, handle);
-        vgl_put_u64(head + 12, total);
-        record(c, VGL_REC_ATTACH_BACKING, head, sizeof(head), NULL, 0);
+        record_call(c, (struct vgl_trace_call){.handle = handle, .value = total},
+                    VGL_REC_ATTACH_BACKING, ctx_id, st);
     }
     return st;
 }
@@ -430,35 +407,13 @@ enum vgl_status vgl_capture_resource_attach_backing(struct vgl_capture *c, uint3
 enum vgl_status vgl_capture_resource_detach_backing(struct vgl_capture *c, uint32_t ctx_id,
                                                     uint32_t handle) {
     const enum vgl_status st = vgl_renderer_resource_detach_backing(c->renderer, ctx_id, handle);
-    record_handle_call(c, VGL_REC_DETACH_BACKING, ctx_id, st, handle);
+    record_call(c, (struct vgl_trace_call){.handle = handle}, VGL_REC_DETACH_BACKING, ctx_id, st);
     return st;
 }
 
 static void record_transfer(struct vgl_capture *c, uint32_t type, uint32_t ctx_id,
                             enum vgl_status st, const struct vgl_transfer *t) {
-    if (!c->recording) {
-        return;
-    }
-    uint8_t head[TRANSFER_RECORD];
-    const uint32_t fields[12] = {
-            ctx_id,
-            (uint32_t)st,
-            t->handle,
-            t->level,
-            t->stride,
-            t->layer_stride,
-            (uint32_t)t->box.x,
-            (uint32_t)t->box.y,
-            (uint32_t)t->box.z,
-            (uint32_t)t->box.w,
-            (uint32_t)t->box.h,
-            (uint32_t)t->box.d,
-    };
-    for (size_t i = 0; i < 12; i++) {
-        vgl_put_u32(head + 4 * i, fields[i]);
-    }
-    vgl_put_u64(head + 48, t->offset);
-    record(c, type, head, sizeof(head), NULL, 0);
+    record_call(c, (struct vgl_trace_call){.transfer = *t}, type, ctx_id, st);
 }
 
 enum vgl_status vgl_capture_transfer_write(struct vgl_capture *c, uint32_t ctx_id,
@@ -474,16 +429,16 @@ static void record_frame(struct vgl_capture *c, uint32_t ctx_id, const struct vg
         (info.bind & BIND_RENDER_TARGET) == 0) {
         return;
     }
-    uint8_t head[32];
-    vgl_put_u32(head, ctx_id);
-    vgl_put_u32(head + 4, t->handle);
-    vgl_put_u32(head + 8, c->next_frame);
-    vgl_put_u32(head + 12, info.format);
-    vgl_put_u32(head + 16, (uint32_t)t->box.w);
-    vgl_put_u32(head + 20, (uint32_t)t->box.h);
-    vgl_put_u32(head + 24, c->read_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)c->read_bytes);
-    vgl_put_u32(head + 28, c->read_crc);
-    record(c, VGL_REC_FRAME, head, sizeof(head), NULL, 0);
+    const struct vgl_trace_frame frame = {
+            .handle = t->handle,
+            .frame = c->next_frame,
+            .format = info.format,
+            .w = t->box.w,
+            .h = t->box.h,
+            .bytes = c->read_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)c->read_bytes,
+            .crc = c->read_crc,
+    };
+    record(c, &(struct vgl_trace_call){.type = VGL_REC_FRAME, .ctx = ctx_id, .frame = frame});
     c->next_frame++;
     /* Every frame ends a chunk, so a killed capture keeps all frames written so far. */
     vgl_capture_flush(c);
@@ -515,17 +470,15 @@ enum vgl_status vgl_capture_submit(struct vgl_capture *c, uint32_t ctx_id, const
     }
     const enum vgl_status st = vgl_renderer_submit(c->renderer, ctx_id, cmds, ndw);
     if (c->recording) {
-        if (ndw > (VGL_TRACE_MAX_RECORD - SUBMIT_HEAD) / 4) {
+        if (ndw > (VGL_TRACE_MAX_RECORD - vgl_trace_call_head_size(VGL_REC_SUBMIT)) / 4) {
             vgl_log(VGL_LOG_ERROR, "capture: a submit of %zu dwords exceeds the trace limit", ndw);
             stop_recording(c, VGL_ERROR_OVERFLOW);
             return st;
         }
-        uint8_t head[SUBMIT_HEAD];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, (uint32_t)st);
-        vgl_put_u32(head + 8, (uint32_t)ndw);
         /* The commands go in as the tail: the dwords are little-endian already (x86 hosts). */
-        record(c, VGL_REC_SUBMIT, head, sizeof(head), cmds, ndw * 4);
+        const struct vgl_trace_call call = {
+                .value = ndw, .data = (const uint8_t *)cmds, .data_size = (uint32_t)(ndw * 4)};
+        record_call(c, call, VGL_REC_SUBMIT, ctx_id, st);
     }
     return st;
 }
@@ -534,11 +487,7 @@ enum vgl_status vgl_capture_create_fence(struct vgl_capture *c, uint32_t ctx_id,
                                          uint64_t fence_id) {
     const enum vgl_status st = vgl_renderer_create_fence(c->renderer, ctx_id, fence_id);
     if (c->recording) {
-        uint8_t head[16];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, (uint32_t)st);
-        vgl_put_u64(head + 8, fence_id);
-        record(c, VGL_REC_FENCE, head, sizeof(head), NULL, 0);
+        record_call(c, (struct vgl_trace_call){.value = fence_id}, VGL_REC_FENCE, ctx_id, st);
     }
     return st;
 }
@@ -546,10 +495,7 @@ enum vgl_status vgl_capture_create_fence(struct vgl_capture *c, uint32_t ctx_id,
 enum vgl_status vgl_capture_wait_idle(struct vgl_capture *c, uint32_t ctx_id) {
     const enum vgl_status st = vgl_renderer_wait_idle(c->renderer, ctx_id);
     if (c->recording) {
-        uint8_t head[8];
-        vgl_put_u32(head, ctx_id);
-        vgl_put_u32(head + 4, (uint32_t)st);
-        record(c, VGL_REC_WAIT_IDLE, head, sizeof(head), NULL, 0);
+        record_call(c, (struct vgl_trace_call){0}, VGL_REC_WAIT_IDLE, ctx_id, st);
     }
     return st;
 }

@@ -32,6 +32,7 @@
 #include <vgl/format.h>
 #include <vgl/frame_marks.h>
 #include <vgl/trace.h>
+#include <vgl/trace_call.h>
 
 #include "common/hash_map.h"
 #include "decode/decoder.h"
@@ -42,9 +43,6 @@
 #define DEFAULT_LIBRARY  "libvirglrenderer.so.1"
 #define MAX_NAME         1024u
 #define MAX_IOVS         (1u << 20)
-#define GUEST_DATA_HEAD  16u
-#define GUEST_DATA_MAX   (VGL_TRACE_MAX_RECORD - GUEST_DATA_HEAD)
-#define SUBMIT_HEAD      12u
 #define BIND_RENDER_TGT  0x2u
 #define CAPSET_VIRGL_MAX 2u
 
@@ -150,13 +148,12 @@ static void stop(const char *why) {
     forget_all();
 }
 
-static void add(uint32_t type, const void *head, size_t head_size, const void *tail,
-                size_t tail_size) {
+/* Append one record; the trace codec lays out its fields (docs/trace-format.md). */
+static void add(const struct vgl_trace_call *call) {
     if (!S.writer) {
         return;
     }
-    const enum vgl_status st =
-            vgl_trace_writer_add(S.writer, type, head, head_size, tail, tail_size);
+    const enum vgl_status st = vgl_trace_writer_add_call(S.writer, call);
     if (st != VGL_OK) {
         char why[128];
         snprintf(why, sizeof(why), "writing the trace failed (%s)", vgl_status_str(st));
@@ -238,7 +235,8 @@ static void write_info(void) {
             pos += len;
         }
     }
-    add(VGL_REC_INFO, buf, pos, NULL, 0);
+    add(&(struct vgl_trace_call){
+            .type = VGL_REC_INFO, .data = (const uint8_t *)buf, .data_size = (uint32_t)pos});
 }
 
 /* Open the trace in this process if it should record and has not yet. */
@@ -273,7 +271,7 @@ static void open_trace(void) {
 
 static void close_trace(void) {
     if (S.writer) {
-        add(VGL_REC_END, NULL, 0, NULL, 0);
+        add(&(struct vgl_trace_call){.type = VGL_REC_END});
     }
     if (S.writer) {
         const enum vgl_status st = vgl_trace_writer_destroy(S.writer);
@@ -342,15 +340,12 @@ static int32_t status_of(int rc) {
     return rc == 0 ? VGL_OK : VGL_ERROR_INVALID_ARGUMENT;
 }
 
-static void add_call(uint32_t type, uint32_t ctx, int rc, const uint32_t *fields, size_t count,
-                     const void *tail, size_t tail_size) {
-    uint8_t head[8 + 4 * 16];
-    vgl_put_u32(head, ctx);
-    vgl_put_u32(head + 4, (uint32_t)status_of(rc));
-    for (size_t i = 0; i < count; i++) {
-        vgl_put_u32(head + 8 + 4 * i, fields[i]);
-    }
-    add(type, head, 8 + 4 * count, tail, tail_size);
+/* A call record: type, context, the library's answer and what else `call` sets. */
+static void add_call(struct vgl_trace_call call, uint32_t type, uint32_t ctx, int rc) {
+    call.type = type;
+    call.ctx = ctx;
+    call.status = status_of(rc);
+    add(&call);
 }
 
 static struct res *find(uint32_t handle) {
@@ -365,22 +360,14 @@ static struct vgl_resource_args args_of(const struct res *r) {
 }
 
 static void add_attach_backing(const struct res *r) {
-    uint8_t head[20];
-    vgl_put_u32(head, r->owner);
-    vgl_put_u32(head + 4, VGL_OK);
-    vgl_put_u32(head + 8, r->args.handle);
-    vgl_put_u64(head + 12, r->size);
-    add(VGL_REC_ATTACH_BACKING, head, sizeof(head), NULL, 0);
+    add_call((struct vgl_trace_call){.handle = r->args.handle, .value = r->size},
+             VGL_REC_ATTACH_BACKING, r->owner, 0);
 }
 
 /* The resource enters the trace under `ctx`, with its backing if it has one. */
 static void adopt(struct res *r, uint32_t ctx) {
-    const struct vr_create_args *a = &r->args;
-    const uint32_t f[11] = {a->handle,     a->target,     a->format, a->bind,
-                            a->width,      a->height,     a->depth,  a->array_size,
-                            a->last_level, a->nr_samples, a->flags};
     r->owner = ctx;
-    add_call(VGL_REC_RESOURCE_CREATE, ctx, 0, f, 11, NULL, 0);
+    add_call((struct vgl_trace_call){.resource = args_of(r)}, VGL_REC_RESOURCE_CREATE, ctx, 0);
     if (r->iov) {
         add_attach_backing(r);
     }
@@ -418,13 +405,15 @@ static void add_guest_bytes(const struct res *r, uint64_t offset, uint64_t size)
         while (offset >= base && offset < base + len && size > 0 && S.writer) {
             const uint64_t in = offset - base;
             uint64_t piece = len - in < size ? len - in : size;
-            piece = piece > GUEST_DATA_MAX ? GUEST_DATA_MAX : piece;
-            uint8_t head[GUEST_DATA_HEAD];
-            vgl_put_u32(head, r->owner);
-            vgl_put_u32(head + 4, r->args.handle);
-            vgl_put_u64(head + 8, offset);
-            add(VGL_REC_GUEST_DATA, head, sizeof(head), (const uint8_t *)r->iov[i].iov_base + in,
-                (size_t)piece);
+            const uint64_t most =
+                    VGL_TRACE_MAX_RECORD - vgl_trace_call_head_size(VGL_REC_GUEST_DATA);
+            piece = piece > most ? most : piece;
+            add(&(struct vgl_trace_call){.type = VGL_REC_GUEST_DATA,
+                                         .ctx = r->owner,
+                                         .handle = r->args.handle,
+                                         .value = offset,
+                                         .data = (const uint8_t *)r->iov[i].iov_base + in,
+                                         .data_size = (uint32_t)piece});
             offset += piece;
             size -= piece;
         }
@@ -485,16 +474,16 @@ static void add_frame(const struct res *r, const struct vgl_transfer *t) {
     if ((r->args.bind & BIND_RENDER_TGT) == 0 || !readback_crc(r, t, &crc, &bytes)) {
         return;
     }
-    uint8_t head[32];
-    vgl_put_u32(head, r->owner);
-    vgl_put_u32(head + 4, r->args.handle);
-    vgl_put_u32(head + 8, S.next_frame++);
-    vgl_put_u32(head + 12, r->args.format);
-    vgl_put_u32(head + 16, (uint32_t)t->box.w);
-    vgl_put_u32(head + 20, (uint32_t)t->box.h);
-    vgl_put_u32(head + 24, bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes);
-    vgl_put_u32(head + 28, crc);
-    add(VGL_REC_FRAME, head, sizeof(head), NULL, 0);
+    const struct vgl_trace_frame frame = {
+            .handle = r->args.handle,
+            .frame = S.next_frame++,
+            .format = r->args.format,
+            .w = t->box.w,
+            .h = t->box.h,
+            .bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes,
+            .crc = crc,
+    };
+    add(&(struct vgl_trace_call){.type = VGL_REC_FRAME, .ctx = r->owner, .frame = frame});
     if (S.writer) {
         vgl_trace_writer_flush(S.writer); /* a killed VMM keeps every frame written */
     }
@@ -502,13 +491,11 @@ static void add_frame(const struct res *r, const struct vgl_transfer *t) {
 
 /* A frame mark; `offset` is VGL_FRAME_MARK_AFTER or where the next SUBMIT starts a frame. */
 static void add_mark(uint32_t ctx, uint32_t handle, enum vgl_frame_source source, uint32_t offset) {
-    uint8_t head[20];
-    vgl_put_u32(head, ctx);
-    vgl_put_u32(head + 4, handle);
-    vgl_put_u32(head + 8, S.next_mark++);
-    vgl_put_u32(head + 12, source);
-    vgl_put_u32(head + 16, offset);
-    add(VGL_REC_FRAME_MARK, head, sizeof(head), NULL, 0);
+    add(&(struct vgl_trace_call){.type = VGL_REC_FRAME_MARK,
+                                 .ctx = ctx,
+                                 .frame = {.handle = handle, .frame = S.next_mark++},
+                                 .source = source,
+                                 .value = offset});
 }
 
 /* ---- the exported functions ---- */
@@ -530,9 +517,7 @@ static void all_destroyed(void) {
     uint32_t key;
     void *value;
     while (vgl_hash_map_next(&S.contexts, &pos, &key, &value)) {
-        uint8_t head[4];
-        vgl_put_u32(head, key);
-        add(VGL_REC_CONTEXT_DESTROY, head, sizeof(head), NULL, 0);
+        add(&(struct vgl_trace_call){.type = VGL_REC_CONTEXT_DESTROY, .ctx = key});
     }
     forget_all();
     S.last_ctx = 0;
@@ -579,10 +564,9 @@ VR_EXPORT void virgl_renderer_fill_caps(uint32_t set, uint32_t version, void *ca
     if (rec && S.real.get_cap_set && set >= 1 && set <= CAPSET_VIRGL_MAX) {
         uint32_t max_ver = 0, size = 0;
         S.real.get_cap_set(set, &max_ver, &size);
-        uint8_t head[4];
-        vgl_put_u32(head, set);
-        if (size <= VGL_TRACE_MAX_RECORD - sizeof(head)) {
-            add(VGL_REC_CAPS, head, sizeof(head), caps, size);
+        if (caps && size <= VGL_TRACE_MAX_RECORD - vgl_trace_call_head_size(VGL_REC_CAPS)) {
+            add(&(struct vgl_trace_call){
+                    .type = VGL_REC_CAPS, .value = set, .data = caps, .data_size = size});
         }
     }
     leave();
@@ -610,7 +594,8 @@ static void record_context_create(uint32_t id, uint32_t capset, uint32_t nlen, c
         c->id = id;
     }
     const size_t n = name ? (nlen < MAX_NAME ? nlen : MAX_NAME) : 0;
-    add_call(VGL_REC_CONTEXT_CREATE, id, rc, NULL, 0, name, n);
+    add_call((struct vgl_trace_call){.data = (const uint8_t *)name, .data_size = (uint32_t)n},
+             VGL_REC_CONTEXT_CREATE, id, rc);
 }
 
 VR_EXPORT int virgl_renderer_context_create(uint32_t handle, uint32_t nlen, const char *name) {
@@ -651,9 +636,7 @@ VR_EXPORT void virgl_renderer_context_destroy(uint32_t handle) {
         vgl_frame_marks_destroy(c->marks);
         free(c);
         S.last_ctx = S.last_ctx == handle ? 0 : S.last_ctx;
-        uint8_t head[4];
-        vgl_put_u32(head, handle);
-        add(VGL_REC_CONTEXT_DESTROY, head, sizeof(head), NULL, 0);
+        add(&(struct vgl_trace_call){.type = VGL_REC_CONTEXT_DESTROY, .ctx = handle});
         /* In the trace a context's resources die with it; upstream keeps them. */
         size_t pos = 0;
         uint32_t key;
@@ -748,8 +731,8 @@ VR_EXPORT void virgl_renderer_resource_unref(uint32_t res_handle) {
     struct res *r = rec ? vgl_hash_map_remove(&S.resources, res_handle) : NULL;
     if (r) {
         if (r->owner) {
-            const uint32_t f[1] = {res_handle};
-            add_call(VGL_REC_RESOURCE_UNREF, r->owner, 0, f, 1, NULL, 0);
+            add_call((struct vgl_trace_call){.handle = res_handle}, VGL_REC_RESOURCE_UNREF,
+                     r->owner, 0);
         }
         free(r->iov);
         free(r);
@@ -782,8 +765,8 @@ VR_EXPORT void virgl_renderer_resource_detach_iov(int res_handle, struct iovec *
     if (r && r->iov) {
         set_backing(r, NULL, 0);
         if (r->owner) {
-            const uint32_t f[1] = {(uint32_t)res_handle};
-            add_call(VGL_REC_DETACH_BACKING, r->owner, 0, f, 1, NULL, 0);
+            add_call((struct vgl_trace_call){.handle = (uint32_t)res_handle},
+                     VGL_REC_DETACH_BACKING, r->owner, 0);
         }
     }
     leave();
@@ -799,8 +782,8 @@ VR_EXPORT void virgl_renderer_ctx_attach_resource(int ctx_id, int res_handle) {
         if (!r->owner) {
             adopt(r, (uint32_t)ctx_id);
         } else if (r->owner != (uint32_t)ctx_id) {
-            const uint32_t f[2] = {(uint32_t)res_handle, r->owner};
-            add_call(VGL_REC_CTX_ATTACH, (uint32_t)ctx_id, 0, f, 2, NULL, 0);
+            add_call((struct vgl_trace_call){.handle = (uint32_t)res_handle, .source = r->owner},
+                     VGL_REC_CTX_ATTACH, (uint32_t)ctx_id, 0);
         }
     }
     leave();
@@ -827,13 +810,7 @@ static struct vgl_transfer transfer_of(uint32_t handle, uint32_t level, uint32_t
 }
 
 static void add_transfer(uint32_t type, const struct res *r, int rc, const struct vgl_transfer *t) {
-    const uint32_t f[10] = {t->handle,          t->level,           t->stride,
-                            t->layer_stride,    (uint32_t)t->box.x, (uint32_t)t->box.y,
-                            (uint32_t)t->box.z, (uint32_t)t->box.w, (uint32_t)t->box.h,
-                            (uint32_t)t->box.d};
-    uint8_t offset[8];
-    vgl_put_u64(offset, t->offset);
-    add_call(type, r->owner, rc, f, 10, offset, sizeof(offset));
+    add_call((struct vgl_trace_call){.transfer = *t}, type, r->owner, rc);
 }
 
 VR_EXPORT int virgl_renderer_transfer_write_iov(uint32_t handle, uint32_t ctx_id, int level,
@@ -940,7 +917,7 @@ VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
     bool draws = false;
     size_t marks = 0;
     if (c) {
-        if ((uint64_t)ndw > (VGL_TRACE_MAX_RECORD - SUBMIT_HEAD) / 4) {
+        if ((uint64_t)ndw > (VGL_TRACE_MAX_RECORD - vgl_trace_call_head_size(VGL_REC_SUBMIT)) / 4) {
             stop("a submit larger than a trace record");
         } else {
             draws = scan_submit(buffer, (uint32_t)ndw);
@@ -950,8 +927,9 @@ VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
     const int rc = S.real.submit_cmd ? S.real.submit_cmd(buffer, ctx_id, ndw) : -1;
     if (c && S.writer) {
         S.last_ctx = (uint32_t)ctx_id;
-        const uint32_t f[1] = {(uint32_t)ndw};
-        add_call(VGL_REC_SUBMIT, (uint32_t)ctx_id, rc, f, 1, buffer, (size_t)ndw * 4);
+        const struct vgl_trace_call call = {
+                .value = (uint32_t)ndw, .data = buffer, .data_size = (uint32_t)ndw * 4};
+        add_call(call, VGL_REC_SUBMIT, (uint32_t)ctx_id, rc);
         /* Until the VMM shows its scanouts or the context's clears show its frames, each
          * flush that drew ends one (docs/vmm-capture.md). */
         if (draws && rc == 0 && !S.scanout_seen && !vgl_frame_marks_have_target(c->marks)) {
@@ -973,9 +951,7 @@ static void add_fence(uint32_t ctx, int rc, uint64_t id) {
     if (!ctx || !vgl_hash_map_get(&S.contexts, ctx)) {
         return;
     }
-    uint8_t tail[8];
-    vgl_put_u64(tail, id);
-    add_call(VGL_REC_FENCE, ctx, rc, NULL, 0, tail, sizeof(tail));
+    add_call((struct vgl_trace_call){.value = id}, VGL_REC_FENCE, ctx, rc);
 }
 
 VR_EXPORT int virgl_renderer_create_fence(int client_fence_id, uint32_t ctx_id) {

@@ -30,7 +30,7 @@ struct trim {
     struct tool_range frames;
     struct trim_set set;
     uint8_t *info, *caps;
-    uint32_t info_size, caps_size;
+    uint32_t info_size, caps_size, caps_set;
     struct content *contents;
     size_t content_count, content_capacity;
     bool failed;
@@ -66,12 +66,9 @@ static void track(struct trim *tr, const struct vgl_trace_call *c) {
         return;
     case VGL_REC_CAPS:
         free(tr->caps);
-        tr->caps = malloc((size_t)c->data_size + 4);
-        if (tr->caps) {
-            vgl_put_u32(tr->caps, (uint32_t)c->value);
-            memcpy(tr->caps + 4, c->data, c->data_size);
-            tr->caps_size = c->data_size + 4;
-        }
+        tr->caps = dup_bytes(c->data, c->data_size);
+        tr->caps_size = c->data_size;
+        tr->caps_set = (uint32_t)c->value;
         return;
     default:
         trim_set_track(&tr->set, c, UINT32_MAX);
@@ -150,28 +147,20 @@ static bool write_info(struct vgl_trace_writer *w, const struct trim *tr) {
                (size_t)n);
 }
 
-static bool write_call(struct vgl_trace_writer *w, uint64_t time_ns, uint32_t type, uint32_t ctx,
-                       const uint8_t *args, size_t size, const void *tail, size_t tail_size) {
-    uint8_t head[8 + 64];
-    vgl_put_u32(head, ctx);
-    vgl_put_u32(head + 4, 0); /* recorded status: VGL_OK */
-    if (size) {
-        memcpy(head + 8, args, size);
-    }
-    return put(w, time_ns, type, head, 8 + size, tail, tail_size);
+/* A record of the prologue, laid out by the trace codec; calls have the status VGL_OK. */
+static bool put_call(struct vgl_trace_writer *w, uint64_t time_ns, struct vgl_trace_call c) {
+    uint8_t head[VGL_TRACE_CALL_HEAD_MAX];
+    const size_t n = vgl_trace_call_encode(&c, head);
+    return put(w, time_ns, c.type, head, n, c.data, c.data_size);
 }
 
 static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
                            const struct trim_ctx *ctx, const struct trim_resource *res) {
     const struct vgl_resource_args *a = &res->args;
-    const uint32_t f[] = {a->handle,     a->target,     a->format, a->bind,
-                          a->width,      a->height,     a->depth,  a->array_size,
-                          a->last_level, a->nr_samples, a->flags};
-    uint8_t args[64];
-    for (size_t i = 0; i < 11; i++) {
-        vgl_put_u32(args + 4 * i, f[i]);
-    }
-    if (!write_call(w, tr->prologue_ns, VGL_REC_RESOURCE_CREATE, ctx->id, args, 44, NULL, 0)) {
+    const uint64_t at = tr->prologue_ns;
+    if (!put_call(w, at,
+                  (struct vgl_trace_call){
+                          .type = VGL_REC_RESOURCE_CREATE, .ctx = ctx->id, .resource = *a})) {
         return false;
     }
     uint64_t need = res->backing_size;
@@ -184,9 +173,11 @@ static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
     if (!need) {
         return true;
     }
-    vgl_put_u32(args, a->handle);
-    vgl_put_u64(args + 4, need);
-    if (!write_call(w, tr->prologue_ns, VGL_REC_ATTACH_BACKING, ctx->id, args, 12, NULL, 0)) {
+    if (!put_call(w, at,
+                  (struct vgl_trace_call){.type = VGL_REC_ATTACH_BACKING,
+                                          .ctx = ctx->id,
+                                          .handle = a->handle,
+                                          .value = need})) {
         return false;
     }
     for (size_t i = 0; i < tr->content_count; i++) {
@@ -194,38 +185,36 @@ static bool write_resource(struct vgl_trace_writer *w, const struct trim *tr,
         if (c->ctx != ctx->id || c->t.handle != a->handle) {
             continue;
         }
-        uint8_t gd[16];
-        vgl_put_u32(gd, ctx->id);
-        vgl_put_u32(gd + 4, a->handle);
-        vgl_put_u64(gd + 8, 0);
-        const int32_t box[6] = {c->t.box.x, c->t.box.y, c->t.box.z,
-                                c->t.box.w, c->t.box.h, c->t.box.d};
-        uint8_t t[48];
-        vgl_put_u32(t, a->handle);
-        vgl_put_u32(t + 4, c->t.level);
-        vgl_put_u32(t + 8, 0);
-        vgl_put_u32(t + 12, 0);
-        for (int k = 0; k < 6; k++) {
-            vgl_put_u32(t + 16 + 4 * k, (uint32_t)box[k]);
-        }
-        vgl_put_u64(t + 40, 0);
-        if (!put(w, tr->prologue_ns, VGL_REC_GUEST_DATA, gd, sizeof(gd), c->data, c->size) ||
-            !write_call(w, tr->prologue_ns, VGL_REC_TRANSFER_WRITE, ctx->id, t, sizeof(t), NULL,
-                        0)) {
+        /* The content, packed at the start of the backing, and its upload. */
+        const struct vgl_transfer t = {a->handle, c->t.level, 0, 0, c->t.box, 0};
+        if (!put_call(w, at,
+                      (struct vgl_trace_call){.type = VGL_REC_GUEST_DATA,
+                                              .ctx = ctx->id,
+                                              .handle = a->handle,
+                                              .data = c->data,
+                                              .data_size = (uint32_t)c->size}) ||
+            !put_call(w, at,
+                      (struct vgl_trace_call){
+                              .type = VGL_REC_TRANSFER_WRITE, .ctx = ctx->id, .transfer = t})) {
             return false;
         }
     }
     if (!res->backing_size) {
-        vgl_put_u32(args, a->handle);
-        return write_call(w, tr->prologue_ns, VGL_REC_DETACH_BACKING, ctx->id, args, 4, NULL, 0);
+        return put_call(w, at,
+                        (struct vgl_trace_call){.type = VGL_REC_DETACH_BACKING,
+                                                .ctx = ctx->id,
+                                                .handle = a->handle});
     }
     return true;
 }
 
 static bool write_context(struct vgl_trace_writer *w, const struct trim *tr,
                           const struct trim_ctx *ctx) {
-    if (!write_call(w, tr->prologue_ns, VGL_REC_CONTEXT_CREATE, ctx->id, NULL, 0, ctx->name,
-                    strlen(ctx->name))) {
+    if (!put_call(w, tr->prologue_ns,
+                  (struct vgl_trace_call){.type = VGL_REC_CONTEXT_CREATE,
+                                          .ctx = ctx->id,
+                                          .data = (const uint8_t *)ctx->name,
+                                          .data_size = (uint32_t)strlen(ctx->name)})) {
         return false;
     }
     for (size_t i = 0; i < ctx->res_count; i++) {
@@ -241,10 +230,12 @@ static bool write_context(struct vgl_trace_writer *w, const struct trim *tr,
         for (size_t i = 0; ok && i < words.count; i++) {
             vgl_put_u32(bytes + 4 * i, words.dw[i]);
         }
-        uint8_t n[4];
-        vgl_put_u32(n, (uint32_t)words.count);
-        ok = ok &&
-             write_call(w, tr->prologue_ns, VGL_REC_SUBMIT, ctx->id, n, 4, bytes, words.count * 4);
+        ok = ok && put_call(w, tr->prologue_ns,
+                            (struct vgl_trace_call){.type = VGL_REC_SUBMIT,
+                                                    .ctx = ctx->id,
+                                                    .value = words.count,
+                                                    .data = bytes,
+                                                    .data_size = (uint32_t)(words.count * 4)});
         free(bytes);
     }
     free(words.dw);
@@ -294,7 +285,11 @@ static bool trim_write(const struct trim *tr, const char *out) {
     }
     bool ok = true;
     ok = write_info(w, tr) &&
-         (!tr->caps || put(w, tr->prologue_ns, VGL_REC_CAPS, tr->caps, tr->caps_size, NULL, 0));
+         (!tr->caps || put_call(w, tr->prologue_ns,
+                                (struct vgl_trace_call){.type = VGL_REC_CAPS,
+                                                        .value = tr->caps_set,
+                                                        .data = tr->caps,
+                                                        .data_size = tr->caps_size}));
     if (tr->frames.first > 0) {
         for (uint32_t i = 0; ok && i < tr->set.count; i++) {
             ok = write_context(w, tr, tr->set.ctx[i]);

@@ -31,7 +31,7 @@ struct vgl_trace_call {
     struct vgl_transfer transfer;      /* TRANSFER_WRITE / TRANSFER_READ */
     struct vgl_trace_frame frame;      /* FRAME; FRAME_MARK fills frame (its mark number), handle
                                           and source, and leaves the rest 0 */
-    uint32_t source;                   /* FRAME_MARK: enum vgl_frame_source; CTX_ATTACH: owner ctx */
+    uint32_t source; /* FRAME_MARK: enum vgl_frame_source; CTX_ATTACH: owner ctx */
     /* Trailing bytes: INFO pairs, CAPS bytes, CONTEXT_CREATE name, GUEST_DATA bytes, SUBMIT
      * dwords (little-endian, not aligned). Points into the record. */
     const uint8_t *data;
@@ -45,6 +45,22 @@ struct vgl_trace_call {
  */
 VGL_API enum vgl_status vgl_trace_call_parse(const struct vgl_trace_record *rec,
                                              struct vgl_trace_call *out);
+
+/*
+ * The other way: the fixed fields of call `c` as the record's first bytes (its head; at most
+ * VGL_TRACE_CALL_HEAD_MAX), in the layout parse reads; 0 for a type this version does not know
+ * (and for INFO and END, which have none). c->data and c->data_size are the record's trailing
+ * bytes. add_call writes head and trailing bytes as one record. Every writer of records goes
+ * through these, so a layout is written down once.
+ */
+#define VGL_TRACE_CALL_HEAD_MAX 64
+VGL_API size_t vgl_trace_call_encode(const struct vgl_trace_call *c,
+                                     uint8_t head[VGL_TRACE_CALL_HEAD_MAX]);
+VGL_API enum vgl_status vgl_trace_writer_add_call(struct vgl_trace_writer *w,
+                                                  const struct vgl_trace_call *c);
+/* The size of a record type's head (its fixed fields), 0 for an unknown type: what a writer
+ * leaves for trailing bytes is VGL_TRACE_MAX_RECORD minus this. */
+VGL_API size_t vgl_trace_call_head_size(uint32_t type);
 
 /* The i-th "key\0value\0" pair of an INFO record; false past the last one. */
 VGL_API bool vgl_trace_info_pair(const struct vgl_trace_call *info, uint32_t i, const char **key,

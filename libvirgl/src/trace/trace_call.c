@@ -1,166 +1,206 @@
 /* SPDX-License-Identifier: MIT */
 /* Record payloads parsed into struct vgl_trace_call; every field read is bounds-checked. */
+#include <stddef.h>
 #include <string.h>
 
 #include <vgl/trace_call.h>
 
-struct cursor {
-    const uint8_t *p;
-    uint32_t left;
-    bool ok;
+/*
+ * Every record's fixed fields, as data: parse and encode both walk this one table, so a layout
+ * is written once (docs/trace-format.md describes the same). A field is a u32, i32 or u64 of
+ * the payload, in order, stored into a member of struct vgl_trace_call; what follows the fields
+ * is the record's trailing bytes.
+ */
+enum kind { U32, I32, U64, U32_AS_U64 /* a u32 kept in a u64 member */ };
+
+struct field {
+    uint8_t kind;
+    uint16_t offset; /* of the member in struct vgl_trace_call */
 };
 
-static uint32_t take_u32(struct cursor *c) {
-    if (c->left < 4) {
-        c->ok = false;
-        return 0;
+#define F(k, member)                                                                               \
+    { k, offsetof(struct vgl_trace_call, member) }
+#define MAX_FIELDS 14
+
+struct layout {
+    bool known, is_call;
+    uint8_t count;
+    uint8_t optional; /* trailing fields that may be absent (FRAME_MARK's offset) */
+    bool no_tail;     /* the fields fill the record exactly (END) */
+    struct field fields[MAX_FIELDS];
+};
+
+#define CALL(...)                                                                                  \
+    {                                                                                              \
+        true, true, sizeof((struct field[]){__VA_ARGS__}) / sizeof(struct field), 0, false, {      \
+            __VA_ARGS__                                                                            \
+        }                                                                                          \
     }
-    const uint32_t v = vgl_get_u32(c->p);
-    c->p += 4;
-    c->left -= 4;
-    return v;
-}
-
-static int32_t take_i32(struct cursor *c) {
-    const uint32_t u = take_u32(c);
-    int32_t v;
-    memcpy(&v, &u, sizeof(v));
-    return v;
-}
-
-static uint64_t take_u64(struct cursor *c) {
-    const uint64_t lo = take_u32(c);
-    return lo | (uint64_t)take_u32(c) << 32;
-}
-
-static void take_transfer(struct cursor *c, struct vgl_transfer *t) {
-    t->handle = take_u32(c);
-    t->level = take_u32(c);
-    t->stride = take_u32(c);
-    t->layer_stride = take_u32(c);
-    t->box.x = take_i32(c);
-    t->box.y = take_i32(c);
-    t->box.z = take_i32(c);
-    t->box.w = take_i32(c);
-    t->box.h = take_i32(c);
-    t->box.d = take_i32(c);
-    t->offset = take_u64(c);
-}
-
-static void take_resource(struct cursor *c, struct vgl_resource_args *a) {
-    uint32_t *f[] = {&a->handle,     &a->target,     &a->format, &a->bind,
-                     &a->width,      &a->height,     &a->depth,  &a->array_size,
-                     &a->last_level, &a->nr_samples, &a->flags};
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        *f[i] = take_u32(c);
+#define DATA(...)                                                                                  \
+    {                                                                                              \
+        true, false, sizeof((struct field[]){__VA_ARGS__}) / sizeof(struct field), 0, false, {     \
+            __VA_ARGS__                                                                            \
+        }                                                                                          \
     }
+#define CTX_STATUS F(U32, ctx), F(I32, status)
+
+static const struct layout layouts[] = {
+        [VGL_REC_INFO] = {true, false, 0, 0, false, {{0, 0}}},
+        [VGL_REC_CAPS] = DATA(F(U32_AS_U64, value)),
+        [VGL_REC_CONTEXT_CREATE] = CALL(CTX_STATUS),
+        [VGL_REC_CONTEXT_DESTROY] = CALL(F(U32, ctx)),
+        [VGL_REC_RESOURCE_CREATE] = CALL(
+                CTX_STATUS, F(U32, resource.handle), F(U32, resource.target),
+                F(U32, resource.format), F(U32, resource.bind), F(U32, resource.width),
+                F(U32, resource.height), F(U32, resource.depth), F(U32, resource.array_size),
+                F(U32, resource.last_level), F(U32, resource.nr_samples), F(U32, resource.flags)),
+        [VGL_REC_RESOURCE_UNREF] = CALL(CTX_STATUS, F(U32, handle)),
+        [VGL_REC_ATTACH_BACKING] = CALL(CTX_STATUS, F(U32, handle), F(U64, value)),
+        [VGL_REC_DETACH_BACKING] = CALL(CTX_STATUS, F(U32, handle)),
+        [VGL_REC_GUEST_DATA] = DATA(F(U32, ctx), F(U32, handle), F(U64, value)),
+        [VGL_REC_TRANSFER_WRITE] =
+                CALL(CTX_STATUS, F(U32, transfer.handle), F(U32, transfer.level),
+                     F(U32, transfer.stride), F(U32, transfer.layer_stride), F(I32, transfer.box.x),
+                     F(I32, transfer.box.y), F(I32, transfer.box.z), F(I32, transfer.box.w),
+                     F(I32, transfer.box.h), F(I32, transfer.box.d), F(U64, transfer.offset)),
+        [VGL_REC_TRANSFER_READ] =
+                CALL(CTX_STATUS, F(U32, transfer.handle), F(U32, transfer.level),
+                     F(U32, transfer.stride), F(U32, transfer.layer_stride), F(I32, transfer.box.x),
+                     F(I32, transfer.box.y), F(I32, transfer.box.z), F(I32, transfer.box.w),
+                     F(I32, transfer.box.h), F(I32, transfer.box.d), F(U64, transfer.offset)),
+        [VGL_REC_SUBMIT] = CALL(CTX_STATUS, F(U32_AS_U64, value)),
+        [VGL_REC_FRAME] =
+                DATA(F(U32, ctx), F(U32, frame.handle), F(U32, frame.frame), F(U32, frame.format),
+                     F(I32, frame.w), F(I32, frame.h), F(U32, frame.bytes), F(U32, frame.crc)),
+        [VGL_REC_FENCE] = CALL(CTX_STATUS, F(U64, value)),
+        [VGL_REC_WAIT_IDLE] = CALL(CTX_STATUS),
+        [VGL_REC_END] = {true, false, 0, 0, true, {{0, 0}}},
+        [VGL_REC_FRAME_MARK] =
+                {true,
+                 false,
+                 5,
+                 1,
+                 false,
+                 {F(U32, ctx), F(U32, frame.handle), F(U32, frame.frame), F(U32, source),
+                  F(U32_AS_U64, value)}},
+        [VGL_REC_CTX_ATTACH] = CALL(CTX_STATUS, F(U32, handle), F(U32, source)),
+};
+
+static const struct layout *layout_of(uint32_t type) {
+    return type < sizeof(layouts) / sizeof(layouts[0]) && layouts[type].known ? &layouts[type]
+                                                                              : NULL;
 }
 
-/* Fields after ctx and status; false when the type is unknown. */
-static bool take_call_fields(struct cursor *c, struct vgl_trace_call *out) {
-    switch (out->type) {
-    case VGL_REC_CONTEXT_CREATE:
-    case VGL_REC_WAIT_IDLE:
-        return true;
-    case VGL_REC_RESOURCE_CREATE:
-        take_resource(c, &out->resource);
-        out->handle = out->resource.handle;
-        return true;
-    case VGL_REC_RESOURCE_UNREF:
-    case VGL_REC_DETACH_BACKING:
-        out->handle = take_u32(c);
-        return true;
-    case VGL_REC_ATTACH_BACKING:
-        out->handle = take_u32(c);
-        out->value = take_u64(c);
-        return true;
-    case VGL_REC_TRANSFER_WRITE:
-    case VGL_REC_TRANSFER_READ:
-        take_transfer(c, &out->transfer);
-        out->handle = out->transfer.handle;
-        return true;
-    case VGL_REC_SUBMIT:
-        out->value = take_u32(c);
-        if (c->ok && (c->left % 4 || c->left / 4 != out->value)) {
-            c->ok = false;
-        }
-        return true;
-    case VGL_REC_FENCE:
-        out->value = take_u64(c);
-        return true;
-    case VGL_REC_CTX_ATTACH:
-        out->handle = take_u32(c);
-        out->source = take_u32(c);
-        return true;
-    default:
-        return false;
-    }
-}
-
-static bool take_other_fields(struct cursor *c, struct vgl_trace_call *out) {
-    switch (out->type) {
-    case VGL_REC_INFO:
-    case VGL_REC_END:
-        return true;
-    case VGL_REC_CAPS:
-        out->value = take_u32(c);
-        return true;
-    case VGL_REC_CONTEXT_DESTROY:
-        out->ctx = take_u32(c);
-        out->is_call = true;
-        return true;
-    case VGL_REC_GUEST_DATA:
-        out->ctx = take_u32(c);
-        out->handle = take_u32(c);
-        out->value = take_u64(c);
-        return true;
-    case VGL_REC_FRAME: {
-        struct vgl_trace_frame *f = &out->frame;
-        out->ctx = take_u32(c);
-        f->handle = take_u32(c);
-        f->frame = take_u32(c);
-        f->format = take_u32(c);
-        f->w = take_i32(c);
-        f->h = take_i32(c);
-        f->bytes = take_u32(c);
-        f->crc = take_u32(c);
-        out->handle = f->handle;
-        return true;
-    }
-    case VGL_REC_FRAME_MARK:
-        out->ctx = take_u32(c);
-        out->handle = out->frame.handle = take_u32(c);
-        out->frame.frame = take_u32(c);
-        out->source = take_u32(c);
-        out->value = c->ok && c->left >= 4 ? take_u32(c) : VGL_FRAME_MARK_AFTER;
-        return true;
-    default:
-        return false;
-    }
+static uint32_t field_bytes(const struct field *f) {
+    return f->kind == U64 ? 8 : 4;
 }
 
 enum vgl_status vgl_trace_call_parse(const struct vgl_trace_record *rec,
                                      struct vgl_trace_call *out) {
     memset(out, 0, sizeof(*out));
     out->type = rec->type;
-    struct cursor c = {rec->data, rec->size, true};
-    if (!take_other_fields(&c, out)) {
-        out->is_call = true;
-        out->ctx = take_u32(&c);
-        out->status = take_i32(&c);
-        if (!take_call_fields(&c, out)) {
-            return VGL_ERROR_UNSUPPORTED;
+    const struct layout *l = layout_of(rec->type);
+    if (!l) {
+        return VGL_ERROR_UNSUPPORTED;
+    }
+    out->is_call = l->is_call;
+    const uint8_t *p = rec->data;
+    uint32_t left = rec->size;
+    for (uint8_t i = 0; i < l->count; i++) {
+        const struct field *f = &l->fields[i];
+        char *member = (char *)out + f->offset;
+        if (left < field_bytes(f)) {
+            if (i < l->count - l->optional) {
+                return VGL_ERROR_CORRUPT;
+            }
+            /* An optional field left out: FRAME_MARK without an offset. */
+            const uint64_t after = VGL_FRAME_MARK_AFTER;
+            memcpy(member, &after, sizeof(after));
+            continue;
+        }
+        const uint32_t v32 = vgl_get_u32(p);
+        switch (f->kind) {
+        case U32:
+        case I32:
+            memcpy(member, &v32, 4);
+            break;
+        case U32_AS_U64: {
+            const uint64_t v = v32;
+            memcpy(member, &v, 8);
+            break;
+        }
+        default: {
+            const uint64_t v = vgl_get_u64(p);
+            memcpy(member, &v, 8);
+            break;
+        }
+        }
+        p += field_bytes(f);
+        left -= field_bytes(f);
+    }
+    if ((l->no_tail && left) ||
+        (rec->type == VGL_REC_SUBMIT && (left % 4 || left / 4 != out->value))) {
+        return VGL_ERROR_CORRUPT;
+    }
+    /* The handle a record is about, whichever member holds it. */
+    if (rec->type == VGL_REC_RESOURCE_CREATE) {
+        out->handle = out->resource.handle;
+    } else if (rec->type == VGL_REC_TRANSFER_WRITE || rec->type == VGL_REC_TRANSFER_READ) {
+        out->handle = out->transfer.handle;
+    } else if (rec->type == VGL_REC_FRAME || rec->type == VGL_REC_FRAME_MARK) {
+        out->handle = out->frame.handle;
+    }
+    out->data = p;
+    out->data_size = left;
+    return VGL_OK;
+}
+
+size_t vgl_trace_call_encode(const struct vgl_trace_call *c,
+                             uint8_t head[VGL_TRACE_CALL_HEAD_MAX]) {
+    const struct layout *l = layout_of(c->type);
+    if (!l) {
+        return 0;
+    }
+    size_t n = 0;
+    for (uint8_t i = 0; i < l->count; i++) {
+        const struct field *f = &l->fields[i];
+        const char *member = (const char *)c + f->offset;
+        uint64_t v64 = 0;
+        uint32_t v32 = 0;
+        if (f->kind == U64 || f->kind == U32_AS_U64) {
+            memcpy(&v64, member, 8);
+            v32 = (uint32_t)v64;
+        } else {
+            memcpy(&v32, member, 4);
+        }
+        if (f->kind == U64) {
+            vgl_put_u64(head + n, v64);
+            n += 8;
+        } else {
+            vgl_put_u32(head + n, v32);
+            n += 4;
         }
     }
-    if (!c.ok) {
-        return VGL_ERROR_CORRUPT;
+    return n;
+}
+
+size_t vgl_trace_call_head_size(uint32_t type) {
+    const struct layout *l = layout_of(type);
+    size_t n = 0;
+    for (uint8_t i = 0; l && i < l->count; i++) {
+        n += field_bytes(&l->fields[i]);
     }
-    if (out->type == VGL_REC_END && c.left) {
-        return VGL_ERROR_CORRUPT;
+    return n;
+}
+
+enum vgl_status vgl_trace_writer_add_call(struct vgl_trace_writer *w,
+                                          const struct vgl_trace_call *c) {
+    uint8_t head[VGL_TRACE_CALL_HEAD_MAX];
+    const size_t n = vgl_trace_call_encode(c, head);
+    if (n == 0 && !layout_of(c->type)) {
+        return VGL_ERROR_INVALID_ARGUMENT;
     }
-    out->data = c.p;
-    out->data_size = c.left;
-    return VGL_OK;
+    return vgl_trace_writer_add(w, c->type, head, n, c->data, c->data_size);
 }
 
 bool vgl_trace_info_pair(const struct vgl_trace_call *info, uint32_t i, const char **key,
