@@ -57,6 +57,7 @@ struct res {
 struct ctx {
     uint32_t id;
     struct vgl_frame_marks *marks; /* where its frames start, from its clears */
+    bool scanned_out;              /* the VMM showed one of its resources: marks come from that */
 };
 
 /* Frames one submit can start (a CLEAR is 9 dwords of at most 66,560). */
@@ -77,7 +78,7 @@ static struct {
     struct vgl_hash_map contexts;  /* virgl contexts recorded -> struct ctx */
     uint32_t next_frame, next_mark;
     uint32_t last_ctx; /* the recorded context that submitted last */
-    bool scanout_seen;
+    bool forked;       /* a fork of a recording process: say so if this one records too */
     bool warned_unowned;
 } S = {.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP};
 
@@ -263,6 +264,12 @@ static void open_trace(void) {
         return;
     }
     S.writer_pid = getpid();
+    if (S.forked) {
+        fprintf(stderr,
+                TOOL ": pid %d: forked from a recording process; calls before the fork are not "
+                     "in this process's trace (%s)\n",
+                (int)getpid(), S.path);
+    }
     write_info();
     if (S.writer) {
         vgl_trace_writer_flush(S.writer); /* a file that opens, from the first moment */
@@ -294,13 +301,7 @@ static void after_fork_child(void) {
     forget_all(); /* this process's copies of the parent's tables */
     S.next_frame = S.next_mark = 0;
     S.last_ctx = 0;
-    S.scanout_seen = false;
-    if (had) {
-        fprintf(stderr,
-                TOOL ": pid %d: forked from a recording process; calls before the fork "
-                     "are not in this process's trace\n",
-                (int)getpid());
-    }
+    S.forked = had;
 }
 
 __attribute__((constructor)) static void on_load(void) {
@@ -629,7 +630,7 @@ VR_EXPORT void virgl_renderer_context_destroy(uint32_t handle) {
     struct ctx *c = rec ? vgl_hash_map_remove(&S.contexts, handle) : NULL;
     if (c) {
         /* The last frame of a context whose frames come from its clears ends with it. */
-        if (!S.scanout_seen && vgl_frame_marks_have_target(c->marks) &&
+        if (!c->scanned_out && vgl_frame_marks_have_target(c->marks) &&
             vgl_frame_marks_pending(c->marks)) {
             add_mark(handle, 0, VGL_FRAME_SOURCE_CLEAR, VGL_FRAME_MARK_AFTER);
         }
@@ -904,10 +905,10 @@ static bool scan_submit(const uint32_t *cmds, uint32_t ndw) {
 static size_t add_clear_marks(struct ctx *c, const uint32_t *cmds, uint32_t ndw) {
     static uint32_t offsets[MAX_MARKS]; /* under the lock */
     const size_t n = vgl_frame_marks_submit(c->marks, cmds, ndw, offsets, MAX_MARKS);
-    for (size_t i = 0; i < n && !S.scanout_seen; i++) {
+    for (size_t i = 0; i < n && !c->scanned_out; i++) {
         add_mark(c->id, 0, VGL_FRAME_SOURCE_CLEAR, offsets[i]);
     }
-    return S.scanout_seen ? 0 : n;
+    return c->scanned_out ? 0 : n;
 }
 
 VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
@@ -930,9 +931,9 @@ VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
         const struct vgl_trace_call call = {
                 .value = (uint32_t)ndw, .data = buffer, .data_size = (uint32_t)ndw * 4};
         add_call(call, VGL_REC_SUBMIT, (uint32_t)ctx_id, rc);
-        /* Until the VMM shows its scanouts or the context's clears show its frames, each
+        /* Until the VMM shows the context's scanouts or its clears show its frames, each
          * flush that drew ends one (docs/vmm-capture.md). */
-        if (draws && rc == 0 && !S.scanout_seen && !vgl_frame_marks_have_target(c->marks)) {
+        if (draws && rc == 0 && !c->scanned_out && !vgl_frame_marks_have_target(c->marks)) {
             add_mark((uint32_t)ctx_id, 0, VGL_FRAME_SOURCE_FLUSH, VGL_FRAME_MARK_AFTER);
             marks++;
         }
@@ -983,7 +984,10 @@ static void scanout(int res_handle, int rc) {
     if (rc != 0 || !r || !r->owner) {
         return;
     }
-    S.scanout_seen = true;
+    struct ctx *c = vgl_hash_map_get(&S.contexts, r->owner);
+    if (c) {
+        c->scanned_out = true; /* its frames are the VMM's scanouts from now on */
+    }
     add_mark(r->owner, r->args.handle, VGL_FRAME_SOURCE_SCANOUT, VGL_FRAME_MARK_AFTER);
     if (S.writer) {
         vgl_trace_writer_seal(S.writer); /* a killed VMM keeps the frames shown */

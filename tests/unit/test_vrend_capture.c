@@ -297,7 +297,7 @@ VGL_TEST(read_backs_of_render_targets_are_frames_with_checksums) {
     CHECK_EQ(f->ctx, 1);
 }
 
-static void calls_scanouts_mark_frames_and_end_the_heuristic(void) {
+static void calls_scanouts_end_the_heuristic(void) {
     CHECK_EQ(vr.context_create(1, 1, "x"), 0);
     make_buffer(1, 3, 64);
     uint32_t clear[9] = {VGL_CMD_HEADER(VGL_CCMD_CLEAR, 0, 8)};
@@ -307,12 +307,17 @@ static void calls_scanouts_mark_frames_and_end_the_heuristic(void) {
     CHECK_EQ(vr.resource_get_info(55, info), 0); /* not a resource of ours: no frame */
     CHECK_EQ(vr.submit_cmd(clear, 1, 9), 0);
     CHECK_EQ(vr.resource_get_info(3, info), 0);
+    /* Another context (a program beside the VM's console) keeps its own frame marks. */
+    CHECK_EQ(vr.context_create(2, 1, "y"), 0);
+    CHECK_EQ(vr.submit_cmd(clear, 2, 9), 0);
 }
 
-VGL_TEST(scanouts_mark_frames_and_end_the_heuristic) {
-    capture(calls_scanouts_mark_frames_and_end_the_heuristic);
-    CHECK_EQ(count(VGL_REC_FRAME_MARK), 3);
+VGL_TEST(scanouts_mark_frames_and_end_the_heuristic_of_their_context) {
+    capture(calls_scanouts_end_the_heuristic);
+    CHECK_EQ(count(VGL_REC_FRAME_MARK), 4);
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 0)->source, VGL_FRAME_SOURCE_FLUSH);
+    CHECK_EQ(nth(VGL_REC_FRAME_MARK, 3)->source, VGL_FRAME_SOURCE_FLUSH);
+    CHECK_EQ(nth(VGL_REC_FRAME_MARK, 3)->ctx, 2);
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 1)->source, VGL_FRAME_SOURCE_SCANOUT);
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 1)->handle, 3);
     CHECK_EQ(nth(VGL_REC_FRAME_MARK, 2)->source, VGL_FRAME_SOURCE_SCANOUT);
