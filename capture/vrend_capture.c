@@ -60,8 +60,9 @@ struct ctx {
     bool scanned_out;              /* the VMM showed one of its resources: marks come from that */
 };
 
-/* Frames one submit can start (a CLEAR is 9 dwords of at most 66,560). */
-#define MAX_MARKS 8192
+/* Frames one submit can start (a CLEAR is 9 dwords of at most 66,560), and read back. */
+#define MAX_MARKS      8192
+#define MAX_COPY_READS 256
 
 static struct {
     pthread_mutex_t lock;
@@ -434,55 +435,38 @@ static void add_transfer_source(const struct res *layout_res, const struct res *
     add_guest_bytes(src, t->offset, span);
 }
 
-/* crc32 and size of the rows of a read-back, as replay reports them (rows in box order). */
-static bool readback_crc(const struct res *r, const struct vgl_transfer *t, uint32_t *crc,
-                         uint64_t *bytes) {
-    const struct vgl_resource_args a = args_of(r);
-    struct vgl_transfer_layout lay;
-    if (!vgl_transfer_layout(&a, t, &lay)) {
-        return false;
-    }
-    *crc = (uint32_t)crc32(0, NULL, 0);
-    *bytes = 0;
-    for (uint64_t z = 0; z < lay.layers; z++) {
-        for (uint64_t y = 0; y < lay.rows; y++) {
-            const uint64_t off = t->offset + z * lay.layer_stride + y * lay.stride;
-            if (off > r->size || lay.row_bytes > r->size - off) {
-                return true;
-            }
-            uint64_t left = lay.row_bytes, at = off, base = 0;
-            for (unsigned int i = 0; i < r->iov_count && left > 0; i++) {
-                const uint64_t len = r->iov[i].iov_len;
-                if (at < base + len) {
-                    const uint64_t in = at - base;
-                    const uint64_t piece = len - in < left ? len - in : left;
-                    *crc = (uint32_t)crc32_z(*crc, (const uint8_t *)r->iov[i].iov_base + in,
-                                             (size_t)piece);
-                    at += piece;
-                    left -= piece;
-                }
-                base += len;
-            }
-            *bytes += lay.row_bytes;
-        }
-    }
-    return true;
-}
-
-static void add_frame(const struct res *r, const struct vgl_transfer *t) {
+struct crc_sum {
     uint32_t crc;
     uint64_t bytes;
-    if ((r->args.bind & BIND_RENDER_TGT) == 0 || !readback_crc(r, t, &crc, &bytes)) {
+};
+
+static void sum_row(void *user, uint64_t offset, const uint8_t *bytes, size_t size) {
+    struct crc_sum *sum = user;
+    sum->crc = (uint32_t)crc32_z(sum->crc, bytes, size);
+    sum->bytes += size;
+}
+
+/*
+ * A read-back of a render target is a frame: the CRC-32 of the rows written into `mem`'s backing
+ * (the resource's own, or COPY_TRANSFER3D's staging buffer), in box order, as replay sums them.
+ * The layout follows `r`, the resource read.
+ */
+static void add_frame(const struct res *r, const struct res *mem, const struct vgl_transfer *t) {
+    const struct vgl_resource_args a = args_of(r);
+    struct vgl_transfer_layout lay;
+    struct crc_sum sum = {(uint32_t)crc32(0, NULL, 0), 0};
+    if ((r->args.bind & BIND_RENDER_TGT) == 0 || !mem->iov || !vgl_transfer_layout(&a, t, &lay)) {
         return;
     }
+    vgl_transfer_visit(&lay, t->offset, mem->iov, mem->iov_count, sum_row, &sum);
     const struct vgl_trace_frame frame = {
             .handle = r->args.handle,
             .frame = S.next_frame++,
             .format = r->args.format,
             .w = t->box.w,
             .h = t->box.h,
-            .bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes,
-            .crc = crc,
+            .bytes = sum.bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)sum.bytes,
+            .crc = sum.crc,
     };
     add(&(struct vgl_trace_call){.type = VGL_REC_FRAME, .ctx = r->owner, .frame = frame});
     if (S.writer) {
@@ -490,7 +474,6 @@ static void add_frame(const struct res *r, const struct vgl_transfer *t) {
     }
 }
 
-/* A frame mark; `offset` is VGL_FRAME_MARK_AFTER or where the next SUBMIT starts a frame. */
 static void add_mark(uint32_t ctx, uint32_t handle, enum vgl_frame_source source, uint32_t offset) {
     add(&(struct vgl_trace_call){.type = VGL_REC_FRAME_MARK,
                                  .ctx = ctx,
@@ -861,7 +844,7 @@ VR_EXPORT int virgl_renderer_transfer_read_iov(uint32_t handle, uint32_t ctx_id,
         /* Into the caller's own memory rather than the backing, replay still reads, but the
          * bytes are not where a frame's checksum is taken. */
         if (rc == 0 && !(iov && iovec_cnt > 0)) {
-            add_frame(r, &t);
+            add_frame(r, r, &t);
         }
     }
     leave();
@@ -939,6 +922,19 @@ VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
         }
         if (marks && S.writer) {
             vgl_trace_writer_seal(S.writer); /* a killed VMM keeps the frames it showed */
+        }
+        /* Read-backs inside the submit (COPY_TRANSFER3D from the host into a staging buffer,
+         * done when it returns) are frames like transfer_read_iov's. */
+        static struct vgl_copy_read reads[MAX_COPY_READS]; /* under the lock */
+        const size_t n = rc == 0 ? vgl_copy_reads(buffer, (size_t)ndw, reads, MAX_COPY_READS) : 0;
+        for (size_t i = 0; i < n && S.writer; i++) {
+            const struct res *r = find(reads[i].res), *mem = find(reads[i].src_res);
+            if (r && mem && r->owner && mem->owner) {
+                const struct vgl_transfer t = {reads[i].res,    reads[i].level,
+                                               reads[i].stride, reads[i].layer_stride,
+                                               reads[i].box,    reads[i].src_offset};
+                add_frame(r, mem, &t);
+            }
         }
     }
     leave();

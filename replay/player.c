@@ -14,6 +14,8 @@
 
 #include <zlib.h>
 
+#include <vgl/format.h>
+#include <vgl/frame_marks.h>
 #include <vgl/trace_call.h>
 
 #include "backend.h"
@@ -63,6 +65,12 @@ struct player {
     struct progress progress;
     uint32_t frame_type; /* VGL_REC_FRAME or VGL_REC_FRAME_MARK: what this trace's frames are */
     bool attach_warned;
+    /* Read-backs inside the last SUBMIT (COPY_TRANSFER3D from the host into a staging buffer):
+     * the FRAME records after it check these, in order. */
+    struct vgl_copy_read reads[64];
+    size_t read_count, read_next;
+    uint32_t reads_ctx;
+    uint32_t last_call; /* type of the latest call record */
     /* Marks of frames that start inside the next SUBMIT of their context, in record order; at
      * most 16,384 (one submit can start about 7,400: a CLEAR is 9 of its 66,560 dwords), more
      * are played where they are. */
@@ -301,6 +309,33 @@ static void write_snapshot(struct player *pl, const struct vgl_trace_frame *f) {
     }
 }
 
+static void read_row(void *user, uint64_t offset, const uint8_t *bytes, size_t size) {
+    on_backing_written(user, 0, 0, offset, bytes, size);
+}
+
+/* A FRAME after a SUBMIT checks the submit's next read-back into a staging buffer: its rows
+ * there, laid out as the frame's format and the copy's box and strides. */
+static void take_copy_read(struct player *pl, const struct vgl_trace_frame *f) {
+    pl->rb.crc = (uint32_t)crc32_z(0, NULL, 0);
+    pl->rb.bytes = 0;
+    if (pl->read_next >= pl->read_count) {
+        return;
+    }
+    const struct vgl_copy_read *cr = &pl->reads[pl->read_next++];
+    const struct backing *mem = find_backing(pl, pl->reads_ctx, cr->src_res);
+    const struct vgl_resource_args a = {.handle = cr->res, .target = 2, .format = f->format};
+    const struct vgl_transfer t = {cr->res,          cr->level, cr->stride,
+                                   cr->layer_stride, cr->box,   cr->src_offset};
+    struct vgl_transfer_layout lay;
+    if (!mem || !cr->stride || !vgl_transfer_layout(&a, &t, &lay)) {
+        return; /* Mesa gives explicit strides; without one nothing is known to check */
+    }
+    const struct iovec iov = {mem->mem, (size_t)mem->size};
+    pl->rb.active = true;
+    vgl_transfer_visit(&lay, t.offset, &iov, 1, read_row, pl);
+    pl->rb.active = false;
+}
+
 /* A frame record of this trace's frame type: FRAME (checked) or FRAME_MARK (not). */
 static void play_frame(struct player *pl, const struct vgl_trace_call *c, uint64_t time_ns) {
     const struct vgl_trace_frame *f = &c->frame;
@@ -349,8 +384,7 @@ static void play_frame(struct player *pl, const struct vgl_trace_call *c, uint64
         st->frames_unchecked++;
         if (pl->opts.verbose) {
             printf("frame %u: %s mark, resource %u: no read-back, not checked\n", f->frame,
-                   vgl_frame_source_name(c->source),
-                   f->handle);
+                   vgl_frame_source_name(c->source), f->handle);
         }
     } else if (pf.matches_capture) {
         st->frames_matched++;
@@ -440,6 +474,9 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
         check_status(pl, "SUBMIT", pl->draw_stop ? VGL_OK : c->status,
                      pl->b->ops->submit(pl->b, c->ctx, cmds, n));
     }
+    pl->read_count = vgl_copy_reads(cmds, ndw, pl->reads, sizeof(pl->reads) / sizeof(pl->reads[0]));
+    pl->read_next = 0;
+    pl->reads_ctx = c->ctx;
     free(cmds);
     pl->stats->submits++;
     pl->stats->submit_dwords += ndw;
@@ -485,6 +522,7 @@ static void play_resource(struct player *pl, const struct vgl_trace_call *c) {
 static enum vgl_status play_call(struct player *pl, const struct vgl_trace_call *c) {
     struct backend *b = pl->b;
     const char *name = vgl_trace_record_name(c->type);
+    pl->last_call = c->type;
     switch (c->type) {
     case VGL_REC_CONTEXT_CREATE:
         play_context_create(pl, c);
@@ -554,8 +592,7 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
         if (pl->opts.calls.set && pl->call > pl->opts.calls.last) {
             return false;
         }
-        if (pl->split_count &&
-            (c.type != VGL_REC_SUBMIT || c.ctx != pl->splits[0].call.ctx)) {
+        if (pl->split_count && (c.type != VGL_REC_SUBMIT || c.ctx != pl->splits[0].call.ctx)) {
             flush_splits(pl); /* marks with no submit of theirs next: frames end here */
         }
         before_call(pl, rec->time_ns);
@@ -609,6 +646,9 @@ static bool play_record(struct player *pl, const struct vgl_trace_record *rec,
             break;
         }
         flush_splits(pl);
+        if (c.type == VGL_REC_FRAME && pl->last_call == VGL_REC_SUBMIT) {
+            take_copy_read(pl, &c.frame);
+        }
         play_frame(pl, &c, rec->time_ns);
         if (pl->opts.frames.set && c.frame.frame >= pl->opts.frames.last) {
             return false;

@@ -127,6 +127,20 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *c) 
     return done(s);
 }
 
+static enum vgl_status copy_transfer(struct vgl_sink *s, const struct vgl_cmd_copy_transfer3d *c) {
+    struct pout *o = start(s);
+    pout_res(o, "res", c->res);
+    pout_u(o, "level", c->level);
+    pout_x(o, "usage", c->usage);
+    pout_u(o, "stride", c->stride);
+    pout_u(o, "layer_stride", c->layer_stride);
+    pout_box(o, "box", &c->box);
+    pout_res(o, "src_res", c->src_res);
+    pout_u(o, "src_offset", c->src_offset);
+    pout_x(o, "flags", c->flags);
+    return done(s);
+}
+
 static enum vgl_status transfer(struct vgl_sink *s, const struct vgl_cmd_transfer3d *c) {
     struct pout *o = start(s);
     pout_res(o, "res", c->res);
@@ -580,6 +594,7 @@ static const struct vgl_sink_impl print_impl = {
         .set_framebuffer_no_attach = no_attach,
         .clear = clear,
         .transfer3d = transfer,
+        .copy_transfer3d = copy_transfer,
         .resource_copy_region = copy,
         .blit = blit,
         .create_blend = blend,

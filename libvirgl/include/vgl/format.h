@@ -44,4 +44,16 @@ VGL_API bool vgl_transfer_layout(const struct vgl_resource_args *res, const stru
  * false when that overflows. */
 VGL_API bool vgl_transfer_span(const struct vgl_transfer_layout *lay, uint64_t *out);
 
+/*
+ * Visit the rows of a layout in guest memory (`iov`, `iov_count` pieces), from `offset`, in box
+ * order (layers, then rows): `fn` gets each row in pieces that stay inside one iovec, with the
+ * piece's offset in the memory. What a read-back wrote there, as replay checksums it. Returns
+ * false at the first row that does not lie wholly inside the memory (the rows before it were
+ * visited).
+ */
+typedef void (*vgl_row_fn)(void *user, uint64_t offset, const uint8_t *bytes, size_t size);
+VGL_API bool vgl_transfer_visit(const struct vgl_transfer_layout *lay, uint64_t offset,
+                                const struct iovec *iov, unsigned int iov_count, vgl_row_fn fn,
+                                void *user);
+
 #endif

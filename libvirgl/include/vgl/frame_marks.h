@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <vgl/common.h>
+#include <vgl/renderer.h>
 
 struct vgl_frame_marks;
 
@@ -35,5 +36,19 @@ VGL_API bool vgl_frame_marks_have_target(const struct vgl_frame_marks *m);
 
 /* Whether something was drawn since the last frame started: the context's last frame. */
 VGL_API bool vgl_frame_marks_pending(const struct vgl_frame_marks *m);
+
+/*
+ * Read-backs inside a submitted buffer: each COPY_TRANSFER3D with READ_FROM_HOST copies a box of
+ * resource `res` into the backing of staging buffer `src_res` at `src_offset` (Mesa's read-back
+ * when the host offers COPY_TRANSFER_BOTH_DIRECTIONS, as QEMU does). Framing only; at most `max`
+ * are written to out; returns how many.
+ */
+struct vgl_copy_read {
+    uint32_t res, level, stride, layer_stride;
+    struct vgl_box box;
+    uint32_t src_res, src_offset;
+};
+VGL_API size_t vgl_copy_reads(const uint32_t *cmds, size_t ndw, struct vgl_copy_read *out,
+                              size_t max);
 
 #endif

@@ -159,6 +159,19 @@ static enum vgl_status decode_transfer3d(struct decode_call *c) {
     return sink(c)->impl->transfer3d(sink(c), &t);
 }
 
+/* §2.6 COPY_TRANSFER3D (len 14). */
+static enum vgl_status decode_copy_transfer3d(struct decode_call *c) {
+    if (!sink(c)->impl->copy_transfer3d) {
+        report_unimplemented(c->dec, "COPY_TRANSFER3D", VGL_CCMD_COPY_TRANSFER3D, false);
+        return VGL_OK;
+    }
+    struct vgl_cmd_copy_transfer3d t;
+    READ(c, rd(&c->r, &t.res) && rd(&c->r, &t.level) && rd(&c->r, &t.usage) &&
+                    rd(&c->r, &t.stride) && rd(&c->r, &t.layer_stride) && rd_box(&c->r, &t.box) &&
+                    rd(&c->r, &t.src_res) && rd(&c->r, &t.src_offset) && rd(&c->r, &t.flags));
+    return sink(c)->impl->copy_transfer3d(sink(c), &t);
+}
+
 /* §2.6 END_TRANSFERS: its payload is stale garbage by design and is skipped unread. */
 static enum vgl_status decode_end_transfers(struct decode_call *c) {
     return VGL_OK;
@@ -263,7 +276,7 @@ static const struct cmd_desc cmd_table[VGL_CCMD_COUNT] = {
         [VGL_CCMD_GET_QUERY_RESULT_QBO] = {"GET_QUERY_RESULT_QBO", FIXED(6), NULL},
         [VGL_CCMD_TRANSFER3D] = {"TRANSFER3D", FIXED(13), decode_transfer3d},
         [VGL_CCMD_END_TRANSFERS] = {"END_TRANSFERS", ANY, decode_end_transfers},
-        [VGL_CCMD_COPY_TRANSFER3D] = {"COPY_TRANSFER3D", FIXED(14), NULL},
+        [VGL_CCMD_COPY_TRANSFER3D] = {"COPY_TRANSFER3D", FIXED(14), decode_copy_transfer3d},
         [VGL_CCMD_SET_TWEAKS] = {"SET_TWEAKS", FIXED(2), NULL},
         [VGL_CCMD_CLEAR_TEXTURE] = {"CLEAR_TEXTURE", FIXED(12), NULL},
         [VGL_CCMD_PIPE_RESOURCE_CREATE] = {"PIPE_RESOURCE_CREATE", ANY, NULL},

@@ -37,6 +37,14 @@ struct vgl_cmd_transfer3d {
     uint32_t direction;
 };
 
+/* §2.6 COPY_TRANSFER3D: a transfer whose guest bytes lie in another resource's backing (a
+ * staging buffer), to the host or, with VGL_COPY_TRANSFER3D_READ_FROM_HOST, back from it. */
+struct vgl_cmd_copy_transfer3d {
+    uint32_t res, level, usage, stride, layer_stride;
+    struct vgl_box box;
+    uint32_t src_res, src_offset, flags;
+};
+
 struct vgl_cmd_copy_region {
     uint32_t dst_res, dst_level;
     int32_t dst_x, dst_y, dst_z;
@@ -202,6 +210,9 @@ struct vgl_sink_impl {
                                                  uint32_t samples);
     enum vgl_status (*clear)(struct vgl_sink *s, const struct vgl_cmd_clear *cmd);
     enum vgl_status (*transfer3d)(struct vgl_sink *s, const struct vgl_cmd_transfer3d *cmd);
+    /* Optional: NULL reports the command as not implemented (skipped). */
+    enum vgl_status (*copy_transfer3d)(struct vgl_sink *s,
+                                       const struct vgl_cmd_copy_transfer3d *cmd);
     enum vgl_status (*resource_copy_region)(struct vgl_sink *s,
                                             const struct vgl_cmd_copy_region *cmd);
     enum vgl_status (*blit)(struct vgl_sink *s, const struct vgl_cmd_blit *cmd);

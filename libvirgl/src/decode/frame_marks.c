@@ -139,3 +139,29 @@ bool vgl_frame_marks_have_target(const struct vgl_frame_marks *m) {
 bool vgl_frame_marks_pending(const struct vgl_frame_marks *m) {
     return m->drawn > 0;
 }
+
+size_t vgl_copy_reads(const uint32_t *cmds, size_t ndw, struct vgl_copy_read *out, size_t max) {
+    size_t found = 0;
+    for (size_t i = 0; i < ndw && found < max;) {
+        const uint32_t len = VGL_CMD_LEN(cmds[i]);
+        if (len > ndw - i - 1) {
+            break;
+        }
+        const uint32_t *p = cmds + i + 1;
+        if (VGL_CMD_ID(cmds[i]) == VGL_CCMD_COPY_TRANSFER3D && len == VGL_COPY_TRANSFER3D_LEN &&
+            (p[13] & VGL_COPY_TRANSFER3D_READ_FROM_HOST)) {
+            out[found++] = (struct vgl_copy_read){
+                    .res = p[0],
+                    .level = p[1],
+                    .stride = p[3],
+                    .layer_stride = p[4],
+                    .box = {(int32_t)p[5], (int32_t)p[6], (int32_t)p[7], (int32_t)p[8],
+                            (int32_t)p[9], (int32_t)p[10]},
+                    .src_res = p[11],
+                    .src_offset = p[12],
+            };
+        }
+        i += 1 + (size_t)len;
+    }
+    return found;
+}

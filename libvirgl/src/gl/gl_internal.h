@@ -434,6 +434,10 @@ void vgl_gl_detach_all(GLenum fbo_target);
  * is written to `why`. */
 enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfer *t, bool write,
                                 char *why, size_t why_size);
+/* The same with the guest bytes in the backing of resource `mem_handle` (COPY_TRANSFER3D's
+ * staging buffer) rather than of the transfer's own resource. */
+enum vgl_status vgl_gl_transfer_via(struct gl_context *ctx, const struct vgl_transfer *t,
+                                    uint32_t mem_handle, bool write, char *why, size_t why_size);
 
 /* Sub-contexts and the GL sink. */
 void vgl_gl_sink_init(struct gl_context *ctx);

@@ -473,9 +473,11 @@ struct layout {
     uint64_t stride, layer_stride;
 };
 
-/* Check the box against the level and the backing; compute the guest layout of the box. */
-static enum vgl_status check_transfer(const struct gl_resource *res, const struct vgl_transfer *t,
-                                      struct layout *lay, char *why, size_t why_size) {
+/* Check the box against the level of `res` and the backing of `mem` (the resource whose guest
+ * memory holds the bytes: `res` itself, or a staging buffer); compute the guest layout. */
+static enum vgl_status check_transfer(const struct gl_resource *res, const struct gl_resource *mem,
+                                      const struct vgl_transfer *t, struct layout *lay, char *why,
+                                      size_t why_size) {
     const struct vgl_box *b = &t->box;
     if (t->level > res->args.last_level) {
         snprintf(why, why_size, "level %u above last level %u", t->level, res->args.last_level);
@@ -525,9 +527,9 @@ static enum vgl_status check_transfer(const struct gl_resource *res, const struc
         snprintf(why, why_size, "transfer size overflows");
         return VGL_ERROR_OVERFLOW;
     }
-    if (!res->iov || end > res->backing_size) {
+    if (!mem->iov || end > mem->backing_size) {
         snprintf(why, why_size, "transfer ends at byte %llu, backing has %llu",
-                 (unsigned long long)end, (unsigned long long)res->backing_size);
+                 (unsigned long long)end, (unsigned long long)mem->backing_size);
         return VGL_ERROR_INVALID_ARGUMENT;
     }
     return VGL_OK;
@@ -541,7 +543,7 @@ static bool is_contiguous(const struct layout *lay) {
 
 /* Move the box between the backing and a tightly packed staging buffer, row by row. */
 
-static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_resource *res,
+static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_resource *mem,
                   const struct vgl_transfer *t, const struct layout *lay, uint8_t *staging,
                   bool to_backing) {
     const bool contiguous = is_contiguous(lay);
@@ -552,9 +554,9 @@ static void stage(struct vgl_renderer *r, struct gl_context *ctx, struct gl_reso
         const uint64_t z = contiguous ? 0 : i / lay->rows, y = contiguous ? 0 : i % lay->rows;
         const uint64_t offset = t->offset + z * lay->layer_stride + y * lay->stride;
         uint8_t *p = staging + i * run;
-        backing_copy(res, offset, p, run, to_backing);
+        backing_copy(mem, offset, p, run, to_backing);
         if (hook) {
-            hook(r->hooks_user, ctx->id, t->handle, offset, p, run);
+            hook(r->hooks_user, ctx->id, mem->args.handle, offset, p, run);
         }
     }
 }
@@ -731,10 +733,16 @@ static void staging_put(struct vgl_renderer *r, uint8_t *p) {
 
 enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfer *t, bool write,
                                 char *why, size_t why_size) {
+    return vgl_gl_transfer_via(ctx, t, t->handle, write, why, why_size);
+}
+
+enum vgl_status vgl_gl_transfer_via(struct gl_context *ctx, const struct vgl_transfer *t,
+                                    uint32_t mem_handle, bool write, char *why, size_t why_size) {
     struct vgl_renderer *r = ctx->r;
     struct gl_resource *res = vgl_gl_resource_get(ctx, t->handle);
-    if (!res) {
-        snprintf(why, why_size, "resource %u not found", t->handle);
+    struct gl_resource *mem = vgl_gl_resource_get(ctx, mem_handle);
+    if (!res || !mem) {
+        snprintf(why, why_size, "resource %u not found", res ? mem_handle : t->handle);
         return VGL_ERROR_NOT_FOUND;
     }
     if (res->gl_target == GL_TEXTURE_2D_MULTISAMPLE) {
@@ -742,7 +750,7 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
         return VGL_ERROR_INVALID_ARGUMENT;
     }
     struct layout lay;
-    VGL_FORWARD_IF_ERROR(check_transfer(res, t, &lay, why, why_size));
+    VGL_FORWARD_IF_ERROR(check_transfer(res, mem, t, &lay, why, why_size));
     const uint64_t size = lay.row_bytes * lay.rows * lay.layers;
     if (size == 0) {
         return VGL_OK;
@@ -751,14 +759,14 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
      * of backing. Not while a hook watches that direction: a capture records the bytes of a
      * private copy, which the guest cannot change between the record and the upload. */
     const bool hooked = write ? r->hooks.backing_read != NULL : r->hooks.backing_written != NULL;
-    uint8_t *staging = hooked || !is_contiguous(&lay) ? NULL : in_place(res, t->offset, size);
+    uint8_t *staging = hooked || !is_contiguous(&lay) ? NULL : in_place(mem, t->offset, size);
     const bool direct = staging != NULL;
     if (!direct && !(staging = staging_get(r, size))) {
         return VGL_ERROR_NO_MEMORY;
     }
     enum vgl_status status = VGL_OK;
     if (write && !direct) {
-        stage(r, ctx, res, t, &lay, staging, false);
+        stage(r, ctx, mem, t, &lay, staging, false);
     }
     if (!res->fmt) {
         glBindBuffer(GL_COPY_WRITE_BUFFER, res->id);
@@ -776,7 +784,7 @@ enum vgl_status vgl_gl_transfer(struct gl_context *ctx, const struct vgl_transfe
         status = texture_download(r, res, t->level, &t->box, staging, why, why_size);
     }
     if (status == VGL_OK && !write && !direct) {
-        stage(r, ctx, res, t, &lay, staging, true);
+        stage(r, ctx, mem, t, &lay, staging, true);
     }
     if (!direct) {
         staging_put(r, staging);

@@ -320,6 +320,23 @@ static enum vgl_status transfer3d(struct vgl_sink *s, const struct vgl_cmd_trans
     return vgl_gl_transfer(ctx_of(s), &t, true, s->message, sizeof(s->message));
 }
 
+/* §2.6 COPY_TRANSFER3D: the box's guest bytes lie in the staging buffer src_res at src_offset,
+ * with explicit strides; READ_FROM_HOST copies the box there instead. */
+static enum vgl_status copy_transfer3d(struct vgl_sink *s,
+                                       const struct vgl_cmd_copy_transfer3d *cmd) {
+    const struct vgl_transfer t = {
+            .handle = cmd->res,
+            .level = cmd->level,
+            .stride = cmd->stride,
+            .layer_stride = cmd->layer_stride,
+            .box = cmd->box,
+            .offset = cmd->src_offset,
+    };
+    const bool to_host = (cmd->flags & VGL_COPY_TRANSFER3D_READ_FROM_HOST) == 0;
+    return vgl_gl_transfer_via(ctx_of(s), &t, cmd->src_res, to_host, s->message,
+                               sizeof(s->message));
+}
+
 /* A box inside a level: 0 <= x, x + w <= level width, and so on (w, h, d may be 0). */
 static bool box_inside(const struct gl_resource *res, uint32_t level, const struct vgl_box *b) {
     if (level > res->args.last_level) {
@@ -541,6 +558,7 @@ static void build_impl(void) {
             .set_framebuffer_no_attach = set_framebuffer_no_attach,
             .clear = clear,
             .transfer3d = transfer3d,
+            .copy_transfer3d = copy_transfer3d,
             .resource_copy_region = resource_copy_region,
             .blit = blit,
     };

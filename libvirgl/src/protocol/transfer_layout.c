@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The guest-memory layout of a transfer box: one rule for the renderers' callers and capture. */
+#include <sys/uio.h>
+
 #include <vgl/format.h>
 
 static uint64_t minify(uint32_t size, uint32_t level) {
@@ -42,6 +44,39 @@ bool vgl_transfer_span(const struct vgl_transfer_layout *lay, uint64_t *out) {
         __builtin_add_overflow(last_layer, last_row, &sum) ||
         __builtin_add_overflow(sum, lay->row_bytes, out)) {
         return false;
+    }
+    return true;
+}
+
+bool vgl_transfer_visit(const struct vgl_transfer_layout *lay, uint64_t offset,
+                        const struct iovec *iov, unsigned int iov_count, vgl_row_fn fn,
+                        void *user) {
+    uint64_t total = 0;
+    for (unsigned int i = 0; i < iov_count; i++) {
+        total = iov[i].iov_len > UINT64_MAX - total ? UINT64_MAX : total + iov[i].iov_len;
+    }
+    for (uint64_t z = 0; z < lay->layers; z++) {
+        for (uint64_t y = 0; y < lay->rows; y++) {
+            uint64_t at, skip;
+            if (__builtin_mul_overflow(z, lay->layer_stride, &at) ||
+                __builtin_mul_overflow(y, lay->stride, &skip) ||
+                __builtin_add_overflow(at, skip, &at) || __builtin_add_overflow(at, offset, &at) ||
+                at > total || lay->row_bytes > total - at) {
+                return false;
+            }
+            /* The row, piece by piece of the iovecs it spans. */
+            uint64_t left = lay->row_bytes, base = 0;
+            for (unsigned int i = 0; i < iov_count && left > 0; i++) {
+                const uint64_t len = iov[i].iov_len;
+                if (at < base + len) {
+                    const uint64_t in = at - base, piece = len - in < left ? len - in : left;
+                    fn(user, at, (const uint8_t *)iov[i].iov_base + in, (size_t)piece);
+                    at += piece;
+                    left -= piece;
+                }
+                base += len;
+            }
+        }
     }
     return true;
 }
