@@ -271,3 +271,21 @@ def test_without_capture_file_nothing_is_recorded():
         return g.returncode, server.wait(timeout=60)
     assert E.run_in_private_tmp(body) == (0, 0)
     assert os.listdir(work) == []
+
+
+COPY_READ_TRACE = os.path.join(E.BUILD_DIR, "tools/vgl-copy-read-trace")
+
+
+def test_read_backs_inside_submits_are_checked_on_both_renderers():
+    """On QEMU the guest uploads and reads back with COPY_TRANSFER3D through a staging buffer
+    (its caps offer both directions; virgl_test_server hides the read-back one). A trace of that
+    replays on both renderers, and the frame's checksum is found in the staging backing."""
+    work = E.work_dir("vmm-copy-read")
+    trace = os.path.join(work, "copy.vgz")
+    subprocess.run([COPY_READ_TRACE, trace], check=True, timeout=60)
+    for renderer in ("virglrenderer", "vgl"):
+        r = replay(trace, renderer)
+        assert r.returncode == 0, (renderer, r.stdout + r.stderr)
+        assert [s for _, _, s in frames_of(r)] == ["ok"], (renderer, r.stdout)
+    dump = subprocess.run([E.TRACE_TOOL, "dump", trace], capture_output=True, text=True)
+    assert dump.stdout.count("COPY_TRANSFER3D") == 2 and "flags=0x3" in dump.stdout, dump.stdout

@@ -297,6 +297,48 @@ VGL_TEST(read_backs_of_render_targets_are_frames_with_checksums) {
     CHECK_EQ(f->ctx, 1);
 }
 
+/* QEMU's guests read back with COPY_TRANSFER3D into a staging buffer: a frame, summed there. */
+static void calls_copy_read_backs_are_frames(void) {
+    CHECK_EQ(vr.context_create(1, 1, "x"), 0);
+    struct vr_create_args rt = {9, 2, 67, 0x2, 4, 3, 1, 1, 0, 0, 0};
+    CHECK_EQ(vr.resource_create(&rt, NULL, 0), 0);
+    vr.ctx_attach_resource(1, 9);
+    make_buffer(1, 4, 64); /* the staging buffer: 64 bytes over three iovecs */
+    uint32_t cmds[15] = {VGL_CMD_HEADER(VGL_CCMD_COPY_TRANSFER3D, 0, 14),
+                         9,
+                         0,
+                         0,
+                         16,
+                         48,
+                         0,
+                         0,
+                         0,
+                         4,
+                         2,
+                         1,
+                         4,
+                         8,
+                         1 | VGL_COPY_TRANSFER3D_READ_FROM_HOST};
+    CHECK_EQ(vr.submit_cmd(cmds, 1, 15), 0);
+    cmds[14] = 1; /* an upload is no frame */
+    CHECK_EQ(vr.submit_cmd(cmds, 1, 15), 0);
+}
+
+VGL_TEST(copy_read_backs_are_frames) {
+    capture(calls_copy_read_backs_are_frames);
+    CHECK_EQ(count(VGL_REC_FRAME), 1);
+    const struct vgl_trace_call *f = nth(VGL_REC_FRAME, 0);
+    /* two rows of 16 bytes, 16 apart, from byte 8 of the staging backing */
+    uint8_t want[32];
+    for (unsigned i = 0; i < 32; i++) {
+        want[i] = backing_byte(8 + i);
+    }
+    CHECK_EQ(f->handle, 9);
+    CHECK_EQ(f->frame.bytes, 32);
+    CHECK_EQ(f->frame.crc, (uint32_t)crc32(crc32(0, NULL, 0), want, 32));
+    CHECK_EQ(f->frame.h, 2);
+}
+
 static void calls_scanouts_end_the_heuristic(void) {
     CHECK_EQ(vr.context_create(1, 1, "x"), 0);
     make_buffer(1, 3, 64);
