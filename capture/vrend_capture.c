@@ -60,9 +60,10 @@ struct ctx {
     bool scanned_out;              /* the VMM showed one of its resources: marks come from that */
 };
 
-/* Frames one submit can start (a CLEAR is 9 dwords of at most 66,560), and read back. */
-#define MAX_MARKS      8192
-#define MAX_COPY_READS 256
+/* Frames one submit can start (a CLEAR is 9 dwords of at most 66,560). */
+#define MAX_MARKS 8192
+/* Transfers one submit can make (a TRANSFER3D is 14 of its 66,560 dwords). */
+#define MAX_TRANSFERS 4800
 
 static struct {
     pthread_mutex_t lock;
@@ -851,36 +852,32 @@ VR_EXPORT int virgl_renderer_transfer_read_iov(uint32_t handle, uint32_t ctx_id,
     return rc;
 }
 
-/* The guest memory a submit makes the library read, recorded before it; true if it draws. */
-static bool scan_submit(const uint32_t *cmds, uint32_t ndw) {
-    bool draws = false;
-    for (uint32_t i = 0; i < ndw;) {
-        const uint32_t hdr = cmds[i], id = VGL_CMD_ID(hdr), len = VGL_CMD_LEN(hdr);
-        if (len > ndw - i - 1) {
-            break; /* framing the library will refuse */
+/* A transfer of a submit as one of the renderer API's. */
+static struct vgl_transfer transfer_in(const struct vgl_submit_transfer *x) {
+    return (struct vgl_transfer){x->res, x->level, x->stride, x->layer_stride, x->box, x->offset};
+}
+
+/* The guest memory a submit's transfers to the host read, recorded before it. */
+static void add_submit_sources(const struct vgl_submit_transfer *xs, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const struct res *r = find(xs[i].res), *mem = find(xs[i].mem_res);
+        if (xs[i].to_host && r && mem && mem->owner && mem->iov) {
+            const struct vgl_transfer t = transfer_in(&xs[i]);
+            add_transfer_source(r, mem, &t);
         }
-        const uint32_t *p = cmds + i + 1;
-        draws = draws || vgl_decode_cmd_draws(id);
-        if (id == VGL_CCMD_TRANSFER3D && len == VGL_TRANSFER3D_LEN &&
-            p[12] == VGL_TRANSFER_TO_HOST) {
-            const struct res *r = find(p[0]);
-            if (r && r->owner && r->iov) {
-                const struct vr_box box = {p[5], p[6], p[7], p[8], p[9], p[10]};
-                const struct vgl_transfer t = transfer_of(p[0], p[1], p[3], p[4], &box, p[11]);
-                add_transfer_source(r, r, &t);
-            }
-        } else if (id == VGL_CCMD_COPY_TRANSFER3D && len == VGL_COPY_TRANSFER3D_LEN &&
-                   (p[13] & VGL_COPY_TRANSFER3D_READ_FROM_HOST) == 0) {
-            const struct res *dst = find(p[0]), *src = find(p[11]);
-            if (dst && src && src->owner && src->iov) {
-                const struct vr_box box = {p[5], p[6], p[7], p[8], p[9], p[10]};
-                const struct vgl_transfer t = transfer_of(p[0], p[1], p[3], p[4], &box, p[12]);
-                add_transfer_source(dst, src, &t);
-            }
-        }
-        i += 1 + len;
     }
-    return draws;
+}
+
+/* Read-backs inside a submit (COPY_TRANSFER3D from the host into a staging buffer, done when
+ * it returns): frames like transfer_read_iov's. */
+static void add_submit_frames(const struct vgl_submit_transfer *xs, size_t n) {
+    for (size_t i = 0; i < n && S.writer; i++) {
+        const struct res *r = find(xs[i].res), *mem = find(xs[i].mem_res);
+        if (!xs[i].to_host && r && mem && r->owner && mem->owner) {
+            const struct vgl_transfer t = transfer_in(&xs[i]);
+            add_frame(r, mem, &t);
+        }
+    }
 }
 
 /* Frames a submit starts, from its clears: marks before it, each naming its dword. Returns
@@ -898,13 +895,15 @@ VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
     const bool rec = enter();
     struct ctx *c =
             rec && buffer && ndw > 0 ? vgl_hash_map_get(&S.contexts, (uint32_t)ctx_id) : NULL;
-    bool draws = false;
-    size_t marks = 0;
+    static struct vgl_submit_transfer xfers[MAX_TRANSFERS]; /* under the lock */
+    size_t nx = 0, marks = 0;
+    uint64_t draws = 0;
     if (c) {
         if ((uint64_t)ndw > (VGL_TRACE_MAX_RECORD - vgl_trace_call_head_size(VGL_REC_SUBMIT)) / 4) {
             stop("a submit larger than a trace record");
         } else {
-            draws = scan_submit(buffer, (uint32_t)ndw);
+            nx = vgl_submit_transfers(buffer, (size_t)ndw, xfers, MAX_TRANSFERS, &draws);
+            add_submit_sources(xfers, nx);
             marks = add_clear_marks(c, buffer, (uint32_t)ndw);
         }
     }
@@ -923,18 +922,8 @@ VR_EXPORT int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw) {
         if (marks && S.writer) {
             vgl_trace_writer_seal(S.writer); /* a killed VMM keeps the frames it showed */
         }
-        /* Read-backs inside the submit (COPY_TRANSFER3D from the host into a staging buffer,
-         * done when it returns) are frames like transfer_read_iov's. */
-        static struct vgl_copy_read reads[MAX_COPY_READS]; /* under the lock */
-        const size_t n = rc == 0 ? vgl_copy_reads(buffer, (size_t)ndw, reads, MAX_COPY_READS) : 0;
-        for (size_t i = 0; i < n && S.writer; i++) {
-            const struct res *r = find(reads[i].res), *mem = find(reads[i].src_res);
-            if (r && mem && r->owner && mem->owner) {
-                const struct vgl_transfer t = {reads[i].res,    reads[i].level,
-                                               reads[i].stride, reads[i].layer_stride,
-                                               reads[i].box,    reads[i].src_offset};
-                add_frame(r, mem, &t);
-            }
+        if (rc == 0) {
+            add_submit_frames(xfers, nx);
         }
     }
     leave();

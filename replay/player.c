@@ -43,6 +43,9 @@ struct readback {
     size_t capacity;
 };
 
+/* Transfers one submit can make (a TRANSFER3D is 14 of its 66,560 dwords). */
+#define PLAYER_SUBMIT_TRANSFERS 4800
+
 struct split_mark {
     struct vgl_trace_call call; /* a FRAME_MARK: no bytes to keep */
     uint64_t time_ns;
@@ -67,7 +70,7 @@ struct player {
     bool attach_warned;
     /* Read-backs inside the last SUBMIT (COPY_TRANSFER3D from the host into a staging buffer):
      * the FRAME records after it check these, in order. */
-    struct vgl_copy_read reads[64];
+    struct vgl_submit_transfer *reads; /* PLAYER_SUBMIT_TRANSFERS */
     size_t read_count, read_next;
     uint32_t reads_ctx;
     uint32_t last_call; /* type of the latest call record */
@@ -321,11 +324,11 @@ static void take_copy_read(struct player *pl, const struct vgl_trace_frame *f) {
     if (pl->read_next >= pl->read_count) {
         return;
     }
-    const struct vgl_copy_read *cr = &pl->reads[pl->read_next++];
-    const struct backing *mem = find_backing(pl, pl->reads_ctx, cr->src_res);
+    const struct vgl_submit_transfer *cr = &pl->reads[pl->read_next++];
+    const struct backing *mem = find_backing(pl, pl->reads_ctx, cr->mem_res);
     const struct vgl_resource_args a = {.handle = cr->res, .target = 2, .format = f->format};
     const struct vgl_transfer t = {cr->res,          cr->level, cr->stride,
-                                   cr->layer_stride, cr->box,   cr->src_offset};
+                                   cr->layer_stride, cr->box,   cr->offset};
     struct vgl_transfer_layout lay;
     if (!mem || !cr->stride || !vgl_transfer_layout(&a, &t, &lay)) {
         return; /* Mesa gives explicit strides; without one nothing is known to check */
@@ -474,7 +477,14 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
         check_status(pl, "SUBMIT", pl->draw_stop ? VGL_OK : c->status,
                      pl->b->ops->submit(pl->b, c->ctx, cmds, n));
     }
-    pl->read_count = vgl_copy_reads(cmds, ndw, pl->reads, sizeof(pl->reads) / sizeof(pl->reads[0]));
+    /* Keep the read-backs (transfers from the host) of the buffer, in order. */
+    const size_t nx = vgl_submit_transfers(cmds, ndw, pl->reads, PLAYER_SUBMIT_TRANSFERS, NULL);
+    pl->read_count = 0;
+    for (size_t i = 0; i < nx; i++) {
+        if (!pl->reads[i].to_host) {
+            pl->reads[pl->read_count++] = pl->reads[i];
+        }
+    }
     pl->read_next = 0;
     pl->reads_ctx = c->ctx;
     free(cmds);
@@ -664,7 +674,11 @@ enum vgl_status player_create(const struct player_options *opts, struct player *
                               size_t why_size) {
     *out = NULL;
     struct player *pl = calloc(1, sizeof(*pl));
-    if (!pl) {
+    if (pl) {
+        pl->reads = malloc(PLAYER_SUBMIT_TRANSFERS * sizeof(*pl->reads));
+    }
+    if (!pl || !pl->reads) {
+        free(pl);
         return VGL_ERROR_NO_MEMORY;
     }
     pl->opts = *opts;
@@ -681,6 +695,7 @@ enum vgl_status player_create(const struct player_options *opts, struct player *
     const enum vgl_status status =
             backend_create(&opts->backend, &hooks, pl, &pl->b, why, why_size);
     if (status != VGL_OK) {
+        free(pl->reads);
         free(pl);
         return status;
     }
@@ -789,6 +804,7 @@ void player_destroy(struct player *pl) {
     free(pl->backings);
     free(pl->rb.texels);
     free(pl->splits);
+    free(pl->reads);
     free(pl);
 }
 

@@ -38,17 +38,22 @@ VGL_API bool vgl_frame_marks_have_target(const struct vgl_frame_marks *m);
 VGL_API bool vgl_frame_marks_pending(const struct vgl_frame_marks *m);
 
 /*
- * Read-backs inside a submitted buffer: each COPY_TRANSFER3D with READ_FROM_HOST copies a box of
- * resource `res` into the backing of staging buffer `src_res` at `src_offset` (Mesa's read-back
- * when the host offers COPY_TRANSFER_BOTH_DIRECTIONS, as QEMU does). Framing only; at most `max`
- * are written to out; returns how many.
+ * The transfers a submitted buffer makes between guest memory and host resources, in order:
+ * TRANSFER3D to the host, from resource `res`'s own backing (mem_res == res), and
+ * COPY_TRANSFER3D either way, with the guest bytes in staging buffer `mem_res`. A COPY_TRANSFER3D
+ * from the host is a read-back inside the submit: Mesa's, where the host offers
+ * COPY_TRANSFER_BOTH_DIRECTIONS (QEMU does). Framing only (the command table's lengths); at most
+ * `max` are written to out; returns how many. *draws, when not NULL, gets the number of
+ * draw-like commands (vgl_decode_cmd_draws).
  */
-struct vgl_copy_read {
+struct vgl_submit_transfer {
     uint32_t res, level, stride, layer_stride;
     struct vgl_box box;
-    uint32_t src_res, src_offset;
+    uint32_t mem_res;
+    uint32_t offset; /* of the box in mem_res's backing */
+    bool to_host;
 };
-VGL_API size_t vgl_copy_reads(const uint32_t *cmds, size_t ndw, struct vgl_copy_read *out,
-                              size_t max);
+VGL_API size_t vgl_submit_transfers(const uint32_t *cmds, size_t ndw,
+                                    struct vgl_submit_transfer *out, size_t max, uint64_t *draws);
 
 #endif

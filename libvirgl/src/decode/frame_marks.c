@@ -140,28 +140,37 @@ bool vgl_frame_marks_pending(const struct vgl_frame_marks *m) {
     return m->drawn > 0;
 }
 
-size_t vgl_copy_reads(const uint32_t *cmds, size_t ndw, struct vgl_copy_read *out, size_t max) {
+size_t vgl_submit_transfers(const uint32_t *cmds, size_t ndw, struct vgl_submit_transfer *out,
+                            size_t max, uint64_t *draws) {
     size_t found = 0;
-    for (size_t i = 0; i < ndw && found < max;) {
-        const uint32_t len = VGL_CMD_LEN(cmds[i]);
+    uint64_t drawn = 0;
+    for (size_t i = 0; i < ndw;) {
+        const uint32_t id = VGL_CMD_ID(cmds[i]), len = VGL_CMD_LEN(cmds[i]);
         if (len > ndw - i - 1) {
             break;
         }
         const uint32_t *p = cmds + i + 1;
-        if (VGL_CMD_ID(cmds[i]) == VGL_CCMD_COPY_TRANSFER3D && len == VGL_COPY_TRANSFER3D_LEN &&
-            (p[13] & VGL_COPY_TRANSFER3D_READ_FROM_HOST)) {
-            out[found++] = (struct vgl_copy_read){
+        drawn += vgl_decode_cmd_draws(id);
+        const bool transfer = id == VGL_CCMD_TRANSFER3D && len == VGL_TRANSFER3D_LEN &&
+                              p[12] == VGL_TRANSFER_TO_HOST;
+        const bool copy = id == VGL_CCMD_COPY_TRANSFER3D && len == VGL_COPY_TRANSFER3D_LEN;
+        if ((transfer || copy) && found < max) {
+            out[found++] = (struct vgl_submit_transfer){
                     .res = p[0],
                     .level = p[1],
                     .stride = p[3],
                     .layer_stride = p[4],
                     .box = {(int32_t)p[5], (int32_t)p[6], (int32_t)p[7], (int32_t)p[8],
                             (int32_t)p[9], (int32_t)p[10]},
-                    .src_res = p[11],
-                    .src_offset = p[12],
+                    .mem_res = copy ? p[11] : p[0],
+                    .offset = copy ? p[12] : p[11],
+                    .to_host = transfer || (p[13] & VGL_COPY_TRANSFER3D_READ_FROM_HOST) == 0,
             };
         }
         i += 1 + (size_t)len;
+    }
+    if (draws) {
+        *draws = drawn;
     }
     return found;
 }
