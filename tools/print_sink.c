@@ -127,14 +127,23 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *c) 
     return done(s);
 }
 
-static enum vgl_status copy_transfer(struct vgl_sink *s, const struct vgl_cmd_copy_transfer3d *c) {
+/* The fields TRANSFER3D and COPY_TRANSFER3D share, in their order. */
+static struct pout *start_transfer(struct vgl_sink *s, uint32_t res, uint32_t level, uint32_t usage,
+                                   uint32_t stride, uint32_t layer_stride,
+                                   const struct vgl_box *box) {
     struct pout *o = start(s);
-    pout_res(o, "res", c->res);
-    pout_u(o, "level", c->level);
-    pout_x(o, "usage", c->usage);
-    pout_u(o, "stride", c->stride);
-    pout_u(o, "layer_stride", c->layer_stride);
-    pout_box(o, "box", &c->box);
+    pout_res(o, "res", res);
+    pout_u(o, "level", level);
+    pout_x(o, "usage", usage);
+    pout_u(o, "stride", stride);
+    pout_u(o, "layer_stride", layer_stride);
+    pout_box(o, "box", box);
+    return o;
+}
+
+static enum vgl_status copy_transfer(struct vgl_sink *s, const struct vgl_cmd_copy_transfer3d *c) {
+    struct pout *o =
+            start_transfer(s, c->res, c->level, c->usage, c->stride, c->layer_stride, &c->box);
     pout_res(o, "src_res", c->src_res);
     pout_u(o, "src_offset", c->src_offset);
     pout_x(o, "flags", c->flags);
@@ -142,13 +151,8 @@ static enum vgl_status copy_transfer(struct vgl_sink *s, const struct vgl_cmd_co
 }
 
 static enum vgl_status transfer(struct vgl_sink *s, const struct vgl_cmd_transfer3d *c) {
-    struct pout *o = start(s);
-    pout_res(o, "res", c->res);
-    pout_u(o, "level", c->level);
-    pout_x(o, "usage", c->usage);
-    pout_u(o, "stride", c->stride);
-    pout_u(o, "layer_stride", c->layer_stride);
-    pout_box(o, "box", &c->box);
+    struct pout *o =
+            start_transfer(s, c->res, c->level, c->usage, c->stride, c->layer_stride, &c->box);
     pout_u(o, "offset", c->offset);
     pout_u(o, "direction", c->direction);
     return done(s);

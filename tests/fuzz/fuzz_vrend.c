@@ -72,9 +72,16 @@ static void one_call(struct fuzz_input *in) {
         break;
     case 1: {
         static const uint32_t formats[] = {1, 2, 64, 67, 0x1b /* BC1 */, 0xffff};
-        struct vr_create_args a = {handle, fuzz_u8(in) % 10, formats[fuzz_u8(in) % 6],
-                                   fuzz_u32(in), fuzz_u32(in) % 70000, fuzz_u32(in) % 70000,
-                                   fuzz_u8(in), fuzz_u8(in), fuzz_u8(in) % 16, fuzz_u8(in) % 9,
+        struct vr_create_args a = {handle,
+                                   fuzz_u8(in) % 10,
+                                   formats[fuzz_u8(in) % 6],
+                                   fuzz_u32(in),
+                                   fuzz_u32(in) % 70000,
+                                   fuzz_u32(in) % 70000,
+                                   fuzz_u8(in),
+                                   fuzz_u8(in),
+                                   fuzz_u8(in) % 16,
+                                   fuzz_u8(in) % 9,
                                    0};
         vr.resource_create(&a, NULL, 0);
         break;
@@ -98,11 +105,10 @@ static void one_call(struct fuzz_input *in) {
         struct vr_box box = take_box(in);
         const uint64_t offset = take_u64(in);
         if (op == 4) {
-            vr.transfer_write_iov(handle, ctx, (int)level, stride, layer_stride, &box, offset,
-                                  NULL, 0);
+            vr.transfer_write_iov(handle, ctx, (int)level, stride, layer_stride, &box, offset, NULL,
+                                  0);
         } else {
-            vr.transfer_read_iov(handle, ctx, level, stride, layer_stride, &box, offset, NULL,
-                                 0);
+            vr.transfer_read_iov(handle, ctx, level, stride, layer_stride, &box, offset, NULL, 0);
         }
         break;
     }

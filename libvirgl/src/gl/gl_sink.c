@@ -309,14 +309,8 @@ static enum vgl_status transfer3d(struct vgl_sink *s, const struct vgl_cmd_trans
     if (cmd->direction != VGL_TRANSFER_TO_HOST) {
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "TRANSFER3D direction %u", cmd->direction);
     }
-    const struct vgl_transfer t = {
-            .handle = cmd->res,
-            .level = cmd->level,
-            .stride = cmd->stride,
-            .layer_stride = cmd->layer_stride,
-            .box = cmd->box,
-            .offset = cmd->offset,
-    };
+    const struct vgl_transfer t = {cmd->res,          cmd->level, cmd->stride,
+                                   cmd->layer_stride, cmd->box,   cmd->offset};
     return vgl_gl_transfer(ctx_of(s), &t, true, s->message, sizeof(s->message));
 }
 
@@ -324,14 +318,8 @@ static enum vgl_status transfer3d(struct vgl_sink *s, const struct vgl_cmd_trans
  * with explicit strides; READ_FROM_HOST copies the box there instead. */
 static enum vgl_status copy_transfer3d(struct vgl_sink *s,
                                        const struct vgl_cmd_copy_transfer3d *cmd) {
-    const struct vgl_transfer t = {
-            .handle = cmd->res,
-            .level = cmd->level,
-            .stride = cmd->stride,
-            .layer_stride = cmd->layer_stride,
-            .box = cmd->box,
-            .offset = cmd->src_offset,
-    };
+    const struct vgl_transfer t = {cmd->res,          cmd->level, cmd->stride,
+                                   cmd->layer_stride, cmd->box,   cmd->src_offset};
     const bool to_host = (cmd->flags & VGL_COPY_TRANSFER3D_READ_FROM_HOST) == 0;
     return vgl_gl_transfer_via(ctx_of(s), &t, cmd->src_res, to_host, s->message,
                                sizeof(s->message));

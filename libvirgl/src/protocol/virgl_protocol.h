@@ -18,10 +18,10 @@
 #define VGL_MAX_SUBMIT_DWORDS 66560u
 
 /* §2.6 TRANSFER3D direction (Mesa only emits TO_HOST) and COPY_TRANSFER3D flags. */
-#define VGL_TRANSFER_TO_HOST                  1u
-#define VGL_COPY_TRANSFER3D_READ_FROM_HOST    (1u << 1)
-#define VGL_TRANSFER3D_LEN                    13u
-#define VGL_COPY_TRANSFER3D_LEN               14u
+#define VGL_TRANSFER_TO_HOST               1u
+#define VGL_COPY_TRANSFER3D_READ_FROM_HOST (1u << 1)
+#define VGL_TRANSFER3D_LEN                 13u
+#define VGL_COPY_TRANSFER3D_LEN            14u
 
 /* §2.2 VIRGL_CCMD_* ids. */
 enum vgl_ccmd {
