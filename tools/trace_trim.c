@@ -385,6 +385,13 @@ int tool_trim(int argc, char **argv) {
     tr.frame_type = player_frame_type(tr.path);
     tr.prologue_ns = VGL_TRACE_NO_TIME;
     const uint64_t first = tr.frames.first;
+    /* Frames are numbered from 0: a range that starts at or past the count keeps nothing. */
+    if (first >= player_count_frames(tr.path)) {
+        fprintf(stderr, "virgl-trace: trim: %s has no frame %llu\n", tr.path,
+                (unsigned long long)first);
+        trim_free(&tr);
+        return rc;
+    }
     if (first == 0) {
         track_until(&tr, 0, true);
     } else {

@@ -185,11 +185,13 @@ def test_trimmed_trace_replays_standalone(name, rng, first, last):
     assert info.returncode == 0 and f"trimmed_from" in info.stdout
 
 
-def test_trim_refuses_frames_the_trace_lacks():
+@pytest.mark.parametrize("rng,first", [("9-10", 9), ("8-8", 8), ("8", 8)])
+def test_trim_refuses_frames_the_trace_lacks(rng, first):
+    """draw.vgz has frames 0-7: a range from 8 on, one past the last, is refused too."""
     out = os.path.join(E.work_dir("trim"), "t.vgz")
-    t = subprocess.run([E.TRACE_TOOL, "trim", trace("draw.vgz"), "--frames", "9-10", "-o", out],
+    t = subprocess.run([E.TRACE_TOOL, "trim", trace("draw.vgz"), "--frames", rng, "-o", out],
                        capture_output=True, text=True, timeout=300)
-    assert t.returncode == 2 and "no frame 9" in t.stderr
+    assert t.returncode == 2 and "no frame %d" % first in t.stderr, t.stderr
 
 
 @pytest.mark.parametrize("prog", ["replay", "trace"])
