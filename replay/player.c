@@ -437,6 +437,7 @@ static enum vgl_status submit_frames(struct player *pl, const struct vgl_trace_c
         if (at <= from || at >= ndw) {
             break;
         }
+        pl->draws += player_scan_draws(cmds + from, at - from, UINT64_MAX, NULL);
         const enum vgl_status st = pl->b->ops->submit(pl->b, c->ctx, cmds + from, at - from);
         first = first == VGL_OK ? st : first;
         from = at;
@@ -447,6 +448,7 @@ static enum vgl_status submit_frames(struct player *pl, const struct vgl_trace_c
         }
         before_call(pl, VGL_TRACE_NO_TIME);
     }
+    pl->draws += player_scan_draws(cmds + from, ndw - from, UINT64_MAX, NULL);
     const enum vgl_status st = pl->b->ops->submit(pl->b, c->ctx, cmds + from, ndw - from);
     first = first == VGL_OK ? st : first;
     memmove(pl->splits, pl->splits + i, (pl->split_count - i) * sizeof(*pl->splits));
@@ -465,7 +467,6 @@ static enum vgl_status play_submit(struct player *pl, const struct vgl_trace_cal
         cmds[i] = vgl_get_u32(c->data + 4 * (size_t)i);
     }
     if (pl->split_count && !pl->opts.stop_at_draw) {
-        pl->draws += player_scan_draws(cmds, ndw, UINT64_MAX, NULL);
         check_status(pl, "SUBMIT", c->status, submit_frames(pl, c, cmds, ndw));
     } else {
         uint32_t n = ndw;

@@ -382,3 +382,7 @@ def test_frame_marks_are_frames_without_a_check():
     dump = subprocess.run([E.TRACE_TOOL, "dump", "--frames", "2", marks], capture_output=True,
                           text=True, timeout=120).stdout
     assert "FRAME_MARK ctx=1 res=1 frame=2 source=flush" in dump
+    # bisect has no checksums to compare: it says so (untestable) rather than "all agree"
+    b = subprocess.run([E.TRACE_TOOL, "bisect", "-o", os.path.join(work, "bisect"), marks],
+                       capture_output=True, text=True, timeout=300)
+    assert b.returncode == 125 and "marks without read-backs" in b.stderr, b.stdout + b.stderr
