@@ -343,17 +343,7 @@ static void write_images(const struct bisect *b, uint64_t k, const char *when) {
 
 /* The frame to bisect in: --frame N, or the first whose read-backs differ. -1: none differ. */
 static int pick_frame(const struct bisect *b, const struct frames fr[2], size_t *index) {
-    /* Marked frames (no read-backs) carry no checksum to compare: the draws of a chosen frame
-     * still can be. */
-    if (!b->frame_set && (player_frame_type(b->side[0].path) == VGL_REC_FRAME_MARK ||
-                          player_frame_type(b->side[1].path) == VGL_REC_FRAME_MARK)) {
-        fprintf(stderr,
-                "virgl-trace bisect: the frames of %s are marks without read-backs, so there is "
-                "no checksum to compare; name one with --frame N to compare its draws\n",
-                player_frame_type(b->side[0].path) == VGL_REC_FRAME_MARK ? b->side[0].path
-                                                                         : b->side[1].path);
-        return TOOL_EXIT_UNTESTABLE;
-    }
+
     const size_t n = fr[0].count < fr[1].count ? fr[0].count : fr[1].count;
     for (size_t i = 0; i < n; i++) {
         const struct frame_result *x = &fr[0].f[i], *y = &fr[1].f[i];
@@ -445,6 +435,17 @@ int tool_bisect(int argc, char **argv) {
     const int early = parse_args(&b, argc, argv);
     if (early >= 0) {
         return early;
+    }
+    /* Marked frames (no read-backs) carry no checksum to compare: the draws of a chosen frame
+     * still can be. */
+    if (!b.frame_set && (player_frame_type(b.side[0].path) == VGL_REC_FRAME_MARK ||
+                         player_frame_type(b.side[1].path) == VGL_REC_FRAME_MARK)) {
+        fprintf(stderr,
+                "virgl-trace bisect: the frames of %s are marks without read-backs, so there is "
+                "no checksum to compare; name one with --frame N to compare its draws\n",
+                player_frame_type(b.side[0].path) == VGL_REC_FRAME_MARK ? b.side[0].path
+                                                                        : b.side[1].path);
+        return TOOL_EXIT_UNTESTABLE;
     }
     struct frames fr[2] = {{0}};
     int rc = -1;
