@@ -298,6 +298,13 @@ static bool trim_write(const struct trim *tr, const char *out) {
     uint64_t frames = 0;
     ok = ok && copy_frames(w, tr, &frames) &&
          put(w, VGL_TRACE_NO_TIME, VGL_REC_END, NULL, 0, NULL, 0);
+    if (ok && frames == 0) {
+        /* The whole trace read cleanly without frame A: the range starts past its last frame
+         * (a damaged trace was reported by copy_frames). */
+        fprintf(stderr, "virgl-trace: trim: %s has no frame %llu\n", tr->path,
+                (unsigned long long)tr->frames.first);
+        ok = false;
+    }
     if (vgl_trace_writer_destroy(w) != VGL_OK) {
         ok = false;
     }
@@ -385,13 +392,6 @@ int tool_trim(int argc, char **argv) {
     tr.frame_type = player_frame_type(tr.path);
     tr.prologue_ns = VGL_TRACE_NO_TIME;
     const uint64_t first = tr.frames.first;
-    /* Frames are numbered from 0: a range that starts at or past the count keeps nothing. */
-    if (first >= player_count_frames(tr.path)) {
-        fprintf(stderr, "virgl-trace: trim: %s has no frame %llu\n", tr.path,
-                (unsigned long long)first);
-        trim_free(&tr);
-        return rc;
-    }
     if (first == 0) {
         track_until(&tr, 0, true);
     } else {
