@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "checker_report.h"
 #include "checker_sums.h"
@@ -22,7 +23,7 @@ enum ref_kind { REF_NONE, REF_SUMS, REF_PNG_DIR };
 #define MAX_FRAMES (1u << 22)
 
 struct checker {
-    char *checksums_out, *compare_ref, *report_dir;
+    char *checksums_out, *compare_ref, *report_dir, *images_dir;
     unsigned tolerance;
     bool update;
     bool partial; /* only some frames were replayed: unseen reference frames are not missing */
@@ -139,7 +140,7 @@ static bool load_reference(struct checker *c, char *why, size_t why_size) {
 }
 
 struct checker *checker_create(const struct checker_options *opts, char *why, size_t why_size) {
-    if ((opts->update || opts->report_dir) && !opts->compare_ref) {
+    if ((opts->update || opts->report_dir) && !opts->compare_ref && !opts->expected) {
         snprintf(why, why_size, "%s needs --compare REF", opts->update ? "--update" : "--report");
         return NULL;
     }
@@ -152,6 +153,7 @@ struct checker *checker_create(const struct checker_options *opts, char *why, si
     c->checksums_out = dup_or_null(opts->checksums_out, &ok);
     c->compare_ref = dup_or_null(opts->compare_ref, &ok);
     c->report_dir = dup_or_null(opts->report_dir, &ok);
+    c->images_dir = dup_or_null(opts->images_dir, &ok);
     c->tolerance = opts->tolerance;
     c->update = opts->update;
     c->partial = opts->partial;
@@ -159,7 +161,18 @@ struct checker *checker_create(const struct checker_options *opts, char *why, si
         snprintf(why, why_size, "out of memory");
         goto fail;
     }
-    if (c->compare_ref && !load_reference(c, why, why_size)) {
+    if (opts->expected) {
+        c->kind = REF_SUMS;
+        c->compare_ref =
+                dup_or_null(opts->expected_desc ? opts->expected_desc : "expectations", &ok);
+        c->refs = malloc((opts->expected_count ? opts->expected_count : 1) * sizeof(*c->refs));
+        if (!ok || !c->refs) {
+            snprintf(why, why_size, "out of memory");
+            goto fail;
+        }
+        memcpy(c->refs, opts->expected, opts->expected_count * sizeof(*c->refs));
+        c->ref_count = opts->expected_count;
+    } else if (c->compare_ref && !load_reference(c, why, why_size)) {
         goto fail;
     }
     return c;
@@ -353,6 +366,12 @@ void checker_frame(struct checker *c, const struct checker_frame *f) {
     } else {
         ref->seen = true;
         compare_sum(c, f, r, ref);
+        char image[4096];
+        if (r->state == FRAME_DIFFERS && c->images_dir && f->rgba &&
+            frame_png_path(c->images_dir, f->frame, image, sizeof(image)) &&
+            access(image, F_OK) == 0) {
+            compare_png(c, f, r, image); /* the checksum differs: the pixels decide */
+        }
     }
     if (c->report_dir && f->rgba && frame_state_differs(r->state)) {
         keep_png(c, &r->res, f->rgba, f->w, f->h);
@@ -463,5 +482,11 @@ void checker_destroy(struct checker *c) {
     free(c->checksums_out);
     free(c->compare_ref);
     free(c->report_dir);
+    free(c->images_dir);
     free(c);
+}
+
+const struct frame_result *checker_results(const struct checker *c, size_t *count) {
+    *count = c->count;
+    return c->results;
 }

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sum_entry;
+struct frame_result;
+
 struct checker_options {
     const char *checksums_out; /* write "frame crc32 WxH format" lines here, or NULL */
     const char *compare_ref;   /* a checksum file or a directory of frame-NNNN.png, or NULL */
@@ -19,6 +22,14 @@ struct checker_options {
     bool update;               /* rewrite compare_ref from this replay */
     bool partial;              /* --frames/--calls: reference frames not replayed are not
                                   missing */
+    /* Instead of compare_ref: expected checksums held in memory (a corpus manifest's), named
+     * expected_desc in messages. */
+    const struct sum_entry *expected;
+    size_t expected_count;
+    const char *expected_desc;
+    /* With checksums: a directory of frame-NNNN.png; a frame whose checksum differs is compared
+     * with its image there, within the tolerance. */
+    const char *images_dir;
 };
 
 /* One replayed frame. rgba is w*h*4 bytes, first row on top, or NULL when the frame's format has
@@ -48,5 +59,7 @@ void checker_frame(struct checker *c, const struct checker_frame *f);
  */
 int checker_finish(struct checker *c, char *why, size_t why_size);
 void checker_destroy(struct checker *c);
+/* Every frame's result, sorted by frame once checker_finish has run. */
+const struct frame_result *checker_results(const struct checker *c, size_t *count);
 
 #endif

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "markup.h"
+
 /* Small frames are scaled up by an integer factor so that a single pixel is visible. */
 #define REPORT_TARGET_SIDE 256u
 #define REPORT_MAX_SCALE   16u
@@ -56,30 +58,6 @@ void metrics_text(const struct pixel_metrics *m, unsigned tolerance, char *buf, 
              "PSNR %s dB",
              m->max_diff, m->max_x, m->max_y, (unsigned long long)m->over, m->over == 1 ? "" : "s",
              tolerance, psnr);
-}
-
-static void put_escaped(FILE *f, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
 }
 
 static void put_base64(FILE *f, const uint8_t *data, size_t size) {
@@ -128,7 +106,7 @@ static void put_head(FILE *f, const char *ref_desc, unsigned tolerance, size_t c
           f);
     fputs(style, f);
     fputs("</style>\n</head>\n<body>\n<h1>virgl-replay comparison</h1>\n<p>Reference <code>", f);
-    put_escaped(f, ref_desc);
+    markup_escape(f, ref_desc);
     fprintf(f,
             "</code>, tolerance %u (a pixel differs when its largest channel difference is "
             "greater). <strong>%zu of %zu frames differ.</strong></p>\n",
@@ -176,11 +154,11 @@ static void put_row(FILE *f, const struct frame_result *r) {
         fprintf(f, "%u", r->frame);
     }
     fprintf(f, "</td><td class=\"state-%s\">", state_class(r->state));
-    put_escaped(f, name);
+    markup_escape(f, name);
     fprintf(f, "</td><td>%ux%u</td><td>%u</td><td>%08x</td>", r->w, r->h, r->format, r->crc);
     put_metrics_cells(f, r);
     fputs("<td>", f);
-    put_escaped(f, r->note);
+    markup_escape(f, r->note);
     fputs("</td></tr>\n", f);
 }
 
@@ -207,7 +185,7 @@ static void put_image(FILE *f, const struct png_blob *b, const char *caption,
             "<img width=\"%llu\" height=\"%llu\" alt=\"",
             (unsigned long long)b->w * s, (unsigned long long)b->h * s,
             (unsigned long long)b->w * s, (unsigned long long)b->h * s);
-    put_escaped(f, caption);
+    markup_escape(f, caption);
     fputs("\" src=\"data:image/png;base64,", f);
     put_base64(f, b->data, b->size);
     fputs("\">", f);
@@ -218,24 +196,24 @@ static void put_image(FILE *f, const struct png_blob *b, const char *caption,
                 (long long)mark->max_x * s - 4, (long long)mark->max_y * s - 4, s + 8, s + 8);
     }
     fprintf(f, "</div><figcaption>");
-    put_escaped(f, caption);
+    markup_escape(f, caption);
     fprintf(f, " (%ux%u, shown at %ux)</figcaption></figure>\n", b->w, b->h, s);
 }
 
 static void put_frame(FILE *f, const struct frame_result *r, unsigned tolerance) {
     fprintf(f, "<section id=\"frame-%u\">\n<h2>frame %u: ", r->frame, r->frame);
-    put_escaped(f, frame_state_name(r->state));
+    markup_escape(f, frame_state_name(r->state));
     fputs("</h2>\n<p>", f);
     if (r->has_metrics) {
         char text[256];
         metrics_text(&r->m, tolerance, text, sizeof(text));
-        put_escaped(f, text);
+        markup_escape(f, text);
         fprintf(f,
                 "; %llu pixel(s) differ at all. Magenta: over the tolerance; teal: within it. "
                 "The yellow box marks the largest difference. ",
                 (unsigned long long)r->m.differing);
     }
-    put_escaped(f, r->note);
+    markup_escape(f, r->note);
     fputs("</p>\n<div class=\"images\">\n", f);
     put_image(f, &r->ref, "reference", NULL);
     put_image(f, &r->res, "result", NULL);

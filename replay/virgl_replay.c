@@ -16,6 +16,7 @@
 #include <vgl/format.h>
 
 #include "checker.h"
+#include "corpus.h"
 #include "leaks.h"
 #include "player.h"
 #include "profile.h"
@@ -24,6 +25,7 @@
 static void usage(FILE *out) {
     fprintf(out,
             "Usage: virgl-replay [OPTIONS] TRACE.vgz\n"
+            "       virgl-replay --manifest FILE.yml [CORPUS OPTIONS] [NAME...]\n"
             "Re-execute a virgl trace on host GL and check its frame checksums.\n\n"
             "  -s, --snapshot DIR    write each frame's read-back as DIR/frame-NNNN.png\n"
             "      --frames A-B      check only frames A..B (A, A-B or A-); stop after B\n"
@@ -52,11 +54,27 @@ static void usage(FILE *out) {
             "      --renderer-lib PATH  the virglrenderer library to load (default\n"
             "                        libvirglrenderer.so.1)\n"
             "  -v, --verbose         one line per frame; repeat for renderer logs\n"
+            "\nCorpus options (docs/manifest.md, docs/ci.md):\n"
+            "      --manifest FILE   replay every trace FILE lists (or the NAMEs given), each\n"
+            "                        in its own process, and check its frames against FILE\n"
+            "      --jobs N          replay N traces at once (default 1)\n"
+            "      --shard I/N       take traces I, I+N, I+2N... (1-based): N jobs with\n"
+            "                        I = 1..N cover the corpus exactly once\n"
+            "      --junit FILE      write JUnit XML: one testcase per trace\n"
+            "      --report DIR      write DIR/index.html summing up the run, with each\n"
+            "                        trace's difference report and log beside it\n"
+            "      --update          rewrite FILE's expected frames from this run, keeping its\n"
+            "                        comments and order (not with --shard)\n"
+            "      --host NAME       apply the manifest's expectations for host NAME\n"
+            "      --cache DIR       keep fetched traces in DIR (default $VGL_TRACE_CACHE,\n"
+            "                        else ~/.cache/virgl-replay)\n"
             "  -h, --help            show this help\n"
             "  -V, --version         show the version\n\n"
             "Exit status: 0 every frame matched, 1 a frame or call differed (or a leak),\n"
             "2 the trace is damaged or unreadable (after replaying what was whole) or bad\n"
-            "usage, 125 no usable GL or no such renderer.\n");
+            "usage, 125 no usable GL or no such renderer. Over a corpus: 2 if any trace is\n"
+            "damaged or cannot be had, else 1 if any expectation differs (flaky traces never\n"
+            "fail the run), else 125 if nothing could be tested, else 0.\n");
 }
 
 enum {
@@ -75,6 +93,12 @@ enum {
     OPT_RENDERER_LIB,
     OPT_PACE,
     OPT_FRAME_LOG,
+    OPT_MANIFEST,
+    OPT_JOBS,
+    OPT_SHARD,
+    OPT_JUNIT,
+    OPT_HOST,
+    OPT_CACHE,
 };
 
 /* "recorded", or a frequency in Hz: a positive finite number up to 10000. */
@@ -115,8 +139,50 @@ __attribute__((format(printf, 1, 2))) static bool bad_usage(const char *fmt, ...
     return false;
 }
 
-static bool parse_option(struct replay_app *app, int c, const char *arg) {
+/* "I/N" with 1 <= I <= N <= 10000. */
+static bool parse_shard(const char *s, struct corpus_options *co) {
+    const char *slash = strchr(s, '/');
+    char index[16];
+    if (!slash || (size_t)(slash - s) >= sizeof(index)) {
+        return false;
+    }
+    memcpy(index, s, (size_t)(slash - s));
+    index[slash - s] = '\0';
+    return parse_uint(index, 10000, &co->shard_index) &&
+           parse_uint(slash + 1, 10000, &co->shard_count) && co->shard_index >= 1 &&
+           co->shard_index <= co->shard_count;
+}
+
+static bool parse_corpus_option(struct corpus_options *co, int c, const char *arg) {
+    switch (c) {
+    case OPT_MANIFEST:
+        co->manifest = arg;
+        return true;
+    case OPT_JOBS:
+        return (parse_uint(arg, 256, &co->jobs) && co->jobs > 0) ||
+               bad_usage("bad job count '%s' (1 to 256)", arg);
+    case OPT_SHARD:
+        return parse_shard(arg, co) || bad_usage("bad shard '%s' (I/N, 1 <= I <= N)", arg);
+    case OPT_JUNIT:
+        co->junit = arg;
+        return true;
+    case OPT_HOST:
+        co->host = arg;
+        return true;
+    case OPT_CACHE:
+        co->cache_dir = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool parse_option(struct replay_app *app, struct corpus_options *co, int c,
+                         const char *arg) {
     struct player_options *po = &app->popts;
+    if (c >= OPT_MANIFEST) {
+        return parse_corpus_option(co, c, arg);
+    }
     switch (c) {
     case 's':
         po->snapshot_dir = arg;
@@ -171,8 +237,41 @@ static bool parse_option(struct replay_app *app, int c, const char *arg) {
     }
 }
 
+/* --manifest: what the single-trace options would mean there is refused, not ignored. */
+static int check_corpus_args(struct replay_app *app, struct corpus_options *co, int argc,
+                             char **argv) {
+    const struct player_options *po = &app->popts;
+    const struct checker_options *ck = &app->copts;
+    if (po->snapshot_dir || po->frames.set || po->calls.set || app->benchmark || app->loops > 1 ||
+        ck->checksums_out || ck->compare_ref || ck->tolerance || app->profile_path || app->leaks ||
+        po->pace != PLAYER_PACE_NONE || app->frame_log_path) {
+        bad_usage("%s", "with --manifest only --jobs, --shard, --junit, --report, --update, "
+                        "--host, --cache, --renderer, --renderer-lib and -v apply (the manifest "
+                        "gives each trace's expectations and tolerance)");
+        return EXIT_INPUT;
+    }
+    if (po->backend.library && po->backend.kind != BACKEND_VIRGLRENDERER) {
+        bad_usage("%s", "--renderer-lib needs --renderer virglrenderer");
+        return EXIT_INPUT;
+    }
+    co->names = argv + optind;
+    co->name_count = argc - optind;
+    co->report_dir = ck->report_dir;
+    co->update = ck->update;
+    co->verbosity = app->verbosity;
+    co->backend = po->backend;
+    if (!co->jobs) {
+        co->jobs = 1;
+    }
+    if (co->update && co->shard_count) {
+        bad_usage("%s", "--update rewrites the whole manifest: it cannot be used with --shard");
+        return EXIT_INPUT;
+    }
+    return -1;
+}
+
 /* Returns -1 to go on, or an exit status. */
-static int parse_args(struct replay_app *app, int argc, char **argv) {
+static int parse_args(struct replay_app *app, struct corpus_options *co, int argc, char **argv) {
     static const struct option long_opts[] = {
             {"snapshot", required_argument, NULL, 's'},
             {"frames", required_argument, NULL, OPT_FRAMES},
@@ -190,6 +289,12 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
             {"renderer-lib", required_argument, NULL, OPT_RENDERER_LIB},
             {"pace", required_argument, NULL, OPT_PACE},
             {"frame-log", required_argument, NULL, OPT_FRAME_LOG},
+            {"manifest", required_argument, NULL, OPT_MANIFEST},
+            {"jobs", required_argument, NULL, OPT_JOBS},
+            {"shard", required_argument, NULL, OPT_SHARD},
+            {"junit", required_argument, NULL, OPT_JUNIT},
+            {"host", required_argument, NULL, OPT_HOST},
+            {"cache", required_argument, NULL, OPT_CACHE},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {"version", no_argument, NULL, 'V'},
@@ -205,12 +310,19 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
             printf("virgl-replay %s\n", vgl_version());
             return EXIT_GOOD;
         }
-        if (!parse_option(app, c, optarg)) {
+        if (!parse_option(app, co, c, optarg)) {
             if (c == '?' || c == ':') {
                 usage(stderr);
             }
             return EXIT_INPUT;
         }
+    }
+    if (co->manifest) {
+        return check_corpus_args(app, co, argc, argv);
+    }
+    if (co->jobs || co->shard_count || co->junit || co->host || co->cache_dir) {
+        bad_usage("%s", "--jobs, --shard, --junit, --host and --cache need --manifest FILE");
+        return EXIT_INPUT;
     }
     if (optind != argc - 1) {
         usage(stderr);
@@ -246,11 +358,15 @@ static int parse_args(struct replay_app *app, int argc, char **argv) {
 
 int main(int argc, char **argv) {
     struct replay_app app = {.loops = 1};
-    const int early = parse_args(&app, argc, argv);
+    struct corpus_options co = {0};
+    const int early = parse_args(&app, &co, argc, argv);
     if (early >= 0) {
         return early;
     }
     vgl_log_init(app.verbosity > 1 ? VGL_LOG_DEBUG : VGL_LOG_ERROR, NULL, NULL);
+    if (co.manifest) {
+        return corpus_run(&co);
+    }
     const int status = replay_app_run(&app);
     replay_app_finish(&app);
     return status;
