@@ -173,7 +173,7 @@ static void read_result(struct corpus *c, struct trace_result *r, int wstatus) {
     } else if (r->status == EXIT_INPUT) {
         r->verdict = VERDICT_DAMAGED;
         snprintf(text, sizeof(text), "%s", error[0] ? error : "the trace is damaged or unreadable");
-    } else if (r->status == EXIT_UNTESTABLE || r->status == 77) {
+    } else if (r->status == EXIT_UNTESTABLE) {
         r->verdict = VERDICT_UNTESTABLE;
         snprintf(text, sizeof(text), "cannot test here: no usable host GL or no such renderer");
     } else if (r->differing > 0 || (r->status == EXIT_BAD && r->eff.count == 0)) {
@@ -303,7 +303,7 @@ static int exit_status(const struct corpus *c) {
     }
     if (n[VERDICT_PASS] + n[VERDICT_FAIL] + n[VERDICT_CRASH] == 0) {
         printf("corpus: nothing could be tested\n");
-        return EXIT_UNTESTABLE;
+        return replay_untestable_status();
     }
     return EXIT_GOOD;
 }

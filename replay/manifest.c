@@ -520,18 +520,10 @@ static bool read_text(const char *path, struct manifest *m, char *why, size_t wh
     return true;
 }
 
-bool manifest_load(const char *path, struct manifest *m, char *why, size_t why_size) {
-    memset(m, 0, sizeof(*m));
-    if (!(m->path = strdup(path))) {
-        snprintf(why, why_size, "out of memory");
-        return false;
-    }
-    if (!read_text(path, m, why, why_size)) {
-        return false;
-    }
+static bool parse_text(struct manifest *m, char *why, size_t why_size) {
     struct parse p = {.m = m, .why = why, .why_size = why_size};
-    const char *slash = strrchr(path, '/');
-    p.dir = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : strdup("");
+    const char *slash = strrchr(m->path, '/');
+    p.dir = slash ? strndup(m->path, (size_t)(slash - m->path + (slash == m->path))) : strdup("");
     if (!p.dir) {
         snprintf(why, why_size, "out of memory");
         return false;
@@ -542,7 +534,7 @@ bool manifest_load(const char *path, struct manifest *m, char *why, size_t why_s
     yaml_parser_set_input_string(&parser, (const unsigned char *)m->text, m->text_len);
     bool ok = yaml_parser_load(&parser, &doc) != 0;
     if (!ok) {
-        snprintf(why, why_size, "%s:%zu:%zu: %s%s%s", path, parser.problem_mark.line + 1,
+        snprintf(why, why_size, "%s:%zu:%zu: %s%s%s", m->path, parser.problem_mark.line + 1,
                  parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
                  parser.context ? " " : "", parser.context ? parser.context : "");
     } else {
@@ -553,6 +545,35 @@ bool manifest_load(const char *path, struct manifest *m, char *why, size_t why_s
     yaml_parser_delete(&parser);
     free(p.dir);
     return ok;
+}
+
+bool manifest_load(const char *path, struct manifest *m, char *why, size_t why_size) {
+    memset(m, 0, sizeof(*m));
+    if (!(m->path = strdup(path))) {
+        snprintf(why, why_size, "out of memory");
+        return false;
+    }
+    return read_text(path, m, why, why_size) && parse_text(m, why, why_size);
+}
+
+bool manifest_parse(const char *name, const char *text, size_t len, struct manifest *m, char *why,
+                    size_t why_size) {
+    memset(m, 0, sizeof(*m));
+    m->path = strdup(name);
+    m->text = malloc(len + 1);
+    if (!m->path || !m->text) {
+        snprintf(why, why_size, "out of memory");
+        return false;
+    }
+    memcpy(m->text, text, len);
+    m->text[len] = '\0';
+    m->text_len = len;
+    if (len > MAX_MANIFEST_BYTES || memchr(text, '\0', len)) {
+        snprintf(why, why_size, "%s: not a YAML text of at most %u bytes", name,
+                 MAX_MANIFEST_BYTES);
+        return false;
+    }
+    return parse_text(m, why, why_size);
 }
 
 static void expectation_free(struct expectation *e) {

@@ -91,8 +91,12 @@ struct effective {
     const struct frame_set *new_frames_go; /* where --update adds frames, or NULL */
 };
 
-/* Load and check a manifest; false with "FILE:LINE:COL: what" in why. */
+/* Load and check a manifest; false with "FILE:LINE:COL: what" in why. Free m even when it
+ * fails. */
 bool manifest_load(const char *path, struct manifest *m, char *why, size_t why_size);
+/* The same from text in memory (named name in messages). Free m even when it fails. */
+bool manifest_parse(const char *name, const char *text, size_t len, struct manifest *m, char *why,
+                    size_t why_size);
 void manifest_free(struct manifest *m);
 
 /* The expectation for renderer (and host, or NULL). False with why when a frame lacks a value. */

@@ -365,7 +365,7 @@ static int run_loops(struct replay_app *app, struct player *pl, struct player_st
 
 /* 125 (`git bisect run`'s "cannot test"), or VGL_EXIT_UNTESTABLE from the environment (the
  * meson tests ask for 77, meson's "skipped"). */
-static int untestable(void) {
+int replay_untestable_status(void) {
     const char *env = getenv("VGL_EXIT_UNTESTABLE");
     const int v = env ? atoi(env) : 0;
     return v > 0 && v < 256 ? v : EXIT_UNTESTABLE;
@@ -381,11 +381,11 @@ int replay_app_run(struct replay_app *app) {
     const enum vgl_status cs = player_create(&app->popts, &pl, why, sizeof(why));
     if (cs == VGL_ERROR_NO_DEVICE || cs == VGL_ERROR_HOST_GL) {
         fprintf(stderr, "virgl-replay: no usable host GL (%s)\n", vgl_status_str(cs));
-        return untestable();
+        return replay_untestable_status();
     }
     if (cs != VGL_OK) {
         fprintf(stderr, "virgl-replay: cannot start the renderer: %s\n", why);
-        return untestable();
+        return replay_untestable_status();
     }
     struct player_stats st;
     int status = run_loops(app, pl, &st);

@@ -45,6 +45,8 @@ struct replay_app {
 };
 
 int replay_app_run(struct replay_app *app);
+/* 125, or VGL_EXIT_UNTESTABLE from the environment (the meson tests ask for 77). */
+int replay_untestable_status(void);
 void replay_app_finish(struct replay_app *app);
 
 #endif
