@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main() of virgl-capture: runs one program against a private virgl-vtest-server that records it.
- * The program gets its own mount namespace whose /tmp/.virgl_test is that server's socket, so
- * no other server on the machine is touched. Owns process and namespace set-up, nothing else.
+ * The program gets its own mount namespace in which only /tmp/.virgl_test is that server's
+ * socket, so no other server on the machine is touched. Owns process and namespace set-up.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -130,75 +131,96 @@ static bool child_fail(const char *what) {
     return false;
 }
 
-/*
- * Put every entry of the machine's /tmp (open as `old_tmp`, now under the private tmpfs) back at
- * its name: directories and files as bind mounts, links as links; all but Mesa's socket. The
- * program's own files under /tmp stay where it expects them; what it makes at the top of /tmp
- * stays private. An entry removed meanwhile is left out.
- */
-static bool show_machine_tmp(int old_tmp) {
-    char hidden[64];
-    snprintf(hidden, sizeof(hidden), "/proc/self/fd/%d", old_tmp);
-    DIR *dir = opendir(hidden);
-    if (dir == NULL) {
-        return child_fail("listing /tmp");
-    }
-    bool ok = true;
-    const struct dirent *d;
-    while (ok && (d = readdir(dir)) != NULL) {
-        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
-            strcmp(d->d_name, GUEST_SOCKET + strlen("/tmp/")) == 0) {
-            continue;
-        }
-        char source[PATH_MAX], target[PATH_MAX];
-        snprintf(source, sizeof(source), "%s/%s", hidden, d->d_name);
-        snprintf(target, sizeof(target), "/tmp/%s", d->d_name);
-        struct stat st;
-        if (lstat(source, &st) != 0) {
-            continue;
-        }
-        if (S_ISLNK(st.st_mode)) {
-            char link[PATH_MAX];
-            const ssize_t n = readlink(source, link, sizeof(link) - 1);
-            if (n >= 0) {
-                link[n] = '\0';
-                ok = symlink(link, target) == 0 || child_fail("copying a link in /tmp");
-            }
-            continue;
-        }
-        const bool is_dir = S_ISDIR(st.st_mode);
-        int fd = -1;
-        if (is_dir ? mkdir(target, 0700) != 0
-                   : (fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
-            ok = child_fail("making a mount point in the private /tmp");
-            continue;
-        }
-        if (fd >= 0) {
-            close(fd);
-        }
-        if (mount(source, target, "none", MS_BIND | MS_REC, NULL) != 0) {
-            if (errno != ENOENT) {
-                ok = child_fail("showing the machine's /tmp entries");
-            }
-            if (is_dir) {
-                rmdir(target);
-            } else {
-                unlink(target);
-            }
-        }
-    }
-    closedir(dir);
-    return ok;
+/* An empty file of this mode at GUEST_SOCKET is a placeholder of a virgl-capture. */
+#define PLACEHOLDER_MODE 0444
+#define NO_PLACEHOLDER   (-2)
+
+static bool is_placeholder(const struct stat *st) {
+    return S_ISREG(st->st_mode) && st->st_size == 0 && (st->st_mode & 07777) == PLACEHOLDER_MODE;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b) {
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
 /*
- * In the program child: a private mount namespace with a tmpfs on /tmp whose .virgl_test is our
- * server's socket, and whose other entries are the machine's (show_machine_tmp). The socket
- * lives in DIR, which may itself be under /tmp and so hidden by the new tmpfs: it is opened with
- * O_PATH first, and the bind mount's source is that fd's /proc/self/fd link, which names the
- * socket inode whatever is mounted on top of its directory.
+ * A bind mount needs a target, so GUEST_SOCKET must exist on the machine while the program
+ * runs. What is there (a machine server's socket, any other file) is left as it is. A free path
+ * gets a placeholder, which the captures running at the same time share: each holds a shared
+ * flock on it for its whole run, since unlinking it would detach every capture's mount on it,
+ * and the last one to leave removes it (release_guest_path). Returns the locked placeholder's
+ * fd, NO_PLACEHOLDER when there is nothing to hold, or -1 when the path cannot be used.
  */
-static bool setup_private_tmp(const char *server_socket) {
+static int hold_guest_path(void) {
+    for (int tries = 0; tries < 100; tries++) {
+        struct stat st;
+        int fd;
+        if (lstat(GUEST_SOCKET, &st) != 0) {
+            if (errno != ENOENT) {
+                fprintf(stderr, PROG ": " GUEST_SOCKET ": %s\n", strerror(errno));
+                return -1;
+            }
+            fd = open(GUEST_SOCKET, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      PLACEHOLDER_MODE);
+            if (fd < 0 && errno == EEXIST) {
+                continue;
+            }
+            if (fd < 0) {
+                fprintf(stderr, PROG ": cannot create " GUEST_SOCKET ": %s\n", strerror(errno));
+                return -1;
+            }
+            fchmod(fd, PLACEHOLDER_MODE); /* whatever the umask */
+        } else if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
+            fprintf(stderr, PROG ": " GUEST_SOCKET " is a %s, not mounting over it\n",
+                    S_ISLNK(st.st_mode) ? "symbolic link" : "directory");
+            return -1;
+        } else if (!is_placeholder(&st)) {
+            return NO_PLACEHOLDER;
+        } else {
+            fd = open(GUEST_SOCKET, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+            if (fd < 0) {
+                continue; /* replaced meanwhile: look again */
+            }
+        }
+        int r;
+        do {
+            r = flock(fd, LOCK_SH);
+        } while (r != 0 && errno == EINTR);
+        if (r != 0) {
+            fprintf(stderr, PROG ": cannot lock " GUEST_SOCKET ": %s\n", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && lstat(GUEST_SOCKET, &now) == 0 && same_file(&held, &now)) {
+            return fd;
+        }
+        close(fd); /* removed by the last capture before we locked it: start again */
+    }
+    fprintf(stderr, PROG ": " GUEST_SOCKET " keeps changing\n");
+    return -1;
+}
+
+/* Remove the placeholder when no other capture holds it and it is still untouched in place. */
+static void release_guest_path(int fd) {
+    if (fd < 0) {
+        return;
+    }
+    struct stat held, now;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &held) == 0 && is_placeholder(&held) &&
+        lstat(GUEST_SOCKET, &now) == 0 && same_file(&held, &now)) {
+        unlink(GUEST_SOCKET); /* may fail in a sticky /tmp if another user made it: it stays */
+    }
+    close(fd);
+}
+
+/*
+ * In the program child: a private mount namespace in which our server's socket is bind-mounted
+ * on GUEST_SOCKET. The rest of /tmp is the machine's. The mount goes on the file opened and
+ * checked here, so swapping the path for a link cannot redirect it; the fd must be opened after
+ * unshare, since a mount on a path of the old namespace is refused.
+ */
+static bool setup_namespace(const char *server_socket) {
     const uid_t uid = geteuid();
     const gid_t gid = getegid();
     if (unshare(CLONE_NEWNS) != 0) {
@@ -226,45 +248,26 @@ static bool setup_private_tmp(const char *server_socket) {
     if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
         return child_fail("making / private");
     }
-    const int sock_fd = open(server_socket, O_PATH | O_CLOEXEC);
-    if (sock_fd < 0) {
-        return child_fail("opening the server socket");
+    const int target = open(GUEST_SOCKET, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (target < 0) {
+        return child_fail("opening " GUEST_SOCKET);
     }
-    const int old_tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (old_tmp < 0) {
-        close(sock_fd);
-        return child_fail("opening /tmp");
-    }
-    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
-        close(sock_fd);
-        close(old_tmp);
-        return child_fail("mounting a private /tmp");
-    }
-    const bool shown = show_machine_tmp(old_tmp);
-    close(old_tmp);
-    if (!shown) {
-        close(sock_fd);
+    struct stat st;
+    if (fstat(target, &st) != 0 || S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
+        fprintf(stderr, PROG ": " GUEST_SOCKET " turned into a link or a directory\n");
+        close(target);
         return false;
     }
-    const int target = open(GUEST_SOCKET, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (target < 0) {
-        close(sock_fd);
-        return child_fail("creating " GUEST_SOCKET);
-    }
+    char target_path[64];
+    snprintf(target_path, sizeof(target_path), "/proc/self/fd/%d", target);
+    const bool ok = mount(server_socket, target_path, "none", MS_BIND, NULL) == 0 ||
+                    child_fail("bind-mounting the server socket on " GUEST_SOCKET);
     close(target);
-    char source[64];
-    snprintf(source, sizeof(source), "/proc/self/fd/%d", sock_fd);
-    if (mount(source, GUEST_SOCKET, "none", MS_BIND, NULL) != 0) {
-        close(sock_fd);
-        return child_fail("bind-mounting the server socket on " GUEST_SOCKET);
-    }
-    close(sock_fd);
-    return true;
+    return ok;
 }
 
 static void run_program(const char *server_socket, char **argv) {
-    /* The private /tmp shows the machine's entries, so the program's path still names it. */
-    if (!setup_private_tmp(server_socket)) {
+    if (!setup_namespace(server_socket)) {
         _exit(EXIT_SETUP_FAILED);
     }
     if (setenv("GALLIUM_DRIVER", "virpipe", 0) != 0) {
@@ -589,12 +592,18 @@ int main(int argc, char **argv) {
         }
         goto out_dir;
     }
+    /* Just before the program: a machine server may come and go meanwhile. */
+    const int placeholder = hold_guest_path();
+    if (placeholder == -1) {
+        stop_server(server_pid);
+        goto out_dir;
+    }
 
     const pid_t prog_pid = fork();
     if (prog_pid < 0) {
         fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
         stop_server(server_pid);
-        goto out_dir;
+        goto out_placeholder;
     }
     if (prog_pid == 0) {
         /* Restore default dispositions for the program (exec would, but not on failure). */
@@ -618,7 +627,7 @@ int main(int argc, char **argv) {
         }
         fprintf(stderr, PROG ": the server failed (%s); see its messages above. %s: %s\n", what,
                 prog_argv[0], prog_what);
-        goto out_dir;
+        goto out_placeholder;
     }
 
     struct stat st;
@@ -626,6 +635,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, PROG ": trace %s, %lld bytes; %s: %s\n", output, size, prog_argv[0], prog_what);
     ret = exit_code(prog_status);
 
+out_placeholder:
+    release_guest_path(placeholder); /* after the program: its mount needs the placeholder */
 out_dir:
     unlink(sock); /* normally gone already: the server unlinks its socket */
     if (rmdir(dir) != 0) {
