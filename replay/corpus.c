@@ -245,20 +245,34 @@ static bool start(struct corpus *c, struct trace_result *r) {
 static bool run_all(struct corpus *c) {
     size_t next = 0, running = 0, done = 0;
     const unsigned jobs = c->o->jobs ? c->o->jobs : 1;
+    struct trace_result **slots = calloc(jobs, sizeof(*slots)); /* the running replays */
+    if (!slots) {
+        fprintf(stderr, "virgl-replay: out of memory\n");
+        return false;
+    }
+    bool ok = true;
     for (;;) {
-        while (running < jobs && next < c->count) {
+        while (ok && running < jobs && next < c->count) {
             struct trace_result *r = &c->results[next++];
             if (r->verdict == VERDICT_SKIP) {
                 print_result(c, r, ++done, c->count);
                 continue;
             }
             if (!start(c, r)) {
-                return false;
+                ok = false; /* wait for those running, then stop */
+                break;
+            }
+            for (unsigned s = 0; s < jobs; s++) {
+                if (!slots[s]) {
+                    slots[s] = r;
+                    break;
+                }
             }
             running++;
         }
         if (!running) {
-            return true;
+            free(slots);
+            return ok;
         }
         int wstatus;
         const pid_t pid = waitpid(-1, &wstatus, 0);
@@ -267,11 +281,13 @@ static bool run_all(struct corpus *c) {
                 continue;
             }
             fprintf(stderr, "virgl-replay: waitpid: %s\n", strerror(errno));
+            free(slots);
             return false;
         }
-        for (size_t i = 0; i < next; i++) {
-            struct trace_result *r = &c->results[i];
-            if (r->ran && r->pid == pid) {
+        for (unsigned s = 0; s < jobs; s++) {
+            struct trace_result *r = slots[s];
+            if (r && r->pid == pid) {
+                slots[s] = NULL;
                 r->pid = 0;
                 r->seconds = now_s() - r->seconds;
                 read_result(c, r, wstatus);

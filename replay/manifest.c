@@ -16,6 +16,7 @@
 #define MAX_FRAMES         (1u << 22)
 #define MAX_LABELS         64u
 #define MAX_LABEL_LEN      64u
+#define MAX_OVERRIDES      64u
 
 struct parse {
     struct manifest *m;
@@ -149,6 +150,15 @@ static bool dup_to(struct parse *p, const yaml_node_t *n, char **out, bool path)
     return *out != NULL || fail_at(p, n, "out of memory");
 }
 
+/* Each key of a mapping at most once: bit `bit` of *seen. */
+static bool first_time(struct parse *p, const yaml_node_t *k, unsigned *seen, unsigned bit) {
+    if (*seen & (1u << bit)) {
+        return fail_at(p, k, "'%s' is given twice", scalar(k));
+    }
+    *seen |= 1u << bit;
+    return true;
+}
+
 /* `{size: WxH, format: F, crc32: H}`: every key optional here; the effective frame must have
  * all three. */
 static bool parse_frame(struct parse *p, const yaml_node_t *key, const yaml_node_t *val,
@@ -160,12 +170,17 @@ static bool parse_frame(struct parse *p, const yaml_node_t *key, const yaml_node
         return fail_at(p, val ? val : key, "frame %u: expected {size: WxH, format: F, crc32: H}",
                        f->frame);
     }
+    unsigned seen = 0;
     for (yaml_node_pair_t *pr = val->data.mapping.pairs.start; pr < val->data.mapping.pairs.top;
          pr++) {
         const yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
         const char *ks = scalar(k), *vs = scalar(v);
         if (!ks || !vs) {
             return fail_at(p, k ? k : val, "frame %u: expected scalar keys and values", f->frame);
+        }
+        const unsigned bit = strcmp(ks, "crc32") == 0 ? 0 : strcmp(ks, "format") == 0 ? 1 : 2;
+        if (!first_time(p, k, &seen, bit)) {
+            return false;
         }
         if (strcmp(ks, "crc32") == 0) {
             if (strlen(vs) != 8 || !parse_u32(vs, 16, &f->crc)) {
@@ -202,6 +217,32 @@ static bool parse_frame(struct parse *p, const yaml_node_t *key, const yaml_node
     return true;
 }
 
+static int by_number(const void *a, const void *b) {
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted, not pairwise: a hostile manifest may list millions of frames. */
+static bool no_twice_frames(struct parse *p, const yaml_node_t *n, const struct frame_set *fs) {
+    uint32_t *nums = malloc((fs->count ? fs->count : 1) * sizeof(*nums));
+    if (!nums) {
+        return fail_at(p, n, "out of memory");
+    }
+    for (size_t i = 0; i < fs->count; i++) {
+        nums[i] = fs->items[i].frame;
+    }
+    qsort(nums, fs->count, sizeof(*nums), by_number);
+    for (size_t i = 1; i < fs->count; i++) {
+        if (nums[i] == nums[i - 1]) {
+            const uint32_t twice = nums[i];
+            free(nums);
+            return fail_at(p, n, "frame %u is listed twice", twice);
+        }
+    }
+    free(nums);
+    return true;
+}
+
 static bool parse_frames(struct parse *p, const yaml_node_t *key, const yaml_node_t *n,
                          struct frame_set *fs) {
     fs->present = true;
@@ -232,18 +273,13 @@ static bool parse_frames(struct parse *p, const yaml_node_t *key, const yaml_nod
         if (!k || !parse_frame(p, k, v, f)) {
             return fail_at(p, n, "bad frame");
         }
-        for (size_t j = 0; j < fs->count; j++) {
-            if (fs->items[j].frame == f->frame) {
-                return fail_at(p, k, "frame %u is listed twice", f->frame);
-            }
-        }
         if (i == 0) {
             fs->indent = (unsigned)k->start_mark.column;
         }
         fs->line_end = line_end_after(p->m, f->pair_at.end);
         fs->count++;
     }
-    return true;
+    return no_twice_frames(p, n, fs);
 }
 
 static bool parse_labels(struct parse *p, const yaml_node_t *n, struct expectation *e) {
@@ -275,8 +311,21 @@ static bool parse_labels(struct parse *p, const yaml_node_t *n, struct expectati
 
 /* One key of an expectation (base or override); false when the key is not one. */
 static bool expectation_key(struct parse *p, const char *ks, const yaml_node_t *k,
-                            const yaml_node_t *v, struct expectation *e, bool *known) {
-    *known = true;
+                            const yaml_node_t *v, struct expectation *e, bool *known,
+                            unsigned *seen) {
+    static const char *const keys[] = {"frames", "labels", "tolerance", "images"};
+    *known = false;
+    for (unsigned i = 0; i < 4; i++) {
+        if (strcmp(ks, keys[i]) == 0) {
+            *known = true;
+            if (!first_time(p, k, seen, i)) {
+                return false;
+            }
+        }
+    }
+    if (!*known) {
+        return true;
+    }
     if (strcmp(ks, "frames") == 0) {
         return parse_frames(p, k, v, &e->frames);
     }
@@ -290,11 +339,7 @@ static bool expectation_key(struct parse *p, const char *ks, const yaml_node_t *
         e->has_tolerance = true;
         return true;
     }
-    if (strcmp(ks, "images") == 0) {
-        return dup_to(p, v, &e->images, true);
-    }
-    *known = false;
-    return true;
+    return dup_to(p, v, &e->images, true); /* images */
 }
 
 static bool parse_overrides(struct parse *p, const yaml_node_t *n, struct manifest_entry *me) {
@@ -302,6 +347,9 @@ static bool parse_overrides(struct parse *p, const yaml_node_t *n, struct manife
         return fail_at(p, n, "expect: a mapping from renderer or host names to expectations");
     }
     const size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (count > MAX_OVERRIDES) {
+        return fail_at(p, n, "more than %u overrides", MAX_OVERRIDES);
+    }
     me->overrides = calloc(count ? count : 1, sizeof(*me->overrides));
     if (!me->overrides) {
         return fail_at(p, n, "out of memory");
@@ -322,6 +370,7 @@ static bool parse_overrides(struct parse *p, const yaml_node_t *n, struct manife
         if (v->type != YAML_MAPPING_NODE) {
             return fail_at(p, v, "expect: %s: expected a mapping", o->key);
         }
+        unsigned seen = 0;
         for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top;
              q++) {
             const yaml_node_t *ok = node(p, q->key), *ov = node(p, q->value);
@@ -330,7 +379,7 @@ static bool parse_overrides(struct parse *p, const yaml_node_t *n, struct manife
             if (!ks || !ov) {
                 return fail_at(p, v, "expected scalar keys");
             }
-            if (!expectation_key(p, ks, ok, ov, &o->e, &known)) {
+            if (!expectation_key(p, ks, ok, ov, &o->e, &known, &seen)) {
                 return false;
             }
             if (!known) {
@@ -381,12 +430,21 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
     }
     me->line = (unsigned)n->start_mark.line + 1;
     char *file_rel = NULL;
+    unsigned seen = 0;
+    static const char *const own_keys[] = {"file", "url", "sha256", "name", "expect"};
     for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
         const yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
         const char *ks = scalar(k);
         bool known;
         if (!ks || !v) {
+            free(file_rel);
             return fail_at(p, n, "expected scalar keys");
+        }
+        for (unsigned i = 0; i < 5; i++) {
+            if (strcmp(ks, own_keys[i]) == 0 && !first_time(p, k, &seen, 4 + i)) {
+                free(file_rel);
+                return false;
+            }
         }
         if (pr == n->data.mapping.pairs.start) {
             me->key_indent = (unsigned)k->start_mark.column;
@@ -420,7 +478,7 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
                 free(file_rel);
                 return false;
             }
-        } else if (!expectation_key(p, ks, k, v, &me->base, &known)) {
+        } else if (!expectation_key(p, ks, k, v, &me->base, &known, &seen)) {
             free(file_rel);
             return false;
         } else if (!known && strcmp(ks, "source") != 0 && strcmp(ks, "captured_with") != 0 &&
@@ -450,6 +508,35 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
     }
     free(file_rel);
     return true;
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp((*(const struct manifest_entry *const *)a)->name,
+                  (*(const struct manifest_entry *const *)b)->name);
+}
+
+/* Sorted, not pairwise: a hostile manifest may list 100,000 traces. */
+static bool names_unique(struct parse *p) {
+    const struct manifest_entry **sorted =
+            malloc((p->m->count ? p->m->count : 1) * sizeof(*sorted));
+    if (!sorted) {
+        return fail_at(p, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < p->m->count; i++) {
+        sorted[i] = &p->m->entries[i];
+    }
+    qsort(sorted, p->m->count, sizeof(*sorted), by_name);
+    bool ok = true;
+    for (size_t i = 1; ok && i < p->m->count; i++) {
+        if (strcmp(sorted[i]->name, sorted[i - 1]->name) == 0) {
+            const struct manifest_entry *later =
+                    sorted[i]->line > sorted[i - 1]->line ? sorted[i] : sorted[i - 1];
+            ok = fail_at(p, NULL, "line %u: two traces are named '%s' (give one a name:)",
+                         later->line, later->name);
+        }
+    }
+    free(sorted);
+    return ok;
 }
 
 static bool parse_root(struct parse *p) {
@@ -482,13 +569,8 @@ static bool parse_root(struct parse *p) {
         if (!n || !parse_entry(p, n, me)) {
             return fail_at(p, list, "bad trace entry");
         }
-        for (size_t j = 0; j + 1 < p->m->count; j++) {
-            if (strcmp(p->m->entries[j].name, me->name) == 0) {
-                return fail_at(p, n, "two traces are named '%s' (give one a name:)", me->name);
-            }
-        }
     }
-    return true;
+    return names_unique(p);
 }
 
 static bool read_text(const char *path, struct manifest *m, char *why, size_t why_size) {
@@ -604,13 +686,15 @@ void manifest_free(struct manifest *m) {
     memset(m, 0, sizeof(*m));
 }
 
-static struct effective_frame *find_frame(struct effective *eff, uint32_t frame) {
-    for (size_t i = 0; i < eff->count; i++) {
-        if (eff->frames[i].frame == frame) {
-            return &eff->frames[i];
-        }
-    }
-    return NULL;
+static int by_frame(const void *a, const void *b) {
+    const struct effective_frame *x = a, *y = b;
+    return (x->frame > y->frame) - (x->frame < y->frame);
+}
+
+/* Binary search among the first `sorted` frames, which are in order. */
+static struct effective_frame *find_frame(struct effective *eff, size_t sorted, uint32_t frame) {
+    const struct effective_frame key = {.frame = frame};
+    return bsearch(&key, eff->frames, sorted, sizeof(*eff->frames), by_frame);
 }
 
 static void lay_over(struct effective *eff, const struct expectation *e) {
@@ -627,9 +711,10 @@ static void lay_over(struct effective *eff, const struct expectation *e) {
     if (e->frames.present && e->frames.block) {
         eff->new_frames_go = &e->frames;
     }
+    const size_t sorted = eff->count; /* a layer lists each frame once */
     for (size_t i = 0; i < e->frames.count; i++) {
         const struct expected_frame *f = &e->frames.items[i];
-        struct effective_frame *ef = find_frame(eff, f->frame);
+        struct effective_frame *ef = find_frame(eff, sorted, f->frame);
         if (!ef) {
             ef = &eff->frames[eff->count++];
             *ef = (struct effective_frame){.frame = f->frame};
@@ -649,6 +734,7 @@ static void lay_over(struct effective *eff, const struct expectation *e) {
             ef->crc_at = f->crc_at;
         }
     }
+    qsort(eff->frames, eff->count, sizeof(*eff->frames), by_frame);
 }
 
 static const struct expectation *override_for(const struct manifest_entry *e, const char *key) {
@@ -658,11 +744,6 @@ static const struct expectation *override_for(const struct manifest_entry *e, co
         }
     }
     return NULL;
-}
-
-static int by_frame(const void *a, const void *b) {
-    const struct effective_frame *x = a, *y = b;
-    return (x->frame > y->frame) - (x->frame < y->frame);
 }
 
 bool manifest_effective(const struct manifest *m, const struct manifest_entry *e,
@@ -695,7 +776,6 @@ bool manifest_effective(const struct manifest *m, const struct manifest_entry *e
             return false;
         }
     }
-    qsort(out->frames, out->count, sizeof(*out->frames), by_frame);
     return true;
 }
 

@@ -64,13 +64,15 @@ static void frame_line(unsigned indent, const struct sum_entry *s, char *out, si
              s->w, s->h, s->format, crc);
 }
 
+static int effective_by_frame(const void *a, const void *b) {
+    const struct effective_frame *x = a, *y = b;
+    return (x->frame > y->frame) - (x->frame < y->frame);
+}
+
+/* The effective frames are sorted by frame. */
 static const struct effective_frame *find_effective(const struct effective *eff, uint32_t frame) {
-    for (size_t i = 0; i < eff->count; i++) {
-        if (eff->frames[i].frame == frame) {
-            return &eff->frames[i];
-        }
-    }
-    return NULL;
+    const struct effective_frame key = {.frame = frame};
+    return bsearch(&key, eff->frames, eff->count, sizeof(*eff->frames), effective_by_frame);
 }
 
 /* The edits for one trace; counts what changed. */
@@ -120,11 +122,7 @@ static void trace_edits(const struct corpus *c, const struct trace_result *r,
     }
     for (size_t i = 0; i < r->eff.count; i++) {
         const struct effective_frame *f = &r->eff.frames[i];
-        bool produced = false;
-        for (size_t k = 0; k < got->count && !produced; k++) {
-            produced = got->items[k].frame == f->frame;
-        }
-        if (produced) {
+        if (sum_list_find(got->items, got->count, f->frame)) {
             continue;
         }
         if (!f->last->own_line) {
