@@ -307,7 +307,7 @@ static int exit_status(const struct corpus *c) {
         failed += counts_as_failure(r);
     }
     printf("corpus: %zu traces: %u passed, %u failed, %u crashed, %u damaged, %u untestable, "
-           "%u skipped, %u flaky failures ignored; %.1f s with %u job%s\n",
+           "%u skipped, %u flaky failures ignored; %.2f s with %u job%s\n",
            c->count, n[VERDICT_PASS], n[VERDICT_FAIL], n[VERDICT_CRASH], n[VERDICT_DAMAGED],
            n[VERDICT_UNTESTABLE], n[VERDICT_SKIP], flaky, c->seconds, c->o->jobs,
            c->o->jobs == 1 ? "" : "s");

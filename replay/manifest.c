@@ -429,7 +429,7 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
         return fail_at(p, n, "a trace entry is a mapping (file:, url:, frames:, ...)");
     }
     me->line = (unsigned)n->start_mark.line + 1;
-    char *file_rel = NULL;
+    const char *file_rel = NULL; /* the scalar as written: the document outlives its use */
     unsigned seen = 0;
     static const char *const own_keys[] = {"file", "url", "sha256", "name", "expect"};
     for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
@@ -437,12 +437,10 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
         const char *ks = scalar(k);
         bool known;
         if (!ks || !v) {
-            free(file_rel);
             return fail_at(p, n, "expected scalar keys");
         }
         for (unsigned i = 0; i < 5; i++) {
             if (strcmp(ks, own_keys[i]) == 0 && !first_time(p, k, &seen, 4 + i)) {
-                free(file_rel);
                 return false;
             }
         }
@@ -451,39 +449,33 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
         }
         me->line_end = line_end_after(p->m, node_last_end(p, v, 0));
         if (strcmp(ks, "file") == 0) {
-            if (!dup_to(p, v, &me->file, true) || !dup_to(p, v, &file_rel, false)) {
-                free(file_rel);
+            if (!dup_to(p, v, &me->file, true)) {
                 return false;
             }
+            file_rel = scalar(v);
         } else if (strcmp(ks, "url") == 0) {
             if (!dup_to(p, v, &me->url, false)) {
                 return false;
             }
             if (strncmp(me->url, "http://", 7) != 0 && strncmp(me->url, "https://", 8) != 0) {
-                free(file_rel);
                 return fail_at(p, v, "url: only http:// and https:// are fetched");
             }
         } else if (strcmp(ks, "sha256") == 0) {
             if (!parse_sha256(p, v, me->sha256)) {
-                free(file_rel);
                 return false;
             }
         } else if (strcmp(ks, "name") == 0) {
             if (!dup_to(p, v, &me->name, false)) {
-                free(file_rel);
                 return false;
             }
         } else if (strcmp(ks, "expect") == 0) {
             if (!parse_overrides(p, v, me)) {
-                free(file_rel);
                 return false;
             }
         } else if (!expectation_key(p, ks, k, v, &me->base, &known, &seen)) {
-            free(file_rel);
             return false;
         } else if (!known && strcmp(ks, "source") != 0 && strcmp(ks, "captured_with") != 0 &&
                    strcmp(ks, "description") != 0) {
-            free(file_rel);
             return fail_at(p, k,
                            "unknown key '%s' (file, url, sha256, name, labels, tolerance, "
                            "images, frames, expect, source, captured_with, description)",
@@ -491,22 +483,18 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
         }
     }
     if (!me->file && !me->url) {
-        free(file_rel);
         return fail_at(p, n, "a trace entry needs file: or url:");
     }
     if (me->url && !me->sha256[0]) {
-        free(file_rel);
         return fail_at(p, n,
                        "url: needs sha256: (a fetched file is checked before it is replayed)");
     }
     if (!me->name) {
         me->name = file_rel ? strdup(base_name(file_rel)) : url_name(me->url);
         if (!me->name || !me->name[0]) {
-            free(file_rel);
             return fail_at(p, n, "give this entry a name:");
         }
     }
-    free(file_rel);
     return true;
 }
 
