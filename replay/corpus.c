@@ -148,6 +148,7 @@ static void read_result(struct corpus *c, struct trace_result *r, int wstatus) {
         if (sscanf(line, "status %d", &r->status) == 1) {
             have_status = true;
         } else if (sscanf(line, "frames %u %u", &r->frames, &r->differing) == 2) {
+        } else if (sscanf(line, "calls %u", &r->calls_differing) == 1) {
         } else if (strncmp(line, "fail ", 5) == 0) {
             if (!first_fail[0]) {
                 snprintf(first_fail, sizeof(first_fail), "%s", line + 5);
@@ -176,13 +177,21 @@ static void read_result(struct corpus *c, struct trace_result *r, int wstatus) {
     } else if (r->status == EXIT_UNTESTABLE) {
         r->verdict = VERDICT_UNTESTABLE;
         snprintf(text, sizeof(text), "cannot test here: no usable host GL or no such renderer");
-    } else if (r->differing > 0 || (r->status == EXIT_BAD && r->eff.count == 0)) {
+    } else if (r->differing > 0 || r->calls_differing > 0 ||
+               (r->status == EXIT_BAD && !r->eff.listed)) {
         r->verdict = VERDICT_FAIL;
-        snprintf(text, sizeof(text), "%s",
-                 first_fail[0] ? first_fail : "frames differ from the capture's checksums");
+        if (first_fail[0]) {
+            snprintf(text, sizeof(text), "%s", first_fail);
+        } else if (r->calls_differing) {
+            snprintf(text, sizeof(text), "%u call status(es) differ from the capture's",
+                     r->calls_differing);
+        } else {
+            snprintf(text, sizeof(text), "frames differ from the capture's checksums");
+        }
     } else {
         r->verdict = VERDICT_PASS;
-        snprintf(text, sizeof(text), "%u frames", r->frames);
+        snprintf(text, sizeof(text), "%u frames%s", r->frames,
+                 r->eff.listed || r->eff.images ? "" : " (against the capture's checksums)");
     }
     set_summary(r, text);
     corpus_path(c, r, "log", path, sizeof(path));
@@ -204,6 +213,17 @@ static bool counts_as_failure(const struct trace_result *r) {
     return (r->verdict == VERDICT_FAIL || r->verdict == VERDICT_CRASH) && !r->flaky;
 }
 
+/* Failures --update cannot turn into expectations: crashes and differing call statuses. */
+static bool unfixable(const struct corpus *c) {
+    for (size_t i = 0; i < c->count; i++) {
+        const struct trace_result *r = &c->results[i];
+        if (counts_as_failure(r) && (r->verdict == VERDICT_CRASH || r->calls_differing)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void print_result(const struct corpus *c, const struct trace_result *r, size_t done,
                          size_t total) {
     const char *label = r->verdict == VERDICT_PASS ? "pass" : verdict_name(r->verdict);
@@ -220,13 +240,18 @@ static void print_result(const struct corpus *c, const struct trace_result *r, s
 }
 
 static bool start(struct corpus *c, struct trace_result *r) {
-    char dir[4300];
+    char dir[4300], old[4400];
     if (c->o->report_dir) {
         corpus_path(c, r, "report", dir, sizeof(dir));
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             fprintf(stderr, "virgl-replay: cannot create %s: %s\n", dir, strerror(errno));
             return false;
         }
+        /* A report directory used before: nothing of an earlier run may be linked. */
+        snprintf(old, sizeof(old), "%s/index.html", dir);
+        unlink(old);
+        corpus_path(c, r, "log", old, sizeof(old));
+        unlink(old);
     }
     fflush(NULL);
     r->seconds = now_s();
@@ -398,10 +423,13 @@ int corpus_run(const struct corpus_options *o) {
         status = EXIT_INPUT;
     }
     if (o->update) {
-        if (!corpus_update_manifest(&c, why, sizeof(why))) {
+        unsigned by_hand = 0;
+        if (!corpus_update_manifest(&c, &by_hand, why, sizeof(why))) {
             fprintf(stderr, "virgl-replay: --update: %s\n", why);
             status = EXIT_INPUT;
-        } else if (status == EXIT_BAD) {
+        } else if (by_hand && status == EXIT_GOOD) {
+            status = EXIT_BAD; /* asked to update, and some of it is left to do */
+        } else if (status == EXIT_BAD && !by_hand && !unfixable(&c)) {
             status = EXIT_GOOD; /* the differences are now the expectations */
         }
     }

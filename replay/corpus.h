@@ -46,9 +46,10 @@ struct trace_result {
     int status; /* the replay's exit status */
     double seconds;
     unsigned frames, differing;
-    char *summary;   /* one line: why it failed, or what passed */
-    char *details;   /* the failing frames, then the end of the replay's log */
-    bool has_report; /* report_dir/id/index.html was written */
+    unsigned calls_differing; /* call statuses that differ from the capture's */
+    char *summary;            /* one line: why it failed, or what passed */
+    char *details;            /* the failing frames, then the end of the replay's log */
+    bool has_report;          /* report_dir/id/index.html was written */
     pid_t pid;
 };
 
@@ -74,7 +75,8 @@ void corpus_path(const struct corpus *c, const struct trace_result *r, const cha
 const char *verdict_name(enum trace_verdict v);
 bool corpus_write_junit(const struct corpus *c, const char *path, char *why, size_t why_size);
 bool corpus_write_report(const struct corpus *c, const char *dir, char *why, size_t why_size);
-/* --update: rewrite the manifest's expected frames from the replays; false with why. */
-bool corpus_update_manifest(const struct corpus *c, char *why, size_t why_size);
+/* --update: rewrite the manifest's expected frames from the replays; false with why.
+ * *by_hand counts the differences it could not write (they are printed). */
+bool corpus_update_manifest(const struct corpus *c, unsigned *by_hand, char *why, size_t why_size);
 
 #endif

@@ -41,7 +41,8 @@ static void put_line(FILE *f, const char *tag, const char *text) {
 }
 
 static bool write_result(const struct corpus *c, const struct trace_result *r, int status,
-                         const char *error, const struct checker *checker) {
+                         const char *error, const struct replay_app *app,
+                         const struct checker *checker, bool compared) {
     char path[4300];
     corpus_path(c, r, "result", path, sizeof(path));
     FILE *f = fopen(path, "w");
@@ -55,10 +56,11 @@ static bool write_result(const struct corpus *c, const struct trace_result *r, i
     size_t count = 0, listed = 0;
     const struct frame_result *res = checker ? checker_results(checker, &count) : NULL;
     unsigned differing = 0;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < count && compared; i++) {
         differing += frame_state_differs(res[i].state);
     }
     fprintf(f, "frames %zu %u\n", count, differing);
+    fprintf(f, "calls %u\n", app ? app->status_mismatches : 0);
     for (size_t i = 0; i < count && listed < MAX_LISTED_FAILURES; i++) {
         const struct frame_result *x = &res[i];
         if (!frame_state_differs(x->state)) {
@@ -82,7 +84,7 @@ static bool write_result(const struct corpus *c, const struct trace_result *r, i
 
 static __attribute__((noreturn)) void finish(const struct corpus *c, const struct trace_result *r,
                                              const char *error) {
-    const bool ok = write_result(c, r, EXIT_INPUT, error, NULL);
+    const bool ok = write_result(c, r, EXIT_INPUT, error, NULL, NULL, false);
     fflush(NULL);
     exit(ok ? 0 : 3);
 }
@@ -160,7 +162,7 @@ void corpus_child(const struct corpus *c, const struct trace_result *r) {
     app.popts.backend = c->o->backend;
     app.copts.checksums_out = got;
     app.copts.tolerance = r->eff.tolerance;
-    if (r->eff.count) {
+    if (r->eff.listed) {
         app.copts.expected = expected;
         app.copts.expected_count = r->eff.count;
         app.copts.expected_desc = desc;
@@ -174,7 +176,7 @@ void corpus_child(const struct corpus *c, const struct trace_result *r) {
     const int status = replay_app_run(&app);
     fflush(stdout);
     /* The manifest, not the capture's own checksums, decides when it lists frames. */
-    const bool ok = write_result(c, r, status, NULL, compares ? app.checker : NULL);
+    const bool ok = write_result(c, r, status, NULL, &app, app.checker, compares);
     replay_app_finish(&app);
     free(expected);
     free(path);

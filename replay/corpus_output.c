@@ -50,13 +50,53 @@ static void put_attr(FILE *f, const char *name, const char *value) {
     fputc('"', f);
 }
 
+/* Append " word" to out, in single quotes when the shell would read it otherwise. */
+static void put_word(char *out, size_t size, const char *word) {
+    size_t n = strlen(out);
+    const bool plain =
+            word[0] && strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789._/-:=@%+,") == strlen(word);
+    if (n + 4 >= size) {
+        return;
+    }
+    out[n++] = ' ';
+    if (!plain) {
+        out[n++] = '\'';
+    }
+    for (const char *s = word; *s && n + 6 < size; s++) {
+        if (*s == '\'' && !plain) {
+            memcpy(out + n, "'\\''", 4); /* close, an escaped quote, open */
+            n += 4;
+        } else {
+            out[n++] = *s;
+        }
+    }
+    if (!plain) {
+        out[n++] = '\'';
+    }
+    out[n] = '\0';
+}
+
 /* The command that replays this one trace as the run did. */
 static void reproduce(const struct corpus *c, const struct trace_result *r, char *out,
                       size_t size) {
-    snprintf(out, size, "virgl-replay --manifest %s%s%s%s%s %s", c->o->manifest,
-             c->o->backend.kind == BACKEND_VGL ? "" : " --renderer virglrenderer",
-             c->o->host ? " --host '" : "", c->o->host ? c->o->host : "", c->o->host ? "'" : "",
-             r->entry->name);
+    snprintf(out, size, "virgl-replay");
+    put_word(out, size, "--manifest");
+    put_word(out, size, c->o->manifest);
+    if (c->o->backend.kind != BACKEND_VGL) {
+        put_word(out, size, "--renderer");
+        put_word(out, size, "virglrenderer");
+    }
+    const char *const pairs[][2] = {{"--renderer-lib", c->o->backend.library},
+                                    {"--host", c->o->host},
+                                    {"--cache", c->o->cache_dir}};
+    for (size_t i = 0; i < 3; i++) {
+        if (pairs[i][1]) {
+            put_word(out, size, pairs[i][0]);
+            put_word(out, size, pairs[i][1]);
+        }
+    }
+    put_word(out, size, r->entry->name);
 }
 
 static void junit_case(FILE *f, const struct corpus *c, const struct trace_result *r) {

@@ -17,7 +17,8 @@
 #define FETCH_MAX_BYTES (8ull << 30) /* larger than any trace we have seen by far */
 #define FETCH_RETRY_MS  1000         /* doubled after each failed try */
 #define FETCH_CONNECT_S 30L
-#define FETCH_STALL_S   60L /* give up on a transfer slower than 1 KiB/s for this long */
+#define FETCH_STALL_S   60L   /* give up on a transfer slower than 1 KiB/s for this long */
+#define FETCH_TOTAL_S   3600L /* and on one try that takes longer than an hour */
 
 char *fetch_cache_dir(const char *dir) {
     if (dir && dir[0]) {
@@ -81,12 +82,19 @@ bool sha256_file(const char *path, char out[65], char *why, size_t why_size) {
 struct download {
     FILE *out;
     EVP_MD_CTX *ctx;
-    bool write_failed;
+    uint64_t bytes;
+    bool write_failed, too_big;
 };
 
 static size_t on_data(char *data, size_t size, size_t count, void *user) {
     struct download *d = user;
     const size_t n = size * count;
+    /* Counted here too: libcurl's own limit needs a Content-Length before 8.4. */
+    if (n > FETCH_MAX_BYTES - d->bytes) {
+        d->too_big = true;
+        return 0;
+    }
+    d->bytes += n;
     if (fwrite(data, 1, n, d->out) != n || EVP_DigestUpdate(d->ctx, data, n) != 1) {
         d->write_failed = true;
         return 0;
@@ -137,6 +145,7 @@ static CURLcode try_once(CURL *curl, const char *url, FILE *out, char got[65], l
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, FETCH_STALL_S);
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_BYTES);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, FETCH_TOTAL_S);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "virgl-replay");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &d);
@@ -146,7 +155,11 @@ static CURLcode try_once(CURL *curl, const char *url, FILE *out, char got[65], l
     if (rc == CURLE_OK && (fflush(out) != 0 || !digest_final(d.ctx, got))) {
         d.write_failed = true;
     }
-    if (d.write_failed) {
+    if (d.too_big) {
+        snprintf(err, CURL_ERROR_SIZE, "larger than %llu bytes",
+                 (unsigned long long)FETCH_MAX_BYTES);
+        rc = CURLE_FILESIZE_EXCEEDED;
+    } else if (d.write_failed) {
         snprintf(err, CURL_ERROR_SIZE, "cannot write the cache");
         rc = CURLE_WRITE_ERROR;
     }
@@ -269,7 +282,8 @@ enum fetch_result fetch_trace(const char *url, const char *sha256, const char *c
         if (sha256_file(final, got, hash_why, sizeof(hash_why)) && strcmp(got, sha256) == 0) {
             return (*path = strdup(final)) ? FETCH_OK : FETCH_LOCAL_ERROR;
         }
-        unlink(final); /* a damaged cache entry: fetch it again */
+        /* A damaged cache entry: fetch it again. Not unlinked: the verified copy renamed over
+         * it replaces it atomically, and another job may have put that copy there already. */
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         snprintf(why, why_size, "cannot start libcurl");

@@ -17,10 +17,18 @@
 #define MAX_LABELS         64u
 #define MAX_LABEL_LEN      64u
 #define MAX_OVERRIDES      64u
+#define MAX_TOTAL_FRAMES   (1u << 22) /* over the whole manifest */
+#define CHECKPOINT_EVERY   256u
 
 struct parse {
     struct manifest *m;
     yaml_document_t *doc;
+    /* libyaml's marks count characters after any byte order mark; spans are bytes. */
+    size_t bom;          /* bytes of a UTF-8 byte order mark */
+    bool ascii;          /* one byte per character */
+    size_t *checkpoints; /* else the byte offset of every CHECKPOINT_EVERY-th character */
+    size_t checkpoint_count;
+    size_t total_frames;
     char *dir; /* the manifest's directory, for relative paths */
     char *why;
     size_t why_size;
@@ -61,27 +69,83 @@ static bool is_null(const yaml_node_t *n) {
            (!s[0] || strcmp(s, "~") == 0 || strcmp(s, "null") == 0);
 }
 
-static struct text_span span_of(const yaml_node_t *n) {
-    return (struct text_span){n->start_mark.index, n->end_mark.index};
+static bool index_characters(struct parse *p) {
+    const struct manifest *m = p->m;
+    p->bom = m->text_len >= 3 && memcmp(m->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    p->ascii = true;
+    for (size_t i = p->bom; i < m->text_len && p->ascii; i++) {
+        p->ascii = (unsigned char)m->text[i] < 0x80;
+    }
+    if (p->ascii) {
+        return true;
+    }
+    p->checkpoints = malloc((m->text_len / CHECKPOINT_EVERY + 2) * sizeof(size_t));
+    if (!p->checkpoints) {
+        return false;
+    }
+    size_t chars = 0;
+    for (size_t i = p->bom; i < m->text_len; i++) {
+        if (((unsigned char)m->text[i] & 0xc0) != 0x80) { /* not a continuation byte */
+            if (chars % CHECKPOINT_EVERY == 0) {
+                p->checkpoints[p->checkpoint_count++] = i;
+            }
+            chars++;
+        }
+    }
+    return true;
 }
 
-/* Where a node's text really ends: a block collection's end mark stands at the next token, so
- * take its last descendant's end. */
+/* The byte offset of a character index (libyaml only accepts valid UTF-8 here). */
+static size_t mark_byte(const struct parse *p, size_t index) {
+    const struct manifest *m = p->m;
+    if (p->ascii) {
+        const size_t b = p->bom + index;
+        return b < m->text_len ? b : m->text_len;
+    }
+    const size_t cp = index / CHECKPOINT_EVERY;
+    if (cp >= p->checkpoint_count) {
+        return m->text_len;
+    }
+    size_t b = p->checkpoints[cp];
+    for (size_t left = index % CHECKPOINT_EVERY; left > 0 && b < m->text_len; left--) {
+        b++;
+        while (b < m->text_len && ((unsigned char)m->text[b] & 0xc0) == 0x80) {
+            b++;
+        }
+    }
+    return b;
+}
+
+static struct text_span span_of(const struct parse *p, const yaml_node_t *n) {
+    return (struct text_span){mark_byte(p, n->start_mark.index), mark_byte(p, n->end_mark.index)};
+}
+
+/* Where a node's text really ends (a byte offset): a block collection's end mark stands at the
+ * next token, so take its last descendant's end; a block scalar's takes in the blank lines after
+ * it, so step back over them. */
 static size_t node_last_end(struct parse *p, const yaml_node_t *n, int depth) {
     if (depth > 64) {
-        return n->end_mark.index;
+        return mark_byte(p, n->end_mark.index);
     }
     if (n->type == YAML_MAPPING_NODE && n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE &&
         n->data.mapping.pairs.top > n->data.mapping.pairs.start) {
         const yaml_node_t *v = node(p, n->data.mapping.pairs.top[-1].value);
-        return v ? node_last_end(p, v, depth + 1) : n->end_mark.index;
+        return v ? node_last_end(p, v, depth + 1) : mark_byte(p, n->end_mark.index);
     }
     if (n->type == YAML_SEQUENCE_NODE && n->data.sequence.style == YAML_BLOCK_SEQUENCE_STYLE &&
         n->data.sequence.items.top > n->data.sequence.items.start) {
         const yaml_node_t *v = node(p, n->data.sequence.items.top[-1]);
-        return v ? node_last_end(p, v, depth + 1) : n->end_mark.index;
+        return v ? node_last_end(p, v, depth + 1) : mark_byte(p, n->end_mark.index);
     }
-    return n->end_mark.index;
+    size_t end = mark_byte(p, n->end_mark.index);
+    if (n->type == YAML_SCALAR_NODE && (n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                                        n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE)) {
+        const size_t start = mark_byte(p, n->start_mark.index);
+        while (end > start && strchr(" \t\r\n", p->m->text[end - 1])) {
+            end--;
+        }
+    }
+    return end;
 }
 
 static size_t line_end_after(const struct manifest *m, size_t at) {
@@ -187,13 +251,13 @@ static bool parse_frame(struct parse *p, const yaml_node_t *key, const yaml_node
                 return fail_at(p, v, "frame %u: crc32 must be 8 hex digits", f->frame);
             }
             f->has_crc = true;
-            f->crc_at = span_of(v);
+            f->crc_at = span_of(p, v);
         } else if (strcmp(ks, "format") == 0) {
             if (!parse_u32(vs, 10, &f->format)) {
                 return fail_at(p, v, "frame %u: bad format '%s'", f->frame, vs);
             }
             f->has_format = true;
-            f->format_at = span_of(v);
+            f->format_at = span_of(p, v);
         } else if (strcmp(ks, "size") == 0) {
             char w[16], h[16];
             const char *x = strchr(vs, 'x');
@@ -207,12 +271,12 @@ static bool parse_frame(struct parse *p, const yaml_node_t *key, const yaml_node
                 return fail_at(p, v, "frame %u: size must be WxH", f->frame);
             }
             f->has_size = true;
-            f->size_at = span_of(v);
+            f->size_at = span_of(p, v);
         } else {
             return fail_at(p, k, "frame %u: unknown key '%s' (size, format, crc32)", f->frame, ks);
         }
     }
-    f->pair_at = (struct text_span){key->start_mark.index, node_last_end(p, val, 0)};
+    f->pair_at = (struct text_span){mark_byte(p, key->start_mark.index), node_last_end(p, val, 0)};
     f->own_line = blank_before(p->m, f->pair_at.start) && blank_after(p->m, f->pair_at.end);
     return true;
 }
@@ -244,28 +308,30 @@ static bool no_twice_frames(struct parse *p, const yaml_node_t *n, const struct 
 }
 
 static bool parse_frames(struct parse *p, const yaml_node_t *key, const yaml_node_t *n,
-                         struct frame_set *fs) {
+                         struct frame_set *fs, bool parent_block) {
     fs->present = true;
     if (is_null(n)) { /* `frames:` with nothing yet */
-        fs->block = true;
-        fs->line_end = line_end_after(p->m, key->end_mark.index);
+        fs->line_end = line_end_after(p->m, mark_byte(p, key->end_mark.index));
         fs->indent = (unsigned)key->start_mark.column + 2;
+        /* `frames:` with nothing after it gets lines; `frames: ~` would need the ~ removed. */
+        fs->block = parent_block && !scalar(n)[0];
         return true;
     }
     if (n->type != YAML_MAPPING_NODE) {
         return fail_at(p, n, "frames: expected a mapping of frame numbers");
     }
-    fs->block = n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE;
+    fs->block = parent_block && n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE;
     const size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    if (count > MAX_FRAMES) {
+    if (count > MAX_FRAMES || count > MAX_TOTAL_FRAMES - p->total_frames) {
         return fail_at(p, n, "more than %u frames", MAX_FRAMES);
     }
+    p->total_frames += count;
     fs->items = calloc(count ? count : 1, sizeof(*fs->items));
     if (!fs->items) {
         return fail_at(p, n, "out of memory");
     }
     fs->indent = (unsigned)key->start_mark.column + 2;
-    fs->line_end = line_end_after(p->m, key->end_mark.index);
+    fs->line_end = line_end_after(p->m, mark_byte(p, key->end_mark.index));
     for (size_t i = 0; i < count; i++) {
         const yaml_node_pair_t *pr = &n->data.mapping.pairs.start[i];
         const yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
@@ -312,7 +378,7 @@ static bool parse_labels(struct parse *p, const yaml_node_t *n, struct expectati
 /* One key of an expectation (base or override); false when the key is not one. */
 static bool expectation_key(struct parse *p, const char *ks, const yaml_node_t *k,
                             const yaml_node_t *v, struct expectation *e, bool *known,
-                            unsigned *seen) {
+                            unsigned *seen, bool block) {
     static const char *const keys[] = {"frames", "labels", "tolerance", "images"};
     *known = false;
     for (unsigned i = 0; i < 4; i++) {
@@ -327,7 +393,7 @@ static bool expectation_key(struct parse *p, const char *ks, const yaml_node_t *
         return true;
     }
     if (strcmp(ks, "frames") == 0) {
-        return parse_frames(p, k, v, &e->frames);
+        return parse_frames(p, k, v, &e->frames, block);
     }
     if (strcmp(ks, "labels") == 0) {
         return parse_labels(p, v, e);
@@ -379,7 +445,8 @@ static bool parse_overrides(struct parse *p, const yaml_node_t *n, struct manife
             if (!ks || !ov) {
                 return fail_at(p, v, "expected scalar keys");
             }
-            if (!expectation_key(p, ks, ok, ov, &o->e, &known, &seen)) {
+            if (!expectation_key(p, ks, ok, ov, &o->e, &known, &seen,
+                                 v->data.mapping.style == YAML_BLOCK_MAPPING_STYLE)) {
                 return false;
             }
             if (!known) {
@@ -429,6 +496,7 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
         return fail_at(p, n, "a trace entry is a mapping (file:, url:, frames:, ...)");
     }
     me->line = (unsigned)n->start_mark.line + 1;
+    me->block = n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE;
     const char *file_rel = NULL; /* the scalar as written: the document outlives its use */
     unsigned seen = 0;
     static const char *const own_keys[] = {"file", "url", "sha256", "name", "expect"};
@@ -472,7 +540,7 @@ static bool parse_entry(struct parse *p, const yaml_node_t *n, struct manifest_e
             if (!parse_overrides(p, v, me)) {
                 return false;
             }
-        } else if (!expectation_key(p, ks, k, v, &me->base, &known, &seen)) {
+        } else if (!expectation_key(p, ks, k, v, &me->base, &known, &seen, me->block)) {
             return false;
         } else if (!known && strcmp(ks, "source") != 0 && strcmp(ks, "captured_with") != 0 &&
                    strcmp(ks, "description") != 0) {
@@ -527,7 +595,45 @@ static bool names_unique(struct parse *p) {
     return ok;
 }
 
+/* An alias makes one node stand in many places: its frames would be parsed (and allocated) once
+ * per use, and --update could not tell which place to edit. Refused. */
+static bool no_aliases(struct parse *p) {
+    const size_t count = (size_t)(p->doc->nodes.top - p->doc->nodes.start);
+    unsigned char *used = calloc(count ? count : 1, 1);
+    if (!used) {
+        return fail_at(p, NULL, "out of memory");
+    }
+    bool ok = true;
+    for (const yaml_node_t *n = p->doc->nodes.start; ok && n < p->doc->nodes.top; n++) {
+        int ids[2];
+        if (n->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+                 ok && pr < n->data.mapping.pairs.top; pr++) {
+                ids[0] = pr->key;
+                ids[1] = pr->value;
+                for (int k = 0; k < 2 && ok; k++) {
+                    if (ids[k] >= 1 && (size_t)ids[k] <= count && used[ids[k] - 1]++) {
+                        ok = fail_at(p, node(p, ids[k]), "aliases (*name) are not accepted");
+                    }
+                }
+            }
+        } else if (n->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = n->data.sequence.items.start;
+                 ok && it < n->data.sequence.items.top; it++) {
+                if (*it >= 1 && (size_t)*it <= count && used[*it - 1]++) {
+                    ok = fail_at(p, node(p, *it), "aliases (*name) are not accepted");
+                }
+            }
+        }
+    }
+    free(used);
+    return ok;
+}
+
 static bool parse_root(struct parse *p) {
+    if (!no_aliases(p)) {
+        return false;
+    }
     const yaml_node_t *root = yaml_document_get_root_node(p->doc);
     if (!root || root->type != YAML_MAPPING_NODE) {
         return fail_at(p, root, "expected a mapping with a traces: list");
@@ -592,9 +698,14 @@ static bool read_text(const char *path, struct manifest *m, char *why, size_t wh
 
 static bool parse_text(struct manifest *m, char *why, size_t why_size) {
     struct parse p = {.m = m, .why = why, .why_size = why_size};
+    if (!index_characters(&p)) {
+        snprintf(why, why_size, "out of memory");
+        return false;
+    }
     const char *slash = strrchr(m->path, '/');
     p.dir = slash ? strndup(m->path, (size_t)(slash - m->path + (slash == m->path))) : strdup("");
     if (!p.dir) {
+        free(p.checkpoints);
         snprintf(why, why_size, "out of memory");
         return false;
     }
@@ -614,6 +725,7 @@ static bool parse_text(struct manifest *m, char *why, size_t why_size) {
     }
     yaml_parser_delete(&parser);
     free(p.dir);
+    free(p.checkpoints);
     return ok;
 }
 
@@ -699,6 +811,7 @@ static void lay_over(struct effective *eff, const struct expectation *e) {
     if (e->frames.present && e->frames.block) {
         eff->new_frames_go = &e->frames;
     }
+    eff->listed = eff->listed || e->frames.present;
     const size_t sorted = eff->count; /* a layer lists each frame once */
     for (size_t i = 0; i < e->frames.count; i++) {
         const struct expected_frame *f = &e->frames.items[i];
@@ -708,6 +821,7 @@ static void lay_over(struct effective *eff, const struct expectation *e) {
             *ef = (struct effective_frame){.frame = f->frame};
         }
         ef->last = f;
+        ef->layers++;
         if (f->has_size) {
             ef->w = f->w;
             ef->h = f->h;

@@ -57,6 +57,7 @@ struct manifest_entry {
     char *url;       /* or NULL */
     char sha256[65]; /* lower-case hex, or "" */
     unsigned line;   /* 1-based line of the entry, for messages */
+    bool block;      /* a block mapping: --update may add a frames: block to it */
     struct expectation base;
     struct expectation_override *overrides;
     size_t override_count;
@@ -79,6 +80,7 @@ struct effective_frame {
     /* The spans that supplied each value (the last override that gave it). */
     struct text_span size_at, format_at, crc_at;
     const struct expected_frame *last; /* the last definition of this frame */
+    unsigned layers;                   /* how many layers define it */
 };
 
 struct effective {
@@ -89,6 +91,7 @@ struct effective {
     struct effective_frame *frames; /* sorted by frame; malloc'ed */
     size_t count;
     const struct frame_set *new_frames_go; /* where --update adds frames, or NULL */
+    bool listed; /* some layer has frames: (even empty): the manifest, not the capture, decides */
 };
 
 /* Load and check a manifest; false with "FILE:LINE:COL: what" in why. Free m even when it

@@ -50,11 +50,16 @@ static void add_edit(struct edits *e, size_t start, size_t end, const char *with
     e->count++;
 }
 
-/* A crc32 of digits only would read as a number (or an octal one) to other YAML readers. */
+/* A crc32 of digits only, or of digits around one 'e', would read as a number to other YAML
+ * readers (an integer, an octal one, or a float such as 1234e567): those are quoted. */
 static void crc_text(uint32_t crc, char out[16]) {
     char hexs[9];
     snprintf(hexs, sizeof(hexs), "%08x", crc);
-    snprintf(out, 16, strspn(hexs, "0123456789") == 8 ? "\"%s\"" : "%s", hexs);
+    const size_t digits = strspn(hexs, "0123456789");
+    const bool numeric =
+            digits == 8 || (digits > 0 && hexs[digits] == 'e' &&
+                            strspn(hexs + digits + 1, "0123456789") == 7 - digits && digits < 7);
+    snprintf(out, 16, numeric ? "\"%s\"" : "%s", hexs);
 }
 
 static void frame_line(unsigned indent, const struct sum_entry *s, char *out, size_t size) {
@@ -75,9 +80,10 @@ static const struct effective_frame *find_effective(const struct effective *eff,
     return bsearch(&key, eff->frames, eff->count, sizeof(*eff->frames), effective_by_frame);
 }
 
-/* The edits for one trace; counts what changed. */
+/* The edits for one trace; counts what changed and what has to be done by hand. */
 static void trace_edits(const struct corpus *c, const struct trace_result *r,
-                        const struct sum_list *got, struct edits *e, unsigned *changed) {
+                        const struct sum_list *got, struct edits *e, unsigned *changed,
+                        unsigned *by_hand) {
     const struct manifest_entry *me = r->entry;
     char text[256];
     bool made_frames = false;
@@ -104,7 +110,7 @@ static void trace_edits(const struct corpus *c, const struct trace_result *r,
         if (dest) {
             frame_line(dest->indent, s, text, sizeof(text));
             add_edit(e, dest->line_end, dest->line_end, text);
-        } else if (!me->base.frames.present) {
+        } else if (!me->base.frames.present && me->block) {
             if (!made_frames) {
                 snprintf(text, sizeof(text), "%*sframes:\n", (int)me->key_indent, "");
                 add_edit(e, me->line_end, me->line_end, text);
@@ -113,9 +119,10 @@ static void trace_edits(const struct corpus *c, const struct trace_result *r,
             frame_line(me->key_indent + 2, s, text, sizeof(text));
             add_edit(e, me->line_end, me->line_end, text);
         } else {
-            printf("update: %s: frame %u is new, but its frames: is a flow mapping; add it by "
-                   "hand\n",
+            printf("update: %s: frame %u is new, but its frames: (or the entry) is written in "
+                   "flow style or as null; add it by hand\n",
                    me->name, s->frame);
+            (*by_hand)++;
             continue;
         }
         (*changed)++;
@@ -125,9 +132,10 @@ static void trace_edits(const struct corpus *c, const struct trace_result *r,
         if (sum_list_find(got->items, got->count, f->frame)) {
             continue;
         }
-        if (!f->last->own_line) {
-            printf("update: %s: frame %u was not produced; remove it by hand\n", me->name,
-                   f->frame);
+        if (!f->last->own_line || f->layers > 1) {
+            printf("update: %s: frame %u was not produced; remove it by hand (%s)\n", me->name,
+                   f->frame, f->layers > 1 ? "an override defines it too" : "it shares its line");
+            (*by_hand)++;
             continue;
         }
         /* From the start of its line through the end of its last line. */
@@ -187,9 +195,10 @@ static bool write_text(const struct corpus *c, struct edits *e, char *why, size_
     return true;
 }
 
-bool corpus_update_manifest(const struct corpus *c, char *why, size_t why_size) {
+bool corpus_update_manifest(const struct corpus *c, unsigned *by_hand, char *why, size_t why_size) {
     struct edits e = {0};
     unsigned changed = 0, traces = 0;
+    *by_hand = 0;
     bool ok = true;
     for (size_t i = 0; ok && i < c->count; i++) {
         const struct trace_result *r = &c->results[i];
@@ -202,7 +211,7 @@ bool corpus_update_manifest(const struct corpus *c, char *why, size_t why_size) 
         ok = sum_file_read(path, &got, 1u << 22, why, why_size);
         if (ok) {
             const unsigned before = changed;
-            trace_edits(c, r, &got, &e, &changed);
+            trace_edits(c, r, &got, &e, &changed, by_hand);
             traces += changed > before;
         }
         free(got.items);

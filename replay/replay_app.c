@@ -389,6 +389,7 @@ int replay_app_run(struct replay_app *app) {
     }
     struct player_stats st;
     int status = run_loops(app, pl, &st);
+    app->status_mismatches = st.status_mismatches;
     if (status != EXIT_INPUT || st.records) {
         status = finish_checks(app, pl, status);
     }

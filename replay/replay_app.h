@@ -38,6 +38,7 @@ struct replay_app {
     struct frame_sum *first_sums; /* the first iteration's checksums, for --loop */
     size_t first_count, first_capacity, seen_this_iteration;
     bool loop_differs;
+    uint32_t status_mismatches;     /* calls whose status differs from the capture's (first run) */
     double *frame_wall, *frame_cpu; /* --benchmark, every frame of every iteration */
     size_t timed, timed_capacity;
     uint8_t *rgba;

@@ -467,3 +467,73 @@ def test_ci_doc_jobs_run_as_written(tmp_path):
         seen += [c.get("name") for c in junit(str(tmp_path / ("junit-%d.xml" % shard)))]
         assert (tmp_path / ("report-%d" % shard) / "index.html").exists()
     assert sorted(seen) == manifest_names
+
+
+def test_update_in_unusual_layouts(corpus):
+    d = corpus["dir"]
+    draw = frames_of("draw.vgz")
+    wrong = draw.replace("crc32: 5000f529}", "crc32: 00000001}")
+    # Characters beyond ASCII and a byte order mark: libyaml counts characters, spans are bytes.
+    text = ("\ufefftraces:\n  # café — naïve, 日本語\n  - file: draw.vgz\n"
+            "    description: \"überprüft ✓\"\n" + wrong)
+    m = os.path.join(d, "utf8.yml")
+    open(m, "w", encoding="utf-8").write(text)
+    r = replay("--manifest", m, "--update")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert open(m, encoding="utf-8").read() == text.replace("crc32: 00000001}", "crc32: 5000f529}")
+    assert replay("--manifest", m).returncode == 0
+    # An entry whose last value is a block scalar, then another entry: frames: goes in the first.
+    text = ("traces:\n  - file: draw.vgz\n    description: |\n      two lines\n      of text\n\n"
+            "  - file: clear-blit.vgz\n" + frames_of("clear-blit.vgz"))
+    m = os.path.join(d, "block-scalar.yml")
+    open(m, "w").write(text)
+    r = replay("--manifest", m, "--update")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert replay("--manifest", m).returncode == 0
+    updated = open(m).read()
+    assert updated.index("      of text\n    frames:\n      0: {size: 96x64") > 0, updated
+    # Layouts --update cannot add to or remove from: said, the file left valid, exit 1.
+    cases = {
+        "flow-entry.yml": "traces:\n  - {file: draw.vgz}\n",
+        "null-frames.yml": "traces:\n  - file: draw.vgz\n    frames: ~\n",
+        "two-layers.yml": "traces:\n  - file: draw.vgz\n" + draw.replace(
+            "      7: {size: 96x64, format: 67, crc32: 5000f529}\n", "") +
+            "      9: {size: 96x64, format: 67, crc32: 5000f529}\n"
+            "    expect:\n      vgl:\n        frames:\n          9: {crc32: 12345678}\n",
+    }
+    for name, text in cases.items():
+        m = os.path.join(d, name)
+        open(m, "w").write(text)
+        r = replay("--manifest", m, "--update")
+        assert r.returncode == 1 and "by hand" in r.stdout, (name, r.stdout + r.stderr)
+        # still valid YAML; the flow entry lists no frames, so the capture's checksums decide
+        assert replay("--manifest", m).returncode == (0 if name == "flow-entry.yml" else 1), name
+    # An empty frames: is an expectation too: every produced frame is new.
+    m = write_manifest(corpus, "empty.yml", "  - file: draw.vgz\n    frames: {}\n")
+    r = replay("--manifest", m)
+    assert r.returncode == 1 and "frame 0: new" in r.stdout
+
+
+def test_aliases_are_refused(corpus):
+    m = write_manifest(corpus, "alias.yml",
+                       "  - file: draw.vgz\n    frames: &f\n"
+                       "      0: {size: 96x64, format: 67, crc32: fb5ee38e}\n"
+                       "  - file: draw-33.vgz\n    frames: *f\n")
+    r = replay("--manifest", m)
+    assert r.returncode == 2 and "aliases (*name) are not accepted" in r.stderr, r.stderr
+
+
+def test_reproduce_line_is_quoted(corpus):
+    d = os.path.join(corpus["dir"], "a dir with 'quotes'")
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(os.path.join(TRACES, "draw.vgz"), d)
+    m = os.path.join(d, "m.yml")
+    open(m, "w").write("traces:\n  - file: draw.vgz\n" +
+                       frames_of("draw.vgz").replace("crc32: fb5ee38e", "crc32: 00c0ffee"))
+    out = os.path.join(d, "j.xml")
+    assert replay("--manifest", m, "--junit", out, "--cache", d).returncode == 1
+    text = junit(out)[0].find("failure").text
+    line = re.search(r"^reproduce: (.*)$", text, re.M)[1]
+    argv = subprocess.run(["bash", "-c", 'printf "%s\\n" ' + line.split(" ", 1)[1]],
+                          capture_output=True, text=True).stdout.splitlines()
+    assert argv == ["--manifest", m, "--cache", d, "draw.vgz"], argv
