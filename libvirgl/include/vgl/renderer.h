@@ -87,6 +87,13 @@ struct vgl_renderer_hooks {
  * a deep queue; a replay, with no guest, keeps memory flat with a shallower one. */
 #define VGL_DEFAULT_QUEUED_VERTICES (256u << 10)
 
+/* The host API the renderer draws with. */
+enum vgl_host_api {
+    VGL_HOST_API_AUTO = 0, /* desktop GL 3.3 core where the host has it, else GLES 3.1 or later */
+    VGL_HOST_API_GL,       /* desktop OpenGL 3.3 core or later */
+    VGL_HOST_API_GLES,     /* OpenGL ES 3.1 or later (ARM boards, Android, ChromeOS) */
+};
+
 struct vgl_renderer_options {
     /* Reserved, must be 0. */
     uint32_t flags;
@@ -104,6 +111,12 @@ struct vgl_renderer_options {
      * makes vgl_renderer_create fail with VGL_ERROR_INVALID_ARGUMENT.
      */
     const char *hide_features;
+    /*
+     * The host API; AUTO reads the VGL_HOST_API environment variable (gl, gles or auto) and
+     * otherwise picks desktop GL where the host has it. An unknown value in the variable makes
+     * vgl_renderer_create fail with VGL_ERROR_INVALID_ARGUMENT.
+     */
+    enum vgl_host_api host_api;
 };
 
 /*
@@ -132,6 +145,10 @@ VGL_API void vgl_renderer_get_usage(struct vgl_renderer *r, struct vgl_renderer_
 
 /* Host GL renderer string, for logs and caps. Owned by the renderer. */
 VGL_API const char *vgl_renderer_get_name(const struct vgl_renderer *r);
+/* The API the renderer draws with: VGL_HOST_API_GL or VGL_HOST_API_GLES. */
+VGL_API enum vgl_host_api vgl_renderer_get_host_api(const struct vgl_renderer *r);
+/* "gl", "gles" or "auto" into an enum vgl_host_api; false for anything else. */
+VGL_API bool vgl_host_api_parse(const char *text, enum vgl_host_api *out);
 
 /*
  * Capability sets. get_cap_set reports the maximum version and size in bytes of set `set`

@@ -25,6 +25,7 @@ static void putf(struct vgl_renderer *r, size_t offset, float v) {
 
 static const char *const feature_names[FEATURE_COUNT] = {
         [FEATURE_COND_RENDER] = "cond_render",
+        [FEATURE_STREAMOUT] = "streamout",
         [FEATURE_UBO] = "ubo",
         [FEATURE_TBO] = "tbo",
         [FEATURE_GS] = "gs",
@@ -77,7 +78,12 @@ static bool feature_ok(struct vgl_renderer *r, enum gl_feature f, char *why, siz
     bool ok = true;
     switch (f) {
     case FEATURE_COND_RENDER:
-        break; /* core GL 3.0 */
+        break; /* core GL 3.0; on GLES through the CPU where the host cannot */
+    case FEATURE_STREAMOUT:
+        /* Interleaved varyings with gaps and several buffers: gl_SkipComponentsN and
+         * gl_NextBuffer (GL 4.0 or ARB_transform_feedback3; not in GLES). */
+        ok = r->has_tf3;
+        break;
     case FEATURE_UBO:
         /* 12 uniform buffers and the default block (CONST[0]) in every stage. */
         ok = min3(host_int(GL_MAX_VERTEX_UNIFORM_BLOCKS), host_int(GL_MAX_FRAGMENT_UNIFORM_BLOCKS),
@@ -92,8 +98,9 @@ static bool feature_ok(struct vgl_renderer *r, enum gl_feature f, char *why, siz
     case FEATURE_MSAA:
         ok = r->max_samples >= 4;
         break;
-    case FEATURE_DUAL_SRC:
-        ok = host_int(GL_MAX_DUAL_SOURCE_DRAW_BUFFERS) >= 1;
+    case FEATURE_DUAL_SRC: /* on GLES the query needs EXT_blend_func_extended */
+        ok = (!r->gles || epoxy_has_gl_extension("GL_EXT_blend_func_extended")) &&
+             host_int(GL_MAX_DUAL_SOURCE_DRAW_BUFFERS) >= 1;
         break;
     default:
         ok = false;
@@ -111,7 +118,7 @@ static const struct {
     uint32_t needs; /* bits of enum gl_feature */
 } levels[] = {
         {130, "2.1", 0}, /* 130 gives native integers; the guest stays at 2.1 without 3.0's bits */
-        {130, "3.0", 1u << FEATURE_COND_RENDER},
+        {130, "3.0", 1u << FEATURE_COND_RENDER | 1u << FEATURE_STREAMOUT},
         {140, "3.1", 1u << FEATURE_UBO | 1u << FEATURE_TBO},
         {150, "3.2", 1u << FEATURE_GS | 1u << FEATURE_MSAA},
         {330, "3.3", 1u << FEATURE_DUAL_SRC},
@@ -158,18 +165,18 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     }
 
     /* bset: only what this renderer implements (protocol-facts §5.2 bit numbers). */
-    uint32_t bset = 1u << 0     /* indep_blend_enable */
-                    | 1u << 2   /* cube_map_array: storage, transfers, copies */
-                    | 1u << 1   /* indep_blend_func */
-                    | 1u << 6   /* primitive_restart */
-                    | 1u << 7   /* blend_eq_sep */
-                    | 1u << 8   /* instanceid */
-                    | 1u << 9   /* vertex_element_instance_divisor */
-                    | 1u << 10  /* seamless_cube_map */
-                    | 1u << 11  /* occlusion_query */
-                    | 1u << 12  /* timer_query */
-                    | 1u << 13  /* streamout_pause_resume: resumes and DRAW_AUTO (gl_streamout.c) */
-                    | 1u << 16; /* depth_clip_disable: GL_DEPTH_CLAMP */
+    uint32_t bset = 1u << 0                   /* indep_blend_enable */
+                    | 1u << 2                 /* cube_map_array: storage, transfers, copies */
+                    | 1u << 1                 /* indep_blend_func */
+                    | (r->gles ? 0 : 1u << 6) /* primitive_restart: any index (GLES: fixed) */
+                    | 1u << 7                 /* blend_eq_sep */
+                    | 1u << 8                 /* instanceid */
+                    | 1u << 9                 /* vertex_element_instance_divisor */
+                    | 1u << 10                /* seamless_cube_map */
+                    | 1u << 11                /* occlusion_query */
+                    | (r->has_timer_query ? 1u << 12 : 0) /* timer_query */
+                    | 1u << 13 /* streamout_pause_resume: resumes and DRAW_AUTO (gl_streamout.c) */
+                    | (r->has_depth_clamp ? 1u << 16 : 0); /* depth_clip_disable */
     if (features >> FEATURE_COND_RENDER & 1) {
         bset |= 1u << 4; /* conditional_render */
         if (r->has_cond_inverted) {
@@ -224,11 +231,11 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     }
     /* Stream output (EXT_transform_feedback; the guest stays at GL 2.1): interleaved varyings
      * with gaps and several buffers need gl_SkipComponentsN and gl_NextBuffer. */
-    put(r, VGL_CAPS_V1_MAX_STREAMOUT_BUFFERS, r->has_tf3 ? 4 : 0);
+    put(r, VGL_CAPS_V1_MAX_STREAMOUT_BUFFERS, features >> FEATURE_STREAMOUT & 1 ? 4 : 0);
     put(r, VGL_CAPS_V1_MAX_VIEWPORTS, 1);
     /* TG4 becomes textureGather with a component (GLSL 4.00 or GL_ARB_gpu_shader5): the guest
      * then offers AMD_texture_texture4 (and ARB_texture_gather); its GL version stays 2.1. */
-    if (epoxy_gl_version() >= 40 || epoxy_has_gl_extension("GL_ARB_gpu_shader5")) {
+    if (r->has_gather_component) {
         put(r, VGL_CAPS_V1_MAX_GATHER_COMPONENTS, 4);
     }
 

@@ -139,14 +139,19 @@ static void apply_blend(const struct gl_sub_ctx *sub) {
         const uint8_t m = rt ? rt->colormask : 0xf;
         glColorMaski(i, m & 1, (m >> 1) & 1, (m >> 2) & 1, (m >> 3) & 1);
     }
-    if (b && b->logicop_enable) {
+    const bool gles = sub->ctx->r->gles;
+    if (gles) {
+        /* GLES has neither logic ops nor alpha-to-one (docs/gles-host.md). */
+    } else if (b && b->logicop_enable) {
         glEnable(GL_COLOR_LOGIC_OP);
         glLogicOp(logic_ops[b->logicop_func & 15]);
     } else {
         glDisable(GL_COLOR_LOGIC_OP);
     }
     set_enabled(GL_SAMPLE_ALPHA_TO_COVERAGE, b && b->alpha_to_coverage);
-    set_enabled(GL_SAMPLE_ALPHA_TO_ONE, b && b->alpha_to_one);
+    if (!gles) {
+        set_enabled(GL_SAMPLE_ALPHA_TO_ONE, b && b->alpha_to_one);
+    }
     /* SET_SAMPLE_MASK: all ones unless the guest restricted it. */
     set_enabled(GL_SAMPLE_MASK, sub->sample_mask != ~0u);
     glSampleMaski(0, host_sample_mask(sub));
@@ -210,21 +215,29 @@ static void apply_rasterizer(const struct gl_sub_ctx *sub, bool flip_y) {
     /* Gallium judges winding in window coordinates with y down; the host sees the same numbers
      * with y up (our window coordinates are numerically gallium's, flipped or not), so every
      * triangle's winding is mirrored. Culling and the polygon mode belong to the pass. */
+    const struct vgl_renderer *host = sub->ctx->r;
     glFrontFace(r->front_ccw ? GL_CW : GL_CCW);
     set_enabled(GL_POLYGON_OFFSET_FILL, r->offset_tri);
-    set_enabled(GL_POLYGON_OFFSET_LINE, r->offset_line);
-    set_enabled(GL_POLYGON_OFFSET_POINT, r->offset_point);
     glPolygonOffset(r->offset_scale, r->offset_units);
-    set_enabled(GL_PROGRAM_POINT_SIZE, r->point_size_per_vertex);
-    glPointSize(r->point_size > 0 ? r->point_size : 1.0f);
     glLineWidth(r->line_width > 0 ? r->line_width : 1.0f);
-    set_enabled(GL_LINE_SMOOTH, r->line_smooth);
-    set_enabled(GL_POLYGON_SMOOTH, r->poly_smooth);
-    set_enabled(GL_MULTISAMPLE, r->multisample);
+    if (!host->gles) {
+        /* GLES has no polygon modes (unfilled polygons take the translator's GS, which offsets
+         * them itself), sizes points only from the shader, never smooths and always
+         * multisamples into multisampled buffers (docs/gles-host.md). */
+        set_enabled(GL_POLYGON_OFFSET_LINE, r->offset_line);
+        set_enabled(GL_POLYGON_OFFSET_POINT, r->offset_point);
+        set_enabled(GL_PROGRAM_POINT_SIZE, r->point_size_per_vertex);
+        glPointSize(r->point_size > 0 ? r->point_size : 1.0f);
+        set_enabled(GL_LINE_SMOOTH, r->line_smooth);
+        set_enabled(GL_POLYGON_SMOOTH, r->poly_smooth);
+        set_enabled(GL_MULTISAMPLE, r->multisample);
+    }
     set_enabled(GL_RASTERIZER_DISCARD, r->rasterizer_discard);
-    set_enabled(GL_DEPTH_CLAMP, !r->depth_clip);
+    if (host->has_depth_clamp) { /* GL_DEPTH_CLAMP_EXT on GLES has the same value */
+        set_enabled(GL_DEPTH_CLAMP, !r->depth_clip);
+    }
     /* GL_POINT_SPRITE_COORD_ORIGIN stays GL_UPPER_LEFT: the shader key orients sprites. */
-    for (GLenum i = 0; i < 8; i++) {
+    for (GLenum i = 0; i < 8 && host->has_clip_distance; i++) {
         set_enabled(GL_CLIP_DISTANCE0 + i, (r->clip_plane_enable >> i) & 1);
     }
     if (r->scissor) {
@@ -251,7 +264,11 @@ static void apply_viewport(struct vgl_renderer *r, const struct gl_sub_ctx *sub)
         glViewport((GLint)lrintf(x), (GLint)lrintf(y), (GLsizei)lrintf(2 * sx),
                    (GLsizei)lrintf(2 * sy));
     }
-    glDepthRange(v[5] - v[2], v[5] + v[2]);
+    if (r->gles) {
+        glDepthRangef(v[5] - v[2], v[5] + v[2]);
+    } else {
+        glDepthRange(v[5] - v[2], v[5] + v[2]);
+    }
 }
 
 static bool is_shadow(enum vgl_tex_target t) {
@@ -352,12 +369,14 @@ static void apply_pass(const struct gl_sub_ctx *sub, const struct pass *ps) {
     } else {
         glDisable(GL_CULL_FACE);
     }
-    glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[ps->gs_fill ? 0 : ps->fill & 3]);
-    /* The polygon's geometry shader picks flat varyings itself and needs each fan triangle as
-     * (0, i + 1, i + 2): hosts order them with the provoking vertex first under the
-     * first-vertex convention. */
-    const bool first = sub->rs && sub->rs->state.flatshade_first && ps->gs_prim != 3;
-    glProvokingVertex(first ? GL_FIRST_VERTEX_CONVENTION : GL_LAST_VERTEX_CONVENTION);
+    if (!sub->ctx->r->gles) { /* GLES: filled polygons only, the last vertex provokes */
+        glPolygonMode(GL_FRONT_AND_BACK, polygon_modes[ps->gs_fill ? 0 : ps->fill & 3]);
+        /* The polygon's geometry shader picks flat varyings itself and needs each fan triangle
+         * as (0, i + 1, i + 2): hosts order them with the provoking vertex first under the
+         * first-vertex convention. */
+        const bool first = sub->rs && sub->rs->state.flatshade_first && ps->gs_prim != 3;
+        glProvokingVertex(first ? GL_FIRST_VERTEX_CONVENTION : GL_LAST_VERTEX_CONVENTION);
+    }
     if (ps->capture) {
         glEnable(GL_RASTERIZER_DISCARD);
     }
@@ -376,6 +395,7 @@ static enum raster_class pass_raster_class(const struct gl_sub_ctx *sub, uint32_
 static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_class raster,
                       const struct pass *ps, struct vgl_shader_key *key) {
     memset(key, 0, sizeof(*key));
+    key->glsl_es = sub->ctx->r->gles ? (uint16_t)sub->ctx->r->glsl_version : 0;
     if (ps->gs_fill) {
         key->gs_fill = ps->gs_fill;
         key->gs_cull = ps->gs_cull;
@@ -587,7 +607,12 @@ static void set_border(struct gl_sampler_state *smp, const struct gl_sampler_vie
 static void set_tex_params(struct gl_tex_params *have, GLenum target, const GLint swizzle[4],
                            GLint base_level, GLint max_level) {
     if (!have->known || memcmp(have->swizzle, swizzle, sizeof(have->swizzle)) != 0) {
-        glTexParameteriv(target, GL_TEXTURE_SWIZZLE_RGBA, swizzle);
+        /* One channel at a time: GL_TEXTURE_SWIZZLE_RGBA is not in GLES. */
+        static const GLenum channel[4] = {GL_TEXTURE_SWIZZLE_R, GL_TEXTURE_SWIZZLE_G,
+                                          GL_TEXTURE_SWIZZLE_B, GL_TEXTURE_SWIZZLE_A};
+        for (int c = 0; c < 4; c++) {
+            glTexParameteri(target, channel[c], swizzle[c]);
+        }
         memcpy(have->swizzle, swizzle, sizeof(have->swizzle));
     }
     if (!have->known || have->base_level != base_level) {
@@ -1042,7 +1067,7 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
     if (moved) {
         glActiveTexture(GL_TEXTURE0 + (GLenum)r->rest_unit); /* where other code binds */
     }
-    if (r->bound.seamless != (int)seamless) {
+    if (r->bound.seamless != (int)seamless && !r->gles) { /* GLES: always seamless */
         set_enabled(GL_TEXTURE_CUBE_MAP_SEAMLESS, seamless);
         r->bound.seamless = seamless;
     }
@@ -1051,7 +1076,7 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
      * another sub-context's draw). */
     if (sub->dirty & DIRTY_FRAMEBUFFER) {
         /* SRGB_WRITE_CONTROL: the surface format says whether writes are sRGB-encoded. */
-        set_enabled(GL_FRAMEBUFFER_SRGB, sub->cbufs[0] && is_srgb(sub->cbufs[0]->format));
+        vgl_gl_srgb_write(r, sub->cbufs[0] && is_srgb(sub->cbufs[0]->format));
     }
     if (sub->dirty & DIRTY_BLEND) {
         apply_blend(sub);

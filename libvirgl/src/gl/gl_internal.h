@@ -374,6 +374,8 @@ struct vgl_renderer {
     GLint max_texture_size;
     GLint max_3d_texture_size;
     GLint max_array_layers;
+    bool gles;        /* the host context is GLES, not desktop GL */
+    int glsl_version; /* of the GLSL the translator emits: 330 (core), 310 or 320 (es) */
     bool has_copy_image;
     bool has_clear_texture;
     bool has_no_attachments;
@@ -383,6 +385,7 @@ struct vgl_renderer {
     bool has_base_instance;
     bool has_tf3; /* gl_NextBuffer and gl_SkipComponentsN (GL 4.0, ARB_transform_feedback3) */
     bool has_cond_inverted;      /* GL 4.5, ARB_conditional_render_inverted */
+    bool has_tbo;                /* buffer textures: GL 3.1, GLES 3.2 or EXT/OES_texture_buffer */
     bool has_tbo_rgb32;          /* GL 4.0, ARB_texture_buffer_object_rgb32 */
     bool has_tbo_range;          /* GL 4.3, ARB_texture_buffer_range */
     bool has_texture_barrier;    /* GL 4.5, ARB_texture_barrier */
@@ -390,6 +393,14 @@ struct vgl_renderer {
     bool has_stencil_export;     /* ARB_shader_stencil_export */
     bool has_texture_storage;    /* GL 4.2/4.3: immutable storage, also multisampled */
     bool has_stencil_views;      /* GL 4.3: texture views and stencil texturing */
+    bool has_gather_component;   /* textureGather with a component: GL 4.0, GLES 3.1 */
+    bool has_depth_clamp;        /* GL 3.2, EXT_depth_clamp on GLES */
+    bool has_clip_distance;      /* GL 3.0, EXT_clip_cull_distance on GLES */
+    bool has_timer_query;        /* GL 3.3, EXT_disjoint_timer_query on GLES */
+    bool has_query_ui64;         /* glGetQueryObjectui64v: GL 3.3, the same GLES extension */
+    bool has_cond_render;        /* GL 3.0, NV_conditional_render on GLES */
+    bool has_srgb_write_control; /* GL 3.0, EXT_sRGB_write_control on GLES */
+    bool has_mirror_clamp; /* GL 4.4 core profile hosts have it; EXT_texture_mirror_clamp_to_edge */
     GLint tbo_alignment; /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's
                             query) */
     GLint max_tbo_size;  /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */
@@ -402,6 +413,13 @@ struct vgl_renderer {
     struct gl_profile *profile;         /* per-command timing, while hooks.command_timed is set */
     struct vgl_renderer_options limits; /* per-context limits, defaults filled in */
 };
+
+/* GL_FRAMEBUFFER_SRGB on or off, where the host lets it be turned off (gl_sink.c). */
+void vgl_gl_srgb_write(const struct vgl_renderer *r, bool on);
+
+/* Open the EGL display, create the host context of `api` (AUTO: VGL_HOST_API, then desktop GL
+ * before GLES) and read what the host offers (gl_host.c). */
+enum vgl_status vgl_gl_host_init(struct vgl_renderer *r, enum vgl_host_api api);
 
 struct gl_context *vgl_gl_context_get(struct vgl_renderer *r, uint32_t ctx_id);
 
@@ -532,6 +550,7 @@ enum vgl_status vgl_gl_resource_write(struct gl_context *ctx, struct gl_resource
 /* Host features the caps depend on, which the renderer options may hide (gl_caps.c). */
 enum gl_feature {
     FEATURE_COND_RENDER, /* conditional rendering (GL 3.0) */
+    FEATURE_STREAMOUT,   /* stream output with gaps and several buffers (GL 3.0) */
     FEATURE_UBO,         /* uniform buffers (GL 3.1) */
     FEATURE_TBO,         /* texture buffers (GL 3.1) */
     FEATURE_GS,          /* geometry shaders (GL 3.2) */

@@ -390,10 +390,13 @@ static enum vgl_status create_sampler_view(struct vgl_sink *s,
  * with linear filtering the sampler uses CLAMP_TO_BORDER and the shader clamps the coordinate
  * to [0, 1] (shader key tex_clamp, see vgl_gl_sampler_clamp_bits).
  */
-static GLenum gl_wrap(uint8_t wrap, bool linear) {
+static GLenum gl_wrap(const struct vgl_renderer *r, uint8_t wrap, bool linear) {
     /* PIPE_TEX_WRAP_*: REPEAT, CLAMP, CLAMP_TO_EDGE, CLAMP_TO_BORDER, MIRROR_REPEAT, ... */
     if ((wrap & 7) == 1 && linear) {
         return GL_CLAMP_TO_BORDER;
+    }
+    if ((wrap & 7) >= 5 && !r->has_mirror_clamp) {
+        return GL_MIRRORED_REPEAT; /* a GLES host without it: approximated (docs/gles-host.md) */
     }
     static const GLenum map[] = {GL_REPEAT,
                                  GL_CLAMP_TO_EDGE,
@@ -438,14 +441,17 @@ static enum vgl_status create_sampler_state(struct vgl_sink *s,
     glGenSamplers(1, &obj->sampler);
     const GLuint smp = obj->sampler;
     const bool linear = (cmd->min_img_filter & 1) || (cmd->mag_img_filter & 1);
-    glSamplerParameteri(smp, GL_TEXTURE_WRAP_S, (GLint)gl_wrap(cmd->wrap_s, linear));
-    glSamplerParameteri(smp, GL_TEXTURE_WRAP_T, (GLint)gl_wrap(cmd->wrap_t, linear));
-    glSamplerParameteri(smp, GL_TEXTURE_WRAP_R, (GLint)gl_wrap(cmd->wrap_r, linear));
+    const struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_S, (GLint)gl_wrap(r, cmd->wrap_s, linear));
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_T, (GLint)gl_wrap(r, cmd->wrap_t, linear));
+    glSamplerParameteri(smp, GL_TEXTURE_WRAP_R, (GLint)gl_wrap(r, cmd->wrap_r, linear));
     glSamplerParameteri(smp, GL_TEXTURE_MIN_FILTER,
                         (GLint)min_filter(cmd->min_img_filter & 1, cmd->min_mip_filter));
     glSamplerParameteri(smp, GL_TEXTURE_MAG_FILTER,
                         cmd->mag_img_filter & 1 ? GL_LINEAR : GL_NEAREST);
-    glSamplerParameterf(smp, GL_TEXTURE_LOD_BIAS, cmd->lod_bias);
+    if (!r->gles) { /* GLES has no LOD bias parameter (docs/gles-host.md) */
+        glSamplerParameterf(smp, GL_TEXTURE_LOD_BIAS, cmd->lod_bias);
+    }
     glSamplerParameterf(smp, GL_TEXTURE_MIN_LOD, cmd->min_lod);
     glSamplerParameterf(smp, GL_TEXTURE_MAX_LOD, cmd->max_lod);
     glSamplerParameteri(smp, GL_TEXTURE_COMPARE_MODE,

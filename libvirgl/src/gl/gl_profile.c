@@ -66,14 +66,18 @@ static void observe(void *user, uint32_t id, uint32_t obj_type, uint32_t index, 
                 .gpu_ns = -1,
         };
         p->cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-        glQueryCounter(p->queries[2 * p->count], GL_TIMESTAMP);
+        if (ctx->r->has_timer_query) { /* else no GPU times (a GLES host without them) */
+            glQueryCounter(p->queries[2 * p->count], GL_TIMESTAMP);
+        }
         return;
     }
     if (p->count >= p->capacity) {
         return;
     }
     struct vgl_command_timing *t = &p->pending[p->count];
-    glQueryCounter(p->queries[2 * p->count + 1], GL_TIMESTAMP);
+    if (ctx->r->has_timer_query) {
+        glQueryCounter(p->queries[2 * p->count + 1], GL_TIMESTAMP);
+    }
     t->wall_ns = clock_ns(CLOCK_MONOTONIC) - t->start_ns;
     t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - p->cpu_start;
     t->failed = failed;
@@ -94,8 +98,10 @@ void vgl_gl_profile_flush(struct vgl_renderer *r) {
     for (size_t i = 0; i < p->count; i++) {
         struct vgl_command_timing *t = &p->pending[i];
         GLuint64 begin = 0, end = 0;
-        glGetQueryObjectui64v(p->queries[2 * i], GL_QUERY_RESULT, &begin);
-        glGetQueryObjectui64v(p->queries[2 * i + 1], GL_QUERY_RESULT, &end);
+        if (r->has_timer_query) {
+            glGetQueryObjectui64v(p->queries[2 * i], GL_QUERY_RESULT, &begin);
+            glGetQueryObjectui64v(p->queries[2 * i + 1], GL_QUERY_RESULT, &end);
+        }
         if (begin && end >= begin) {
             t->gpu_start_ns = (int64_t)begin + p->gpu_to_mono;
             t->gpu_ns = (int64_t)(end - begin);
@@ -113,7 +119,9 @@ void vgl_gl_profile_update(struct vgl_renderer *r) {
         r->profile = calloc(1, sizeof(*r->profile));
         if (r->profile) {
             GLint64 gpu = 0;
-            glGetInteger64v(GL_TIMESTAMP, &gpu);
+            if (r->has_timer_query) {
+                glGetInteger64v(GL_TIMESTAMP, &gpu);
+            }
             r->profile->gpu_to_mono = (int64_t)clock_ns(CLOCK_MONOTONIC) - gpu;
         }
     } else if (!r->hooks.command_timed && r->profile) {

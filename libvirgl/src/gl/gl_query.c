@@ -29,17 +29,19 @@ enum {
 #define HOST_QUERY_STATE_DONE 1
 #define HOST_QUERY_STATE_SIZE 16
 
-static GLenum query_target(uint32_t type) {
+static GLenum query_target(const struct vgl_renderer *r, uint32_t type) {
     switch (type) {
     case Q_OCCLUSION_COUNTER:
-        return GL_SAMPLES_PASSED;
+        /* GLES only says whether any sample passed: counters read 0 or 1 there (an
+         * approximation docs/gles-host.md lists). */
+        return r->gles ? GL_ANY_SAMPLES_PASSED : GL_SAMPLES_PASSED;
     case Q_OCCLUSION_PREDICATE:
     case Q_OCCLUSION_PREDICATE_CONSERVATIVE:
         return GL_ANY_SAMPLES_PASSED;
-    case Q_TIMESTAMP:
-        return GL_TIMESTAMP;
+    case Q_TIMESTAMP: /* GL_TIMESTAMP_EXT and GL_TIME_ELAPSED_EXT on GLES: the same values */
+        return r->has_timer_query ? GL_TIMESTAMP : 0;
     case Q_TIME_ELAPSED:
-        return GL_TIME_ELAPSED;
+        return r->has_timer_query ? GL_TIME_ELAPSED : 0;
     case Q_PRIMITIVES_GENERATED:
         return GL_PRIMITIVES_GENERATED;
     case Q_PRIMITIVES_EMITTED:
@@ -51,7 +53,7 @@ static GLenum query_target(uint32_t type) {
 
 static enum vgl_status create_query(struct vgl_sink *s, const struct vgl_cmd_query *cmd) {
     struct gl_context *ctx = vgl_gl_ctx_of(s);
-    const GLenum target = query_target(cmd->type);
+    const GLenum target = query_target(ctx->r, cmd->type);
     if (!target && cmd->type != Q_GPU_FINISHED) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "query type %u", cmd->type);
     }
@@ -86,9 +88,15 @@ static void unlink_active(struct gl_context *ctx, struct gl_query *q) {
 }
 
 /* The host result of the last span plus what earlier spans counted. */
-static GLuint64 query_value(const struct gl_query *q) {
+static GLuint64 query_value(const struct vgl_renderer *r, const struct gl_query *q) {
     GLuint64 value = 0;
-    glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
+    if (r->has_query_ui64) {
+        glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
+    } else {
+        GLuint narrow = 0;
+        glGetQueryObjectuiv(q->query, GL_QUERY_RESULT, &narrow);
+        value = narrow;
+    }
     value += q->counted;
     return q->gl_target == GL_ANY_SAMPLES_PASSED ? value != 0 : value;
 }
@@ -97,7 +105,7 @@ void vgl_gl_queries_suspend(struct gl_context *ctx, GLenum target) {
     for (struct gl_query *q = ctx ? ctx->active_queries : NULL; q; q = q->next_active) {
         if (!q->suspended && (!target || q->gl_target == target)) {
             glEndQuery(q->gl_target);
-            q->counted = query_value(q);
+            q->counted = query_value(ctx->r, q);
             q->suspended = true;
         }
     }
@@ -181,7 +189,7 @@ static enum vgl_status get_query_result(struct vgl_sink *s, uint32_t handle, boo
     }
     GLuint64 value = 1; /* GPU_FINISHED: everything before it has finished once we answer */
     if (q->gl_target) {
-        value = q->gl_target == GL_TIMESTAMP ? 0 : query_value(q);
+        value = q->gl_target == GL_TIMESTAMP ? 0 : query_value(ctx->r, q);
         if (q->gl_target == GL_TIMESTAMP) {
             glGetQueryObjectui64v(q->query, GL_QUERY_RESULT, &value);
         }
@@ -240,7 +248,8 @@ bool vgl_gl_condition_begin(struct vgl_renderer *r, struct gl_sub_ctx *sub) {
     if (!q || !q->query || q->active) {
         return true; /* no condition, or one GL cannot evaluate yet: draw */
     }
-    if (host_conditional(q) && (!sub->cond_inverted || r->has_cond_inverted)) {
+    if (host_conditional(q) && r->has_cond_render &&
+        (!sub->cond_inverted || r->has_cond_inverted)) {
         glBeginConditionalRender(q->query, cond_modes[sub->cond_inverted][sub->cond_mode & 3]);
         sub->cond_active = true;
         return true;
@@ -255,7 +264,7 @@ bool vgl_gl_condition_begin(struct vgl_renderer *r, struct gl_sub_ctx *sub) {
     if (!available) {
         return true;
     }
-    return (query_value(q) != 0) != sub->cond_inverted;
+    return (query_value(r, q) != 0) != sub->cond_inverted;
 }
 
 void vgl_gl_condition_end(struct gl_sub_ctx *sub) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The renderer object: EGL surfaceless display and desktop GL 3.3 core context, contexts,
- * submission and fences. Loud about missing host features: creation fails with the full list.
+ * The renderer object: contexts, submission and fences, on the host context gl_host.c makes
+ * (EGL surfaceless, desktop GL 3.3 core or GLES 3.1+).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,162 +11,6 @@
 #include "common/seed.h"
 #include "common/util.h"
 #include "gl/gl_internal.h"
-
-static void append_missing(char *list, size_t size, const char *what) {
-    const size_t len = strlen(list);
-    snprintf(list + len, size - len, "%s%s", len ? ", " : "", what);
-}
-
-static void GLAPIENTRY debug_message(GLenum source, GLenum type, GLuint id, GLenum severity,
-                                     GLsizei length, const GLchar *message, const void *user) {
-    const enum vgl_log_level level = type == GL_DEBUG_TYPE_ERROR ? VGL_LOG_WARN : VGL_LOG_INFO;
-    vgl_log(level, "host GL: %s", message);
-}
-
-static enum vgl_status init_egl(struct vgl_renderer *r) {
-    char missing[256] = "";
-    if (!epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless")) {
-        vgl_log(VGL_LOG_ERROR, "host EGL lacks EGL_MESA_platform_surfaceless");
-        return VGL_ERROR_NO_DEVICE;
-    }
-    r->display = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
-    EGLint major, minor;
-    if (r->display == EGL_NO_DISPLAY || !eglInitialize(r->display, &major, &minor)) {
-        vgl_log(VGL_LOG_ERROR, "cannot initialise the EGL surfaceless display (EGL error 0x%x)",
-                eglGetError());
-        r->display = EGL_NO_DISPLAY;
-        return VGL_ERROR_NO_DEVICE;
-    }
-    static const char *const needed[] = {"EGL_KHR_create_context", "EGL_KHR_surfaceless_context",
-                                         "EGL_KHR_no_config_context"};
-    for (size_t i = 0; i < VGL_ARRAY_SIZE(needed); i++) {
-        if (!epoxy_has_egl_extension(r->display, needed[i])) {
-            append_missing(missing, sizeof(missing), needed[i]);
-        }
-    }
-    if (missing[0]) {
-        vgl_log(VGL_LOG_ERROR, "host EGL %d.%d lacks: %s", major, minor, missing);
-        return VGL_ERROR_HOST_GL;
-    }
-    if (!eglBindAPI(EGL_OPENGL_API)) {
-        vgl_log(VGL_LOG_ERROR, "host EGL has no desktop OpenGL API");
-        return VGL_ERROR_HOST_GL;
-    }
-    /* Robust buffer access keeps hostile vertex indices inside host buffers where we cannot
-     * check them (indexed draws); ask for it where the host offers it. */
-    EGLint attribs[] = {
-            EGL_CONTEXT_MAJOR_VERSION,
-            3,
-            EGL_CONTEXT_MINOR_VERSION,
-            3,
-            EGL_CONTEXT_OPENGL_PROFILE_MASK,
-            EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
-            EGL_NONE,
-            EGL_NONE,
-            EGL_NONE,
-    };
-    r->robust_access = epoxy_has_egl_extension(r->display, "EGL_EXT_create_context_robustness");
-    if (r->robust_access) {
-        attribs[6] = EGL_CONTEXT_OPENGL_ROBUST_ACCESS_EXT;
-        attribs[7] = EGL_TRUE;
-    }
-    r->context = eglCreateContext(r->display, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attribs);
-    if (r->context == EGL_NO_CONTEXT && r->robust_access) {
-        r->robust_access = false;
-        attribs[6] = EGL_NONE;
-        r->context = eglCreateContext(r->display, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attribs);
-    }
-    if (r->context == EGL_NO_CONTEXT) {
-        vgl_log(VGL_LOG_ERROR, "host cannot create a desktop GL 3.3 core context (EGL error 0x%x)",
-                eglGetError());
-        return VGL_ERROR_HOST_GL;
-    }
-    if (!eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, r->context)) {
-        vgl_log(VGL_LOG_ERROR, "eglMakeCurrent failed (EGL error 0x%x)", eglGetError());
-        return VGL_ERROR_HOST_GL;
-    }
-    return VGL_OK;
-}
-
-static enum vgl_status init_gl(struct vgl_renderer *r) {
-    const int version = epoxy_gl_version();
-    if (version < 33) {
-        vgl_log(VGL_LOG_ERROR, "host GL %d.%d is below the required 3.3", version / 10,
-                version % 10);
-        return VGL_ERROR_HOST_GL;
-    }
-    snprintf(r->name, sizeof(r->name), "%s", (const char *)glGetString(GL_RENDERER));
-    r->has_copy_image = version >= 43 || epoxy_has_gl_extension("GL_ARB_copy_image");
-    r->has_clear_texture = version >= 44 || epoxy_has_gl_extension("GL_ARB_clear_texture");
-    r->has_no_attachments =
-            version >= 43 || epoxy_has_gl_extension("GL_ARB_framebuffer_no_attachments");
-    r->has_debug_output = version >= 43 || epoxy_has_gl_extension("GL_KHR_debug");
-    r->has_viewport_array = version >= 41 || epoxy_has_gl_extension("GL_ARB_viewport_array");
-    r->has_base_instance = version >= 42 || epoxy_has_gl_extension("GL_ARB_base_instance");
-    r->has_tf3 = version >= 40 || epoxy_has_gl_extension("GL_ARB_transform_feedback3");
-    r->has_cond_inverted =
-            version >= 45 || epoxy_has_gl_extension("GL_ARB_conditional_render_inverted");
-    r->has_s3tc = epoxy_has_gl_extension("GL_EXT_texture_compression_s3tc");
-    r->has_s3tc_srgb = r->has_s3tc && epoxy_has_gl_extension("GL_EXT_texture_sRGB");
-    /* Read-back of compressed boxes needs glGetCompressedTextureSubImage. */
-    r->has_compressed_sub_image =
-            version >= 45 || epoxy_has_gl_extension("GL_ARB_get_texture_sub_image");
-    GLint units = 0;
-    glGetIntegerv(GL_MAX_COMBINED_TEXTURE_IMAGE_UNITS, &units);
-    /* Outside draws the last unit is active: transfers and texture setup bind there, and draws
-     * never allocate it, so the units draws use keep what they last bound (gl_bound). */
-    r->rest_unit = units > 0 ? units - 1 : 0;
-    glActiveTexture(GL_TEXTURE0 + (GLenum)r->rest_unit);
-    r->max_texture_units =
-            r->rest_unit > 254 ? 254 : r->rest_unit; /* the allocator counts in bytes */
-    vgl_gl_bound_forget(r);
-    glGetIntegerv(GL_MAX_UNIFORM_BUFFER_BINDINGS, &r->max_ubo_bindings);
-    /* Read-backs return signed normalized values as stored, never clamped to [0, 1]. */
-    glClampColor(GL_CLAMP_READ_COLOR, GL_FALSE);
-    glGetIntegerv(GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT, &r->ubo_alignment);
-    r->has_tbo_rgb32 =
-            version >= 40 || epoxy_has_gl_extension("GL_ARB_texture_buffer_object_rgb32");
-    r->has_tbo_range = version >= 43 || epoxy_has_gl_extension("GL_ARB_texture_buffer_range");
-    r->has_texture_barrier = version >= 45 || epoxy_has_gl_extension("GL_ARB_texture_barrier");
-    r->has_stencil_export = epoxy_has_gl_extension("GL_ARB_shader_stencil_export");
-    r->has_texture_storage =
-            version >= 43 || (epoxy_has_gl_extension("GL_ARB_texture_storage") &&
-                              epoxy_has_gl_extension("GL_ARB_texture_storage_multisample"));
-    r->has_stencil_views = r->has_texture_storage &&
-                           (version >= 43 || (epoxy_has_gl_extension("GL_ARB_texture_view") &&
-                                              epoxy_has_gl_extension("GL_ARB_stencil_texturing")));
-    r->has_derivative_control =
-            version >= 45 || epoxy_has_gl_extension("GL_ARB_derivative_control");
-    if (r->has_tbo_range) {
-        glGetIntegerv(GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT, &r->tbo_alignment);
-    }
-    glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &r->max_tbo_size);
-    r->max_ubo_bindings = r->max_ubo_bindings > 254 ? 254 : r->max_ubo_bindings;
-    glGetIntegerv(GL_MAX_VERTEX_ATTRIBS, &r->max_vertex_attribs);
-    GLint color_samples = 0, depth_samples = 0;
-    glGetIntegerv(GL_MAX_COLOR_TEXTURE_SAMPLES, &color_samples);
-    glGetIntegerv(GL_MAX_DEPTH_TEXTURE_SAMPLES, &depth_samples);
-    r->max_samples = color_samples < depth_samples ? color_samples : depth_samples;
-    /* protocol-facts §5.4: 4 (or exactly 1, which makes the guest fake multisampling). */
-    r->max_samples = r->max_samples >= 4 ? 4 : 1;
-    if (units < 32) {
-        vgl_log(VGL_LOG_ERROR, "host GL has %d combined texture units, 32 are required", units);
-        return VGL_ERROR_HOST_GL;
-    }
-    glGetIntegerv(GL_MAX_TEXTURE_SIZE, &r->max_texture_size);
-    glGetIntegerv(GL_MAX_3D_TEXTURE_SIZE, &r->max_3d_texture_size);
-    glGetIntegerv(GL_MAX_ARRAY_TEXTURE_LAYERS, &r->max_array_layers);
-    if (r->has_debug_output && (vgl_debug_flags() & VGL_DEBUG_KHR)) {
-        glEnable(GL_DEBUG_OUTPUT);
-        glDebugMessageCallback(debug_message, r);
-    }
-    glGenFramebuffers(1, &r->read_fbo);
-    glGenFramebuffers(1, &r->draw_fbo);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-    vgl_gl_fill_caps(r);
-    return VGL_OK;
-}
 
 enum vgl_status vgl_renderer_create(const struct vgl_renderer_options *opts,
                                     struct vgl_renderer **out) {
@@ -207,15 +51,13 @@ enum vgl_status vgl_renderer_create(const struct vgl_renderer_options *opts,
         return VGL_ERROR_INVALID_ARGUMENT;
     }
     r->limits.hide_features = NULL; /* parsed; the caller's string is not kept */
-    enum vgl_status status = init_egl(r);
-    if (status == VGL_OK) {
-        status = init_gl(r);
-    }
+    enum vgl_status status = vgl_gl_host_init(r, opts ? opts->host_api : VGL_HOST_API_AUTO);
     if (status != VGL_OK) {
         vgl_renderer_destroy(r);
         return status;
     }
-    vgl_log(VGL_LOG_INFO, "renderer on %s, GL %d", r->name, epoxy_gl_version());
+    vgl_log(VGL_LOG_INFO, "renderer on %s, %s %d", r->name, r->gles ? "GLES" : "GL",
+            epoxy_gl_version());
     *out = r;
     return VGL_OK;
 }
@@ -296,6 +138,10 @@ void vgl_renderer_set_hooks(struct vgl_renderer *r, const struct vgl_renderer_ho
     }
     r->hooks_user = user;
     vgl_gl_profile_update(r);
+}
+
+enum vgl_host_api vgl_renderer_get_host_api(const struct vgl_renderer *r) {
+    return r->gles ? VGL_HOST_API_GLES : VGL_HOST_API_GL;
 }
 
 const char *vgl_renderer_get_name(const struct vgl_renderer *r) {

@@ -303,13 +303,44 @@ static void alloc_texture(struct vgl_renderer *r, struct gl_resource *res) {
     glBindTexture(res->gl_target, 0);
 }
 
+/* GLES has no glClearBufferData: zeros written through a mapping. */
+static void zero_buffer_mapped(GLsizeiptr size) {
+    void *p = size ? glMapBufferRange(GL_COPY_WRITE_BUFFER, 0, size,
+                                      GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT)
+                   : NULL;
+    if (p) {
+        memset(p, 0, (size_t)size);
+        glUnmapBuffer(GL_COPY_WRITE_BUFFER);
+    }
+}
+
 static void alloc_buffer(struct vgl_renderer *r, struct gl_resource *res) {
     glGenBuffers(1, &res->id);
     glBindBuffer(GL_COPY_WRITE_BUFFER, res->id);
     glBufferData(GL_COPY_WRITE_BUFFER, res->args.width, NULL, GL_DYNAMIC_DRAW);
-    const uint8_t zero = 0;
-    glClearBufferData(GL_COPY_WRITE_BUFFER, GL_R8, GL_RED, GL_UNSIGNED_BYTE, &zero);
+    if (r->gles) {
+        zero_buffer_mapped((GLsizeiptr)res->args.width);
+    } else {
+        const uint8_t zero = 0;
+        glClearBufferData(GL_COPY_WRITE_BUFFER, GL_R8, GL_RED, GL_UNSIGNED_BYTE, &zero);
+    }
     glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+}
+
+/* Buffer bytes into dst: GLES reads through a mapping (it has no glGetBufferSubData). */
+static void buffer_read(const struct vgl_renderer *r, GLintptr offset, GLsizeiptr size, void *dst) {
+    if (!r->gles) {
+        glGetBufferSubData(GL_COPY_WRITE_BUFFER, offset, size, dst);
+        return;
+    }
+    const void *p =
+            size ? glMapBufferRange(GL_COPY_WRITE_BUFFER, offset, size, GL_MAP_READ_BIT) : NULL;
+    if (p) {
+        memcpy(dst, p, (size_t)size);
+        glUnmapBuffer(GL_COPY_WRITE_BUFFER);
+    } else {
+        memset(dst, 0, (size_t)size);
+    }
 }
 
 enum vgl_status vgl_renderer_resource_create(struct vgl_renderer *r, uint32_t ctx_id,
@@ -773,7 +804,7 @@ enum vgl_status vgl_gl_transfer_via(struct gl_context *ctx, const struct vgl_tra
         if (write) {
             glBufferSubData(GL_COPY_WRITE_BUFFER, t->box.x, (GLsizeiptr)size, staging);
         } else {
-            glGetBufferSubData(GL_COPY_WRITE_BUFFER, t->box.x, (GLsizeiptr)size, staging);
+            buffer_read(r, t->box.x, (GLsizeiptr)size, staging);
         }
         glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
     } else if (res->fmt->expand) {

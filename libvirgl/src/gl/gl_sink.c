@@ -19,6 +19,17 @@ struct gl_context *vgl_gl_ctx_of(struct vgl_sink *s) {
 
 #define FAIL(s, status, ...) vgl_sink_set_error(s, status, __VA_ARGS__)
 
+void vgl_gl_srgb_write(const struct vgl_renderer *r, bool on) {
+    if (!r->has_srgb_write_control) {
+        return; /* a GLES host without EXT_sRGB_write_control always encodes */
+    }
+    if (on) {
+        glEnable(GL_FRAMEBUFFER_SRGB); /* GL_FRAMEBUFFER_SRGB_EXT: the same value */
+    } else {
+        glDisable(GL_FRAMEBUFFER_SRGB);
+    }
+}
+
 void vgl_gl_attach(GLenum fbo_target, const struct gl_resource *res, uint32_t level, uint32_t layer,
                    uint32_t color_index) {
     GLenum attachment = res->fmt->attachment;
@@ -261,11 +272,7 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
         if (!(cmd->buffers & (VGL_CLEAR_COLOR0 << i)) || !sub->cbufs[i]) {
             continue;
         }
-        if (is_srgb_format(sub->cbufs[i]->format)) {
-            glEnable(GL_FRAMEBUFFER_SRGB);
-        } else {
-            glDisable(GL_FRAMEBUFFER_SRGB);
-        }
+        vgl_gl_srgb_write(ctx_of(s)->r, is_srgb_format(sub->cbufs[i]->format));
         GLfloat color[4], stored[4];
         memcpy(color, cmd->color, sizeof(color));
         memcpy(stored, color, sizeof(stored));
@@ -503,11 +510,8 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     }
     /* Gallium converts by the blit's formats (a view may be linear over sRGB storage); the
      * host converts sRGB attachments only with FRAMEBUFFER_SRGB on. */
-    if (is_color && (is_srgb_format(cmd->src.format) || is_srgb_format(cmd->dst.format))) {
-        glEnable(GL_FRAMEBUFFER_SRGB);
-    } else {
-        glDisable(GL_FRAMEBUFFER_SRGB);
-    }
+    vgl_gl_srgb_write(ctx_of(s)->r, is_color && (is_srgb_format(cmd->src.format) ||
+                                                 is_srgb_format(cmd->dst.format)));
     const struct vgl_box *sb = &sbox, *db = &cmd->dst.box;
     const GLenum filter = cmd->filter == 1 && is_color ? GL_LINEAR : GL_NEAREST;
     /* Blits the guest makes for itself (resolves, copies) ignore the render condition. */

@@ -250,7 +250,13 @@ void vgl_gl_so_end(struct gl_sub_ctx *sub, const struct gl_so_draw *sd) {
     if (sd->counted) {
         glEndQuery(GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN);
         GLuint64 prims = 0;
-        glGetQueryObjectui64v(sub->ctx->r->so_count_query, GL_QUERY_RESULT, &prims);
+        if (sub->ctx->r->has_query_ui64) {
+            glGetQueryObjectui64v(sub->ctx->r->so_count_query, GL_QUERY_RESULT, &prims);
+        } else {
+            GLuint narrow = 0;
+            glGetQueryObjectuiv(sub->ctx->r->so_count_query, GL_QUERY_RESULT, &narrow);
+            prims = narrow;
+        }
         vgl_gl_queries_resume(sub->ctx, GL_TRANSFORM_FEEDBACK_PRIMITIVES_WRITTEN, prims);
         for (uint32_t b = 0; b < 4; b++) {
             const uint64_t bytes = prims * sd->vpp * (so ? so->stride[b] : 0) * 4;

@@ -165,8 +165,10 @@ static bool plan_linkage(struct plan *p, char *why, size_t why_size) {
 
 /* `prefix` is "vgl_v_" (what the FS reads) or "vgl_gv_" (VS -> GS); `arr` "[]" for GS inputs. */
 static void varying_decl(struct vgl_strbuf *sb, const struct varying *v, const char *dir,
-                         const char *prefix, const char *arr) {
-    vgl_strbuf_printf(sb, "%s%s %s%s %s %s%s%u%s;\n", v->invariant ? "invariant " : "", v->interp,
+                         const char *prefix, const char *arr, bool es) {
+    /* GLSL ES refuses invariant inputs (and needs no match between the stages). */
+    const bool invariant = v->invariant && (strcmp(dir, "out") == 0 || !es);
+    vgl_strbuf_printf(sb, "%s%s %s%s %s %s%s%u%s;\n", invariant ? "invariant " : "", v->interp,
                       v->centroid ? "centroid " : "", dir, v->flat_uint ? "uvec4" : "vec4", prefix,
                       sem_lower(v->sem), v->index, arr);
 }
@@ -203,10 +205,65 @@ static bool uses_op(const struct vgl_shader *sh, enum vgl_op op) {
     return false;
 }
 
+/*
+ * The version line, and for GLSL ES what desktop GLSL has without asking: the extensions the
+ * host may offer (enabled by name: one it lacks only warns, and the caps offer nothing that
+ * needs it), and highp everywhere, since registers hold raw 32-bit patterns.
+ */
+static void emit_version(struct vgl_strbuf *sb, const struct vgl_shader_key *key,
+                         enum vgl_shader_stage stage) {
+    if (!key->glsl_es) {
+        vgl_strbuf_append(sb, "#version 330 core\n");
+        return;
+    }
+    vgl_strbuf_printf(sb, "#version %u es\n", key->glsl_es);
+    static const char *const extensions[] = {
+            "GL_EXT_clip_cull_distance",
+            "GL_NV_shader_noperspective_interpolation",
+            "GL_OES_viewport_array",
+            "GL_EXT_texture_shadow_lod",
+    };
+    for (size_t i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++) {
+        vgl_strbuf_printf(sb, "#extension %s : enable\n", extensions[i]);
+    }
+    if (stage == VGL_SHADER_FRAGMENT) {
+        vgl_strbuf_append(sb, "#extension GL_EXT_blend_func_extended : enable\n");
+    }
+    if (stage == VGL_SHADER_GEOMETRY) {
+        vgl_strbuf_append(sb, "#extension GL_EXT_geometry_point_size : enable\n");
+    }
+    if (key->glsl_es < 320) { /* core in GLSL ES 3.20 */
+        vgl_strbuf_append(sb, "#extension GL_EXT_geometry_shader : enable\n"
+                              "#extension GL_EXT_shader_io_blocks : enable\n"
+                              "#extension GL_EXT_texture_buffer : enable\n"
+                              "#extension GL_OES_texture_storage_multisample_2d_array : enable\n");
+    }
+    vgl_strbuf_append(sb, "precision highp float;\nprecision highp int;\n");
+    static const char *const samplers[] = {
+            "sampler2D",         "sampler3D",      "samplerCube",          "sampler2DShadow",
+            "samplerCubeShadow", "sampler2DArray", "sampler2DArrayShadow", "isampler2D",
+            "isampler3D",        "isamplerCube",   "isampler2DArray",      "usampler2D",
+            "usampler3D",        "usamplerCube",   "usampler2DArray",      "sampler2DMS",
+            "isampler2DMS",      "usampler2DMS",
+    };
+    for (size_t i = 0; i < sizeof(samplers) / sizeof(samplers[0]); i++) {
+        vgl_strbuf_printf(sb, "precision highp %s;\n", samplers[i]);
+    }
+    if (key->glsl_es >= 320) {
+        vgl_strbuf_append(sb, "precision highp samplerBuffer;\nprecision highp isamplerBuffer;\n"
+                              "precision highp usamplerBuffer;\n"
+                              "precision highp sampler2DMSArray;\n"
+                              "precision highp isampler2DMSArray;\n"
+                              "precision highp usampler2DMSArray;\n");
+    }
+}
+
 static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
     const struct vgl_shader *const sh = st->sh;
-    vgl_strbuf_append(sb, "#version 330 core\n");
-    if (uses_derivatives(sh)) {
+    emit_version(sb, st->key, sh->info.stage);
+    if (uses_derivatives(sh) && st->key->glsl_es) {
+        vgl_strbuf_append(sb, "#define VGL_DDX(v) dFdx(v)\n#define VGL_DDY(v) dFdy(v)\n");
+    } else if (uses_derivatives(sh)) {
         /* GL_FRAGMENT_SHADER_DERIVATIVE_HINT never reaches the host: fine derivatives (where
          * the host has them) satisfy both the coarse and the fine TGSI opcodes and every hint.
          * The host's window y is gallium's, flipped framebuffer or not: DDY keeps its sign. */
@@ -219,13 +276,13 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
                               "#define VGL_DDY(v) dFdy(v)\n"
                               "#endif\n");
     }
-    if (uses_op(sh, VGL_OP_TG4)) {
+    if (uses_op(sh, VGL_OP_TG4) && !st->key->glsl_es) { /* GLSL ES 3.10 has them */
         /* textureGather with a component, offsets or a reference: GLSL 4.00 or these (the caps
          * advertise gather components only where the host has them). */
         vgl_strbuf_append(sb, "#extension GL_ARB_texture_gather : enable\n"
                               "#extension GL_ARB_gpu_shader5 : enable\n");
     }
-    if (find_output(sh, VGL_SEM_VIEWPORT_INDEX, 0) >= 0) {
+    if (find_output(sh, VGL_SEM_VIEWPORT_INDEX, 0) >= 0 && !st->key->glsl_es) {
         vgl_strbuf_append(sb, "#extension GL_ARB_viewport_array : enable\n");
     }
     if (sh->info.writes_stencil) {
@@ -475,7 +532,7 @@ static void declare_final_outputs(struct vgl_strbuf *sb, const struct plan *p,
         vgl_strbuf_printf(sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
     }
     for (unsigned i = 0; i < p->nv; i++) {
-        varying_decl(sb, &p->v[i], "out", vs_prefix(key), "");
+        varying_decl(sb, &p->v[i], "out", vs_prefix(key), "", key->glsl_es);
     }
     if (key->gs_fill) {
         vgl_strbuf_append(sb, "out float vgl_edge;\n");
@@ -802,7 +859,7 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
         vgl_strbuf_append(&sb, "uniform sampler2D vgl_stipple;\n");
     }
     for (unsigned i = 0; i < p->nv; i++) {
-        varying_decl(&sb, &p->v[i], "in", "vgl_v_", "");
+        varying_decl(&sb, &p->v[i], "in", "vgl_v_", "", key->glsl_es);
     }
     if (key->gs_fill) {
         vgl_strbuf_append(&sb, "flat in uint vgl_v_front;\n");
@@ -889,8 +946,8 @@ static char *emit_gs(const struct plan *p) {
     const unsigned *order = key->gs_prim == 2 ? strip_order : quad_order;
     struct vgl_strbuf sb;
     vgl_strbuf_init(&sb);
-    vgl_strbuf_printf(&sb,
-                      "#version 330 core\nlayout(%s) in;\nlayout(%s, max_vertices = %u) out;\n",
+    emit_version(&sb, key, VGL_SHADER_GEOMETRY);
+    vgl_strbuf_printf(&sb, "layout(%s) in;\nlayout(%s, max_vertices = %u) out;\n",
                       quads ? "lines_adjacency" : "triangles",
                       fill    ? "triangle_strip"
                       : lines ? "line_strip"
@@ -899,8 +956,8 @@ static char *emit_gs(const struct plan *p) {
                       : lines ? 2 * n
                               : n);
     for (unsigned i = 0; i < p->nv; i++) {
-        varying_decl(&sb, &p->v[i], "in", "vgl_gv_", "[]");
-        varying_decl(&sb, &p->v[i], "out", "vgl_v_", "");
+        varying_decl(&sb, &p->v[i], "in", "vgl_gv_", "[]", key->glsl_es);
+        varying_decl(&sb, &p->v[i], "out", "vgl_v_", "", key->glsl_es);
     }
     vgl_strbuf_append(&sb, "in float vgl_edge[];\nflat out uint vgl_v_front;\n");
     if (poly) {

@@ -287,6 +287,9 @@ struct vgl_shader_key {
      * (factor, units times the depth buffer's resolution, clamp, unused).
      */
     bool gs_offset;
+    /* The host's GLSL: 0 for GLSL 3.30 core (desktop GL), 310 or 320 for GLSL ES of that
+     * version (a GLES host; docs/gles-host.md). The same for every program of a renderer. */
+    uint16_t glsl_es;
 };
 
 /*
