@@ -50,6 +50,7 @@ static void usage(FILE *f) {
                "\n"
                "  -o, --output FILE  trace file to write (.vgz)\n"
                "      --vmm          record a libvirglrenderer user (docs/vmm-capture.md)\n"
+               "      --host-api API the private server draws with gl, gles or auto\n"
                "  -v, --verbose      make the server log more (repeatable)\n"
                "  -h, --help         show this help and exit\n"
                "  -V, --version      show the version and exit\n"
@@ -278,10 +279,15 @@ static void run_program(const char *server_socket, char **argv) {
     _exit(EXIT_EXEC_FAILED);
 }
 
-static pid_t start_server(const char *server, const char *sock, const char *output, int verbose) {
+static pid_t start_server(const char *server, const char *sock, const char *output, int verbose,
+                          const char *host_api) {
     const char *args[16];
     int n = 0;
     args[n++] = server;
+    if (host_api) {
+        args[n++] = "--host-api";
+        args[n++] = host_api;
+    }
     args[n++] = "--socket";
     args[n++] = sock;
     args[n++] = "--capture";
@@ -507,11 +513,15 @@ static int run_vmm(const char *output, char **argv) {
 
 int main(int argc, char **argv) {
     static const struct option long_opts[] = {
-            {"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
-            {"vmm", no_argument, NULL, 'M'},          {"help", no_argument, NULL, 'h'},
-            {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+            {"output", required_argument, NULL, 'o'},
+            {"verbose", no_argument, NULL, 'v'},
+            {"vmm", no_argument, NULL, 'M'},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},
+            {"host-api", required_argument, NULL, 'H'},
+            {NULL, 0, NULL, 0},
     };
-    const char *output = NULL;
+    const char *output = NULL, *host_api = NULL;
     int verbose = 0;
     bool vmm = false;
     int opt;
@@ -526,6 +536,9 @@ int main(int argc, char **argv) {
             break;
         case 'M':
             vmm = true;
+            break;
+        case 'H':
+            host_api = optarg; /* the server checks it */
             break;
         case 'h':
             usage(stdout);
@@ -580,7 +593,7 @@ int main(int argc, char **argv) {
 
     int ret = 1;
     int server_status = 0;
-    const pid_t server_pid = start_server(server, sock, output, verbose);
+    const pid_t server_pid = start_server(server, sock, output, verbose, host_api);
     if (server_pid < 0) {
         fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
         goto out_dir;

@@ -25,6 +25,9 @@ static void usage(FILE *f) {
             "\n"
             "  -s, --socket PATH   listen on PATH (default %s)\n"
             "  -c, --capture FILE  record every client into the trace FILE\n"
+            "  -H, --host-api API  draw with gl (desktop GL 3.3 core), gles (GLES 3.1+) or\n"
+            "                      auto (gl where the host has it; the default, or\n"
+            "                      VGL_HOST_API)\n"
             "  -v, --verbose       log more (repeat: info, then debug)\n"
             "  -h, --help          show this help and exit\n"
             "  -V, --version       show the version and exit\n",
@@ -33,16 +36,28 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
     static const struct option long_opts[] = {
-            {"socket", required_argument, NULL, 's'}, {"capture", required_argument, NULL, 'c'},
-            {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-            {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+            {"socket", required_argument, NULL, 's'},
+            {"capture", required_argument, NULL, 'c'},
+            {"verbose", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},
+            {"host-api", required_argument, NULL, 'H'},
+            {NULL, 0, NULL, 0},
     };
+    struct vgl_renderer_options ropts = {0};
     const char *socket_path = VGL_VTEST_DEFAULT_SOCKET;
     const char *capture_path = NULL;
     int verbose = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "s:c:vhV", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "s:c:vhVH:", long_opts, NULL)) != -1) {
         switch (opt) {
+        case 'H':
+            if (!vgl_host_api_parse(optarg, &ropts.host_api)) {
+                fprintf(stderr, "virgl-vtest-server: unknown host API '%s' (gl, gles or auto)\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 's':
             socket_path = optarg;
             break;
@@ -98,7 +113,7 @@ int main(int argc, char **argv) {
     struct vgl_capture *cap = NULL;
     struct vgl_vtest_server *server = NULL;
 
-    enum vgl_status st = vgl_renderer_create(NULL, &renderer);
+    enum vgl_status st = vgl_renderer_create(&ropts, &renderer);
     if (st != VGL_OK) {
         fprintf(stderr, "virgl-vtest-server: cannot create the renderer: %s\n", vgl_status_str(st));
         goto out_sig;

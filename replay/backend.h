@@ -56,6 +56,7 @@ struct backend {
 struct backend_options {
     enum backend_kind kind;
     const char *library; /* virglrenderer: the shared library to load; NULL for the system's */
+    enum vgl_host_api host_api; /* vgl: the host API (VGL_HOST_API_AUTO: VGL_HOST_API, then GL) */
 };
 
 /*
@@ -71,7 +72,8 @@ void backend_destroy(struct backend *b); /* NULL: no-op */
 /* "vgl" or "virglrenderer" into a kind; false for anything else. */
 bool backend_parse_kind(const char *text, enum backend_kind *out);
 
-enum vgl_status backend_vgl_create(const struct vgl_renderer_hooks *hooks, void *hooks_user,
+enum vgl_status backend_vgl_create(enum vgl_host_api host_api,
+                                   const struct vgl_renderer_hooks *hooks, void *hooks_user,
                                    struct backend **out);
 enum vgl_status backend_vrend_create(const char *library, const struct vgl_renderer_hooks *hooks,
                                      void *hooks_user, struct backend **out, char *why,

@@ -93,7 +93,8 @@ static const struct backend_ops vgl_ops = {
         .ctx_attach = vgl_ctx_attach,
 };
 
-enum vgl_status backend_vgl_create(const struct vgl_renderer_hooks *hooks, void *hooks_user,
+enum vgl_status backend_vgl_create(enum vgl_host_api host_api,
+                                   const struct vgl_renderer_hooks *hooks, void *hooks_user,
                                    struct backend **out) {
     *out = NULL;
     struct backend *b = calloc(1, sizeof(*b));
@@ -102,7 +103,8 @@ enum vgl_status backend_vgl_create(const struct vgl_renderer_hooks *hooks, void 
     }
     /* No guest to overlap with: a shallow queue in the host driver keeps memory flat however
      * long the trace (about a tenth slower than the server's depth on llvmpipe). */
-    const struct vgl_renderer_options opts = {.queued_vertices = REPLAY_QUEUED_VERTICES};
+    const struct vgl_renderer_options opts = {.queued_vertices = REPLAY_QUEUED_VERTICES,
+                                              .host_api = host_api};
     const enum vgl_status st = vgl_renderer_create(&opts, &b->vgl);
     if (st != VGL_OK) {
         free(b);
@@ -125,7 +127,7 @@ enum vgl_status backend_create(const struct backend_options *opts,
         return backend_vrend_create(opts->library, hooks, hooks_user, out, why, why_size);
     }
     snprintf(why, why_size, "our renderer cannot start");
-    return backend_vgl_create(hooks, hooks_user, out);
+    return backend_vgl_create(opts->host_api, hooks, hooks_user, out);
 }
 
 void backend_destroy(struct backend *b) {

@@ -87,6 +87,10 @@ static void reproduce(const struct corpus *c, const struct trace_result *r, char
         put_word(out, size, "--renderer");
         put_word(out, size, "virglrenderer");
     }
+    if (c->o->backend.host_api != VGL_HOST_API_AUTO) {
+        put_word(out, size, "--host-api");
+        put_word(out, size, c->o->backend.host_api == VGL_HOST_API_GL ? "gl" : "gles");
+    }
     const char *const pairs[][2] = {{"--renderer-lib", c->o->backend.library},
                                     {"--host", c->o->host},
                                     {"--cache", c->o->cache_dir}};

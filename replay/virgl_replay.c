@@ -53,6 +53,8 @@ static void usage(FILE *out) {
             "                        (upstream, loaded at run time)\n"
             "      --renderer-lib PATH  the virglrenderer library to load (default\n"
             "                        libvirglrenderer.so.1)\n"
+            "      --host-api API    ours draws with gl (desktop GL 3.3 core), gles (GLES\n"
+            "                        3.1+) or auto (gl where the host has it; VGL_HOST_API)\n"
             "  -v, --verbose         one line per frame; repeat for renderer logs\n"
             "\nCorpus options (docs/manifest.md, docs/ci.md):\n"
             "      --manifest FILE   replay every trace FILE lists (or the NAMEs given), each\n"
@@ -93,6 +95,7 @@ enum {
     OPT_RENDERER_LIB,
     OPT_PACE,
     OPT_FRAME_LOG,
+    OPT_HOST_API,
     OPT_MANIFEST,
     OPT_JOBS,
     OPT_SHARD,
@@ -226,6 +229,9 @@ static bool parse_option(struct replay_app *app, struct corpus_options *co, int 
     case OPT_RENDERER_LIB:
         po->backend.library = arg;
         return true;
+    case OPT_HOST_API:
+        return vgl_host_api_parse(arg, &po->backend.host_api) ||
+               bad_usage("unknown host API '%s' (gl, gles or auto)", arg);
     case OPT_PACE:
         return parse_pace(arg, po) ||
                bad_usage("bad pace '%s' (recorded, or frames per second such as 60)", arg);
@@ -246,12 +252,17 @@ static int check_corpus_args(struct replay_app *app, struct corpus_options *co, 
         ck->checksums_out || ck->compare_ref || ck->tolerance || app->profile_path || app->leaks ||
         po->pace != PLAYER_PACE_NONE || app->frame_log_path) {
         bad_usage("%s", "with --manifest only --jobs, --shard, --junit, --report, --update, "
-                        "--host, --cache, --renderer, --renderer-lib and -v apply (the manifest "
+                        "--host, --cache, --renderer, --renderer-lib, --host-api and -v apply "
+                        "(the manifest "
                         "gives each trace's expectations and tolerance)");
         return EXIT_INPUT;
     }
     if (po->backend.library && po->backend.kind != BACKEND_VIRGLRENDERER) {
         bad_usage("%s", "--renderer-lib needs --renderer virglrenderer");
+        return EXIT_INPUT;
+    }
+    if (po->backend.host_api != VGL_HOST_API_AUTO && po->backend.kind != BACKEND_VGL) {
+        bad_usage("%s", "--host-api applies to our renderer (vgl)");
         return EXIT_INPUT;
     }
     co->names = argv + optind;
@@ -289,6 +300,7 @@ static int parse_args(struct replay_app *app, struct corpus_options *co, int arg
             {"renderer-lib", required_argument, NULL, OPT_RENDERER_LIB},
             {"pace", required_argument, NULL, OPT_PACE},
             {"frame-log", required_argument, NULL, OPT_FRAME_LOG},
+            {"host-api", required_argument, NULL, OPT_HOST_API},
             {"manifest", required_argument, NULL, OPT_MANIFEST},
             {"jobs", required_argument, NULL, OPT_JOBS},
             {"shard", required_argument, NULL, OPT_SHARD},
@@ -336,6 +348,10 @@ static int parse_args(struct replay_app *app, struct corpus_options *co, int arg
     struct player_options *po = &app->popts;
     if (po->backend.library && po->backend.kind != BACKEND_VIRGLRENDERER) {
         bad_usage("%s", "--renderer-lib needs --renderer virglrenderer");
+        return EXIT_INPUT;
+    }
+    if (po->backend.host_api != VGL_HOST_API_AUTO && po->backend.kind != BACKEND_VGL) {
+        bad_usage("%s", "--host-api applies to our renderer (vgl)");
         return EXIT_INPUT;
     }
     if (app->leaks && po->backend.kind != BACKEND_VGL) {
