@@ -120,7 +120,8 @@ struct vgl_renderer_options {
 };
 
 /*
- * Create a renderer on an EGL surfaceless display with a desktop GL 3.3 core context.
+ * Create a renderer on an EGL surfaceless display with a desktop GL 3.3 core context or a GLES
+ * 3.1+ one (opts->host_api).
  * opts may be NULL. Returns VGL_ERROR_NO_DEVICE when no EGL display can be initialised and
  * VGL_ERROR_HOST_GL when the host lacks a required GL version or extension; the log then names
  * every missing piece. On success *out owns a renderer to free with vgl_renderer_destroy().

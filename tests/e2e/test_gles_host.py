@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: MIT
+"""Our renderer on a GLES host context (--host-api gles; llvmpipe offers GLES 3.2 here): every
+bundled trace replays with its checksums, captures made on either host replay on the other with
+the same frames, the guest programs get the same read-backs through a GLES server as through a
+desktop one, and the caps say honestly which GL level the guest gets and why (docs/gles-host.md)."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import vgl_env as E
+
+pytestmark = pytest.mark.skipif(not E.host_has_gl(), reason="no EGL/GL device on this host")
+
+TRACES = os.path.join(os.path.dirname(__file__), "../../traces")
+GUESTS = ["vgl-guest-clear", "vgl-guest-draw"]
+
+
+def gles_available():
+    r = subprocess.run([E.REPLAY, "--host-api", "gles", os.path.join(TRACES, "clear-blit.vgz")],
+                       capture_output=True, text=True, timeout=120)
+    return r.returncode != 125
+
+
+@pytest.fixture(scope="module", autouse=True)
+def need_gles():
+    if not gles_available():
+        pytest.skip("the host offers no GLES 3.1 context")
+
+
+def frames_of(stdout):
+    return re.findall(r"^frame (\d+): (\d+x\d+) format (\d+) crc32 ([0-9a-f]{8}) (\S+)$", stdout,
+                      re.M)
+
+
+@pytest.mark.parametrize("name", sorted(E.manifest()))
+def test_bundled_trace_replays_on_gles(name):
+    r = subprocess.run([E.REPLAY, "-v", "--host-api", "gles", os.path.join(TRACES, name)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = {int(i): crc for i, _size, _fmt, crc, verdict in frames_of(r.stdout)}
+    assert got == {i: v[3] for i, v in E.manifest()[name].items()}
+
+
+def test_the_corpus_passes_on_gles():
+    r = subprocess.run([E.REPLAY, "--manifest", os.path.join(TRACES, "manifest.yml"), "--host-api",
+                        "gles", "--jobs", "2"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 failed" in r.stdout
+
+
+def guest_run(work, host_api, guest):
+    """Capture a guest program through our server on host_api; (its stdout, the trace)."""
+    trace = os.path.join(work, "%s-%s.vgz" % (guest, host_api))
+    r = subprocess.run([E.CAPTURE, "--host-api", host_api, "-v", "-o", trace, "--",
+                        os.path.join(E.BUILD_DIR, "tests/guest", guest)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout, r.stderr, trace
+
+
+@pytest.mark.parametrize("guest", GUESTS)
+def test_guest_reads_back_the_same_on_both_hosts(guest):
+    work = E.work_dir("gles-" + guest)
+    out_gl, _, trace_gl = guest_run(work, "gl", guest)
+    out_gles, log, trace_gles = guest_run(work, "gles", guest)
+    assert "GLES" in log, log
+    readbacks = lambda text: re.findall(r"crc32=([0-9a-f]{8})", text)
+    assert readbacks(out_gl) and readbacks(out_gl) == readbacks(out_gles)
+    # Each capture replays on the other host with the frames it recorded.
+    for trace, host in ((trace_gl, "gles"), (trace_gles, "gl")):
+        r = subprocess.run([E.REPLAY, "--host-api", host, trace], capture_output=True, text=True,
+                           timeout=300)
+        assert r.returncode == 0 and " 0 mismatched" in r.stdout, r.stdout + r.stderr
+
+
+def test_caps_say_what_the_guest_gets_and_why():
+    """Without stream output in GLES (no gl_NextBuffer/gl_SkipComponents) the guest stays at
+    GL 2.1, and the server says so; a program that needs GL 3.3 skips rather than fails."""
+    work = E.work_dir("gles-caps")
+    _, log, _ = guest_run(work, "gles", "vgl-guest-clear")
+    assert "caps: the guest gets GL 2.1, not 3.0: the host lacks streamout" in log, log
+    trace = os.path.join(work, "gl33.vgz")
+    r = subprocess.run([E.CAPTURE, "--host-api", "gles", "-o", trace, "--",
+                        os.path.join(E.BUILD_DIR, "tests/guest/vgl-guest-gl33")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 77, r.stdout + r.stderr
+    if shutil.which("wflinfo"):
+        server_log = os.path.join(work, "server.log")
+        server = E.run_in_private_tmp(wflinfo_through, server_log)
+        assert server.startswith("2.1"), server
+
+
+def wflinfo_through(server_log):
+    server = E.start_server(server_log, extra=["--host-api", "gles"])
+    try:
+        r = subprocess.run(["wflinfo", "-p", "surfaceless_egl", "-a", "gl"], env=E.guest_env(),
+                           capture_output=True, text=True, timeout=120)
+    finally:
+        E.stop_server(server)
+    m = re.search(r"OpenGL version string: (.*)", r.stdout)
+    return m[1].strip() if m else r.stdout + r.stderr
+
+
+def test_bad_host_api_is_refused():
+    r = subprocess.run([E.REPLAY, "--host-api", "vulkan", os.path.join(TRACES, "draw.vgz")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "unknown host API 'vulkan'" in r.stderr
+    r = subprocess.run([E.REPLAY, "--host-api", "gles", "--renderer", "virglrenderer",
+                        os.path.join(TRACES, "draw.vgz")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "--host-api applies to our renderer" in r.stderr
+    env = dict(os.environ, VGL_HOST_API="metal", VGL_EXIT_UNTESTABLE="")
+    r = subprocess.run([E.REPLAY, os.path.join(TRACES, "draw.vgz")], capture_output=True,
+                       text=True, timeout=60, env=env)
+    assert r.returncode != 0
+    r = subprocess.run([E.SERVER, "--host-api", "vulkan"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "unknown host API" in r.stderr
