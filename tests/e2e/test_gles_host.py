@@ -119,3 +119,27 @@ def test_bad_host_api_is_refused():
     r = subprocess.run([E.SERVER, "--host-api", "vulkan"], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and "unknown host API" in r.stderr
+
+
+PIGLIT_BIN = "/usr/lib/x86_64-linux-gnu/piglit/bin"
+
+
+@pytest.mark.parametrize("test", ["primitive-restart", "nv_conditional_render-clear",
+                                  "nv_conditional_render-bitmap", "fbo-blit"])
+def test_piglit_capture_replays_on_gles(test):
+    """A piglit program captured on the desktop host replays on GLES with every frame it read
+    back: primitive-restart restarts at indices 255, 1000 and 1000000 (the GLES path rewrites
+    those indices); the conditional-render tests condition on any-samples-passed."""
+    exe = os.path.join(PIGLIT_BIN, test)
+    if not os.path.exists(exe):
+        pytest.skip("piglit is not installed")
+    trace = os.path.join(E.work_dir("gles-piglit"), test + ".vgz")
+    env = dict(os.environ, PIGLIT_PLATFORM="surfaceless_egl")
+    r = subprocess.run([E.CAPTURE, "--host-api", "gl", "-o", trace, "--", exe, "-auto", "-fbo"],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert os.path.getsize(trace) > 0, r.stdout + r.stderr
+    r = subprocess.run([E.REPLAY, "--host-api", "gles", trace], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.search(r"^frames: (\d+) \((\d+) matched, 0 mismatched", r.stdout, re.M)
+    assert m and int(m[1]) > 0 and m[1] == m[2], r.stdout

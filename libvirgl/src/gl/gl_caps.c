@@ -165,15 +165,15 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     }
 
     /* bset: only what this renderer implements (protocol-facts §5.2 bit numbers). */
-    uint32_t bset = 1u << 0                   /* indep_blend_enable */
-                    | 1u << 2                 /* cube_map_array: storage, transfers, copies */
-                    | 1u << 1                 /* indep_blend_func */
-                    | (r->gles ? 0 : 1u << 6) /* primitive_restart: any index (GLES: fixed) */
-                    | 1u << 7                 /* blend_eq_sep */
-                    | 1u << 8                 /* instanceid */
-                    | 1u << 9                 /* vertex_element_instance_divisor */
-                    | 1u << 10                /* seamless_cube_map */
-                    | 1u << 11                /* occlusion_query */
+    uint32_t bset = 1u << 0    /* indep_blend_enable */
+                    | 1u << 2  /* cube_map_array: storage, transfers, copies */
+                    | 1u << 1  /* indep_blend_func */
+                    | 1u << 6  /* primitive_restart (GLES: other than all ones rewritten) */
+                    | 1u << 7  /* blend_eq_sep */
+                    | 1u << 8  /* instanceid */
+                    | 1u << 9  /* vertex_element_instance_divisor */
+                    | 1u << 10 /* seamless_cube_map */
+                    | 1u << 11 /* occlusion_query */
                     | (r->has_timer_query ? 1u << 12 : 0) /* timer_query */
                     | 1u << 13 /* streamout_pause_resume: resumes and DRAW_AUTO (gl_streamout.c) */
                     | (r->has_depth_clamp ? 1u << 16 : 0); /* depth_clip_disable */

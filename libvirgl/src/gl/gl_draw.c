@@ -809,6 +809,54 @@ static const GLenum prim_modes[] = {
         GL_TRIANGLE_STRIP_ADJACENCY,
 };
 
+/* The renderer's own index buffer, bound to the sub-context's VAO, holding `bytes`. */
+static void scratch_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub, const void *data,
+                            size_t bytes) {
+    struct gl_resource *ib = &r->scratch_index;
+    if (!ib->id) {
+        glGenBuffers(1, &ib->id);
+        ib->serial = ++r->serial;
+    }
+    if (sub->vao_index_buffer != ib->serial) {
+        glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, ib->id); /* state of the bound VAO */
+        sub->vao_index_buffer = ib->serial;
+    }
+    glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)bytes, data, GL_STREAM_DRAW);
+    ib->args.width = (uint32_t)bytes;
+}
+
+/*
+ * GLES restarts only at the all-ones index of the type (GL_PRIMITIVE_RESTART_FIXED_INDEX). A
+ * draw restarting at another index reads its indices back and draws 32-bit copies in which that
+ * index is 0xffffffff (a vertex of that number cannot exist). docs/gles-host.md.
+ */
+static enum vgl_status restart_indices_gles(struct vgl_renderer *r, struct gl_sub_ctx *sub,
+                                            const struct vgl_cmd_draw *d, uint32_t offset) {
+    const size_t n = d->count, size = sub->ib_size;
+    uint32_t *out = malloc((n ? n : 1) * sizeof(*out));
+    if (!out) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    glBindBuffer(GL_COPY_READ_BUFFER, sub->ib_res->id);
+    const uint8_t *in = n ? glMapBufferRange(GL_COPY_READ_BUFFER, offset, (GLsizeiptr)(n * size),
+                                             GL_MAP_READ_BIT)
+                          : NULL;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = 0;
+        if (in) {
+            memcpy(&v, in + i * size, size); /* little-endian, as the guest wrote them */
+        }
+        out[i] = v == d->restart_index ? ~0u : v;
+    }
+    if (in) {
+        glUnmapBuffer(GL_COPY_READ_BUFFER);
+    }
+    glBindBuffer(GL_COPY_READ_BUFFER, 0);
+    scratch_indices(r, sub, out, n * sizeof(*out));
+    free(out);
+    return VGL_OK;
+}
+
 static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
                                   struct gl_sub_ctx *sub, const struct vgl_cmd_draw *d,
                                   GLenum mode) {
@@ -816,13 +864,14 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
     if (d->start_instance && !r->has_base_instance) {
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "start_instance without host base instance");
     }
-    /* Primitive restart is for indexed draws (some hosts apply it to arrays too). */
+    /* Primitive restart is for indexed draws (some hosts apply it to arrays too). GLES restarts
+     * only at the all-ones index of the index type (see restart_indices_gles). */
     const int restart = d->indexed && d->primitive_restart;
     if (r->bound.restart != restart) {
-        set_enabled(GL_PRIMITIVE_RESTART, restart);
+        set_enabled(r->gles ? GL_PRIMITIVE_RESTART_FIXED_INDEX : GL_PRIMITIVE_RESTART, restart);
         r->bound.restart = restart;
     }
-    if (restart && r->bound.restart_index != d->restart_index) {
+    if (restart && !r->gles && r->bound.restart_index != d->restart_index) {
         glPrimitiveRestartIndex(d->restart_index);
         r->bound.restart_index = d->restart_index;
     }
@@ -847,14 +896,22 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
         return FAIL(s, VGL_ERROR_INVALID_ARGUMENT, "indices past index buffer (%u bytes)",
                     sub->ib_res->args.width);
     }
-    const GLenum type = sub->ib_size == 1   ? GL_UNSIGNED_BYTE
-                        : sub->ib_size == 2 ? GL_UNSIGNED_SHORT
-                                            : GL_UNSIGNED_INT;
-    if (sub->vao_index_buffer != sub->ib_res->serial) {
+    GLenum type = sub->ib_size == 1   ? GL_UNSIGNED_BYTE
+                  : sub->ib_size == 2 ? GL_UNSIGNED_SHORT
+                                      : GL_UNSIGNED_INT;
+    const void *ptr = (const void *)(uintptr_t)offset;
+    const uint32_t all_ones = sub->ib_size == 4 ? ~0u : (1u << (8 * sub->ib_size)) - 1;
+    if (restart && r->gles && d->restart_index != all_ones) {
+        const enum vgl_status st = restart_indices_gles(r, sub, d, offset);
+        if (st != VGL_OK) {
+            return FAIL(s, st, "out of memory for restart indices");
+        }
+        type = GL_UNSIGNED_INT;
+        ptr = NULL;
+    } else if (sub->vao_index_buffer != sub->ib_res->serial) {
         glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, sub->ib_res->id); /* state of the bound VAO */
         sub->vao_index_buffer = sub->ib_res->serial;
     }
-    const void *ptr = (const void *)(uintptr_t)offset;
     if (d->start_instance) {
         glDrawElementsInstancedBaseVertexBaseInstance(mode, count, type, ptr, instances,
                                                       d->index_bias, d->start_instance);
@@ -901,18 +958,9 @@ static enum vgl_status capture_polygon(struct vgl_sink *s, struct gl_sub_ctx *su
         const uint32_t tri[3] = {first ? 0 : i + 1, first ? i + 1 : i + 2, first ? i + 2 : 0};
         memcpy(&idx[3 * i], tri, sizeof(tri));
     }
-    struct gl_resource *ib = &r->scratch_index;
-    if (!ib->id) {
-        glGenBuffers(1, &ib->id);
-        ib->serial = ++r->serial;
-    }
-    if (sub->vao_index_buffer != ib->serial) {
-        glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, ib->id); /* state of the bound VAO */
-        sub->vao_index_buffer = ib->serial;
-    }
-    glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)tris * 12, idx, GL_STREAM_DRAW);
+    scratch_indices(r, sub, idx, (size_t)tris * 12);
     free(idx);
-    ib->args.width = tris * 12;
+    struct gl_resource *ib = &r->scratch_index;
     /* The guest's index buffer stays its own: this pass alone reads the renderer's. */
     struct gl_resource *const guest_ib = sub->ib_res;
     const uint32_t guest_size = sub->ib_size, guest_offset = sub->ib_offset;
