@@ -83,6 +83,12 @@ static bool feature_ok(struct vgl_renderer *r, enum gl_feature f, char *why, siz
         /* Interleaved varyings with gaps and several buffers: gl_SkipComponentsN and
          * gl_NextBuffer (GL 4.0 or ARB_transform_feedback3; not in GLES). */
         ok = r->has_tf3;
+        if (r->gles) {
+            /* GLES: a buffer's whole record is one array captured by itself (GL 3.0 lets the
+             * guest put 64 components in one buffer, and use 4 buffers). */
+            ok = host_int(GL_MAX_TRANSFORM_FEEDBACK_SEPARATE_ATTRIBS) >= 4 &&
+                 host_int(GL_MAX_TRANSFORM_FEEDBACK_SEPARATE_COMPONENTS) >= 64;
+        }
         break;
     case FEATURE_UBO:
         /* 12 uniform buffers and the default block (CONST[0]) in every stage. */

@@ -334,7 +334,9 @@ static unsigned plan_passes(const struct gl_sub_ctx *sub, uint32_t mode, struct 
      * host's polygon modes apply to them as they are. */
     const bool guest_gs = vgl_gl_shader(sub, VGL_SHADER_GEOMETRY) != NULL;
     const bool triangles = mode >= 4 && mode <= 9;
-    const bool edge = !guest_gs && triangles && (mode >= 7 || vs_writes_edgeflag(sub));
+    /* GLES has no polygon modes at all: every unfilled polygon takes the geometry shader. */
+    const bool edge = !guest_gs && triangles &&
+                      (mode >= 7 || vs_writes_edgeflag(sub) || sub->ctx->r->gles);
     out[0].fill = front;
     out[0].host_cull = cull;
     if (!triangles || (front == back && !(edge && front != 0))) {
@@ -396,6 +398,8 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
                       const struct pass *ps, struct vgl_shader_key *key) {
     memset(key, 0, sizeof(*key));
     key->glsl_es = sub->ctx->r->gles ? (uint16_t)sub->ctx->r->glsl_version : 0;
+    key->point_size_uniform =
+            sub->ctx->r->gles && !(sub->rs && sub->rs->state.point_size_per_vertex);
     if (ps->gs_fill) {
         key->gs_fill = ps->gs_fill;
         key->gs_cull = ps->gs_cull;
@@ -477,6 +481,7 @@ static void set_uniforms(struct gl_program *p, const struct gl_sub_ctx *sub,
     want.alpha_ref = sub->dsa ? sub->dsa->state.alpha_ref : 0.0f;
     memcpy(want.clip_planes, sub->clip_planes, sizeof(want.clip_planes));
     want.y_sign = flip_y ? -1.0f : 1.0f;
+    want.point_size = sub->rs && sub->rs->state.point_size > 0 ? sub->rs->state.point_size : 1.0f;
     want.poly_last = (GLint)d->count - 3;
     if (p->loc_poly_offset >= 0 && sub->rs) {
         /* Units count the depth buffer's smallest step: 16 or (as for float depth here) 24
@@ -502,6 +507,9 @@ static void set_uniforms(struct gl_program *p, const struct gl_sub_ctx *sub,
     }
     if (p->loc_y_sign >= 0 && DIFFERS(y_sign)) {
         glUniform1f(p->loc_y_sign, want.y_sign);
+    }
+    if (p->loc_point_size >= 0 && DIFFERS(point_size)) {
+        glUniform1f(p->loc_point_size, want.point_size);
     }
     if (p->loc_poly_last >= 0 && DIFFERS(poly_last)) {
         glUniform1i(p->loc_poly_last, want.poly_last);

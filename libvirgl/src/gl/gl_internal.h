@@ -520,7 +520,8 @@ bool vgl_gl_so_bound(const struct gl_sub_ctx *sub);
 void vgl_gl_streamout_init(struct vgl_sink_impl *impl);
 /* Before linking: glTransformFeedbackVaryings for the translator's vgl_so_<i> outputs. Returns
  * the mask of buffers the program writes. */
-uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *so);
+uint8_t vgl_gl_so_set_varyings(const struct vgl_renderer *r, GLuint program,
+                               const struct vgl_stream_output *so);
 struct gl_so_draw {
     bool active;
     bool counted;        /* the host counts the primitives written (restart, geometry shaders) */

@@ -169,7 +169,7 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
                                                                      : shaders[VGL_SHADER_VERTEX];
         const struct vgl_stream_output *so = vgl_shader_get_stream_output(last);
         if (so && !p->key.gs_fill) {
-            p->so_buffers = vgl_gl_so_set_varyings(p->program, so);
+            p->so_buffers = vgl_gl_so_set_varyings(r, p->program, so);
         }
         glLinkProgram(p->program);
     }
@@ -196,6 +196,7 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
     p->loc_alpha_ref = glGetUniformLocation(p->program, "vgl_alpha_ref");
     p->loc_clip_planes = glGetUniformLocation(p->program, "vgl_clip_planes");
     p->loc_y_sign = glGetUniformLocation(p->program, "vgl_y_sign");
+    p->loc_point_size = glGetUniformLocation(p->program, "vgl_point_size");
     p->loc_poly_last = glGetUniformLocation(p->program, "vgl_poly_last");
     p->loc_poly_offset = glGetUniformLocation(p->program, "vgl_poly_offset");
     return true;

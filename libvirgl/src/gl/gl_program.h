@@ -22,7 +22,7 @@ struct gl_bindings {
 
 /* The emulation's uniforms as the program holds them (compared bytewise). */
 struct gl_program_uniforms {
-    GLfloat alpha_ref, y_sign;
+    GLfloat alpha_ref, y_sign, point_size;
     GLfloat clip_planes[8][4];
     GLfloat poly_offset[8];
     GLint poly_last;
@@ -37,6 +37,7 @@ struct gl_program {
     uint8_t so_buffers; /* stream output: buffers the program writes (vgl_gl_so_set_varyings) */
     struct gl_bindings bind;
     GLint loc_alpha_ref, loc_clip_planes, loc_y_sign, loc_poly_last, loc_poly_offset;
+    GLint loc_point_size;
     struct gl_program_uniforms uniforms;
     char failure[160];
 };

@@ -82,7 +82,28 @@ static enum vgl_status set_so_targets(struct vgl_sink *s, uint32_t append, uint3
     return VGL_OK;
 }
 
-uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *so) {
+/* GLES: one array a buffer (the translator's vgl_sob<b>), each into its own binding. */
+static uint8_t set_packed_varyings(GLuint program, const struct vgl_stream_output *so,
+                                   uint8_t mask) {
+    static const char *const arrays[4] = {"vgl_sob0", "vgl_sob1", "vgl_sob2", "vgl_sob3"};
+    const char *names[4];
+    GLsizei n = 0;
+    for (uint32_t b = 0; b < 4; b++) {
+        if (mask >> b & 1) {
+            names[n++] = arrays[b];
+        }
+    }
+    glTransformFeedbackVaryings(program, n, names, GL_SEPARATE_ATTRIBS);
+    return mask;
+}
+
+/* The host binding of buffer b: b itself, or its rank among the buffers written (GLES). */
+static GLuint so_binding(const struct vgl_renderer *r, uint8_t mask, uint32_t b) {
+    return r->gles ? (GLuint)__builtin_popcount(mask & ((1u << b) - 1)) : b;
+}
+
+uint8_t vgl_gl_so_set_varyings(const struct vgl_renderer *r, GLuint program,
+                               const struct vgl_stream_output *so) {
     static const char *const skips[4] = {"gl_SkipComponents1", "gl_SkipComponents2",
                                          "gl_SkipComponents3", "gl_SkipComponents4"};
     /* Outputs, gaps (at most stride / 4 + outputs + 1 entries a buffer) and buffer switches. */
@@ -96,6 +117,9 @@ uint8_t vgl_gl_so_set_varyings(GLuint program, const struct vgl_stream_output *s
     }
     if (!mask) {
         return 0;
+    }
+    if (r->gles) {
+        return set_packed_varyings(program, so, mask);
     }
     const uint32_t last = 31 - (uint32_t)__builtin_clz(mask);
     for (uint32_t b = 0; b <= last; b++) {
@@ -216,7 +240,8 @@ void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
     for (uint32_t b = 0; b < 4; b++) {
         if (p->so_buffers >> b & 1) {
             const struct gl_so_target *t = sub->so_targets[b];
-            glBindBufferRange(GL_TRANSFORM_FEEDBACK_BUFFER, b, t->res->id,
+            glBindBufferRange(GL_TRANSFORM_FEEDBACK_BUFFER,
+                              so_binding(sub->ctx->r, p->so_buffers, b), t->res->id,
                               (GLintptr)t->offset + t->written, (GLsizeiptr)(t->size - t->written));
             sd->advance[b] = (uint32_t)(prims * vpp * so->stride[b] * 4);
         }

@@ -410,6 +410,39 @@ static char *finish_stage(struct vgl_strbuf *sb, struct glsl_stage *st) {
 
 /* What the stage feeding the rasterizer writes for one vertex: position with the host's y and
  * depth conventions, clip distances, point size, layer, the FS's varyings and stream output. */
+static bool so_writes_buffer(const struct vgl_stream_output *so, uint32_t buf) {
+    for (uint32_t i = 0; i < so->num_outputs; i++) {
+        if (so->outputs[i].buffer == buf) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* GLES stream output: dwords of a buffer's record no output covers are written as zeros. */
+static void zero_so_gaps(struct vgl_strbuf *b, unsigned ind, const struct vgl_stream_output *so) {
+    for (uint32_t buf = 0; buf < 4; buf++) {
+        if (!so_writes_buffer(so, buf)) {
+            continue;
+        }
+        bool covered[VGL_SHADER_MAX_SO_STRIDE] = {false};
+        for (uint32_t i = 0; i < so->num_outputs; i++) {
+            const struct vgl_so_output *o = &so->outputs[i];
+            for (uint32_t c = 0; o->buffer == buf && c < o->num; c++) {
+                if (o->offset + c < VGL_SHADER_MAX_SO_STRIDE) {
+                    covered[o->offset + c] = true;
+                }
+            }
+        }
+        for (uint32_t k = 0; k < so->stride[buf] && k < VGL_SHADER_MAX_SO_STRIDE; k++) {
+            if (!covered[k]) {
+                vgl_strbuf_indent(b, ind);
+                vgl_strbuf_printf(b, "vgl_sob%u[%u] = 0u;\n", buf, k);
+            }
+        }
+    }
+}
+
 static void final_outputs(struct glsl_stage *st) {
     const struct plan *const p = st->plan;
     const struct vgl_shader *const sh = st->sh;
@@ -476,9 +509,13 @@ static void final_outputs(struct glsl_stage *st) {
             {VGL_SEM_PRIMID, "gl_PrimitiveID", "int"},
             {VGL_SEM_VIEWPORT_INDEX, "gl_ViewportIndex", "int"},
     };
+    if (key->point_size_uniform) {
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_append(b, "gl_PointSize = vgl_point_size;\n");
+    }
     for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
         const int r = find_output(sh, scalars[i].sem, 0);
-        if (r >= 0) {
+        if (r >= 0 && !(key->point_size_uniform && scalars[i].sem == VGL_SEM_PSIZE)) {
             vgl_strbuf_indent(b, ind);
             vgl_strbuf_printf(b, "%s = %s(ro[%d].x);\n", scalars[i].var, scalars[i].conv, r);
         }
@@ -496,9 +533,20 @@ static void final_outputs(struct glsl_stage *st) {
             vgl_strbuf_printf(b, v->flat_uint ? "floatBitsToUint(%s);\n" : "%s;\n", def);
         }
     }
+    if (key->glsl_es && !key->gs_fill && sh->so) {
+        zero_so_gaps(b, ind, sh->so);
+    }
     for (uint32_t i = 0; !key->gs_fill && sh->so && i < sh->so->num_outputs; i++) {
         /* Stream output: the guest's raw OUT bits, before the host's y flip and depth fix. */
         const struct vgl_so_output *const o = &sh->so->outputs[i];
+        if (key->glsl_es) { /* each component at its dword of the buffer's record */
+            for (uint32_t c = 0; c < o->num; c++) {
+                vgl_strbuf_indent(b, ind);
+                vgl_strbuf_printf(b, "vgl_sob%u[%u] = ro[%u].%c;\n", o->buffer, o->offset + c,
+                                  o->reg, "xyzw"[o->start + c]);
+            }
+            continue;
+        }
         vgl_strbuf_indent(b, ind);
         vgl_strbuf_printf(b, "vgl_so_%u = ro[%u].%.*s;\n", i, o->reg, (int)o->num,
                           "xyzw" + o->start);
@@ -524,6 +572,9 @@ static void declare_final_outputs(struct vgl_strbuf *sb, const struct plan *p,
     if (key->flip_y) {
         vgl_strbuf_append(sb, "uniform float vgl_y_sign;\n");
     }
+    if (key->point_size_uniform) {
+        vgl_strbuf_append(sb, "uniform float vgl_point_size;\n");
+    }
     const int pos = find_output(sh, VGL_SEM_POSITION, 0);
     if (pos >= 0 && sh->info.outputs[sh->out_decl[pos]].invariant) {
         vgl_strbuf_append(sb, "invariant gl_Position;\n");
@@ -536,6 +587,16 @@ static void declare_final_outputs(struct vgl_strbuf *sb, const struct plan *p,
     }
     if (key->gs_fill) {
         vgl_strbuf_append(sb, "out float vgl_edge;\n");
+    }
+    if (key->glsl_es && !key->gs_fill && sh->so) {
+        /* GLES has no gl_NextBuffer or gl_SkipComponents: each buffer's whole record is one
+         * array (captured with GL_SEPARATE_ATTRIBS), zero where the guest wrote nothing. */
+        for (uint32_t buf = 0; buf < 4; buf++) {
+            if (so_writes_buffer(sh->so, buf)) {
+                vgl_strbuf_printf(sb, "flat out uint vgl_sob%u[%u];\n", buf, sh->so->stride[buf]);
+            }
+        }
+        return;
     }
     for (uint32_t i = 0; !key->gs_fill && sh->so && i < sh->so->num_outputs; i++) {
         static const char *const types[] = {"uint", "uvec2", "uvec3", "uvec4"};

@@ -290,6 +290,9 @@ struct vgl_shader_key {
     /* The host's GLSL: 0 for GLSL 3.30 core (desktop GL), 310 or 320 for GLSL ES of that
      * version (a GLES host; docs/gles-host.md). The same for every program of a renderer. */
     uint16_t glsl_es;
+    /* GLES has no glPointSize: the last vertex stage writes `uniform float vgl_point_size`
+     * (the rasterizer state's size) as gl_PointSize, unless points are sized per vertex. */
+    bool point_size_uniform;
 };
 
 /*
