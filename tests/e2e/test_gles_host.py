@@ -145,3 +145,49 @@ def test_piglit_capture_replays_on_gles(test):
     assert r.returncode == 0, r.stdout + r.stderr
     m = re.search(r"^frames: (\d+) \((\d+) matched, 0 mismatched", r.stdout, re.M)
     assert m and int(m[1]) > 0 and m[1] == m[2], r.stdout
+
+
+# What llvmpipe's GLES offers and many GLES drivers lack: hidden, the renderer takes its
+# fallbacks (the CPU decides conditional rendering, sRGB surfaces always encode, mirror-clamp is
+# approximated, copies go without copy_image, new textures are zeroed without clear_texture).
+HIDDEN = ",".join(["GL_NV_conditional_render", "GL_EXT_sRGB_write_control",
+                   "GL_EXT_texture_mirror_clamp_to_edge", "GL_EXT_clear_texture",
+                   "GL_EXT_copy_image", "GL_OES_copy_image"])
+# These lower the guest's GL level instead (GL 3.2 needs depth clamp, GL 3.3 timer queries).
+LOWERING = {"GL_EXT_depth_clamp": "GL 3.1, not 3.2: the host lacks depth_clamp",
+            "GL_EXT_disjoint_timer_query": "GL 3.2, not 3.3: the host lacks timer_query"}
+
+
+def test_bundled_traces_replay_with_extensions_hidden():
+    env = dict(os.environ, VGL_HIDE_EXTENSIONS=HIDDEN + "," + ",".join(LOWERING))
+    for name in sorted(E.manifest()):
+        r = subprocess.run([E.REPLAY, "--host-api", "gles", os.path.join(TRACES, name)],
+                           capture_output=True, text=True, timeout=300, env=env)
+        assert r.returncode == 0 and " 0 mismatched" in r.stdout, (name, r.stdout + r.stderr)
+
+
+def test_gl33_guest_reads_back_the_same_with_extensions_hidden():
+    work = E.work_dir("gles-hidden")
+    out_gl, _, _ = guest_run(work, "gl", "vgl-guest-gl33")
+    old = os.environ.get("VGL_HIDE_EXTENSIONS")
+    os.environ["VGL_HIDE_EXTENSIONS"] = HIDDEN  # the server inherits it
+    try:
+        out_gles, log, _ = guest_run(work, "gles", "vgl-guest-gl33")
+    finally:
+        if old is None:
+            del os.environ["VGL_HIDE_EXTENSIONS"]
+        else:
+            os.environ["VGL_HIDE_EXTENSIONS"] = old
+    readbacks = lambda text: re.findall(r"crc32=([0-9a-f]{8})", text)
+    assert len(readbacks(out_gl)) >= 9 and readbacks(out_gl) == readbacks(out_gles), log
+
+
+@pytest.mark.parametrize("ext", sorted(LOWERING))
+def test_a_missing_extension_lowers_the_level_and_says_why(ext):
+    env = dict(os.environ, VGL_HIDE_EXTENSIONS=ext)
+    trace = os.path.join(E.work_dir("gles-lower"), "gl33.vgz")
+    r = subprocess.run([E.CAPTURE, "--host-api", "gles", "-v", "-o", trace, "--",
+                        os.path.join(E.BUILD_DIR, "tests/guest/vgl-guest-gl33")],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert "caps: the guest gets " + LOWERING[ext] in r.stderr, r.stderr
+    assert r.returncode == 77, r.stdout + r.stderr  # the GL 3.3 program cannot run there

@@ -117,6 +117,12 @@ struct vgl_renderer_options {
      * vgl_renderer_create fail with VGL_ERROR_INVALID_ARGUMENT.
      */
     enum vgl_host_api host_api;
+    /*
+     * Host GL extensions to treat as missing, comma-separated (GL_EXT_depth_clamp, ...), so that
+     * the renderer takes the path it takes on hosts without them. NULL reads the
+     * VGL_HIDE_EXTENSIONS environment variable. Names the renderer never asks for are ignored.
+     */
+    const char *hide_extensions;
 };
 
 /*

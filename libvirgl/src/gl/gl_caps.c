@@ -26,6 +26,8 @@ static void putf(struct vgl_renderer *r, size_t offset, float v) {
 static const char *const feature_names[FEATURE_COUNT] = {
         [FEATURE_COND_RENDER] = "cond_render",
         [FEATURE_STREAMOUT] = "streamout",
+        [FEATURE_DEPTH_CLAMP] = "depth_clamp",
+        [FEATURE_TIMER_QUERY] = "timer_query",
         [FEATURE_UBO] = "ubo",
         [FEATURE_TBO] = "tbo",
         [FEATURE_GS] = "gs",
@@ -90,6 +92,12 @@ static bool feature_ok(struct vgl_renderer *r, enum gl_feature f, char *why, siz
                  host_int(GL_MAX_TRANSFORM_FEEDBACK_SEPARATE_COMPONENTS) >= 64;
         }
         break;
+    case FEATURE_DEPTH_CLAMP: /* GL 3.2 core; EXT_depth_clamp on GLES */
+        ok = r->has_depth_clamp;
+        break;
+    case FEATURE_TIMER_QUERY: /* GL 3.3 core; EXT_disjoint_timer_query on GLES */
+        ok = r->has_timer_query;
+        break;
     case FEATURE_UBO:
         /* 12 uniform buffers and the default block (CONST[0]) in every stage. */
         ok = min3(host_int(GL_MAX_VERTEX_UNIFORM_BLOCKS), host_int(GL_MAX_FRAGMENT_UNIFORM_BLOCKS),
@@ -105,7 +113,7 @@ static bool feature_ok(struct vgl_renderer *r, enum gl_feature f, char *why, siz
         ok = r->max_samples >= 4;
         break;
     case FEATURE_DUAL_SRC: /* on GLES the query needs EXT_blend_func_extended */
-        ok = (!r->gles || epoxy_has_gl_extension("GL_EXT_blend_func_extended")) &&
+        ok = (!r->gles || vgl_gl_host_ext(r, "GL_EXT_blend_func_extended")) &&
              host_int(GL_MAX_DUAL_SOURCE_DRAW_BUFFERS) >= 1;
         break;
     default:
@@ -126,8 +134,8 @@ static const struct {
         {130, "2.1", 0}, /* 130 gives native integers; the guest stays at 2.1 without 3.0's bits */
         {130, "3.0", 1u << FEATURE_COND_RENDER | 1u << FEATURE_STREAMOUT},
         {140, "3.1", 1u << FEATURE_UBO | 1u << FEATURE_TBO},
-        {150, "3.2", 1u << FEATURE_GS | 1u << FEATURE_MSAA},
-        {330, "3.3", 1u << FEATURE_DUAL_SRC},
+        {150, "3.2", 1u << FEATURE_GS | 1u << FEATURE_MSAA | 1u << FEATURE_DEPTH_CLAMP},
+        {330, "3.3", 1u << FEATURE_DUAL_SRC | 1u << FEATURE_TIMER_QUERY},
 };
 
 /* The highest level whose features (and every lower level's) the host has: its index. */
@@ -171,18 +179,19 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     }
 
     /* bset: only what this renderer implements (protocol-facts §5.2 bit numbers). */
-    uint32_t bset = 1u << 0    /* indep_blend_enable */
-                    | 1u << 2  /* cube_map_array: storage, transfers, copies */
-                    | 1u << 1  /* indep_blend_func */
-                    | 1u << 6  /* primitive_restart (GLES: other than all ones rewritten) */
-                    | 1u << 7  /* blend_eq_sep */
-                    | 1u << 8  /* instanceid */
-                    | 1u << 9  /* vertex_element_instance_divisor */
-                    | 1u << 10 /* seamless_cube_map */
-                    | 1u << 11 /* occlusion_query */
-                    | (r->has_timer_query ? 1u << 12 : 0) /* timer_query */
-                    | 1u << 13 /* streamout_pause_resume: resumes and DRAW_AUTO (gl_streamout.c) */
-                    | (r->has_depth_clamp ? 1u << 16 : 0); /* depth_clip_disable */
+    uint32_t bset =
+            1u << 0    /* indep_blend_enable */
+            | 1u << 2  /* cube_map_array: storage, transfers, copies */
+            | 1u << 1  /* indep_blend_func */
+            | 1u << 6  /* primitive_restart (GLES: other than all ones rewritten) */
+            | 1u << 7  /* blend_eq_sep */
+            | 1u << 8  /* instanceid */
+            | 1u << 9  /* vertex_element_instance_divisor */
+            | 1u << 10 /* seamless_cube_map */
+            | 1u << 11 /* occlusion_query */
+            | (r->has_timer_query && !(r->hidden >> FEATURE_TIMER_QUERY & 1) ? 1u << 12 : 0) |
+            1u << 13 /* streamout_pause_resume: resumes and DRAW_AUTO (gl_streamout.c) */
+            | (r->has_depth_clamp && !(r->hidden >> FEATURE_DEPTH_CLAMP & 1) ? 1u << 16 : 0);
     if (features >> FEATURE_COND_RENDER & 1) {
         bset |= 1u << 4; /* conditional_render */
         if (r->has_cond_inverted) {
@@ -260,6 +269,9 @@ void vgl_gl_fill_caps(struct vgl_renderer *r) {
     put(r, VGL_CAPS_V2_MAX_TEXEL_OFFSET, 7);
     put(r, VGL_CAPS_V2_UBO_ALIGNMENT, 256);
 
+    /* SRGB_WRITE_CONTROL even on a GLES host without EXT_sRGB_write_control: GL 3.0 needs
+     * it, and such a host only always encodes into sRGB surfaces (an approximation,
+     * docs/gles-host.md). */
     uint32_t bits = VGL_CAP_TRANSFER | VGL_CAP_SRGB_WRITE_CONTROL | VGL_CAP_FBO_MIXED_COLOR_FORMATS;
     if (r->has_no_attachments) {
         bits |= VGL_CAP_FB_NO_ATTACH;

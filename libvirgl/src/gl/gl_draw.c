@@ -335,8 +335,8 @@ static unsigned plan_passes(const struct gl_sub_ctx *sub, uint32_t mode, struct 
     const bool guest_gs = vgl_gl_shader(sub, VGL_SHADER_GEOMETRY) != NULL;
     const bool triangles = mode >= 4 && mode <= 9;
     /* GLES has no polygon modes at all: every unfilled polygon takes the geometry shader. */
-    const bool edge = !guest_gs && triangles &&
-                      (mode >= 7 || vs_writes_edgeflag(sub) || sub->ctx->r->gles);
+    const bool edge =
+            !guest_gs && triangles && (mode >= 7 || vs_writes_edgeflag(sub) || sub->ctx->r->gles);
     out[0].fill = front;
     out[0].host_cull = cull;
     if (!triangles || (front == back && !(edge && front != 0))) {

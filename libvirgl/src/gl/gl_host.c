@@ -23,6 +23,27 @@ static void GLAPIENTRY debug_message(GLenum source, GLenum type, GLuint id, GLen
     vgl_log(level, "host GL: %s", message);
 }
 
+/*
+ * Whether the host has a GL extension, unless the options hide it: llvmpipe offers much that
+ * real GLES drivers lack, and hiding it runs the fallbacks here (docs/gles-host.md).
+ */
+bool vgl_gl_host_ext(const struct vgl_renderer *r, const char *name) {
+    const size_t n = strlen(name);
+    for (const char *p = r->hidden_extensions; p && *p;) {
+        const size_t len = strcspn(p, ", ");
+        if (len == n && strncmp(p, name, n) == 0) {
+            return false;
+        }
+        p += len;
+        p += strspn(p, ", ");
+    }
+    return epoxy_has_gl_extension(name);
+}
+
+static bool host_ext(const struct vgl_renderer *r, const char *name) {
+    return vgl_gl_host_ext(r, name);
+}
+
 bool vgl_host_api_parse(const char *text, enum vgl_host_api *out) {
     static const struct {
         const char *name;
@@ -121,36 +142,30 @@ static enum vgl_status create_context(struct vgl_renderer *r, enum vgl_host_api 
 
 /* Desktop GL: features by version or ARB extension. */
 static void features_gl(struct vgl_renderer *r, int version) {
-    r->has_copy_image = version >= 43 || epoxy_has_gl_extension("GL_ARB_copy_image");
-    r->has_clear_texture = version >= 44 || epoxy_has_gl_extension("GL_ARB_clear_texture");
-    r->has_no_attachments =
-            version >= 43 || epoxy_has_gl_extension("GL_ARB_framebuffer_no_attachments");
-    r->has_debug_output = version >= 43 || epoxy_has_gl_extension("GL_KHR_debug");
-    r->has_viewport_array = version >= 41 || epoxy_has_gl_extension("GL_ARB_viewport_array");
-    r->has_base_instance = version >= 42 || epoxy_has_gl_extension("GL_ARB_base_instance");
-    r->has_tf3 = version >= 40 || epoxy_has_gl_extension("GL_ARB_transform_feedback3");
-    r->has_cond_inverted =
-            version >= 45 || epoxy_has_gl_extension("GL_ARB_conditional_render_inverted");
-    r->has_s3tc = epoxy_has_gl_extension("GL_EXT_texture_compression_s3tc");
-    r->has_s3tc_srgb = r->has_s3tc && epoxy_has_gl_extension("GL_EXT_texture_sRGB");
+    r->has_copy_image = version >= 43 || host_ext(r, "GL_ARB_copy_image");
+    r->has_clear_texture = version >= 44 || host_ext(r, "GL_ARB_clear_texture");
+    r->has_no_attachments = version >= 43 || host_ext(r, "GL_ARB_framebuffer_no_attachments");
+    r->has_debug_output = version >= 43 || host_ext(r, "GL_KHR_debug");
+    r->has_viewport_array = version >= 41 || host_ext(r, "GL_ARB_viewport_array");
+    r->has_base_instance = version >= 42 || host_ext(r, "GL_ARB_base_instance");
+    r->has_tf3 = version >= 40 || host_ext(r, "GL_ARB_transform_feedback3");
+    r->has_cond_inverted = version >= 45 || host_ext(r, "GL_ARB_conditional_render_inverted");
+    r->has_s3tc = host_ext(r, "GL_EXT_texture_compression_s3tc");
+    r->has_s3tc_srgb = r->has_s3tc && host_ext(r, "GL_EXT_texture_sRGB");
     /* Read-back of compressed boxes needs glGetCompressedTextureSubImage. */
-    r->has_compressed_sub_image =
-            version >= 45 || epoxy_has_gl_extension("GL_ARB_get_texture_sub_image");
+    r->has_compressed_sub_image = version >= 45 || host_ext(r, "GL_ARB_get_texture_sub_image");
     r->has_tbo = true;
-    r->has_tbo_rgb32 =
-            version >= 40 || epoxy_has_gl_extension("GL_ARB_texture_buffer_object_rgb32");
-    r->has_tbo_range = version >= 43 || epoxy_has_gl_extension("GL_ARB_texture_buffer_range");
-    r->has_texture_barrier = version >= 45 || epoxy_has_gl_extension("GL_ARB_texture_barrier");
-    r->has_stencil_export = epoxy_has_gl_extension("GL_ARB_shader_stencil_export");
-    r->has_texture_storage =
-            version >= 43 || (epoxy_has_gl_extension("GL_ARB_texture_storage") &&
-                              epoxy_has_gl_extension("GL_ARB_texture_storage_multisample"));
-    r->has_stencil_views = r->has_texture_storage &&
-                           (version >= 43 || (epoxy_has_gl_extension("GL_ARB_texture_view") &&
-                                              epoxy_has_gl_extension("GL_ARB_stencil_texturing")));
-    r->has_derivative_control =
-            version >= 45 || epoxy_has_gl_extension("GL_ARB_derivative_control");
-    r->has_gather_component = version >= 40 || epoxy_has_gl_extension("GL_ARB_gpu_shader5");
+    r->has_tbo_rgb32 = version >= 40 || host_ext(r, "GL_ARB_texture_buffer_object_rgb32");
+    r->has_tbo_range = version >= 43 || host_ext(r, "GL_ARB_texture_buffer_range");
+    r->has_texture_barrier = version >= 45 || host_ext(r, "GL_ARB_texture_barrier");
+    r->has_stencil_export = host_ext(r, "GL_ARB_shader_stencil_export");
+    r->has_texture_storage = version >= 43 || (host_ext(r, "GL_ARB_texture_storage") &&
+                                               host_ext(r, "GL_ARB_texture_storage_multisample"));
+    r->has_stencil_views =
+            r->has_texture_storage && (version >= 43 || (host_ext(r, "GL_ARB_texture_view") &&
+                                                         host_ext(r, "GL_ARB_stencil_texturing")));
+    r->has_derivative_control = version >= 45 || host_ext(r, "GL_ARB_derivative_control");
+    r->has_gather_component = version >= 40 || host_ext(r, "GL_ARB_gpu_shader5");
     r->has_depth_clamp = r->has_clip_distance = r->has_timer_query = r->has_query_ui64 = true;
     r->has_cond_render = r->has_srgb_write_control = true;
     r->has_mirror_clamp = true;
@@ -162,26 +177,25 @@ static void features_gl(struct vgl_renderer *r, int version) {
  * the caps fall back (docs/gles-host.md lists each case).
  */
 static void features_gles(struct vgl_renderer *r, int version) {
-    r->has_copy_image = version >= 32 || epoxy_has_gl_extension("GL_EXT_copy_image") ||
-                        epoxy_has_gl_extension("GL_OES_copy_image");
-    r->has_clear_texture = epoxy_has_gl_extension("GL_EXT_clear_texture");
+    r->has_copy_image =
+            version >= 32 || host_ext(r, "GL_EXT_copy_image") || host_ext(r, "GL_OES_copy_image");
+    r->has_clear_texture = host_ext(r, "GL_EXT_clear_texture");
     r->has_no_attachments = true; /* ES 3.1 */
-    r->has_debug_output = version >= 32 || epoxy_has_gl_extension("GL_KHR_debug");
-    r->has_s3tc = epoxy_has_gl_extension("GL_EXT_texture_compression_s3tc");
-    r->has_s3tc_srgb =
-            r->has_s3tc && epoxy_has_gl_extension("GL_EXT_texture_compression_s3tc_srgb");
-    r->has_tbo = version >= 32 || epoxy_has_gl_extension("GL_EXT_texture_buffer") ||
-                 epoxy_has_gl_extension("GL_OES_texture_buffer");
+    r->has_debug_output = version >= 32 || host_ext(r, "GL_KHR_debug");
+    r->has_s3tc = host_ext(r, "GL_EXT_texture_compression_s3tc");
+    r->has_s3tc_srgb = r->has_s3tc && host_ext(r, "GL_EXT_texture_compression_s3tc_srgb");
+    r->has_tbo = version >= 32 || host_ext(r, "GL_EXT_texture_buffer") ||
+                 host_ext(r, "GL_OES_texture_buffer");
     r->has_tbo_rgb32 = r->has_tbo; /* the ES buffer texture table has RGB32F/I/UI */
     r->has_tbo_range = r->has_tbo;
     r->has_texture_storage = true;  /* ES 3.0, multisampled 3.1 */
     r->has_gather_component = true; /* ES 3.1 */
-    r->has_depth_clamp = epoxy_has_gl_extension("GL_EXT_depth_clamp");
-    r->has_clip_distance = epoxy_has_gl_extension("GL_EXT_clip_cull_distance");
-    r->has_timer_query = r->has_query_ui64 = epoxy_has_gl_extension("GL_EXT_disjoint_timer_query");
-    r->has_cond_render = epoxy_has_gl_extension("GL_NV_conditional_render");
-    r->has_srgb_write_control = epoxy_has_gl_extension("GL_EXT_sRGB_write_control");
-    r->has_mirror_clamp = epoxy_has_gl_extension("GL_EXT_texture_mirror_clamp_to_edge");
+    r->has_depth_clamp = host_ext(r, "GL_EXT_depth_clamp");
+    r->has_clip_distance = host_ext(r, "GL_EXT_clip_cull_distance");
+    r->has_timer_query = r->has_query_ui64 = host_ext(r, "GL_EXT_disjoint_timer_query");
+    r->has_cond_render = host_ext(r, "GL_NV_conditional_render");
+    r->has_srgb_write_control = host_ext(r, "GL_EXT_sRGB_write_control");
+    r->has_mirror_clamp = host_ext(r, "GL_EXT_texture_mirror_clamp_to_edge");
     r->glsl_version = version >= 32 ? 320 : 310;
 }
 

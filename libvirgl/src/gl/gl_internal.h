@@ -408,11 +408,15 @@ struct vgl_renderer {
     GLint max_vertex_attribs;
     GLint max_samples; /* multisampled colour and depth textures, at most 4 */
     uint8_t caps_v2[VGL_CAPS_V2_SIZE];
-    uint32_t hidden;                    /* bit per enum gl_feature the options hide */
-    uint32_t guest_glsl;                /* the GLSL level the caps offer */
-    struct gl_profile *profile;         /* per-command timing, while hooks.command_timed is set */
+    uint32_t hidden;            /* bit per enum gl_feature the options hide */
+    char *hidden_extensions;    /* host GL extensions to treat as missing, comma-separated */
+    uint32_t guest_glsl;        /* the GLSL level the caps offer */
+    struct gl_profile *profile; /* per-command timing, while hooks.command_timed is set */
     struct vgl_renderer_options limits; /* per-context limits, defaults filled in */
 };
+
+/* epoxy_has_gl_extension, false for the extensions the options hide (gl_host.c). */
+bool vgl_gl_host_ext(const struct vgl_renderer *r, const char *name);
 
 /* GL_FRAMEBUFFER_SRGB on or off, where the host lets it be turned off (gl_sink.c). */
 void vgl_gl_srgb_write(const struct vgl_renderer *r, bool on);
@@ -552,6 +556,8 @@ enum vgl_status vgl_gl_resource_write(struct gl_context *ctx, struct gl_resource
 enum gl_feature {
     FEATURE_COND_RENDER, /* conditional rendering (GL 3.0) */
     FEATURE_STREAMOUT,   /* stream output with gaps and several buffers (GL 3.0) */
+    FEATURE_DEPTH_CLAMP, /* depth clamp (GL 3.2) */
+    FEATURE_TIMER_QUERY, /* timer queries (GL 3.3) */
     FEATURE_UBO,         /* uniform buffers (GL 3.1) */
     FEATURE_TBO,         /* texture buffers (GL 3.1) */
     FEATURE_GS,          /* geometry shaders (GL 3.2) */

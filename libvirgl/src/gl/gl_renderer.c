@@ -51,6 +51,13 @@ enum vgl_status vgl_renderer_create(const struct vgl_renderer_options *opts,
         return VGL_ERROR_INVALID_ARGUMENT;
     }
     r->limits.hide_features = NULL; /* parsed; the caller's string is not kept */
+    const char *const hide_ext =
+            opts && opts->hide_extensions ? opts->hide_extensions : getenv("VGL_HIDE_EXTENSIONS");
+    if (hide_ext && !(r->hidden_extensions = strdup(hide_ext))) {
+        vgl_renderer_destroy(r);
+        return VGL_ERROR_NO_MEMORY;
+    }
+    r->limits.hide_extensions = NULL;
     enum vgl_status status = vgl_gl_host_init(r, opts ? opts->host_api : VGL_HOST_API_AUTO);
     if (status != VGL_OK) {
         vgl_renderer_destroy(r);
@@ -90,6 +97,7 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
         eglTerminate(r->display);
         eglReleaseThread();
     }
+    free(r->hidden_extensions);
     free(r);
 }
 
