@@ -380,6 +380,14 @@ enum vgl_status vgl_renderer_resource_create(struct vgl_renderer *r, uint32_t ct
     ctx->live_resources++; /* the last unref takes these back */
     ctx->live_resource_bytes += bytes;
     res->gl_target = args->nr_samples > 1 ? GL_TEXTURE_2D_MULTISAMPLE : gl_targets[args->target];
+    if (r->gles) {
+        /* No 1D or rectangle textures: 2D ones (arrays) of height 1, and 2D ones the translator
+         * samples with normalized coordinates (vgl_glsl_host_target). */
+        res->gl_target = res->gl_target == GL_TEXTURE_1D || res->gl_target == GL_TEXTURE_RECTANGLE
+                                 ? GL_TEXTURE_2D
+                         : res->gl_target == GL_TEXTURE_1D_ARRAY ? GL_TEXTURE_2D_ARRAY
+                                                                 : res->gl_target;
+    }
     if (args->target == VGL_TARGET_BUFFER) {
         alloc_buffer(r, res);
     } else {

@@ -238,6 +238,13 @@ static void emit_version(struct vgl_strbuf *sb, const struct vgl_shader_key *key
                               "#extension GL_EXT_texture_buffer : enable\n"
                               "#extension GL_OES_texture_storage_multisample_2d_array : enable\n");
     }
+}
+
+/* GLSL ES: highp everywhere, after the last #extension line (GLSL ES wants them first). */
+static void emit_precision(struct vgl_strbuf *sb, const struct vgl_shader_key *key) {
+    if (!key->glsl_es) {
+        return;
+    }
     vgl_strbuf_append(sb, "precision highp float;\nprecision highp int;\n");
     static const char *const samplers[] = {
             "sampler2D",         "sampler3D",      "samplerCube",          "sampler2DShadow",
@@ -289,7 +296,10 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
         /* The caps offer stencil export only where the host has it. */
         vgl_strbuf_append(sb, "#extension GL_ARB_shader_stencil_export : require\n");
     }
-    if (sh->uses_txq) {
+    if (sh->uses_txq && st->key->glsl_es) {
+        /* GLSL ES has no textureQueryLevels: TXQ reports 0 levels there (docs/gles-host.md). */
+        vgl_strbuf_append(sb, "#define VGL_LEVELS(s) 0\n");
+    } else if (sh->uses_txq) {
         /* textureQueryLevels is GL 4.3; without the extension TXQ reports 0 levels. */
         vgl_strbuf_append(sb, "#extension GL_ARB_texture_query_levels : enable\n"
                               "#ifdef GL_ARB_texture_query_levels\n"
@@ -298,6 +308,7 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
                               "#define VGL_LEVELS(s) 0\n"
                               "#endif\n");
     }
+    emit_precision(sb, st->key);
 }
 
 static void emit_resources(struct vgl_strbuf *sb, const struct glsl_stage *st) {
@@ -319,7 +330,8 @@ static void emit_resources(struct vgl_strbuf *sb, const struct glsl_stage *st) {
             char type[32];
             const enum vgl_return_type ret =
                     sh->sview_declared >> s & 1 ? sh->sview_return[s] : VGL_RET_FLOAT;
-            vgl_glsl_sampler_type(sh->info.sampler_targets[s], ret, type, sizeof(type));
+            vgl_glsl_sampler_type(vgl_glsl_host_target(st->key, sh->info.sampler_targets[s]), ret,
+                                  type, sizeof(type));
             vgl_strbuf_printf(sb, "uniform %s vgl_samp_%s_%u;\n", type, st->sfx, s);
         }
     }
@@ -1008,6 +1020,7 @@ static char *emit_gs(const struct plan *p) {
     struct vgl_strbuf sb;
     vgl_strbuf_init(&sb);
     emit_version(&sb, key, VGL_SHADER_GEOMETRY);
+    emit_precision(&sb, key);
     vgl_strbuf_printf(&sb, "layout(%s) in;\nlayout(%s, max_vertices = %u) out;\n",
                       quads ? "lines_adjacency" : "triangles",
                       fill    ? "triangle_strip"

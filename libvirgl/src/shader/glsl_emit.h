@@ -50,6 +50,8 @@ bool vgl_glsl_fail(struct glsl_stage *st, enum vgl_status status, const char *fm
 bool vgl_glsl_emit_body(struct glsl_stage *st);
 /* Appends the GLSL source of the helpers in `helpers`. */
 void vgl_glsl_emit_helpers(struct vgl_strbuf *sb, uint32_t helpers);
+/* The target the host samples for a guest target: on GLES, 2D ones for 1D and rectangle. */
+enum vgl_tex_target vgl_glsl_host_target(const struct vgl_shader_key *key, enum vgl_tex_target t);
 /* "sampler2D", "isampler2DArray", ... for a target and view return type. */
 const char *vgl_glsl_sampler_type(enum vgl_tex_target target, enum vgl_return_type ret, char *buf,
                                   size_t size);

@@ -398,6 +398,31 @@ static const struct target_desc targets[VGL_TEX_BUFFER + 1] = {
         [VGL_TEX_BUFFER] = {"samplerBuffer", "x", "x", "x", 1, false, true},
 };
 
+/*
+ * GLES has no 1D or rectangle textures: the host's are 2D textures (arrays) of height 1, or 2D
+ * ones sampled with normalized coordinates (gl_resource.c makes them so); lift_coord moves the
+ * coordinate over (docs/gles-host.md).
+ */
+enum vgl_tex_target vgl_glsl_host_target(const struct vgl_shader_key *key, enum vgl_tex_target t) {
+    if (!key->glsl_es) {
+        return t;
+    }
+    switch (t) {
+    case VGL_TEX_1D:
+    case VGL_TEX_RECT:
+        return VGL_TEX_2D;
+    case VGL_TEX_SHADOW1D:
+    case VGL_TEX_SHADOWRECT:
+        return VGL_TEX_SHADOW2D;
+    case VGL_TEX_1D_ARRAY:
+        return VGL_TEX_2D_ARRAY;
+    case VGL_TEX_SHADOW1D_ARRAY:
+        return VGL_TEX_SHADOW2D_ARRAY;
+    default:
+        return t;
+    }
+}
+
 const char *vgl_glsl_sampler_type(enum vgl_tex_target target, enum vgl_return_type ret, char *buf,
                                   size_t size) {
     const struct target_desc *const d = &targets[target];
@@ -427,9 +452,10 @@ static void offset_literal(const struct glsl_stage *st, const struct vgl_ir_insn
                            const struct target_desc *d, char *buf, size_t n) {
     const uint32_t *const imm = st->sh->imms[insn->offset.imm];
     const unsigned dims = (unsigned)strlen(d->grad);
+    const unsigned guest_dims = (unsigned)strlen(targets[insn->target].grad);
     int v[3];
-    for (unsigned c = 0; c < 3; c++) {
-        v[c] = (int32_t)imm[insn->offset.swizzle[c]];
+    for (unsigned c = 0; c < 3; c++) { /* a lifted 1D target's y offset is 0 */
+        v[c] = c < guest_dims ? (int32_t)imm[insn->offset.swizzle[c]] : 0;
     }
     if (dims == 1) {
         snprintf(buf, n, "%d", v[0]);
@@ -480,14 +506,15 @@ static bool gather_call(struct glsl_stage *st, const struct vgl_ir_insn *insn,
  * border colour as GL_CLAMP does. TXP divides first (the call then divides by 1).
  */
 static void emit_coord_clamp(struct glsl_stage *st, const struct vgl_ir_insn *insn,
-                             const struct target_desc *d, const char *samp, uint32_t unit) {
+                             enum vgl_tex_target target, const char *samp, uint32_t unit) {
+    const struct target_desc *const d = &targets[target];
     if (unit >= VGL_SHADER_MAX_SAMPLERS) {
         return;
     }
     const unsigned dims = (unsigned)strlen(d->grad);
     const uint8_t bits =
             st->key->stage[st->sh->info.stage].tex_clamp[unit] & (uint8_t)((1u << dims) - 1);
-    switch (insn->target) {
+    switch (target) {
     case VGL_TEX_CUBE:
     case VGL_TEX_SHADOWCUBE:
     case VGL_TEX_CUBE_ARRAY:
@@ -507,7 +534,7 @@ static void emit_coord_clamp(struct glsl_stage *st, const struct vgl_ir_insn *in
         line_start(st);
         vgl_strbuf_append(&st->body, "c = vec4(c.xyz / c.w, 1.0);\n");
     }
-    const bool rect = insn->target == VGL_TEX_RECT || insn->target == VGL_TEX_SHADOWRECT;
+    const bool rect = target == VGL_TEX_RECT || target == VGL_TEX_SHADOWRECT;
     if (rect) {
         line_start(st);
         vgl_strbuf_printf(&st->body, "vec2 sz = vec2(textureSize(%s));\n", samp);
@@ -522,9 +549,46 @@ static void emit_coord_clamp(struct glsl_stage *st, const struct vgl_ir_insn *in
     }
 }
 
+/* The coordinate (and derivatives) of a guest 1D or rectangle target, for the host's 2D one. */
+static void lift_coord(struct glsl_stage *st, const struct vgl_ir_insn *insn, const char *samp) {
+    const enum vgl_op op = (enum vgl_op)insn->op;
+    const enum vgl_tex_target t = insn->target;
+    struct vgl_strbuf *const b = &st->body;
+    if (op == VGL_OP_TXQ) {
+        return; /* c.x is the level; the sizes are picked from the 2D size (size_pick) */
+    }
+    if (t == VGL_TEX_RECT || t == VGL_TEX_SHADOWRECT) {
+        if (op != VGL_OP_TXF && op != VGL_OP_TXF_LZ) {
+            line_start(st);
+            vgl_strbuf_printf(b, "c.xy /= vec2(textureSize(%s, 0));\n", samp);
+        }
+        return;
+    }
+    const bool array = t == VGL_TEX_1D_ARRAY || t == VGL_TEX_SHADOW1D_ARRAY;
+    line_start(st);
+    if (op == VGL_OP_TXF || op == VGL_OP_TXF_LZ) {
+        vgl_strbuf_append(b, array ? "c = ivec4(c.x, 0, c.y, c.w);\n" : "c.y = 0;\n");
+    } else if (op == VGL_OP_TXP) {
+        vgl_strbuf_append(b, "c.y = 0.5 * c.w;\n"); /* the height-1 texture's centre, projected */
+    } else if (t == VGL_TEX_SHADOW1D_ARRAY) {
+        vgl_strbuf_append(b, "c = vec4(c.x, 0.5, c.y, c.z);\n");
+    } else if (array) {
+        vgl_strbuf_append(b, "c = vec4(c.x, 0.5, c.y, c.w);\n");
+    } else {
+        vgl_strbuf_append(b, "c.y = 0.5;\n");
+    }
+    if (op == VGL_OP_TXD) {
+        line_start(st);
+        vgl_strbuf_append(b, "d1.y = 0.0;\n");
+        line_start(st);
+        vgl_strbuf_append(b, "d2.y = 0.0;\n");
+    }
+}
+
 static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
     const enum vgl_op op = (enum vgl_op)insn->op;
-    const struct target_desc *const d = &targets[insn->target];
+    const enum vgl_tex_target target = vgl_glsl_host_target(st->key, insn->target);
+    const struct target_desc *const d = &targets[target];
     const uint32_t unit = (uint32_t)insn->src[insn->num_src - 1].reg.index;
     const enum vgl_return_type ret = view_return(st->sh, unit);
     const char rtype = d->shadow             ? 'f'
@@ -553,8 +617,11 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
             vgl_strbuf_printf(&st->body, "vec4 d%u = %s;\n", i, e);
         }
     }
+    if (target != insn->target) {
+        lift_coord(st, insn, samp);
+    }
     if (!fetch) {
-        emit_coord_clamp(st, insn, d, samp, unit);
+        emit_coord_clamp(st, insn, target, samp, unit);
     }
     char call[400];
     const char *const cs = d->coord;
@@ -588,7 +655,7 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
     case VGL_OP_TXF:
     case VGL_OP_TXF_LZ: {
         const char *const lod = op == VGL_OP_TXF ? "c.w" : "0";
-        if (insn->target == VGL_TEX_RECT || insn->target == VGL_TEX_BUFFER) {
+        if (target == VGL_TEX_RECT || target == VGL_TEX_BUFFER) {
             snprintf(call, sizeof(call), "texelFetch%s(%s, c.%s%s)", ofs, samp, d->fetch, off);
         } else {
             snprintf(call, sizeof(call), "texelFetch%s(%s, c.%s, %s%s)", ofs, samp, d->fetch, lod,
@@ -602,17 +669,29 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
         }
         break;
     case VGL_OP_TXQ: {
+        /* The guest's sizes: a lifted 1D target's width (and layers), a rectangle's one level. */
+        const struct target_desc *const g = &targets[insn->target];
+        const bool lifted = target != insn->target;
+        const char *const pick =
+                !lifted             ? ""
+                : g->size_dims == 1 ? ".x"
+                : (insn->target == VGL_TEX_1D_ARRAY || insn->target == VGL_TEX_SHADOW1D_ARRAY)
+                        ? ".xz"
+                        : "";
         char size[120], levels[80];
         if (d->no_lod) {
             snprintf(size, sizeof(size), "textureSize(%s)", samp);
             snprintf(levels, sizeof(levels), "1");
+        } else if (g->no_lod) {
+            snprintf(size, sizeof(size), "textureSize(%s, 0)%s", samp, pick);
+            snprintf(levels, sizeof(levels), "1");
         } else {
-            snprintf(size, sizeof(size), "textureSize(%s, c.x)", samp);
+            snprintf(size, sizeof(size), "textureSize(%s, c.x)%s", samp, pick);
             snprintf(levels, sizeof(levels), "VGL_LEVELS(%s)", samp);
         }
         snprintf(call, sizeof(call), "ivec4(%s, %s%s)", size,
-                 d->size_dims == 1   ? "0, 0, "
-                 : d->size_dims == 2 ? "0, "
+                 g->size_dims == 1   ? "0, 0, "
+                 : g->size_dims == 2 ? "0, "
                                      : "",
                  levels);
         break;
