@@ -941,6 +941,26 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
  * vertex 0, whose colour a flat polygon takes, is each triangle's provoking vertex. The visible
  * passes then capture nothing (so_captured).
  */
+/*
+ * Stream output of unfilled triangles on GLES, which draws them through the translator's
+ * geometry shader (no polygon modes there): a pass of its own captures the triangles as they
+ * are, with nothing rasterized, as the host's polygon mode would have.
+ */
+static enum vgl_status capture_triangles(struct vgl_sink *s, struct gl_sub_ctx *sub,
+                                         const struct vgl_cmd_draw *d, bool flip_y) {
+    const struct pass ps = {.capture = true};
+    struct vgl_shader_key key;
+    build_key(sub, flip_y, RASTER_POLYGONS, &ps, &key);
+    char why[160] = "";
+    struct gl_program *p = vgl_gl_program_get(sub, &key, why, sizeof(why));
+    if (!p || !p->so_buffers) {
+        return VGL_OK;
+    }
+    const enum vgl_status st = draw_pass(s, sub, d, p, &key, &ps, flip_y);
+    sub->dirty |= DIRTY_RASTERIZER; /* rasterizer discard back to the guest's */
+    return st;
+}
+
 static enum vgl_status capture_polygon(struct vgl_sink *s, struct gl_sub_ctx *sub,
                                        const struct vgl_cmd_draw *d, bool flip_y) {
     struct vgl_renderer *r = vgl_gl_ctx_of(s)->r;
@@ -1059,6 +1079,11 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
         vertices_ready = true;
         VGL_FORWARD_IF_ERROR(capture_polygon(s, sub, d, flip_y));
+    } else if (r->gles && d->mode >= 4 && d->mode <= 6 && passes[0].gs_fill &&
+               vgl_gl_so_bound(sub)) {
+        VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
+        vertices_ready = true;
+        VGL_FORWARD_IF_ERROR(capture_triangles(s, sub, d, flip_y));
     }
     for (unsigned i = 0; i < num_passes && st == VGL_OK; i++) {
         if (i == 1 || (i == 0 && sub->so_captured)) {
