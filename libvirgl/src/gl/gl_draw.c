@@ -467,6 +467,9 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
             const struct gl_sampler_state *smp = sub->stages[st].samplers[n];
             if (smp) {
                 key->stage[st].tex_clamp[n] = vgl_gl_sampler_clamp_bits(&smp->state);
+                if (key->glsl_es && st == VGL_SHADER_FRAGMENT && smp->state.lod_bias != 0.0f) {
+                    key->stage[st].lod_bias |= 1u << n;
+                }
             }
         }
     }
@@ -482,6 +485,10 @@ static void set_uniforms(struct gl_program *p, const struct gl_sub_ctx *sub,
     memcpy(want.clip_planes, sub->clip_planes, sizeof(want.clip_planes));
     want.y_sign = flip_y ? -1.0f : 1.0f;
     want.point_size = sub->rs && sub->rs->state.point_size > 0 ? sub->rs->state.point_size : 1.0f;
+    for (uint32_t n = 0; p->loc_lod_bias >= 0 && n < VGL_SHADER_MAX_SAMPLERS; n++) {
+        const struct gl_sampler_state *smp = sub->stages[VGL_SHADER_FRAGMENT].samplers[n];
+        want.lod_bias[n] = smp ? smp->state.lod_bias : 0.0f;
+    }
     want.poly_last = (GLint)d->count - 3;
     if (p->loc_poly_offset >= 0 && sub->rs) {
         /* Units count the depth buffer's smallest step: 16 or (as for float depth here) 24
@@ -510,6 +517,9 @@ static void set_uniforms(struct gl_program *p, const struct gl_sub_ctx *sub,
     }
     if (p->loc_point_size >= 0 && DIFFERS(point_size)) {
         glUniform1f(p->loc_point_size, want.point_size);
+    }
+    if (p->loc_lod_bias >= 0 && DIFFERS(lod_bias)) {
+        glUniform1fv(p->loc_lod_bias, VGL_SHADER_MAX_SAMPLERS, want.lod_bias);
     }
     if (p->loc_poly_last >= 0 && DIFFERS(poly_last)) {
         glUniform1i(p->loc_poly_last, want.poly_last);

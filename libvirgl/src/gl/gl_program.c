@@ -197,6 +197,7 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
     p->loc_clip_planes = glGetUniformLocation(p->program, "vgl_clip_planes");
     p->loc_y_sign = glGetUniformLocation(p->program, "vgl_y_sign");
     p->loc_point_size = glGetUniformLocation(p->program, "vgl_point_size");
+    p->loc_lod_bias = glGetUniformLocation(p->program, "vgl_lod_bias_fs");
     p->loc_poly_last = glGetUniformLocation(p->program, "vgl_poly_last");
     p->loc_poly_offset = glGetUniformLocation(p->program, "vgl_poly_offset");
     return true;

@@ -25,6 +25,7 @@ struct gl_program_uniforms {
     GLfloat alpha_ref, y_sign, point_size;
     GLfloat clip_planes[8][4];
     GLfloat poly_offset[8];
+    GLfloat lod_bias[VGL_SHADER_MAX_SAMPLERS]; /* GLES: the fragment samplers' LOD bias */
     GLint poly_last;
     bool known; /* false until the first draw set them */
 };
@@ -37,7 +38,7 @@ struct gl_program {
     uint8_t so_buffers; /* stream output: buffers the program writes (vgl_gl_so_set_varyings) */
     struct gl_bindings bind;
     GLint loc_alpha_ref, loc_clip_planes, loc_y_sign, loc_poly_last, loc_poly_offset;
-    GLint loc_point_size;
+    GLint loc_point_size, loc_lod_bias;
     struct gl_program_uniforms uniforms;
     char failure[160];
 };

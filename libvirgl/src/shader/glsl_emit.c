@@ -325,6 +325,10 @@ static void emit_resources(struct vgl_strbuf *sb, const struct glsl_stage *st) {
                               st->sfx, u, sh->ubo_size[u], st->sfx, u);
         }
     }
+    if (st->key->stage[sh->info.stage].lod_bias) {
+        vgl_strbuf_printf(sb, "uniform float vgl_lod_bias_%s[%u];\n", st->sfx,
+                          VGL_SHADER_MAX_SAMPLERS);
+    }
     for (uint32_t s = 0; s < VGL_SHADER_MAX_SAMPLERS; s++) {
         if (sh->info.samplers_used >> s & 1) {
             char type[32];

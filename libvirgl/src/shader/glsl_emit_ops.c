@@ -625,28 +625,37 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
     }
     char call[400];
     const char *const cs = d->coord;
+    /* GLES: the sampler's LOD bias (lod_bias in the stage key), as the host's would add it. */
+    char bias_arg[48] = "", bias_add[48] = "";
+    const bool biased = unit < VGL_SHADER_MAX_SAMPLERS &&
+                        (st->key->stage[st->sh->info.stage].lod_bias >> unit & 1) &&
+                        target != VGL_TEX_SHADOW2D_ARRAY && !d->no_lod;
+    if (biased) {
+        snprintf(bias_arg, sizeof(bias_arg), ", vgl_lod_bias_%s[%u]", st->sfx, unit);
+        snprintf(bias_add, sizeof(bias_add), " + vgl_lod_bias_%s[%u]", st->sfx, unit);
+    }
     switch (op) {
     case VGL_OP_TEX:
-        snprintf(call, sizeof(call), "texture%s(%s, c.%s%s)", ofs, samp, cs, off);
+        snprintf(call, sizeof(call), "texture%s(%s, c.%s%s%s)", ofs, samp, cs, off, bias_arg);
         break;
     case VGL_OP_TEX_LZ:
     case VGL_OP_TXL:
         if (d->no_lod) {
             snprintf(call, sizeof(call), "texture%s(%s, c.%s%s)", ofs, samp, cs, off);
         } else {
-            snprintf(call, sizeof(call), "textureLod%s(%s, c.%s, %s%s)", ofs, samp, cs,
-                     op == VGL_OP_TXL ? "c.w" : "0.0", off);
+            snprintf(call, sizeof(call), "textureLod%s(%s, c.%s, %s%s%s)", ofs, samp, cs,
+                     op == VGL_OP_TXL ? "c.w" : "0.0", bias_add, off);
         }
         break;
     case VGL_OP_TXP:
         if (insn->target == VGL_TEX_CUBE) {
-            snprintf(call, sizeof(call), "texture(%s, c.xyz / c.w)", samp);
+            snprintf(call, sizeof(call), "texture(%s, c.xyz / c.w%s)", samp, bias_arg);
         } else {
-            snprintf(call, sizeof(call), "textureProj%s(%s, c%s)", ofs, samp, off);
+            snprintf(call, sizeof(call), "textureProj%s(%s, c%s%s)", ofs, samp, off, bias_arg);
         }
         break;
     case VGL_OP_TXB:
-        snprintf(call, sizeof(call), "texture%s(%s, c.%s%s, c.w)", ofs, samp, cs, off);
+        snprintf(call, sizeof(call), "texture%s(%s, c.%s%s, c.w%s)", ofs, samp, cs, off, bias_add);
         break;
     case VGL_OP_TXD:
         snprintf(call, sizeof(call), "textureGrad%s(%s, c.%s, d1.%s, d2.%s%s)", ofs, samp, cs,

@@ -210,6 +210,9 @@ struct vgl_stage_key {
      * Cube maps, TXF and TXQ ignore it.
      */
     uint8_t tex_clamp[VGL_SHADER_MAX_SAMPLERS];
+    /* GLES has no sampler LOD bias: bit n, SAMP[n]'s bias is uniform float vgl_lod_bias_<sfx>[n],
+     * added to the level of detail by the fragment shader's sampling (not textureGrad's). */
+    uint32_t lod_bias;
 };
 
 /*
