@@ -436,6 +436,42 @@ static enum vgl_status decompress_source(struct vgl_sink *s, const struct gl_res
     return VGL_OK;
 }
 
+/*
+ * GLES blits from a multisampled buffer only into the same rectangle of a single-sampled one of
+ * the same format. Any other such blit (a scaled, flipped, moved or converting resolve) first
+ * resolves the source level into a single-sampled texture of its format, rectangle for
+ * rectangle; blit then reads that texture as the guest asked. Returns the texture, or 0.
+ */
+static GLuint resolve_for_gles(struct vgl_renderer *r, const struct gl_resource *src,
+                               const struct gl_resource *dst, const struct vgl_cmd_blit *cmd,
+                               GLbitfield mask) {
+    const struct vgl_box *sb = &cmd->src.box, *db = &cmd->dst.box;
+    const bool same = sb->x == db->x && sb->y == db->y && sb->w == db->w && sb->h == db->h &&
+                      sb->w > 0 && sb->h > 0 && src->fmt == dst->fmt && !cmd->scissor_enable;
+    if (!r->gles || src->args.nr_samples <= 1 || dst->args.nr_samples > 1 || same) {
+        return 0;
+    }
+    const GLsizei w = (GLsizei)vgl_gl_level_width(src, 0), h = (GLsizei)vgl_gl_level_height(src, 0);
+    GLuint tex = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexStorage2D(GL_TEXTURE_2D, 1, src->fmt->internal_format, w, h);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    vgl_gl_bind_fbo(r, GL_READ_FRAMEBUFFER, r->read_fbo);
+    vgl_gl_bind_fbo(r, GL_DRAW_FRAMEBUFFER, r->draw_fbo);
+    vgl_gl_attach(GL_READ_FRAMEBUFFER, src, 0, 0, 0);
+    glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, src->fmt->attachment, GL_TEXTURE_2D, tex, 0);
+    const bool color = src->fmt->attachment == GL_COLOR_ATTACHMENT0;
+    const GLenum buf = color ? GL_COLOR_ATTACHMENT0 : GL_NONE;
+    glReadBuffer(buf);
+    glDrawBuffers(1, &buf);
+    reset_clear_state(r);
+    glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, mask, GL_NEAREST);
+    vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
+    vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
+    return tex;
+}
+
 static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) {
     struct gl_context *ctx = ctx_of(s);
     struct vgl_renderer *r = ctx->r;
@@ -489,11 +525,15 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     if (src->fmt->block) {
         VGL_FORWARD_IF_ERROR(decompress_source(s, src, cmd->src.level, &sbox, &decompressed));
     }
+    const GLuint resolved = decompressed ? 0 : resolve_for_gles(r, src, dst, cmd, mask);
     vgl_gl_bind_fbo(r, GL_READ_FRAMEBUFFER, r->read_fbo);
     vgl_gl_bind_fbo(r, GL_DRAW_FRAMEBUFFER, r->draw_fbo);
     if (decompressed) {
         glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D,
                                decompressed, 0);
+    } else if (resolved) {
+        glFramebufferTexture2D(GL_READ_FRAMEBUFFER, src->fmt->attachment, GL_TEXTURE_2D, resolved,
+                               0);
     } else {
         vgl_gl_attach(GL_READ_FRAMEBUFFER, src, cmd->src.level, (uint32_t)cmd->src.box.z, 0);
     }
@@ -524,6 +564,7 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
     vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
     glDeleteTextures(1, &decompressed);
+    glDeleteTextures(1, &resolved);
     return VGL_OK;
 }
 
