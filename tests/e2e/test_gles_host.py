@@ -191,3 +191,37 @@ def test_a_missing_extension_lowers_the_level_and_says_why(ext):
                        capture_output=True, text=True, timeout=300, env=env)
     assert "caps: the guest gets " + LOWERING[ext] in r.stderr, r.stderr
     assert r.returncode == 77, r.stdout + r.stderr  # the GL 3.3 program cannot run there
+
+
+# Piglit programs that pass on desktop GL and pass on a GLES host only through an emulation:
+# (arguments, what it covers).
+EMULATED = [
+    (["tex-miplevel-selection"], "sampler LOD bias in the fragment shader"),
+    (["teximage-colors", "GL_RGB5_A1"], "BGRA _REV formats not offered, the guest picks others"),
+    (["texture-packed-formats"], "the same, for every packed type"),
+    (["ext_framebuffer_multisample-unaligned-blit", "2", "depth", "downsample"],
+     "a moved resolve through a single-sampled copy"),
+    (["ext_framebuffer_multisample-draw-buffers-alpha-to-coverage", "2"],
+     "a scaled resolve through a single-sampled copy"),
+    (["ext_transform_feedback-immediate-reuse-index-buffer"], "points sized from a uniform"),
+    (["ext_transform_feedback-tessellation", "triangle_strip", "wireframe"],
+     "unfilled triangles through the geometry shader, captured by a pass of their own"),
+]
+
+
+@pytest.mark.parametrize("args,what", EMULATED, ids=[" ".join(a) for a, _ in EMULATED])
+def test_piglit_passes_on_gles_through_an_emulation(args, what):
+    exe = os.path.join(PIGLIT_BIN, args[0])
+    if not os.path.exists(exe):
+        pytest.skip("piglit is not installed")
+    work = E.work_dir("gles-emulated")
+    env = dict(os.environ, PIGLIT_PLATFORM="surfaceless_egl")
+    results = {}
+    for host in ("gl", "gles"):
+        r = subprocess.run([E.CAPTURE, "--host-api", host, "-o",
+                            os.path.join(work, host + ".vgz"), "--", exe] + args[1:] +
+                           ["-auto", "-fbo"], env=env, capture_output=True, text=True,
+                           timeout=300)
+        m = re.findall(r'PIGLIT: \{"result": "(\w+)"', r.stdout)
+        results[host] = m[-1] if m else r.stdout[-500:] + r.stderr[-500:]
+    assert results == {"gl": "pass", "gles": "pass"}, (what, results)
