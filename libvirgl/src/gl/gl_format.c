@@ -197,8 +197,8 @@ const struct gl_format *vgl_gl_host_format(const struct vgl_renderer *r, uint32_
     }
     /* GLES refuses BGRA with the packed _REV types and has no BGRA_INTEGER: those formats are
      * not offered there, and the guest picks others (docs/gles-host.md). */
-    if (r->gles && ((f->format == GL_BGRA && f->type != GL_UNSIGNED_BYTE) ||
-                    f->format == GL_BGRA_INTEGER)) {
+    if (r->gles &&
+        ((f->format == GL_BGRA && f->type != GL_UNSIGNED_BYTE) || f->format == GL_BGRA_INTEGER)) {
         return NULL;
     }
     return f;
