@@ -605,6 +605,38 @@ def virglrenderer_available():
     return r.returncode != 125
 
 
+def load_gles_differences():
+    """expected/gles-differences.txt as {test name or prefix*: reason}."""
+    out = {}
+    path = os.path.join(os.path.dirname(__file__), "expected", "gles-differences.txt")
+    for line in open(path):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, reason = line.split(": ", 1) if ": " in line else (line, "")
+            out[name.strip()] = reason.strip()
+    return out
+
+
+def host_differences(desktop, gles, expected):
+    """(unexplained, stale): tests that pass on desktop GL and not on GLES and are not listed;
+    listed tests (not prefixes) that ran and pass on GLES now."""
+    def listed(name):
+        return any(name == k or (k.endswith("*") and name.startswith(k[:-1])) for k in expected)
+    gles = {r["name"]: r for r in gles}
+    unexplained, differing = [], set()
+    for r in desktop:
+        g = gles.get(r["name"])
+        if r["result"] != "pass" or g is None or g["result"] == "pass":
+            continue
+        differing.add(r["name"])
+        if not listed(r["name"]):
+            unexplained.append("%s: %s on GLES (%s)" % (r["name"], g["result"],
+                                                         g.get("detail", "")))
+    stale = [k for k in expected
+             if not k.endswith("*") and k in gles and gles[k]["result"] == "pass"]
+    return unexplained, stale
+
+
 def load_renderer_differences():
     """expected/renderer-differences.txt as {trace name: reason}."""
     out = {}

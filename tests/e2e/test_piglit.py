@@ -293,6 +293,45 @@ def test_piglit_list_vgl_matches_reference():
     assert verdict["ok"], "; ".join(verdict["problems"]) + "\n" + "\n".join(lines)
 
 
+def _vgl_run(path, host_api):
+    """The list through our server on host_api (the server inherits VGL_HOST_API)."""
+    old = os.environ.get("VGL_HOST_API")
+    os.environ["VGL_HOST_API"] = host_api
+    try:
+        kw = dict(jobs=JOBS, work_dir=E.work_dir("piglit-" + host_api), known=H.load_known())
+        if PLATFORM == "glx":
+            with _Xvfb():
+                runs, _meta, _verdict = H.run_lists(path, ["vgl"], platform="glx", **kw)
+        else:
+            runs, _meta, _verdict = H.run_lists(path, ["vgl"], **kw)
+    finally:
+        if old is None:
+            del os.environ["VGL_HOST_API"]
+        else:
+            os.environ["VGL_HOST_API"] = old
+    return runs["vgl"]
+
+
+def test_piglit_list_gles_matches_desktop():
+    """The list through our server on desktop GL and on a GLES host: every test that passes on
+    desktop GL passes on GLES too, or is listed with its reason in
+    expected/gles-differences.txt (docs/gles-host.md)."""
+    path = _gate()
+    probe = subprocess.run([E.REPLAY, "--host-api", "gles", os.path.join(
+        os.path.dirname(__file__), "../../traces/clear-blit.vgz")], capture_output=True)
+    if probe.returncode == 125:
+        pytest.skip("the host offers no GLES 3.1 context")
+    desktop, gles = _vgl_run(path, "gl"), _vgl_run(path, "gles")
+    assert gles["server"]["alive_at_end"], "our server died on the GLES host"
+    unexplained, stale = H.host_differences(desktop["results"], gles["results"],
+                                            H.load_gles_differences())
+    passed = lambda run: sum(1 for r in run["results"] if r["result"] == "pass")
+    print("piglit %s: %d pass on desktop GL, %d on GLES" % (LEVEL, passed(desktop), passed(gles)))
+    assert not unexplained and not stale, (
+        "not listed in tests/e2e/expected/gles-differences.txt:\n  " +
+        "\n  ".join(unexplained) + "\nlisted, but passing on GLES now:\n  " + "\n  ".join(stale))
+
+
 def test_piglit_list_captures_replay():
     path = _gate()
     if PLATFORM != "surfaceless_egl":
