@@ -459,6 +459,13 @@ static void zero_so_gaps(struct vgl_strbuf *b, unsigned ind, const struct vgl_st
     }
 }
 
+/* point_size_uniform: a vertex shader always writes it; a geometry shader only when it emits
+ * points (gl_PointSize there needs EXT_geometry_point_size). */
+static bool sizes_points(const struct vgl_shader_key *key, const struct vgl_shader *sh) {
+    return key->point_size_uniform &&
+           (sh->info.stage != VGL_SHADER_GEOMETRY || sh->info.gs_output_prim == 0);
+}
+
 static void final_outputs(struct glsl_stage *st) {
     const struct plan *const p = st->plan;
     const struct vgl_shader *const sh = st->sh;
@@ -525,13 +532,13 @@ static void final_outputs(struct glsl_stage *st) {
             {VGL_SEM_PRIMID, "gl_PrimitiveID", "int"},
             {VGL_SEM_VIEWPORT_INDEX, "gl_ViewportIndex", "int"},
     };
-    if (key->point_size_uniform) {
+    if (sizes_points(key, sh)) {
         vgl_strbuf_indent(b, ind);
         vgl_strbuf_append(b, "gl_PointSize = vgl_point_size;\n");
     }
     for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
         const int r = find_output(sh, scalars[i].sem, 0);
-        if (r >= 0 && !(key->point_size_uniform && scalars[i].sem == VGL_SEM_PSIZE)) {
+        if (r >= 0 && !(sizes_points(key, sh) && scalars[i].sem == VGL_SEM_PSIZE)) {
             vgl_strbuf_indent(b, ind);
             vgl_strbuf_printf(b, "%s = %s(ro[%d].x);\n", scalars[i].var, scalars[i].conv, r);
         }
@@ -588,7 +595,7 @@ static void declare_final_outputs(struct vgl_strbuf *sb, const struct plan *p,
     if (key->flip_y) {
         vgl_strbuf_append(sb, "uniform float vgl_y_sign;\n");
     }
-    if (key->point_size_uniform) {
+    if (sizes_points(key, sh)) {
         vgl_strbuf_append(sb, "uniform float vgl_point_size;\n");
     }
     const int pos = find_output(sh, VGL_SEM_POSITION, 0);
@@ -996,7 +1003,8 @@ static void gs_vertex(struct vgl_strbuf *sb, const struct plan *p, unsigned i) {
     if (key->gs_offset) {
         vgl_strbuf_append(sb, "    gl_Position.z += vgl_dz * gl_Position.w;\n");
     }
-    if (key->gs_fill == 2 && find_output(p->vs, VGL_SEM_PSIZE, 0) >= 0) {
+    if (key->gs_fill == 2 &&
+        (find_output(p->vs, VGL_SEM_PSIZE, 0) >= 0 || key->point_size_uniform)) {
         vgl_strbuf_printf(sb, "    gl_PointSize = gl_in[%u].gl_PointSize;\n", i);
     }
     for (uint32_t c = 0; c < p->clip_dist_count; c++) {
