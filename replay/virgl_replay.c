@@ -243,6 +243,17 @@ static bool parse_option(struct replay_app *app, struct corpus_options *co, int 
     }
 }
 
+/* The renderer options fit together, for one trace or a corpus. */
+static bool backend_args_ok(const struct backend_options *b) {
+    if (b->library && b->kind != BACKEND_VIRGLRENDERER) {
+        return bad_usage("%s", "--renderer-lib needs --renderer virglrenderer");
+    }
+    if (b->host_api != VGL_HOST_API_AUTO && b->kind != BACKEND_VGL) {
+        return bad_usage("%s", "--host-api applies to our renderer (vgl)");
+    }
+    return true;
+}
+
 /* --manifest: what the single-trace options would mean there is refused, not ignored. */
 static int check_corpus_args(struct replay_app *app, struct corpus_options *co, int argc,
                              char **argv) {
@@ -253,16 +264,10 @@ static int check_corpus_args(struct replay_app *app, struct corpus_options *co, 
         po->pace != PLAYER_PACE_NONE || app->frame_log_path) {
         bad_usage("%s", "with --manifest only --jobs, --shard, --junit, --report, --update, "
                         "--host, --cache, --renderer, --renderer-lib, --host-api and -v apply "
-                        "(the manifest "
-                        "gives each trace's expectations and tolerance)");
+                        "(the manifest gives each trace's expectations and tolerance)");
         return EXIT_INPUT;
     }
-    if (po->backend.library && po->backend.kind != BACKEND_VIRGLRENDERER) {
-        bad_usage("%s", "--renderer-lib needs --renderer virglrenderer");
-        return EXIT_INPUT;
-    }
-    if (po->backend.host_api != VGL_HOST_API_AUTO && po->backend.kind != BACKEND_VGL) {
-        bad_usage("%s", "--host-api applies to our renderer (vgl)");
+    if (!backend_args_ok(&po->backend)) {
         return EXIT_INPUT;
     }
     co->names = argv + optind;
@@ -346,12 +351,7 @@ static int parse_args(struct replay_app *app, struct corpus_options *co, int arg
         return EXIT_INPUT;
     }
     struct player_options *po = &app->popts;
-    if (po->backend.library && po->backend.kind != BACKEND_VIRGLRENDERER) {
-        bad_usage("%s", "--renderer-lib needs --renderer virglrenderer");
-        return EXIT_INPUT;
-    }
-    if (po->backend.host_api != VGL_HOST_API_AUTO && po->backend.kind != BACKEND_VGL) {
-        bad_usage("%s", "--host-api applies to our renderer (vgl)");
+    if (!backend_args_ok(&po->backend)) {
         return EXIT_INPUT;
     }
     if (app->leaks && po->backend.kind != BACKEND_VGL) {
