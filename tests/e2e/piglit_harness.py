@@ -751,7 +751,8 @@ def _run_renderer_body(renderer, tests, opts):
     result = {"renderer": renderer, "capture": bool(opts["capture"]), "server": None}
     try:
         if renderer == "reference":
-            run.server = E.start_reference_server(log)
+            run.server = E.start_reference_server(
+                log, extra=["--use-gles"] if opts.get("host_api") == "gles" else [])
         elif renderer == "vgl" and not opts["capture"]:
             run.server = E.start_server(log)
         result["offered"] = probe_version(renderer, opts, opts["test_cwd"])
@@ -1018,7 +1019,8 @@ def find_list(spec):
 
 def run_lists(list_path, renderers, jobs=2, timeout=60, capture=None, profile="quick",
               platform="surfaceless_egl", filters=(), sample=None, work_dir=None, cache_dir=None,
-              verbose=False, replay_timeout=300, log=print, known=None, differential=False):
+              verbose=False, replay_timeout=300, log=print, known=None, differential=False,
+              host_api=None):
     """Resolves the list, runs each renderer in turn and returns (runs, meta, verdict). With
     capture and differential, every trace is also replayed on upstream virglrenderer."""
     for r in renderers:
@@ -1044,12 +1046,13 @@ def run_lists(list_path, renderers, jobs=2, timeout=60, capture=None, profile="q
         opts = {"jobs": jobs, "timeout": timeout, "platform": platform, "piglit_dir": piglit_dir,
                 "capture": capture if r == "vgl" else None, "work_dir": work_dir,
                 "test_cwd": test_cwd, "verbose": verbose, "replay_timeout": replay_timeout,
-                "differential": differential}
+                "differential": differential, "host_api": host_api}
         log("[%s] %d tests%s" % (r, len(tests), " through virgl-capture into " + capture
                                  if opts["capture"] else ""))
         runs[r] = run_renderer(r, tests, opts)
         log("[%s] done in %.1f s" % (r, runs[r]["wall_s"]))
     meta = {"list": list_path, "profile": profile, "platform": platform, "jobs": jobs,
+            "host_api": host_api,
             "timeout": timeout, "work_dir": work_dir, "capture": capture,
             "renderers": list(renderers),
             "build_changed": [p for p, st in _build_stamp().items() if st != before.get(p)]}
@@ -1101,6 +1104,9 @@ def main(argv=None):
                     "piglit-cache)")
     ap.add_argument("--print-cmds", action="store_true",
                     help="print each selected test's name and command, run nothing")
+    ap.add_argument("--host-api", choices=("gl", "gles"),
+                    help="the renderers' host API: our server and virgl-capture get VGL_HOST_API, "
+                    "the reference gets --use-gles for gles (default: each one's own choice)")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per test")
     ap.add_argument("--known", default=KNOWN_FILE, metavar="FILE",
                     help="known differences from the baseline, 'NAME :: REASON' per line "
@@ -1109,6 +1115,8 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _terminate)
 
     renderers = [r for spec in (args.renderer or ["vgl"]) for r in spec.split(",") if r]
+    if args.host_api:
+        os.environ["VGL_HOST_API"] = args.host_api      # our server and virgl-capture inherit it
     if not piglit_available():
         print("piglit is not installed", file=sys.stderr)
         return 77
@@ -1125,7 +1133,8 @@ def main(argv=None):
     runs, meta, verdict = run_lists(list_path, renderers, args.jobs, args.timeout, args.capture,
                                     args.profile, args.platform, args.filter, args.sample,
                                     args.work_dir, args.cache_dir, args.verbose,
-                                    args.replay_timeout, known=load_known(args.known))
+                                    args.replay_timeout, known=load_known(args.known),
+                                    host_api=args.host_api)
     report(runs, meta, verdict)
     if args.json:
         with open(args.json, "w") as f:

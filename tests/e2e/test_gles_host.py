@@ -197,6 +197,8 @@ def test_a_missing_extension_lowers_the_level_and_says_why(ext):
 # (arguments, what it covers).
 EMULATED = [
     (["tex-miplevel-selection"], "sampler LOD bias in the fragment shader"),
+    (["tex-miplevel-selection", "textureGrad", "1D"], "the same for gradients, scaled by 2^bias"),
+    (["draw-vertices"], "double vertex attributes converted to floats"),
     (["teximage-colors", "GL_RGB5_A1"], "BGRA _REV formats not offered, the guest picks others"),
     (["texture-packed-formats"], "the same, for every packed type"),
     (["ext_framebuffer_multisample-unaligned-blit", "2", "depth", "downsample"],
@@ -204,6 +206,7 @@ EMULATED = [
     (["ext_framebuffer_multisample-draw-buffers-alpha-to-coverage", "2"],
      "a scaled resolve through a single-sampled copy"),
     (["ext_transform_feedback-immediate-reuse-index-buffer"], "points sized from a uniform"),
+    (["gl-1.0-logicop"], "all 16 logic ops in the fragment shader through framebuffer fetch"),
     (["ext_transform_feedback-tessellation", "triangle_strip", "wireframe"],
      "unfilled triangles through the geometry shader, captured by a pass of their own"),
 ]

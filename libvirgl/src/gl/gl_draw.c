@@ -436,8 +436,17 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
         }
     }
     key->flip_y = flip_y;
+    const struct vgl_cmd_blend *blend = sub->blend ? &sub->blend->state : NULL;
+    if (blend && blend->logicop_enable && blend->logicop_func != 12 /* COPY */ &&
+        sub->ctx->r->gles && sub->ctx->r->has_fb_fetch) {
+        key->logicop = (uint8_t)(16 | (blend->logicop_func & 15));
+    }
     for (uint32_t i = 0; i < sub->nr_cbufs && i < 8; i++) {
         if (sub->cbufs[i]) {
+            if (key->logicop) {
+                const struct gl_format *hf = vgl_gl_format(sub->cbufs[i]->format);
+                vgl_gl_format_logic_bits(hf ? hf->internal_format : 0, key->logic_bits[i]);
+            }
             key->cbuf_swizzle[i] = vgl_gl_surface_output_swizzle(sub->cbufs[i]);
             const struct gl_format *f = vgl_gl_format(sub->cbufs[i]->format);
             const uint8_t kind = f ? f->integer : GL_INT_NONE;
@@ -719,6 +728,46 @@ static void disable_attrib(struct gl_sub_ctx *sub, uint32_t i) {
     }
 }
 
+/*
+ * GLES has no double vertex attributes: attribute i's doubles, element k at `ptr + k * stride`
+ * of the vertex buffer, as floats in the renderer's buffer for that attribute (element k at
+ * k * components * 4). Every element the buffer holds is converted, so that any index reads
+ * what it would; `*elements` says how many. Returns the buffer, bound to GL_ARRAY_BUFFER.
+ */
+static GLuint doubles_as_floats(struct vgl_renderer *r, uint32_t i, const struct gl_resource *res,
+                                uint64_t ptr, uint32_t stride, uint32_t components) {
+    const uint64_t bytes = (uint64_t)components * 8;
+    uint64_t n = 0;
+    if (res->args.width >= ptr + bytes) {
+        n = stride ? (res->args.width - ptr - bytes) / stride + 1 : 1;
+    }
+    float *out = malloc(n ? n * components * sizeof(float) : 1);
+    if (!r->scratch_doubles[i]) {
+        glGenBuffers(1, &r->scratch_doubles[i]);
+    }
+    glBindBuffer(GL_COPY_READ_BUFFER, res->id);
+    const uint64_t span = n ? (n - 1) * stride + bytes : 0;
+    const uint8_t *in = n && out ? glMapBufferRange(GL_COPY_READ_BUFFER, (GLintptr)ptr,
+                                                    (GLsizeiptr)span, GL_MAP_READ_BIT)
+                                 : NULL;
+    for (uint64_t k = 0; in && k < n; k++) {
+        for (uint32_t c = 0; c < components; c++) {
+            double v;
+            memcpy(&v, in + k * stride + c * 8, 8);
+            out[k * components + c] = (float)v;
+        }
+    }
+    if (in) {
+        glUnmapBuffer(GL_COPY_READ_BUFFER);
+    }
+    glBindBuffer(GL_COPY_READ_BUFFER, 0);
+    glBindBuffer(GL_ARRAY_BUFFER, r->scratch_doubles[i]);
+    glBufferData(GL_ARRAY_BUFFER, in ? (GLsizeiptr)(n * components * sizeof(float)) : 4,
+                 in ? out : NULL, GL_STREAM_DRAW);
+    free(out);
+    return r->scratch_doubles[i];
+}
+
 /* The vertex arrays of the sub-context's VAO, set where they differ from what it holds. */
 static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub,
                                       const struct vgl_cmd_draw *d, GLint max_attribs) {
@@ -785,14 +834,28 @@ static enum vgl_status setup_vertices(struct vgl_sink *s, struct gl_sub_ctx *sub
                                           .normalized = f->normalized,
                                           .integer = f->integer};
         struct gl_attrib_binding *have = &sub->attribs[i];
+        const bool doubles = f->type == GL_DOUBLE && r->gles;
+        if (doubles) { /* converted again for every draw: the buffer may have changed */
+            want.buffer = ++r->serial;
+            want.offset = 0;
+            want.stride = 0;
+            want.type = GL_FLOAT;
+        }
         if (memcmp(have, &want, sizeof(want)) == 0) {
             continue; /* the VAO holds it */
         }
-        glBindBuffer(GL_ARRAY_BUFFER, res->id);
+        if (doubles) {
+            doubles_as_floats(r, i, res, (uint64_t)vb->offset + e->src_offset, vb->stride,
+                              (uint32_t)f->size);
+            stride = 0;
+            ptr = 0;
+        } else {
+            glBindBuffer(GL_ARRAY_BUFFER, res->id);
+        }
         if (f->integer) {
             glVertexAttribIPointer(i, f->size, f->type, stride, (const void *)(uintptr_t)ptr);
         } else {
-            glVertexAttribPointer(i, f->size, f->type, f->normalized, stride,
+            glVertexAttribPointer(i, f->size, (GLenum)want.type, f->normalized, stride,
                                   (const void *)(uintptr_t)ptr);
         }
         glBindBuffer(GL_ARRAY_BUFFER, 0);

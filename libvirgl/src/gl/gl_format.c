@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* virgl format -> host GL (core profile) internal format, transfer format and type. Formats
  * the host core profile cannot store exactly are left out until they are emulated. */
+#include <string.h>
+
 #include "common/util.h"
 #include "gl/gl_internal.h"
 
@@ -335,4 +337,37 @@ bool vgl_gl_vertex_format(uint32_t virgl_format, struct gl_vertex_format *out) {
             .bytes = components * type_bytes(e->type),
     };
     return true;
+}
+
+/* Stored channel widths of the colour formats a logic op applies to (GL: fixed-point and integer
+ * buffers; signed integers take all 32 bits, since ops on in-range values stay in range). */
+void vgl_gl_format_logic_bits(GLenum internal_format, uint8_t bits[4]) {
+    static const struct {
+        GLenum format;
+        uint8_t bits[4];
+    } table[] = {
+            {GL_RGBA8, {8, 8, 8, 8}},        {GL_SRGB8_ALPHA8, {8, 8, 8, 8}},
+            {GL_RGB8, {8, 8, 8, 0}},         {GL_RG8, {8, 8, 0, 0}},
+            {GL_R8, {8, 0, 0, 0}},           {GL_RGB565, {5, 6, 5, 0}},
+            {GL_RGBA4, {4, 4, 4, 4}},        {GL_RGB5_A1, {5, 5, 5, 1}},
+            {GL_RGB10_A2, {10, 10, 10, 2}},  {GL_R16, {16, 0, 0, 0}},
+            {GL_RG16, {16, 16, 0, 0}},       {GL_RGBA16, {16, 16, 16, 16}},
+            {GL_R8UI, {8, 0, 0, 0}},         {GL_RG8UI, {8, 8, 0, 0}},
+            {GL_RGBA8UI, {8, 8, 8, 8}},      {GL_R16UI, {16, 0, 0, 0}},
+            {GL_RG16UI, {16, 16, 0, 0}},     {GL_RGBA16UI, {16, 16, 16, 16}},
+            {GL_R32UI, {32, 0, 0, 0}},       {GL_RG32UI, {32, 32, 0, 0}},
+            {GL_RGBA32UI, {32, 32, 32, 32}}, {GL_RGB10_A2UI, {10, 10, 10, 2}},
+            {GL_R8I, {32, 0, 0, 0}},         {GL_RG8I, {32, 32, 0, 0}},
+            {GL_RGBA8I, {32, 32, 32, 32}},   {GL_R16I, {32, 0, 0, 0}},
+            {GL_RG16I, {32, 32, 0, 0}},      {GL_RGBA16I, {32, 32, 32, 32}},
+            {GL_R32I, {32, 0, 0, 0}},        {GL_RG32I, {32, 32, 0, 0}},
+            {GL_RGBA32I, {32, 32, 32, 32}},
+    };
+    memset(bits, 0, 4);
+    for (size_t i = 0; i < VGL_ARRAY_SIZE(table); i++) {
+        if (table[i].format == internal_format) {
+            memcpy(bits, table[i].bits, 4);
+            return;
+        }
+    }
 }

@@ -196,6 +196,7 @@ static void features_gles(struct vgl_renderer *r, int version) {
     r->has_cond_render = host_ext(r, "GL_NV_conditional_render");
     r->has_srgb_write_control = host_ext(r, "GL_EXT_sRGB_write_control");
     r->has_mirror_clamp = host_ext(r, "GL_EXT_texture_mirror_clamp_to_edge");
+    r->has_fb_fetch = host_ext(r, "GL_EXT_shader_framebuffer_fetch");
     r->glsl_version = version >= 32 ? 320 : 310;
 }
 

@@ -73,6 +73,9 @@ const struct gl_format *vgl_gl_format(uint32_t virgl_format);
 struct vgl_renderer;
 /* The same, NULL also when this host lacks what the format needs. */
 const struct gl_format *vgl_gl_host_format(const struct vgl_renderer *r, uint32_t virgl_format);
+/* The widths of a host colour format's stored channels for logic ops done in the shader (GLES);
+ * all 0 for formats logic ops leave alone (floating point). */
+void vgl_gl_format_logic_bits(GLenum internal_format, uint8_t bits[4]);
 /* Largest virgl format number the table may hold. */
 #define VGL_GL_FORMAT_MAX 322
 
@@ -371,6 +374,7 @@ struct vgl_renderer {
     GLuint zero_ubo;        /* 64 KiB of zeros for uniform buffers the guest left unbound */
     GLuint so_count_query;  /* primitives a draw wrote to stream output, when not computable */
     struct gl_resource scratch_index; /* indices the renderer makes (polygon capture), buffer */
+    GLuint scratch_doubles[32]; /* GLES: double vertex attributes as floats, attribute by one */
     GLint max_texture_size;
     GLint max_3d_texture_size;
     GLint max_array_layers;
@@ -400,6 +404,7 @@ struct vgl_renderer {
     bool has_query_ui64;         /* glGetQueryObjectui64v: GL 3.3, the same GLES extension */
     bool has_cond_render;        /* GL 3.0, NV_conditional_render on GLES */
     bool has_srgb_write_control; /* GL 3.0, EXT_sRGB_write_control on GLES */
+    bool has_fb_fetch;           /* GLES: EXT_shader_framebuffer_fetch (logic ops in the shader) */
     bool has_mirror_clamp; /* GL 4.4 core profile hosts have it; EXT_texture_mirror_clamp_to_edge */
     GLint tbo_alignment; /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's
                             query) */

@@ -89,6 +89,7 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
         glDeleteBuffers(1, &r->zero_ubo);
         glDeleteQueries(1, &r->so_count_query);
         glDeleteBuffers(1, &r->scratch_index.id);
+        glDeleteBuffers(VGL_ARRAY_SIZE(r->scratch_doubles), r->scratch_doubles);
         eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
         eglDestroyContext(r->display, r->context);
     }

@@ -229,6 +229,10 @@ static void emit_version(struct vgl_strbuf *sb, const struct vgl_shader_key *key
     if (stage == VGL_SHADER_FRAGMENT) {
         vgl_strbuf_append(sb, "#extension GL_EXT_blend_func_extended : enable\n");
     }
+    if (stage == VGL_SHADER_FRAGMENT && key->logicop) {
+        /* The backend sets logicop only where the host has it. */
+        vgl_strbuf_append(sb, "#extension GL_EXT_shader_framebuffer_fetch : require\n");
+    }
     if (stage == VGL_SHADER_GEOMETRY) {
         vgl_strbuf_append(sb, "#extension GL_EXT_geometry_point_size : enable\n");
     }
@@ -818,6 +822,64 @@ static void write_color(struct vgl_strbuf *b, const struct vgl_shader_key *key, 
     vgl_strbuf_append(b, ");\n");
 }
 
+/* Whether colour output `loc` goes through the key's logic op (read back by framebuffer fetch). */
+static bool logic_applies(const struct vgl_shader_key *key, uint32_t loc) {
+    if (!key->logicop || loc >= 8 || (key->dual_src && loc == 1)) {
+        return false;
+    }
+    const uint8_t *const bits = key->logic_bits[loc];
+    return bits[0] | bits[1] | bits[2] | bits[3];
+}
+
+/* PIPE_LOGICOP_* as GLSL over uvec4 s (source) and d (destination). */
+static const char *const logic_exprs[16] = {
+        "uvec4(0u)", "~(s | d)", "~s & d", "~s",     "s & ~d", "~d",     "s ^ d", "~(s & d)",
+        "s & d",     "~(s ^ d)", "d",      "~s | d", "s",      "s | ~d", "s | d", "~uvec4(0u)",
+};
+
+/* write_color, then for a logic-op target: vgl_out_<loc> = op(written, what the buffer held),
+ * over the stored channels' integer values (unorm ones scaled by their maximum). */
+static void write_logic_color(struct vgl_strbuf *b, const struct vgl_shader_key *key, uint32_t loc,
+                              uint32_t reg, unsigned ind) {
+    if (!logic_applies(key, loc)) {
+        write_color(b, key, loc, reg);
+        return;
+    }
+    const char *const type = color_type(key, loc);
+    const bool unorm = type[0] == 'v';
+    vgl_strbuf_printf(b, "{\n");
+    vgl_strbuf_indent(b, ind + 4);
+    vgl_strbuf_printf(b, "%s vgl_dst = vgl_out_%u;\n", type, loc);
+    vgl_strbuf_indent(b, ind + 4);
+    write_color(b, key, loc, reg);
+    vgl_strbuf_indent(b, ind + 4);
+    const uint8_t *const bits = key->logic_bits[loc];
+    vgl_strbuf_append(b, "uvec4 m = uvec4(");
+    for (unsigned c = 0; c < 4; c++) {
+        vgl_strbuf_printf(b, "%s%uu", c ? ", " : "",
+                          bits[c] >= 32 ? 0xffffffffu : (1u << bits[c]) - 1u);
+    }
+    vgl_strbuf_append(b, ");\n");
+    vgl_strbuf_indent(b, ind + 4);
+    if (unorm) {
+        vgl_strbuf_printf(b,
+                          "uvec4 s = uvec4(round(clamp(vgl_out_%u, 0.0, 1.0) * vec4(m))), "
+                          "d = uvec4(round(clamp(vgl_dst, 0.0, 1.0) * vec4(m)));\n",
+                          loc);
+    } else {
+        vgl_strbuf_printf(b, "uvec4 s = uvec4(vgl_out_%u), d = uvec4(vgl_dst);\n", loc);
+    }
+    vgl_strbuf_indent(b, ind + 4);
+    const char *const op = logic_exprs[key->logicop & 15];
+    if (unorm) {
+        vgl_strbuf_printf(b, "vgl_out_%u = vec4((%s) & m) / max(vec4(m), vec4(1.0));\n", loc, op);
+    } else {
+        vgl_strbuf_printf(b, "vgl_out_%u = %s((%s) & m);\n", loc, type, op);
+    }
+    vgl_strbuf_indent(b, ind);
+    vgl_strbuf_append(b, "}\n");
+}
+
 static void fs_epilogue(struct glsl_stage *st) {
     struct plan *const p = st->plan;
     const struct vgl_shader *const sh = st->sh;
@@ -853,7 +915,7 @@ static void fs_epilogue(struct glsl_stage *st) {
                 continue;
             }
             const uint32_t loc = io->semantic_index + (r - io->first);
-            write_color(b, key, loc, r);
+            write_logic_color(b, key, loc, r, ind);
             p->out_locs |= 1u << loc;
         }
     }
@@ -861,7 +923,7 @@ static void fs_epilogue(struct glsl_stage *st) {
         const uint32_t n = key->nr_cbufs > VGL_IR_MAX_COLORS ? VGL_IR_MAX_COLORS : key->nr_cbufs;
         for (uint32_t loc = 1; loc < n; loc++) {
             vgl_strbuf_indent(b, ind);
-            write_color(b, key, loc, (uint32_t)c0);
+            write_logic_color(b, key, loc, (uint32_t)c0, ind);
             p->out_locs |= 1u << loc;
         }
     }
@@ -958,8 +1020,9 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
                 vgl_strbuf_printf(&sb, "layout(location = 0, index = 1) out %s vgl_out_1;\n",
                                   color_type(key, 0));
             } else {
-                vgl_strbuf_printf(&sb, "layout(location = %u) out %s vgl_out_%u;\n", loc,
-                                  color_type(key, loc), loc);
+                vgl_strbuf_printf(&sb, "layout(location = %u) %s %s vgl_out_%u;\n", loc,
+                                  logic_applies(key, loc) ? "inout" : "out", color_type(key, loc),
+                                  loc);
             }
         }
     }

@@ -658,6 +658,12 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
         snprintf(call, sizeof(call), "texture%s(%s, c.%s%s, c.w%s)", ofs, samp, cs, off, bias_add);
         break;
     case VGL_OP_TXD:
+        if (biased) { /* gradients 2^bias times longer: the level moves by the bias */
+            line_start(st);
+            vgl_strbuf_printf(&st->body, "d1 *= exp2(vgl_lod_bias_%s[%u]);\n", st->sfx, unit);
+            line_start(st);
+            vgl_strbuf_printf(&st->body, "d2 *= exp2(vgl_lod_bias_%s[%u]);\n", st->sfx, unit);
+        }
         snprintf(call, sizeof(call), "textureGrad%s(%s, c.%s, d1.%s, d2.%s%s)", ofs, samp, cs,
                  d->grad, d->grad, off);
         break;

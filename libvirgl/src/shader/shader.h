@@ -296,6 +296,15 @@ struct vgl_shader_key {
     /* GLES has no glPointSize: the last vertex stage writes `uniform float vgl_point_size`
      * (the rasterizer state's size) as gl_PointSize, unless points are sized per vertex. */
     bool point_size_uniform;
+    /*
+     * A logic op the host cannot do itself (GLES): 16 + PIPE_LOGICOP_* (0 = none). The FS then
+     * reads each colour buffer it writes through GL_EXT_shader_framebuffer_fetch (`inout`
+     * outputs) and writes op(source, destination) over the stored channels' integer values;
+     * logic_bits[n][c] is the width of buffer n's stored channel c (unorm: values scaled by
+     * 2^bits - 1; integer formats: the low bits), 0 where the op does not apply (float buffers).
+     */
+    uint8_t logicop;
+    uint8_t logic_bits[8][4];
 };
 
 /*
