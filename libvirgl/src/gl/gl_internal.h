@@ -374,6 +374,7 @@ struct vgl_renderer {
     GLuint zero_ubo;        /* 64 KiB of zeros for uniform buffers the guest left unbound */
     GLuint so_count_query;  /* primitives a draw wrote to stream output, when not computable */
     struct gl_resource scratch_index; /* indices the renderer makes (polygon capture), buffer */
+    GLuint blit_programs[5];          /* GLES: blits into multisampled buffers (gl_blit_draw.c) */
     GLuint scratch_doubles[32]; /* GLES: double vertex attributes as floats, attribute by one */
     GLint max_texture_size;
     GLint max_3d_texture_size;
@@ -425,6 +426,14 @@ bool vgl_gl_host_ext(const struct vgl_renderer *r, const char *name);
 
 /* GL_FRAMEBUFFER_SRGB on or off, where the host lets it be turned off (gl_sink.c). */
 void vgl_gl_srgb_write(const struct vgl_renderer *r, bool on);
+/* GLES: a blit into a multisampled buffer drawn instead (gl_blit_draw.c), reading src_tex (a
+ * single-sampled 2D texture the box `sb` refers to) or, when 0, a copy of the source's level.
+ * Returns false, having done nothing, where glBlitFramebuffer serves. */
+struct vgl_cmd_blit;
+bool vgl_gl_blit_draw(struct vgl_renderer *r, const struct gl_resource *src, GLuint src_tex,
+                      const struct gl_resource *dst, const struct vgl_cmd_blit *cmd,
+                      const struct vgl_box *sb, GLbitfield mask, GLenum filter);
+void vgl_gl_blit_draw_finish(struct vgl_renderer *r);
 
 /* Open the EGL display, create the host context of `api` (AUTO: VGL_HOST_API, then desktop GL
  * before GLES) and read what the host offers (gl_host.c). */

@@ -90,6 +90,7 @@ void vgl_renderer_destroy(struct vgl_renderer *r) {
         glDeleteQueries(1, &r->so_count_query);
         glDeleteBuffers(1, &r->scratch_index.id);
         glDeleteBuffers(VGL_ARRAY_SIZE(r->scratch_doubles), r->scratch_doubles);
+        vgl_gl_blit_draw_finish(r);
         eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
         eglDestroyContext(r->display, r->context);
     }

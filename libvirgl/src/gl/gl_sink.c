@@ -556,8 +556,11 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     const GLenum filter = cmd->filter == 1 && is_color ? GL_LINEAR : GL_NEAREST;
     /* Blits the guest makes for itself (resolves, copies) ignore the render condition. */
     if (!cmd->render_condition_enable || vgl_gl_condition_begin(r, ctx_of(s)->sub)) {
-        glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y, db->x + db->w,
-                          db->y + db->h, mask, filter);
+        if (!vgl_gl_blit_draw(r, src, decompressed ? decompressed : resolved, dst, cmd, sb, mask,
+                              filter)) {
+            glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y,
+                              db->x + db->w, db->y + db->h, mask, filter);
+        }
         vgl_gl_condition_end(ctx_of(s)->sub);
     }
     glDisable(GL_SCISSOR_TEST);
