@@ -152,7 +152,8 @@ def test_piglit_capture_replays_on_gles(test):
 # approximated, copies go without copy_image, new textures are zeroed without clear_texture).
 HIDDEN = ",".join(["GL_NV_conditional_render", "GL_EXT_sRGB_write_control",
                    "GL_EXT_texture_mirror_clamp_to_edge", "GL_EXT_clear_texture",
-                   "GL_EXT_copy_image", "GL_OES_copy_image"])
+                   "GL_EXT_copy_image", "GL_OES_copy_image", "GL_EXT_texture_format_BGRA8888",
+                   "GL_EXT_texture_norm16", "GL_EXT_shader_framebuffer_fetch"])
 # These lower the guest's GL level instead (GL 3.2 needs depth clamp, GL 3.3 timer queries).
 LOWERING = {"GL_EXT_depth_clamp": "GL 3.1, not 3.2: the host lacks depth_clamp",
             "GL_EXT_disjoint_timer_query": "GL 3.2, not 3.3: the host lacks timer_query"}
@@ -194,8 +195,16 @@ def test_a_missing_extension_lowers_the_level_and_says_why(ext):
 
 
 # Piglit programs that pass on desktop GL and pass on a GLES host only through an emulation:
-# (arguments, what it covers).
+# (arguments, what it covers[, host extensions hidden so that the emulation runs]).
 EMULATED = [
+    (["fbo-blending-snorm"], "signed normalized read-backs through an integer copy"),
+    (["fbo-blending-formats", "GL_ARB_texture_rg"], "16-bit one- and two-channel read-backs as RGBA"),
+    (["fbo-blending-formats", "GL_ARB_texture_rg"], "16-bit normalized formats kept in floats",
+     "GL_EXT_texture_norm16"),
+    (["getteximage-formats"], "BGRA bytes stored as RGBA, swapped in transfers",
+     "GL_EXT_texture_format_BGRA8888"),
+    (["ext_framebuffer_multisample-fast-clear", "GL_ARB_texture_rg"],
+     "the same, clears and draws clamped to the normalized range", "GL_EXT_texture_norm16"),
     (["tex-miplevel-selection"], "sampler LOD bias in the fragment shader"),
     (["tex-miplevel-selection", "textureGrad", "1D"], "the same for gradients, scaled by 2^bias"),
     (["draw-vertices"], "double vertex attributes converted to floats"),
@@ -216,15 +225,20 @@ EMULATED = [
 ]
 
 
-@pytest.mark.parametrize("args,what", EMULATED, ids=[" ".join(a) for a, _ in EMULATED])
-def test_piglit_passes_on_gles_through_an_emulation(args, what):
+@pytest.mark.parametrize("case", EMULATED,
+                         ids=[" ".join(c[0]) + (" hiding " + c[2] if len(c) > 2 else "")
+                              for c in EMULATED])
+def test_piglit_passes_on_gles_through_an_emulation(case):
+    args, what = case[:2]
     exe = os.path.join(PIGLIT_BIN, args[0])
     if not os.path.exists(exe):
         pytest.skip("piglit is not installed")
     work = E.work_dir("gles-emulated")
-    env = dict(os.environ, PIGLIT_PLATFORM="surfaceless_egl")
     results = {}
     for host in ("gl", "gles"):
+        env = dict(os.environ, PIGLIT_PLATFORM="surfaceless_egl")
+        if len(case) > 2 and host == "gles":
+            env["VGL_HIDE_EXTENSIONS"] = case[2]
         r = subprocess.run([E.CAPTURE, "--host-api", host, "-o",
                             os.path.join(work, host + ".vgz"), "--", exe] + args[1:] +
                            ["-auto", "-fbo"], env=env, capture_output=True, text=True,

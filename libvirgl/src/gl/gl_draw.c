@@ -443,6 +443,9 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
     }
     for (uint32_t i = 0; i < sub->nr_cbufs && i < 8; i++) {
         if (sub->cbufs[i]) {
+            const uint8_t expand = sub->cbufs[i]->res->fmt->expand;
+            key->clamp_unorm |= (uint8_t)((expand == EXPAND_UNORM16) << i);
+            key->clamp_snorm |= (uint8_t)((expand == EXPAND_SNORM16) << i);
             if (key->logicop) {
                 const struct gl_format *hf = vgl_gl_format(sub->cbufs[i]->format);
                 vgl_gl_format_logic_bits(hf ? hf->internal_format : 0, key->logic_bits[i]);

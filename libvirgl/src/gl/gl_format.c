@@ -190,8 +190,49 @@ const struct gl_format *vgl_gl_format(uint32_t virgl_format) {
     return &formats[virgl_format];
 }
 
+// clang-format off
+#define CONVERTED(ifmt, fmt, ty, bytes_, swz_a, kind)                                               \
+    {.internal_format = ifmt, .format = fmt, .type = ty, .bytes = bytes_, .renderable = true,      \
+     .attachment = GL_COLOR_ATTACHMENT0, .expand = kind,                                           \
+     .swizzle = {swz_a ? GL_RED : 0, swz_a ? GL_GREEN : 0, swz_a ? GL_BLUE : 0, swz_a}}
+// clang-format on
+
+/* What a GLES host without GL_EXT_texture_format_BGRA8888 and GL_EXT_read_format_bgra stores
+ * for the BGRA byte formats: RGBA, its bytes swapped in transfers. */
+static const struct gl_format bgra_swapped[] = {
+        [1] = CONVERTED(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, 0, EXPAND_SWAP_RB),
+        [2] = CONVERTED(GL_RGBA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, GL_ONE, EXPAND_SWAP_RB),
+        [100] = CONVERTED(GL_SRGB8_ALPHA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, 0, EXPAND_SWAP_RB),
+        [101] = CONVERTED(GL_SRGB8_ALPHA8, GL_RGBA, GL_UNSIGNED_BYTE, 4, GL_ONE, EXPAND_SWAP_RB),
+};
+
+/* What a GLES host without GL_EXT_texture_norm16 stores for 16-bit normalized formats: 32-bit
+ * floats (exact for every 16-bit value), converted in transfers. Rendering does not clamp them
+ * to the normalized range (an approximation; read-backs clamp). */
+static const struct gl_format norm16_as_float[] = {
+        [48] = CONVERTED(GL_R32F, GL_RED, GL_FLOAT, 2, 0, EXPAND_UNORM16),
+        [49] = CONVERTED(GL_RG32F, GL_RG, GL_FLOAT, 4, 0, EXPAND_UNORM16),
+        [51] = CONVERTED(GL_RGBA32F, GL_RGBA, GL_FLOAT, 8, 0, EXPAND_UNORM16),
+        [56] = CONVERTED(GL_R32F, GL_RED, GL_FLOAT, 2, 0, EXPAND_SNORM16),
+        [57] = CONVERTED(GL_RG32F, GL_RG, GL_FLOAT, 4, 0, EXPAND_SNORM16),
+        [59] = CONVERTED(GL_RGBA32F, GL_RGBA, GL_FLOAT, 8, 0, EXPAND_SNORM16),
+};
+
+static const struct gl_format *converted(const struct gl_format *table, size_t n,
+                                         uint32_t virgl_format) {
+    return virgl_format < n && table[virgl_format].internal_format ? &table[virgl_format] : NULL;
+}
+
 const struct gl_format *vgl_gl_host_format(const struct vgl_renderer *r, uint32_t virgl_format) {
     const struct gl_format *f = vgl_gl_format(virgl_format);
+    const struct gl_format *c = NULL;
+    if (r->gles && !r->has_bgra) {
+        c = converted(bgra_swapped, VGL_ARRAY_SIZE(bgra_swapped), virgl_format);
+    }
+    if (r->gles && !r->has_norm16 && !c) {
+        c = converted(norm16_as_float, VGL_ARRAY_SIZE(norm16_as_float), virgl_format);
+    }
+    f = f && c ? c : f;
     if (!f || (f->needs == NEED_S3TC && !r->has_s3tc) ||
         (f->needs == NEED_S3TC_SRGB && !r->has_s3tc_srgb) ||
         (f->block && !r->has_compressed_sub_image)) {

@@ -168,6 +168,7 @@ static void features_gl(struct vgl_renderer *r, int version) {
     r->has_gather_component = version >= 40 || host_ext(r, "GL_ARB_gpu_shader5");
     r->has_depth_clamp = r->has_clip_distance = r->has_timer_query = r->has_query_ui64 = true;
     r->has_cond_render = r->has_srgb_write_control = true;
+    r->has_bgra = r->has_norm16 = true;
     r->has_mirror_clamp = true;
     r->glsl_version = 330;
 }
@@ -197,6 +198,9 @@ static void features_gles(struct vgl_renderer *r, int version) {
     r->has_srgb_write_control = host_ext(r, "GL_EXT_sRGB_write_control");
     r->has_mirror_clamp = host_ext(r, "GL_EXT_texture_mirror_clamp_to_edge");
     r->has_fb_fetch = host_ext(r, "GL_EXT_shader_framebuffer_fetch");
+    r->has_bgra =
+            host_ext(r, "GL_EXT_texture_format_BGRA8888") && host_ext(r, "GL_EXT_read_format_bgra");
+    r->has_norm16 = host_ext(r, "GL_EXT_texture_norm16");
     r->glsl_version = version >= 32 ? 320 : 310;
 }
 

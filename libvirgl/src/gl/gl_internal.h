@@ -50,11 +50,24 @@ enum gl_expand {
     EXPAND_A8,    /* guest A -> host (0, 0, 0, A) */
     EXPAND_L8A8,  /* guest L, A -> host (L, 0, 0, A) */
     EXPAND_Z24X8, /* guest depth in bits 0..23 -> host GL_UNSIGNED_INT_24_8 (depth in 8..31) */
+    /* GLES hosts lacking what the guest's format needs (vgl_gl_host_format): */
+    EXPAND_SWAP_RB, /* guest B, G, R, A bytes -> host R, G, B, A */
+    EXPAND_UNORM16, /* guest 16-bit unsigned normalized channels -> host 32-bit floats */
+    EXPAND_SNORM16, /* guest 16-bit signed normalized channels -> host 32-bit floats */
 };
 
 /* Bytes of one texel (block) in host transfers: guest bytes unless the format is widened. */
 static inline uint32_t vgl_gl_host_bytes(const struct gl_format *f) {
-    return f->expand ? 4 : f->bytes;
+    switch (f->expand) {
+    case EXPAND_NONE:
+    case EXPAND_SWAP_RB:
+        return f->bytes;
+    case EXPAND_UNORM16:
+    case EXPAND_SNORM16:
+        return f->bytes * 2;
+    default:
+        return 4;
+    }
 }
 
 enum gl_format_need {
@@ -406,6 +419,9 @@ struct vgl_renderer {
     bool has_cond_render;        /* GL 3.0, NV_conditional_render on GLES */
     bool has_srgb_write_control; /* GL 3.0, EXT_sRGB_write_control on GLES */
     bool has_fb_fetch;           /* GLES: EXT_shader_framebuffer_fetch (logic ops in the shader) */
+    bool has_bgra;               /* BGRA transfers: desktop GL; EXT_texture_format_BGRA8888 and
+                                    EXT_read_format_bgra on GLES */
+    bool has_norm16;       /* 16-bit normalized textures: desktop GL; EXT_texture_norm16 on GLES */
     bool has_mirror_clamp; /* GL 4.4 core profile hosts have it; EXT_texture_mirror_clamp_to_edge */
     GLint tbo_alignment; /* GL_TEXTURE_BUFFER_OFFSET_ALIGNMENT (1 without ARB_texture_buffer_range's
                             query) */

@@ -4,6 +4,7 @@
  * between them. Every box, stride, level and offset is checked against both the resource and
  * the backing before any byte moves.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,6 +650,72 @@ static void texture_upload(const struct gl_resource *res, uint32_t level, const 
     glBindTexture(res->gl_target, 0);
 }
 
+/* glReadPixels of the box as RGBA of the format's type, keeping the format's channels. */
+static void read_as_rgba(const struct gl_format *f, const struct vgl_box *b, uint8_t *out) {
+    const size_t channels = f->format == GL_RED ? 1 : 2, size = f->type == GL_BYTE ? 1 : 2;
+    const size_t texels = (size_t)b->w * (size_t)b->h;
+    uint8_t *rgba = malloc(texels ? texels * 4 * size : 1);
+    if (!rgba) {
+        memset(out, 0, texels * channels * size);
+        return;
+    }
+    glReadPixels(b->x, b->y, b->w, b->h, GL_RGBA, f->type, rgba);
+    for (size_t t = 0; t < texels; t++) {
+        memcpy(out + t * channels * size, rgba + t * 4 * size, channels * size);
+    }
+    free(rgba);
+}
+
+/* The integer format of a signed normalized one's size (GLES reads snorm clamped to [0, 1]:
+ * its bits are read through a copy in this format instead), or 0. */
+static GLenum snorm_bits_format(GLenum internal_format) {
+    static const GLenum pairs[][2] = {
+            {GL_R8_SNORM, GL_R8I},   {GL_RG8_SNORM, GL_RG8I},   {GL_RGBA8_SNORM, GL_RGBA8I},
+            {GL_R16_SNORM, GL_R16I}, {GL_RG16_SNORM, GL_RG16I}, {GL_RGBA16_SNORM, GL_RGBA16I},
+    };
+    for (size_t i = 0; i < VGL_ARRAY_SIZE(pairs); i++) {
+        if (pairs[i][0] == internal_format) {
+            return pairs[i][1];
+        }
+    }
+    return 0;
+}
+
+/* A signed normalized box's bits: copied into an integer texture of the same size, read as
+ * RGBA_INTEGER / INT, narrowed to the format's channels and size. */
+static void read_snorm_bits(const struct gl_resource *res, uint32_t level, const struct vgl_box *b,
+                            int32_t layer, GLenum bits_format, uint8_t *out) {
+    const struct gl_format *f = res->fmt;
+    const size_t size = f->type == GL_BYTE ? 1 : 2, channels = f->bytes / size;
+    const size_t texels = (size_t)b->w * (size_t)b->h;
+    int32_t *wide = malloc(texels ? texels * 16 : 1);
+    GLuint tex = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexStorage2D(GL_TEXTURE_2D, 1, bits_format, b->w, b->h);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    glCopyImageSubData(res->id, res->gl_target, (GLint)level, b->x, b->y, layer, tex, GL_TEXTURE_2D,
+                       0, 0, 0, 0, b->w, b->h, 1);
+    glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
+    if (wide) {
+        glReadPixels(0, 0, b->w, b->h, GL_RGBA_INTEGER, GL_INT, wide);
+    }
+    for (size_t t = 0; t < texels; t++) {
+        for (size_t c = 0; c < channels; c++) {
+            const int32_t v = wide ? wide[t * 4 + c] : 0;
+            if (size == 1) {
+                out[t * channels + c] = (uint8_t)(int8_t)v;
+            } else {
+                const int16_t v16 = (int16_t)v;
+                memcpy(out + (t * channels + c) * 2, &v16, 2);
+            }
+        }
+    }
+    glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, 0, 0);
+    glDeleteTextures(1, &tex);
+    free(wide);
+}
+
 /* Read a box of one level back, layer by layer through the scratch framebuffer. */
 static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_resource *res,
                                         uint32_t level, const struct vgl_box *b, uint8_t *texels,
@@ -663,6 +730,12 @@ static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_
                                        (GLsizei)size, texels);
         return VGL_OK;
     }
+    /* GLES reads one- and two-channel 16-bit and signed normalized formats only as RGBA. */
+    const bool rgba_read =
+            r->gles && (f->format == GL_RED || f->format == GL_RG) &&
+            (f->type == GL_UNSIGNED_SHORT || f->type == GL_SHORT || f->type == GL_BYTE);
+    const GLenum snorm_bits =
+            r->gles && r->has_copy_image ? snorm_bits_format(f->internal_format) : 0;
     vgl_gl_bind_fbo(r, GL_READ_FRAMEBUFFER, r->read_fbo);
     glReadBuffer(f->attachment == GL_COLOR_ATTACHMENT0 ? GL_COLOR_ATTACHMENT0 : GL_NONE);
     for (int32_t i = 0; i < b->d; i++) {
@@ -672,67 +745,115 @@ static enum vgl_status texture_download(struct vgl_renderer *r, const struct gl_
             snprintf(why, why_size, "format %u cannot be read back", res->args.format);
             return VGL_ERROR_UNSUPPORTED;
         }
-        glReadPixels(b->x, b->y, b->w, b->h, f->format, f->type, texels + i * layer_bytes);
+        if (snorm_bits) {
+            read_snorm_bits(res, level, b, b->z + i, snorm_bits, texels + i * layer_bytes);
+        } else if (rgba_read) {
+            read_as_rgba(f, b, texels + i * layer_bytes);
+        } else {
+            glReadPixels(b->x, b->y, b->w, b->h, f->format, f->type, texels + i * layer_bytes);
+        }
     }
     vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
     return VGL_OK;
 }
 
-/* Z24X8: the guest's depth sits 8 bits lower than in the host's 24_8 dword. */
-static void shift_depth(uint8_t *texels, uint64_t count, bool to_host) {
+static uint16_t get16(const uint8_t *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+static float clamp1(float v, float lo) {
+    return v < lo ? lo : v > 1.0f ? 1.0f : v; /* NaN: lo */
+}
+
+/* `count` guest texels of format f (guest bytes in g) to the host's (in h), or back. */
+static void convert_texels(const struct gl_format *f, uint8_t *g, uint8_t *h, uint64_t count,
+                           bool to_host) {
+    const uint32_t gb = f->bytes;
     for (uint64_t i = 0; i < count; i++) {
-        uint32_t v;
-        memcpy(&v, texels + 4 * i, 4);
-        v = to_host ? v << 8 : v >> 8;
-        memcpy(texels + 4 * i, &v, 4);
+        uint8_t *gt = g + i * gb, *ht = h + i * vgl_gl_host_bytes(f);
+        switch (f->expand) {
+        case EXPAND_A8: /* (0, 0, 0, A) */
+            if (to_host) {
+                memset(ht, 0, 3);
+                ht[3] = gt[0];
+            } else {
+                gt[0] = ht[3];
+            }
+            break;
+        case EXPAND_L8A8: /* (L, 0, 0, A) */
+            if (to_host) {
+                ht[0] = gt[0];
+                ht[1] = ht[2] = 0;
+                ht[3] = gt[1];
+            } else {
+                gt[0] = ht[0];
+                gt[1] = ht[3];
+            }
+            break;
+        case EXPAND_Z24X8: { /* the guest's depth sits 8 bits lower than in the host's dword */
+            uint32_t v;
+            memcpy(&v, to_host ? gt : ht, 4);
+            v = to_host ? v << 8 : v >> 8;
+            memcpy(to_host ? ht : gt, &v, 4);
+            break;
+        }
+        case EXPAND_SWAP_RB: {
+            const uint8_t *src = to_host ? gt : ht;
+            uint8_t *dst = to_host ? ht : gt;
+            const uint8_t t[4] = {src[2], src[1], src[0], src[3]};
+            memcpy(dst, t, 4);
+            break;
+        }
+        case EXPAND_UNORM16:
+        case EXPAND_SNORM16:
+            for (uint32_t c = 0; c < gb / 2; c++) {
+                float v;
+                if (to_host) {
+                    const uint16_t u = get16(gt + 2 * c);
+                    v = f->expand == EXPAND_UNORM16 ? (float)u / 65535.0f
+                                                    : clamp1((float)(int16_t)u / 32767.0f, -1.0f);
+                    memcpy(ht + 4 * c, &v, 4);
+                    continue;
+                }
+                memcpy(&v, ht + 4 * c, 4);
+                const uint16_t u = f->expand == EXPAND_UNORM16
+                                           ? (uint16_t)lrintf(clamp1(v, 0.0f) * 65535.0f)
+                                           : (uint16_t)(int16_t)lrintf(clamp1(v, -1.0f) * 32767.0f);
+                memcpy(gt + 2 * c, &u, 2);
+            }
+            break;
+        default:
+            break;
+        }
     }
 }
 
 /*
- * Formats kept wider on the host than in the guest (A8, L8A8 in RGBA8): move the tightly packed
- * guest texels through a host-sized buffer, widening on upload and narrowing on read-back.
- * Z24X8 keeps its size and moves its depth bits.
+ * Formats the host keeps otherwise than the guest (A8 and L8A8 in RGBA8, Z24X8 in 24_8, and on
+ * GLES hosts lacking them BGRA in RGBA and 16-bit normalized channels in floats): the tightly
+ * packed guest texels move through a host-format buffer, converted on upload and on read-back.
  */
 static enum vgl_status expanded_io(struct vgl_renderer *r, const struct gl_resource *res,
                                    const struct vgl_transfer *t, uint8_t *texels, uint64_t size,
                                    bool write, char *why, size_t why_size) {
-    const uint32_t guest = res->fmt->bytes;
-    const uint64_t count = size / guest;
-    if (res->fmt->expand == EXPAND_Z24X8) {
-        if (write) {
-            shift_depth(texels, count, true);
-            texture_upload(res, t->level, &t->box, texels, size);
-            return VGL_OK;
-        }
-        const enum vgl_status st =
-                texture_download(r, res, t->level, &t->box, texels, why, why_size);
-        shift_depth(texels, count, false);
-        return st;
-    }
-    uint8_t *wide = calloc(count, 4);
-    if (!wide) {
+    const uint64_t count = size / res->fmt->bytes;
+    uint8_t *host = calloc(count ? count : 1, vgl_gl_host_bytes(res->fmt));
+    if (!host) {
         return VGL_ERROR_NO_MEMORY;
     }
-    const bool la = res->fmt->expand == EXPAND_L8A8;
+    enum vgl_status st = VGL_OK;
     if (write) {
-        for (uint64_t i = 0; i < count; i++) {
-            wide[4 * i] = la ? texels[2 * i] : 0;
-            wide[4 * i + 3] = la ? texels[2 * i + 1] : texels[i];
-        }
-        texture_upload(res, t->level, &t->box, wide, count * 4);
-        free(wide);
-        return VGL_OK;
-    }
-    const enum vgl_status st = texture_download(r, res, t->level, &t->box, wide, why, why_size);
-    for (uint64_t i = 0; st == VGL_OK && i < count; i++) {
-        if (la) {
-            texels[2 * i] = wide[4 * i];
-            texels[2 * i + 1] = wide[4 * i + 3];
-        } else {
-            texels[i] = wide[4 * i + 3];
+        convert_texels(res->fmt, texels, host, count, true);
+        texture_upload(res, t->level, &t->box, host, count * vgl_gl_host_bytes(res->fmt));
+    } else {
+        st = texture_download(r, res, t->level, &t->box, host, why, why_size);
+        if (st == VGL_OK) {
+            convert_texels(res->fmt, texels, host, count, false);
         }
     }
-    free(wide);
+    free(host);
     return st;
 }
 

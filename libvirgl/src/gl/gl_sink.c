@@ -294,6 +294,12 @@ static enum vgl_status clear(struct vgl_sink *s, const struct vgl_cmd_clear *cmd
             }
             continue;
         }
+        /* Normalized formats kept in floats (GLES without norm16) clamp as the guest's would. */
+        const uint8_t expand = sub->cbufs[i]->res->fmt->expand;
+        for (int c = 0; c < 4 && (expand == EXPAND_UNORM16 || expand == EXPAND_SNORM16); c++) {
+            const float lo = expand == EXPAND_SNORM16 ? -1.0f : 0.0f;
+            stored[c] = stored[c] < lo ? lo : stored[c] > 1.0f ? 1.0f : stored[c];
+        }
         glClearBufferfv(GL_COLOR, (GLint)i, stored);
     }
     const bool depth = (cmd->buffers & VGL_CLEAR_DEPTH) && sub->zsurf;

@@ -841,6 +841,13 @@ static const char *const logic_exprs[16] = {
  * over the stored channels' integer values (unorm ones scaled by their maximum). */
 static void write_logic_color(struct vgl_strbuf *b, const struct vgl_shader_key *key, uint32_t loc,
                               uint32_t reg, unsigned ind) {
+    if (loc < 8 && ((key->clamp_unorm | key->clamp_snorm) >> loc & 1)) {
+        write_color(b, key, loc, reg);
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_printf(b, "vgl_out_%u = clamp(vgl_out_%u, %s, 1.0);\n", loc, loc,
+                          key->clamp_snorm >> loc & 1 ? "-1.0" : "0.0");
+        return;
+    }
     if (!logic_applies(key, loc)) {
         write_color(b, key, loc, reg);
         return;

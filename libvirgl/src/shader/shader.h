@@ -305,6 +305,10 @@ struct vgl_shader_key {
      */
     uint8_t logicop;
     uint8_t logic_bits[8][4];
+    /* Colour buffers kept in float storage for a normalized format (a GLES host without 16-bit
+     * normalized textures): bit n, output n is clamped to [0, 1] (clamp_unorm) or [-1, 1]
+     * (clamp_snorm) as the guest's format would store it. */
+    uint8_t clamp_unorm, clamp_snorm;
 };
 
 /*
