@@ -219,6 +219,11 @@ EMULATED = [
      "a blit into a multisampled buffer drawn: colour"),
     (["ext_framebuffer_multisample-unaligned-blit", "2", "stencil", "upsample"],
      "the same for depth-stencil: stencil one bit a pass"),
+    (["shader_runner", "/usr/lib/x86_64-linux-gnu/piglit/tests/spec/glsl-1.50/execution/"
+      "primitive-id-no-gs-first-vertex.shader_test"],
+     "the first-vertex convention through rotated triangles"),
+    (["ext_transform_feedback-tessellation", "triangle_strip", "flat_first"],
+     "the same with stream output, captured in the guest's convention's order"),
     (["gl-1.0-logicop"], "all 16 logic ops in the fragment shader through framebuffer fetch"),
     (["ext_transform_feedback-tessellation", "triangle_strip", "wireframe"],
      "unfilled triangles through the geometry shader, captured by a pass of their own"),

@@ -909,17 +909,13 @@ static void scratch_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub, cons
     ib->args.width = (uint32_t)bytes;
 }
 
-/*
- * GLES restarts only at the all-ones index of the type (GL_PRIMITIVE_RESTART_FIXED_INDEX). A
- * draw restarting at another index reads its indices back and draws 32-bit copies in which that
- * index is 0xffffffff (a vertex of that number cannot exist). docs/gles-host.md.
- */
-static enum vgl_status restart_indices_gles(struct vgl_renderer *r, struct gl_sub_ctx *sub,
-                                            const struct vgl_cmd_draw *d, uint32_t offset) {
+/* The draw's count indices as 32-bit values (malloc'd; NULL when out of memory). */
+static uint32_t *guest_indices(const struct gl_sub_ctx *sub, const struct vgl_cmd_draw *d,
+                               uint32_t offset) {
     const size_t n = d->count, size = sub->ib_size;
     uint32_t *out = malloc((n ? n : 1) * sizeof(*out));
     if (!out) {
-        return VGL_ERROR_NO_MEMORY;
+        return NULL;
     }
     glBindBuffer(GL_COPY_READ_BUFFER, sub->ib_res->id);
     const uint8_t *in = n ? glMapBufferRange(GL_COPY_READ_BUFFER, offset, (GLsizeiptr)(n * size),
@@ -930,14 +926,31 @@ static enum vgl_status restart_indices_gles(struct vgl_renderer *r, struct gl_su
         if (in) {
             memcpy(&v, in + i * size, size); /* little-endian, as the guest wrote them */
         }
-        out[i] = v == d->restart_index ? ~0u : v;
+        out[i] = v;
     }
     if (in) {
         glUnmapBuffer(GL_COPY_READ_BUFFER);
     }
     glBindBuffer(GL_COPY_READ_BUFFER, 0);
-    scratch_indices(r, sub, out, n * sizeof(*out));
-    free(out);
+    return out;
+}
+
+/*
+ * GLES restarts only at the all-ones index of the type (GL_PRIMITIVE_RESTART_FIXED_INDEX). A
+ * draw restarting at another index reads its indices back and draws 32-bit copies in which that
+ * index is 0xffffffff (a vertex of that number cannot exist). docs/gles-host.md.
+ */
+static enum vgl_status restart_indices_gles(struct vgl_renderer *r, struct gl_sub_ctx *sub,
+                                            const struct vgl_cmd_draw *d, uint32_t offset) {
+    uint32_t *idx = guest_indices(sub, d, offset);
+    if (!idx) {
+        return VGL_ERROR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < d->count; i++) {
+        idx[i] = idx[i] == d->restart_index ? ~0u : idx[i];
+    }
+    scratch_indices(r, sub, idx, (size_t)d->count * sizeof(*idx));
+    free(idx);
     return VGL_OK;
 }
 
@@ -1010,6 +1023,91 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
                                  const struct vgl_shader_key *kp, const struct pass *ps,
                                  bool flip_y);
 
+/* The sub-context's index buffer binding, while a pass draws the renderer's indices. */
+struct ib_binding {
+    struct gl_resource *res;
+    uint32_t size, offset;
+};
+
+static struct ib_binding use_scratch_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub) {
+    const struct ib_binding guest = {sub->ib_res, sub->ib_size, sub->ib_offset};
+    sub->ib_res = &r->scratch_index;
+    sub->ib_size = 4;
+    sub->ib_offset = 0;
+    return guest;
+}
+
+static void restore_indices(struct gl_sub_ctx *sub, struct ib_binding guest) {
+    sub->ib_res = guest.res;
+    sub->ib_size = guest.size;
+    sub->ib_offset = guest.offset;
+}
+
+/*
+ * GLES has only the last-vertex convention. Under the first-vertex one a draw of triangles
+ * (list, strip, fan) becomes a list of its triangles as the guest's convention orders them,
+ * the provoking vertex first and winding kept: strip triangle i as (i, i+1, i+2) or, odd,
+ * (i, i+2, i+1); fan triangle i as (i+1, i+2, 0). Stream output records that order. With
+ * provoking_last each is rotated, (a, b, c) -> (b, c, a), so that GLES takes the guest's
+ * provoking vertex. Primitive restart splits strips as the guest's would; primitive IDs and
+ * vertex IDs stay the guest's. Writes the list to the renderer's index buffer and the draw
+ * that reads it to *out (indices relative to index_bias). Returns false when out of memory.
+ */
+static bool provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub,
+                                    const struct vgl_cmd_draw *d, bool provoking_last,
+                                    struct vgl_cmd_draw *out) {
+    uint32_t *v = NULL;
+    if (d->indexed) {
+        v = guest_indices(sub, d, sub->ib_offset);
+    } else if ((v = malloc((size_t)d->count * sizeof(*v)))) {
+        for (uint32_t k = 0; k < d->count; k++) {
+            v[k] = k;
+        }
+    }
+    uint32_t *list = v ? malloc((size_t)d->count * 3 * sizeof(*list)) : NULL;
+    if (!list) {
+        free(v);
+        return false;
+    }
+    const bool restart = d->indexed && d->primitive_restart;
+    size_t n = 0;
+    for (uint32_t begin = 0; begin < d->count;) {
+        uint32_t end = begin;
+        while (end < d->count && !(restart && v[end] == d->restart_index)) {
+            end++;
+        }
+        const uint32_t *p = v + begin, len = end - begin;
+        for (uint32_t i = 0; len >= 3; i++) {
+            uint32_t t[3]; /* the provoking vertex first */
+            if (d->mode == 4) {
+                if (3 * i + 2 >= len) {
+                    break;
+                }
+                t[0] = p[3 * i], t[1] = p[3 * i + 1], t[2] = p[3 * i + 2];
+            } else if (i + 2 >= len) {
+                break;
+            } else if (d->mode == 5) { /* strip */
+                t[0] = p[i], t[1] = p[i % 2 ? i + 2 : i + 1], t[2] = p[i % 2 ? i + 1 : i + 2];
+            } else { /* fan */
+                t[0] = p[i + 1], t[1] = p[i + 2], t[2] = p[0];
+            }
+            const unsigned k = provoking_last ? 1 : 0;
+            list[n++] = t[k], list[n++] = t[(k + 1) % 3], list[n++] = t[(k + 2) % 3];
+        }
+        begin = end + 1;
+    }
+    free(v);
+    scratch_indices(r, sub, list, n * sizeof(*list));
+    free(list);
+    *out = *d;
+    out->mode = 4;
+    out->indexed = true;
+    out->count = (uint32_t)n;
+    out->index_bias = d->indexed ? d->index_bias : (int32_t)d->start;
+    out->primitive_restart = false;
+    return true;
+}
+
 /*
  * Stream output of a polygon. The translator's geometry shader draws polygons and captures
  * nothing, so a pass of its own captures the polygon first, with nothing rasterized: as the
@@ -1018,9 +1116,10 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
  * passes then capture nothing (so_captured).
  */
 /*
- * Stream output of unfilled triangles on GLES, which draws them through the translator's
- * geometry shader (no polygon modes there): a pass of its own captures the triangles as they
- * are, with nothing rasterized, as the host's polygon mode would have.
+ * Stream output of triangles that GLES draws otherwise than the guest asked: unfilled ones
+ * through the translator's geometry shader (no polygon modes there), and first-vertex ones
+ * rotated (provoking_first_indices). A pass of its own captures the triangles as they are, with
+ * nothing rasterized.
  */
 static enum vgl_status capture_triangles(struct vgl_sink *s, struct gl_sub_ctx *sub,
                                          const struct vgl_cmd_draw *d, bool flip_y) {
@@ -1064,13 +1163,8 @@ static enum vgl_status capture_polygon(struct vgl_sink *s, struct gl_sub_ctx *su
     }
     scratch_indices(r, sub, idx, (size_t)tris * 12);
     free(idx);
-    struct gl_resource *ib = &r->scratch_index;
     /* The guest's index buffer stays its own: this pass alone reads the renderer's. */
-    struct gl_resource *const guest_ib = sub->ib_res;
-    const uint32_t guest_size = sub->ib_size, guest_offset = sub->ib_offset;
-    sub->ib_res = ib;
-    sub->ib_size = 4;
-    sub->ib_offset = 0;
+    const struct ib_binding guest = use_scratch_indices(r, sub);
     struct vgl_cmd_draw td = *d;
     td.mode = 4; /* triangles */
     td.indexed = true;
@@ -1078,9 +1172,7 @@ static enum vgl_status capture_polygon(struct vgl_sink *s, struct gl_sub_ctx *su
     td.index_bias = (int32_t)d->start;
     td.primitive_restart = false;
     const enum vgl_status st = draw_pass(s, sub, &td, p, &key, &ps, flip_y);
-    sub->ib_res = guest_ib;
-    sub->ib_size = guest_size;
-    sub->ib_offset = guest_offset;
+    restore_indices(sub, guest);
     sub->dirty |= DIRTY_RASTERIZER; /* rasterizer discard back to the guest's */
     return st;
 }
@@ -1148,6 +1240,18 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         }
         ps->gs_prim = ps->gs_fill ? (uint8_t)(d->mode - 6) : 0;
     }
+    /* GLES: the first-vertex convention through rotated triangles (provoking_first_indices).
+     * Not with a guest geometry shader or the translator's (which picks the provoking vertex
+     * itself), nor for lines, whose rasterization a reversal would change. Stream output is
+     * captured first by a pass of its own, in the guest's vertex order. */
+    struct vgl_cmd_draw rotated;
+    const bool first_order = r->gles && sub->rs && sub->rs->state.flatshade_first && d->mode >= 4 &&
+                             d->mode <= 6 && !vgl_gl_shader(sub, VGL_SHADER_GEOMETRY) &&
+                             (!d->indexed || sub->ib_res);
+    bool rotate = first_order;
+    for (unsigned i = 0; i < num_passes; i++) {
+        rotate &= !passes[i].gs_fill;
+    }
     enum vgl_status st = VGL_OK;
     bool vertices_ready = false;
     sub->so_captured = false; /* stream output captures one pass of a draw */
@@ -1155,11 +1259,34 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
         vertices_ready = true;
         VGL_FORWARD_IF_ERROR(capture_polygon(s, sub, d, flip_y));
-    } else if (r->gles && d->mode >= 4 && d->mode <= 6 && passes[0].gs_fill &&
+    } else if (r->gles && d->mode >= 4 && d->mode <= 6 && (passes[0].gs_fill || rotate) &&
                vgl_gl_so_bound(sub)) {
         VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
         vertices_ready = true;
-        VGL_FORWARD_IF_ERROR(capture_triangles(s, sub, d, flip_y));
+        if (first_order) { /* captured in the order the guest's convention gives */
+            struct vgl_cmd_draw ordered;
+            if (!provoking_first_indices(r, sub, d, false, &ordered)) {
+                return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory for first-vertex indices");
+            }
+            const struct ib_binding guest = use_scratch_indices(r, sub);
+            st = capture_triangles(s, sub, &ordered, flip_y);
+            restore_indices(sub, guest);
+            VGL_FORWARD_IF_ERROR(st);
+        } else {
+            VGL_FORWARD_IF_ERROR(capture_triangles(s, sub, d, flip_y));
+        }
+    }
+    struct ib_binding guest_ib = {0};
+    if (rotate) {
+        if (!vertices_ready) { /* binds the VAO whose index buffer the rotation sets */
+            VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
+            vertices_ready = true;
+        }
+        if (!provoking_first_indices(r, sub, d, true, &rotated)) {
+            return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory for first-vertex indices");
+        }
+        guest_ib = use_scratch_indices(r, sub);
+        d = &rotated;
     }
     for (unsigned i = 0; i < num_passes && st == VGL_OK; i++) {
         if (i == 1 || (i == 0 && sub->so_captured)) {
@@ -1175,10 +1302,16 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
             continue;
         }
         if (!vertices_ready) {
-            VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
-            vertices_ready = true;
+            st = setup_vertices(s, sub, d, r->max_vertex_attribs);
+            vertices_ready = st == VGL_OK;
+            if (st != VGL_OK) {
+                break;
+            }
         }
         st = draw_pass(s, sub, d, p, &key, &passes[i], flip_y);
+    }
+    if (rotate) {
+        restore_indices(sub, guest_ib);
     }
     vgl_gl_queries_resume(ctx, GL_PRIMITIVES_GENERATED, 0);
     if (vertices_ready) {
