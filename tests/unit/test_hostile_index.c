@@ -155,7 +155,9 @@ VGL_TEST(render_condition_query_and_mode) {
     enc_destroy(&h->e, VGL_OBJECT_QUERY, 70);
     const float red[4] = {1, 0, 0, 1};
     enc_clear(&h->e, VGL_CLEAR_COLOR0, red, 1.0, 0);
-    enc_cmd(&h->e, VGL_CCMD_TEXTURE_BARRIER, 0, &flags, 1);
+    if (vgl_renderer_get_host_api(h->r) == VGL_HOST_API_GL) { /* GLES has no barrier */
+        enc_cmd(&h->e, VGL_CCMD_TEXTURE_BARRIER, 0, &flags, 1);
+    }
     hostile_submit_ok(h, HOSTILE_CTX);
     hostile_close(h);
     free(mem);
