@@ -562,6 +562,9 @@ struct gl_so_draw {
     uint8_t buffers;     /* buffers written */
     uint32_t vpp;        /* vertices per captured primitive */
     uint32_t advance[4]; /* bytes the draw appends to each */
+    /* GLES writes whole records, gaps included: the bytes the draw may write, as they were, so
+     * that the gaps get them back (NULL for buffers without gaps). */
+    uint8_t *before[4];
 };
 struct gl_program;
 /* Around one draw of `p`: begin transform feedback at the targets' write offsets when targets

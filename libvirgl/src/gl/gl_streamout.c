@@ -169,6 +169,70 @@ bool vgl_gl_so_bound(const struct gl_sub_ctx *sub) {
     return any && vgl_gl_so_of(sub);
 }
 
+/* Whether buffer b's records have dwords no output writes (gl_SkipComponents on the guest). */
+static bool has_gaps(const struct vgl_stream_output *so, uint32_t b) {
+    uint64_t covered[VGL_SHADER_MAX_SO_STRIDE / 64 + 1] = {0};
+    for (uint32_t i = 0; i < so->num_outputs; i++) {
+        const struct vgl_so_output *o = &so->outputs[i];
+        for (uint32_t d = o->offset; o->buffer == b && d < o->offset + o->num; d++) {
+            if (d < VGL_SHADER_MAX_SO_STRIDE) {
+                covered[d / 64] |= 1ull << (d % 64);
+            }
+        }
+    }
+    for (uint32_t d = 0; d < so->stride[b] && d < VGL_SHADER_MAX_SO_STRIDE; d++) {
+        if (!(covered[d / 64] >> (d % 64) & 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A copy of `size` bytes of buffer `id` at `offset` (NULL when out of memory). */
+static uint8_t *buffer_copy(GLuint id, uint64_t offset, uint64_t size) {
+    uint8_t *copy = malloc(size ? size : 1);
+    glBindBuffer(GL_COPY_READ_BUFFER, id);
+    const void *p = copy && size ? glMapBufferRange(GL_COPY_READ_BUFFER, (GLintptr)offset,
+                                                    (GLsizeiptr)size, GL_MAP_READ_BIT)
+                                 : NULL;
+    if (p) {
+        memcpy(copy, p, size);
+        glUnmapBuffer(GL_COPY_READ_BUFFER);
+    }
+    glBindBuffer(GL_COPY_READ_BUFFER, 0);
+    if (size && !p) {
+        free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+/* The gap dwords of the `bytes` the draw wrote at `offset` of buffer b, back as they were. */
+static void restore_gaps(const struct vgl_stream_output *so, uint32_t b, GLuint id,
+                         uint64_t offset, uint64_t bytes, const uint8_t *before) {
+    const uint64_t record = (uint64_t)so->stride[b] * 4;
+    if (!bytes || !record) {
+        return;
+    }
+    glBindBuffer(GL_COPY_WRITE_BUFFER, id);
+    uint8_t *p = glMapBufferRange(GL_COPY_WRITE_BUFFER, (GLintptr)offset, (GLsizeiptr)bytes,
+                                  GL_MAP_READ_BIT | GL_MAP_WRITE_BIT);
+    for (uint32_t d = 0; p && d < so->stride[b]; d++) {
+        bool written = false;
+        for (uint32_t i = 0; i < so->num_outputs && !written; i++) {
+            const struct vgl_so_output *o = &so->outputs[i];
+            written = o->buffer == b && d >= o->offset && d < o->offset + o->num;
+        }
+        for (uint64_t at = (uint64_t)d * 4; !written && at + 4 <= bytes; at += record) {
+            memcpy(p + at, before + at, 4);
+        }
+    }
+    if (p) {
+        glUnmapBuffer(GL_COPY_WRITE_BUFFER);
+    }
+    glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+}
+
 void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
                      const struct vgl_cmd_draw *d, struct gl_so_draw *sd) {
     memset(sd, 0, sizeof(*sd));
@@ -244,6 +308,10 @@ void vgl_gl_so_begin(struct gl_sub_ctx *sub, const struct gl_program *p,
                               so_binding(sub->ctx->r, p->so_buffers, b), t->res->id,
                               (GLintptr)t->offset + t->written, (GLsizeiptr)(t->size - t->written));
             sd->advance[b] = (uint32_t)(prims * vpp * so->stride[b] * 4);
+            if (sub->ctx->r->gles && has_gaps(so, b)) {
+                sd->before[b] =
+                        buffer_copy(t->res->id, (uint64_t)t->offset + t->written, sd->advance[b]);
+            }
         }
     }
     sd->buffers = p->so_buffers;
@@ -289,6 +357,12 @@ void vgl_gl_so_end(struct gl_sub_ctx *sub, const struct gl_so_draw *sd) {
         }
     }
     for (uint32_t b = 0; b < 4; b++) {
+        if (sd->before[b] && so) {
+            const struct gl_so_target *t = sub->so_targets[b];
+            restore_gaps(so, b, t->res->id, (uint64_t)t->offset + t->written, advance[b],
+                         sd->before[b]);
+        }
+        free(sd->before[b]);
         if (sd->buffers >> b & 1) {
             sub->so_targets[b]->written += advance[b];
             sub->so_targets[b]->stride = (so ? so->stride[b] : 0) * 4;
