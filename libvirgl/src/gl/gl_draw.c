@@ -116,6 +116,21 @@ static GLenum rt_blend_factor(uint8_t f, bool no_dst_alpha) {
     return blend_factor(f);
 }
 
+/*
+ * GLES has no alpha-to-one: the shader key's alpha_to_one does it, where the framebuffer is
+ * multisampled (the only place GL applies it). Returns the host samples of the framebuffer's
+ * first colour buffer then, 0 otherwise.
+ */
+static uint32_t gles_alpha_to_one(const struct gl_sub_ctx *sub) {
+    const struct vgl_cmd_blend *b = sub->blend ? &sub->blend->state : NULL;
+    const struct gl_surface *s = sub->nr_cbufs ? sub->cbufs[0] : NULL;
+    if (!sub->ctx->r->gles || !b || !b->alpha_to_one || !s || s->res->args.nr_samples <= 1) {
+        return 0;
+    }
+    const uint32_t n = s->res->host_samples ? s->res->host_samples : s->res->args.nr_samples;
+    return n > 31 ? 31 : n;
+}
+
 static void apply_blend(const struct gl_sub_ctx *sub) {
     const struct vgl_cmd_blend *b = sub->blend ? &sub->blend->state : NULL;
     for (GLuint i = 0; i < VGL_MAX_COLOR_BUFS; i++) {
@@ -141,14 +156,15 @@ static void apply_blend(const struct gl_sub_ctx *sub) {
     }
     const bool gles = sub->ctx->r->gles;
     if (gles) {
-        /* GLES has neither logic ops nor alpha-to-one (docs/gles-host.md). */
+        /* GLES has neither logic ops nor alpha-to-one: the shader does them (docs/gles-host.md). */
     } else if (b && b->logicop_enable) {
         glEnable(GL_COLOR_LOGIC_OP);
         glLogicOp(logic_ops[b->logicop_func & 15]);
     } else {
         glDisable(GL_COLOR_LOGIC_OP);
     }
-    set_enabled(GL_SAMPLE_ALPHA_TO_COVERAGE, b && b->alpha_to_coverage);
+    /* The shader computes the coverage where it also makes alpha one (gles_alpha_to_one). */
+    set_enabled(GL_SAMPLE_ALPHA_TO_COVERAGE, b && b->alpha_to_coverage && !gles_alpha_to_one(sub));
     if (!gles) {
         set_enabled(GL_SAMPLE_ALPHA_TO_ONE, b && b->alpha_to_one);
     }
@@ -437,6 +453,9 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
     }
     key->flip_y = flip_y;
     const struct vgl_cmd_blend *blend = sub->blend ? &sub->blend->state : NULL;
+    const uint32_t a2o_samples = gles_alpha_to_one(sub);
+    key->alpha_to_one = a2o_samples != 0;
+    key->a2c_samples = (uint8_t)(a2o_samples && blend->alpha_to_coverage ? a2o_samples : 0);
     if (blend && blend->logicop_enable && blend->logicop_func != 12 /* COPY */ &&
         sub->ctx->r->gles && sub->ctx->r->has_fb_fetch) {
         key->logicop = (uint8_t)(16 | (blend->logicop_func & 15));

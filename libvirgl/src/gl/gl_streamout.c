@@ -208,8 +208,8 @@ static uint8_t *buffer_copy(GLuint id, uint64_t offset, uint64_t size) {
 }
 
 /* The gap dwords of the `bytes` the draw wrote at `offset` of buffer b, back as they were. */
-static void restore_gaps(const struct vgl_stream_output *so, uint32_t b, GLuint id,
-                         uint64_t offset, uint64_t bytes, const uint8_t *before) {
+static void restore_gaps(const struct vgl_stream_output *so, uint32_t b, GLuint id, uint64_t offset,
+                         uint64_t bytes, const uint8_t *before) {
     const uint64_t record = (uint64_t)so->stride[b] * 4;
     if (!bytes || !record) {
         return;

@@ -229,6 +229,9 @@ static void emit_version(struct vgl_strbuf *sb, const struct vgl_shader_key *key
     if (stage == VGL_SHADER_FRAGMENT) {
         vgl_strbuf_append(sb, "#extension GL_EXT_blend_func_extended : enable\n");
     }
+    if (stage == VGL_SHADER_FRAGMENT && key->a2c_samples && key->glsl_es < 320) {
+        vgl_strbuf_append(sb, "#extension GL_OES_sample_variables : enable\n");
+    }
     if (stage == VGL_SHADER_FRAGMENT && key->logicop) {
         /* The backend sets logicop only where the host has it. */
         vgl_strbuf_append(sb, "#extension GL_EXT_shader_framebuffer_fetch : require\n");
@@ -932,6 +935,19 @@ static void fs_epilogue(struct glsl_stage *st) {
             vgl_strbuf_indent(b, ind);
             write_logic_color(b, key, loc, (uint32_t)c0, ind);
             p->out_locs |= 1u << loc;
+        }
+    }
+    if (key->alpha_to_one && key->a2c_samples && c0 >= 0) {
+        vgl_strbuf_indent(b, ind);
+        vgl_strbuf_printf(b,
+                          "gl_SampleMask[0] = int((1u << uint(clamp(floor(uintBitsToFloat("
+                          "ro[%d].w) * %u.0 + 0.5), 0.0, %u.0))) - 1u);\n",
+                          c0, key->a2c_samples, key->a2c_samples);
+    }
+    for (uint32_t loc = 0; key->alpha_to_one && loc < VGL_IR_MAX_COLORS; loc++) {
+        if ((p->out_locs >> loc & 1) && color_type(key, loc)[0] == 'v') {
+            vgl_strbuf_indent(b, ind);
+            vgl_strbuf_printf(b, "vgl_out_%u.a = 1.0;\n", loc);
         }
     }
 }

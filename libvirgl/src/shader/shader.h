@@ -309,6 +309,11 @@ struct vgl_shader_key {
      * normalized textures): bit n, output n is clamped to [0, 1] (clamp_unorm) or [-1, 1]
      * (clamp_snorm) as the guest's format would store it. */
     uint8_t clamp_unorm, clamp_snorm;
+    /* Alpha-to-one on a host without it (GLES): colour outputs get alpha 1. With a2c_samples,
+     * the host's alpha-to-coverage is off and the shader writes the coverage of COLOR[0]'s
+     * alpha over that many samples to gl_SampleMask itself, before alpha becomes 1. */
+    bool alpha_to_one;
+    uint8_t a2c_samples;
 };
 
 /*
