@@ -50,7 +50,8 @@ def children_cpu_seconds():
 
 
 def run_program(renderer, argv, env, timeout, log_dir, capture=None, stats=None):
-    """Runs argv through `renderer` ("native", "reference" or "vgl") and returns (returncode,
+    """Runs argv through `renderer` ("native", "reference" or "vgl"; "reference-gles" and
+    "vgl-gles" on a GLES host context) and returns (returncode,
     output). Through a server, this runs in a private mount namespace with the server started
     in it; ours records into `capture` when given, and the reference through our interposer. `stats` (a dict) gets the server's CPU
     seconds ("server_cpu_s")."""
@@ -62,11 +63,15 @@ def run_program(renderer, argv, env, timeout, log_dir, capture=None, stats=None)
         xdg = tempfile.mkdtemp(prefix="xdg-", dir="/tmp")
         os.chmod(xdg, 0o700)
         env["XDG_RUNTIME_DIR"] = xdg
-        if renderer == "reference":
-            server = E.start_reference_server(os.path.join(log_dir, "reference-server.log"),
-                                              capture=capture)
-        elif renderer == "vgl":
-            server = E.start_server(os.path.join(log_dir, "vgl-server.log"), capture=capture)
+        # "NAME-gles": the reference with --use-gles, ours with --host-api gles
+        base, _, api = renderer.partition("-")
+        log = os.path.join(log_dir, renderer + "-server.log")
+        if base == "reference":
+            server = E.start_reference_server(log, capture=capture,
+                                              extra=["--use-gles"] if api == "gles" else [])
+        elif base == "vgl":
+            server = E.start_server(log, capture=capture,
+                                    extra=["--host-api", api] if api else [])
         if server is not None:
             env["GALLIUM_DRIVER"] = "virpipe"
         cpu = None

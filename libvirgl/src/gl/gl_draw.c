@@ -1063,14 +1063,16 @@ static void restore_indices(struct gl_sub_ctx *sub, struct ib_binding guest) {
 }
 
 /*
- * GLES has only the last-vertex convention. Under the first-vertex one a draw of triangles
- * (list, strip, fan) becomes a list of its triangles as the guest's convention orders them,
- * the provoking vertex first and winding kept: strip triangle i as (i, i+1, i+2) or, odd,
- * (i, i+2, i+1); fan triangle i as (i+1, i+2, 0). Stream output records that order. With
- * provoking_last each is rotated, (a, b, c) -> (b, c, a), so that GLES takes the guest's
- * provoking vertex. Primitive restart splits strips as the guest's would; primitive IDs and
- * vertex IDs stay the guest's. Writes the list to the renderer's index buffer and the draw
- * that reads it to *out (indices relative to index_bias). Returns false when out of memory.
+ * GLES has only the last-vertex convention. Under the first-vertex one a draw of lines or
+ * triangles (lists, strips, loops, fans) becomes a list of its primitives as the guest's
+ * convention orders them, the provoking vertex first and winding kept: strip triangle i as
+ * (i, i+1, i+2) or, odd, (i, i+2, i+1); fan triangle i as (i+1, i+2, 0); line i of a strip or
+ * loop as (i, i+1), the loop closing with (n-1, 0). Stream output records that order. With
+ * provoking_last each is rotated, (a, b, c) -> (b, c, a) and (a, b) -> (b, a), so that GLES
+ * takes the guest's provoking vertex. Primitive restart splits strips as the guest's would;
+ * primitive IDs and vertex IDs stay the guest's. Writes the list to the renderer's index buffer
+ * and the draw that reads it to *out (indices relative to index_bias). Returns false when out
+ * of memory.
  */
 static bool provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub,
                                     const struct vgl_cmd_draw *d, bool provoking_last,
@@ -1096,22 +1098,32 @@ static bool provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *s
             end++;
         }
         const uint32_t *p = v + begin, len = end - begin;
-        for (uint32_t i = 0; len >= 3; i++) {
-            uint32_t t[3]; /* the provoking vertex first */
-            if (d->mode == 4) {
-                if (3 * i + 2 >= len) {
+        const bool lines = d->mode <= 3;
+        const uint32_t vpp = lines ? 2 : 3, k = provoking_last ? 1 : 0;
+        for (uint32_t i = 0; len >= vpp; i++) {
+            uint32_t t[3];                      /* the provoking vertex first */
+            if (d->mode == 1 || d->mode == 4) { /* lists */
+                if (vpp * i + vpp - 1 >= len) {
                     break;
                 }
-                t[0] = p[3 * i], t[1] = p[3 * i + 1], t[2] = p[3 * i + 2];
+                memcpy(t, p + vpp * i, vpp * sizeof(*t));
+            } else if (lines && i + 1 < len) { /* line strip and loop */
+                t[0] = p[i], t[1] = p[i + 1];
+            } else if (lines) { /* the loop's closing line */
+                if (d->mode != 2 || i + 1 != len || len < 3) {
+                    break;
+                }
+                t[0] = p[i], t[1] = p[0];
             } else if (i + 2 >= len) {
                 break;
-            } else if (d->mode == 5) { /* strip */
+            } else if (d->mode == 5) { /* triangle strip */
                 t[0] = p[i], t[1] = p[i % 2 ? i + 2 : i + 1], t[2] = p[i % 2 ? i + 1 : i + 2];
             } else { /* fan */
                 t[0] = p[i + 1], t[1] = p[i + 2], t[2] = p[0];
             }
-            const unsigned k = provoking_last ? 1 : 0;
-            list[n++] = t[k], list[n++] = t[(k + 1) % 3], list[n++] = t[(k + 2) % 3];
+            for (uint32_t j = 0; j < vpp; j++) {
+                list[n++] = t[(k + j) % vpp];
+            }
         }
         begin = end + 1;
     }
@@ -1119,7 +1131,7 @@ static bool provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *s
     scratch_indices(r, sub, list, n * sizeof(*list));
     free(list);
     *out = *d;
-    out->mode = 4;
+    out->mode = d->mode <= 3 ? 1 : 4;
     out->indexed = true;
     out->count = (uint32_t)n;
     out->index_bias = d->indexed ? d->index_bias : (int32_t)d->start;
@@ -1135,13 +1147,13 @@ static bool provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *s
  * passes then capture nothing (so_captured).
  */
 /*
- * Stream output of triangles that GLES draws otherwise than the guest asked: unfilled ones
- * through the translator's geometry shader (no polygon modes there), and first-vertex ones
- * rotated (provoking_first_indices). A pass of its own captures the triangles as they are, with
- * nothing rasterized.
+ * Stream output of primitives that GLES draws otherwise than the guest asked: unfilled
+ * triangles through the translator's geometry shader (no polygon modes there), and first-vertex
+ * ones reordered (provoking_first_indices). A pass of its own captures them as the guest's
+ * host would, with nothing rasterized.
  */
-static enum vgl_status capture_triangles(struct vgl_sink *s, struct gl_sub_ctx *sub,
-                                         const struct vgl_cmd_draw *d, bool flip_y) {
+static enum vgl_status capture_primitives(struct vgl_sink *s, struct gl_sub_ctx *sub,
+                                          const struct vgl_cmd_draw *d, bool flip_y) {
     const struct pass ps = {.capture = true};
     struct vgl_shader_key key;
     build_key(sub, flip_y, RASTER_POLYGONS, &ps, &key);
@@ -1259,18 +1271,13 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         }
         ps->gs_prim = ps->gs_fill ? (uint8_t)(d->mode - 6) : 0;
     }
-    /* GLES: the first-vertex convention through rotated triangles (provoking_first_indices).
-     * Not with a guest geometry shader or the translator's (which picks the provoking vertex
-     * itself), nor for lines, whose rasterization a reversal would change. Stream output is
-     * captured first by a pass of its own, in the guest's vertex order. */
-    struct vgl_cmd_draw rotated;
-    const bool first_order = r->gles && sub->rs && sub->rs->state.flatshade_first && d->mode >= 4 &&
+    /* GLES: the first-vertex convention through reordered primitives (provoking_first_indices):
+     * the provoking vertex last for the host, or first for the translator's geometry shader
+     * (unfilled triangles), which then takes it from there. Not with a guest geometry shader.
+     * Stream output is captured first by a pass of its own, in the guest's convention's order. */
+    const bool first_order = r->gles && sub->rs && sub->rs->state.flatshade_first && d->mode >= 1 &&
                              d->mode <= 6 && !vgl_gl_shader(sub, VGL_SHADER_GEOMETRY) &&
                              (!d->indexed || sub->ib_res);
-    bool rotate = first_order;
-    for (unsigned i = 0; i < num_passes; i++) {
-        rotate &= !passes[i].gs_fill;
-    }
     enum vgl_status st = VGL_OK;
     bool vertices_ready = false;
     sub->so_captured = false; /* stream output captures one pass of a draw */
@@ -1278,35 +1285,26 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
         vertices_ready = true;
         VGL_FORWARD_IF_ERROR(capture_polygon(s, sub, d, flip_y));
-    } else if (r->gles && d->mode >= 4 && d->mode <= 6 && (passes[0].gs_fill || rotate) &&
-               vgl_gl_so_bound(sub)) {
+    } else if (r->gles && vgl_gl_so_bound(sub) &&
+               (first_order || (d->mode >= 4 && d->mode <= 6 && passes[0].gs_fill))) {
         VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
         vertices_ready = true;
-        if (first_order) { /* captured in the order the guest's convention gives */
+        if (first_order) {
             struct vgl_cmd_draw ordered;
             if (!provoking_first_indices(r, sub, d, false, &ordered)) {
                 return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory for first-vertex indices");
             }
             const struct ib_binding guest = use_scratch_indices(r, sub);
-            st = capture_triangles(s, sub, &ordered, flip_y);
+            st = capture_primitives(s, sub, &ordered, flip_y);
             restore_indices(sub, guest);
             VGL_FORWARD_IF_ERROR(st);
         } else {
-            VGL_FORWARD_IF_ERROR(capture_triangles(s, sub, d, flip_y));
+            VGL_FORWARD_IF_ERROR(capture_primitives(s, sub, d, flip_y));
         }
     }
+    struct vgl_cmd_draw reordered;
     struct ib_binding guest_ib = {0};
-    if (rotate) {
-        if (!vertices_ready) { /* binds the VAO whose index buffer the rotation sets */
-            VGL_FORWARD_IF_ERROR(setup_vertices(s, sub, d, r->max_vertex_attribs));
-            vertices_ready = true;
-        }
-        if (!provoking_first_indices(r, sub, d, true, &rotated)) {
-            return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory for first-vertex indices");
-        }
-        guest_ib = use_scratch_indices(r, sub);
-        d = &rotated;
-    }
+    int order = -1; /* what the renderer's index buffer holds: 0 provoking first, 1 last */
     for (unsigned i = 0; i < num_passes && st == VGL_OK; i++) {
         if (i == 1 || (i == 0 && sub->so_captured)) {
             /* The primitives were generated once, in the first pass. */
@@ -1320,16 +1318,29 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
             /* Translation gaps skip the draw (logged once per program variant when it failed). */
             continue;
         }
-        if (!vertices_ready) {
+        if (!vertices_ready) { /* also binds the VAO whose index buffer a reordering sets */
             st = setup_vertices(s, sub, d, r->max_vertex_attribs);
             vertices_ready = st == VGL_OK;
             if (st != VGL_OK) {
                 break;
             }
         }
-        st = draw_pass(s, sub, d, p, &key, &passes[i], flip_y);
+        const int want = passes[i].gs_fill ? 0 : 1;
+        if (first_order && order != want) {
+            if (order >= 0) {
+                restore_indices(sub, guest_ib); /* the guest's indices are read again */
+            }
+            if (!provoking_first_indices(r, sub, d, want == 1, &reordered)) {
+                order = -1;
+                st = FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory for first-vertex indices");
+                break;
+            }
+            guest_ib = use_scratch_indices(r, sub);
+            order = want;
+        }
+        st = draw_pass(s, sub, first_order ? &reordered : d, p, &key, &passes[i], flip_y);
     }
-    if (rotate) {
+    if (order >= 0) {
         restore_indices(sub, guest_ib);
     }
     vgl_gl_queries_resume(ctx, GL_PRIMITIVES_GENERATED, 0);
