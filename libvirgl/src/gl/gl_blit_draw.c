@@ -100,22 +100,40 @@ void vgl_gl_blit_draw_finish(struct vgl_renderer *r) {
     }
 }
 
-/* The source level's layer as a single-sampled 2D texture of its format (a copy, or for a
- * multisampled source its resolve), or 0. */
-static GLuint source_copy(struct vgl_renderer *r, const struct gl_resource *src, uint32_t level,
-                          uint32_t layer, GLbitfield mask) {
-    const GLsizei w = (GLsizei)vgl_gl_level_width(src, level);
-    const GLsizei h = (GLsizei)vgl_gl_level_height(src, level);
+static GLuint texture_2d(GLenum internal_format, GLsizei w, GLsizei h) {
     GLuint tex = 0;
     glGenTextures(1, &tex);
     glBindTexture(GL_TEXTURE_2D, tex);
-    glTexStorage2D(GL_TEXTURE_2D, 1, src->fmt->internal_format, w, h);
+    glTexStorage2D(GL_TEXTURE_2D, 1, internal_format, w, h);
     glBindTexture(GL_TEXTURE_2D, 0);
-    if (src->args.nr_samples <= 1 && r->has_copy_image) { /* the bytes, sRGB or not */
+    return tex;
+}
+
+/*
+ * The source level's layer as a single-sampled 2D texture (a copy, or for a multisampled source
+ * its resolve) in the host format of the blit's source view: an sRGB texture viewed as linear
+ * is copied into a linear one, so that sampling leaves its bytes alone as the guest's blit
+ * would. `srgb_write`: the blit's own GL_FRAMEBUFFER_SRGB state, restored.
+ */
+static GLuint source_copy(struct vgl_renderer *r, const struct gl_resource *src,
+                          const struct vgl_cmd_blit *cmd, GLbitfield mask, bool srgb_write) {
+    const uint32_t level = cmd->src.level, layer = (uint32_t)cmd->src.box.z;
+    const GLsizei w = (GLsizei)vgl_gl_level_width(src, level);
+    const GLsizei h = (GLsizei)vgl_gl_level_height(src, level);
+    const struct gl_format *view = vgl_gl_host_format(r, cmd->src.format);
+    const GLenum stored = src->fmt->internal_format;
+    const GLenum want = view && !view->block && r->has_copy_image &&
+                                        vgl_gl_host_bytes(view) == vgl_gl_host_bytes(src->fmt) &&
+                                        (mask & GL_COLOR_BUFFER_BIT)
+                                ? view->internal_format
+                                : stored;
+    if (src->args.nr_samples <= 1 && r->has_copy_image) { /* the bytes, as they are */
+        const GLuint tex = texture_2d(want, w, h);
         glCopyImageSubData(src->id, src->gl_target, (GLint)level, 0, 0, (GLint)layer, tex,
                            GL_TEXTURE_2D, 0, 0, 0, 0, w, h, 1);
         return tex;
     }
+    const GLuint tex = texture_2d(stored, w, h);
     vgl_gl_bind_fbo(r, GL_READ_FRAMEBUFFER, r->read_fbo);
     vgl_gl_bind_fbo(r, GL_DRAW_FRAMEBUFFER, r->draw_fbo);
     vgl_gl_attach(GL_READ_FRAMEBUFFER, src, level, layer, 0);
@@ -124,10 +142,18 @@ static GLuint source_copy(struct vgl_renderer *r, const struct gl_resource *src,
             src->fmt->attachment == GL_COLOR_ATTACHMENT0 ? GL_COLOR_ATTACHMENT0 : GL_NONE;
     glReadBuffer(buf);
     glDrawBuffers(1, &buf);
+    vgl_gl_srgb_write(r, true); /* an sRGB resolve decodes: encode again */
     glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, mask, GL_NEAREST);
+    vgl_gl_srgb_write(r, srgb_write);
     vgl_gl_detach_all(GL_READ_FRAMEBUFFER);
     vgl_gl_detach_all(GL_DRAW_FRAMEBUFFER);
-    return tex;
+    if (want == stored) {
+        return tex;
+    }
+    const GLuint as_view = texture_2d(want, w, h);
+    glCopyImageSubData(tex, GL_TEXTURE_2D, 0, 0, 0, 0, as_view, GL_TEXTURE_2D, 0, 0, 0, 0, w, h, 1);
+    glDeleteTextures(1, &tex);
+    return as_view;
 }
 
 static void draw_quad(struct vgl_renderer *r, unsigned kind, const float rect[4],
@@ -148,14 +174,14 @@ static void draw_quad(struct vgl_renderer *r, unsigned kind, const float rect[4]
 
 bool vgl_gl_blit_draw(struct vgl_renderer *r, const struct gl_resource *src, GLuint src_tex,
                       const struct gl_resource *dst, const struct vgl_cmd_blit *cmd,
-                      const struct vgl_box *sb, GLbitfield mask, GLenum filter) {
+                      const struct vgl_box *sb, GLbitfield mask, GLenum filter, bool srgb_write) {
     if (!r->gles || dst->args.nr_samples <= 1) {
         return false;
     }
     const struct vgl_box *db = &cmd->dst.box;
     GLuint copy = 0;
     if (!src_tex) {
-        copy = source_copy(r, src, cmd->src.level, (uint32_t)cmd->src.box.z, mask);
+        copy = source_copy(r, src, cmd, mask, srgb_write);
         src_tex = copy;
     }
     /* The state every draw sets again (vgl_gl_state_dirty), bound objects forgotten below. */

@@ -444,11 +444,12 @@ bool vgl_gl_host_ext(const struct vgl_renderer *r, const char *name);
 void vgl_gl_srgb_write(const struct vgl_renderer *r, bool on);
 /* GLES: a blit into a multisampled buffer drawn instead (gl_blit_draw.c), reading src_tex (a
  * single-sampled 2D texture the box `sb` refers to) or, when 0, a copy of the source's level.
+ * srgb_write: the GL_FRAMEBUFFER_SRGB state the blit set.
  * Returns false, having done nothing, where glBlitFramebuffer serves. */
 struct vgl_cmd_blit;
 bool vgl_gl_blit_draw(struct vgl_renderer *r, const struct gl_resource *src, GLuint src_tex,
                       const struct gl_resource *dst, const struct vgl_cmd_blit *cmd,
-                      const struct vgl_box *sb, GLbitfield mask, GLenum filter);
+                      const struct vgl_box *sb, GLbitfield mask, GLenum filter, bool srgb_write);
 void vgl_gl_blit_draw_finish(struct vgl_renderer *r);
 
 /* Open the EGL display, create the host context of `api` (AUTO: VGL_HOST_API, then desktop GL

@@ -556,14 +556,15 @@ static enum vgl_status blit(struct vgl_sink *s, const struct vgl_cmd_blit *cmd) 
     }
     /* Gallium converts by the blit's formats (a view may be linear over sRGB storage); the
      * host converts sRGB attachments only with FRAMEBUFFER_SRGB on. */
-    vgl_gl_srgb_write(ctx_of(s)->r, is_color && (is_srgb_format(cmd->src.format) ||
-                                                 is_srgb_format(cmd->dst.format)));
+    const bool srgb_write =
+            is_color && (is_srgb_format(cmd->src.format) || is_srgb_format(cmd->dst.format));
+    vgl_gl_srgb_write(ctx_of(s)->r, srgb_write);
     const struct vgl_box *sb = &sbox, *db = &cmd->dst.box;
     const GLenum filter = cmd->filter == 1 && is_color ? GL_LINEAR : GL_NEAREST;
     /* Blits the guest makes for itself (resolves, copies) ignore the render condition. */
     if (!cmd->render_condition_enable || vgl_gl_condition_begin(r, ctx_of(s)->sub)) {
         if (!vgl_gl_blit_draw(r, src, decompressed ? decompressed : resolved, dst, cmd, sb, mask,
-                              filter)) {
+                              filter, srgb_write)) {
             glBlitFramebuffer(sb->x, sb->y, sb->x + sb->w, sb->y + sb->h, db->x, db->y,
                               db->x + db->w, db->y + db->h, mask, filter);
         }
