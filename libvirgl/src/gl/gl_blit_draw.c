@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Blits into multisampled buffers on a GLES host, which refuses them (glBlitFramebuffer with a
- * multisampled draw framebuffer is an error there): the source rectangle is copied into a
- * single-sampled texture of its format, and a quad over the destination rectangle samples it
- * into every sample, colour as colour, depth through gl_FragDepth and stencil one bit a pass
- * (GLES has no stencil export). docs/gles-host.md.
+ * multisampled draw framebuffer is an error there): a quad over the destination rectangle
+ * samples the source, colour as colour, depth through gl_FragDepth and stencil one bit a pass
+ * (GLES has no stencil export). The source is read sample for sample where it has the
+ * destination's sample count, else through a single-sampled copy (a resolve) of its level in
+ * the format of the blit's view. docs/gles-host.md.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,33 +19,33 @@ enum {
     BLIT_SINT,
     BLIT_DEPTH,
     BLIT_STENCIL,
+    BLIT_KINDS,
 };
 
 static const char vertex_source[] =
-        "#version 310 es\n"
         "uniform vec4 vgl_rect; /* the destination rectangle in clip coordinates */\n"
         "void main() {\n"
         "    vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));\n"
         "    gl_Position = vec4(mix(vgl_rect.xy, vgl_rect.zw, corner), 0.0, 1.0);\n"
         "}\n";
 
-/* The fragment shaders: the source texel under the destination pixel, the window position
- * mapped by vgl_map (source = map.xy + position * map.zw, in texels). */
-static const char *const fragment_sources[] = {
-        [BLIT_FLOAT] = "out vec4 o;\nuniform sampler2D s;\n"
-                       "void main() { o = texture(s, POS / vec2(textureSize(s, 0))); }\n",
-        [BLIT_UINT] = "out uvec4 o;\nuniform highp usampler2D s;\n"
-                      "void main() { o = texelFetch(s, ivec2(floor(POS)), 0); }\n",
-        [BLIT_SINT] = "out ivec4 o;\nuniform highp isampler2D s;\n"
-                      "void main() { o = texelFetch(s, ivec2(floor(POS)), 0); }\n",
-        [BLIT_DEPTH] = "uniform sampler2D s;\n"
-                       "void main() { gl_FragDepth = texelFetch(s, ivec2(floor(POS)), 0).r; }\n",
+/*
+ * The fragment shaders: the source texel under the destination pixel, the window position
+ * mapped by vgl_map (source = map.xy + position * map.zw, in texels). FETCH reads it from a
+ * 2D texture, or from a multisampled one sample for sample (gl_SampleID: the shader then runs
+ * per sample, an exact copy between buffers of the same sample count).
+ */
+static const struct {
+    const char *decl, *sampler, *body;
+} kinds[BLIT_KINDS] = {
+        [BLIT_FLOAT] = {"out vec4 o;\n", "sampler2D", "o = FETCH;"},
+        [BLIT_UINT] = {"out uvec4 o;\n", "usampler2D", "o = FETCH;"},
+        [BLIT_SINT] = {"out ivec4 o;\n", "isampler2D", "o = FETCH;"},
+        [BLIT_DEPTH] = {"", "sampler2D", "gl_FragDepth = FETCH.r;"},
         /* bit < 0: every fragment passes (the pass that clears the stencil bits) */
-        [BLIT_STENCIL] = "uniform highp usampler2D s;\nuniform int vgl_bit;\n"
-                         "void main() {\n"
-                         "    uint v = texelFetch(s, ivec2(floor(POS)), 0).r;\n"
-                         "    if (vgl_bit >= 0 && ((v >> uint(vgl_bit)) & 1u) == 0u) discard;\n"
-                         "}\n",
+        [BLIT_STENCIL] = {"uniform int vgl_bit;\n", "usampler2D",
+                          "uint v = FETCH.r;\n"
+                          "    if (vgl_bit >= 0 && ((v >> uint(vgl_bit)) & 1u) == 0u) discard;"},
 };
 
 static GLuint compile(GLenum type, const char *source) {
@@ -63,16 +64,28 @@ static GLuint compile(GLenum type, const char *source) {
     return shader;
 }
 
-static GLuint program(struct vgl_renderer *r, unsigned kind) {
-    if (r->blit_programs[kind]) {
-        return r->blit_programs[kind];
+/* The program of `kind`, reading a multisampled texture per sample when `ms`. */
+static GLuint program(struct vgl_renderer *r, unsigned kind, bool ms) {
+    const unsigned index = kind + (ms ? BLIT_KINDS : 0);
+    if (r->blit_programs[index]) {
+        return r->blit_programs[index];
     }
-    char fs[1024];
+    char version[96], fs[1024], vs_text[512];
+    snprintf(version, sizeof(version), "#version %d es\n%s", r->glsl_version,
+             ms && r->glsl_version < 320 ? "#extension GL_OES_sample_variables : require\n" : "");
+    /* A single-sampled float source is filtered as the blit asks; the rest are fetched. */
+    const char *const body = kind == BLIT_FLOAT && !ms
+                                     ? "o = texture(s, POS / vec2(textureSize(s, 0)));"
+                                     : kinds[kind].body;
     snprintf(fs, sizeof(fs),
-             "#version 310 es\nprecision highp float;\nprecision highp int;\n"
-             "uniform vec4 vgl_map;\n#define POS (vgl_map.xy + gl_FragCoord.xy * vgl_map.zw)\n%s",
-             fragment_sources[kind]);
-    const GLuint vs = compile(GL_VERTEX_SHADER, vertex_source);
+             "%sprecision highp float;\nprecision highp int;\n"
+             "uniform vec4 vgl_map;\n#define POS (vgl_map.xy + gl_FragCoord.xy * vgl_map.zw)\n"
+             "#define FETCH texelFetch(s, ivec2(floor(POS)), %s)\n"
+             "%suniform highp %s%s s;\nvoid main() {\n    %s\n}\n",
+             version, ms ? "gl_SampleID" : "0", kinds[kind].decl, kinds[kind].sampler,
+             ms ? "MS" : "", body);
+    snprintf(vs_text, sizeof(vs_text), "%s%s", version, vertex_source);
+    const GLuint vs = compile(GL_VERTEX_SHADER, vs_text);
     const GLuint f = compile(GL_FRAGMENT_SHADER, fs);
     GLuint p = 0;
     if (vs && f) {
@@ -89,7 +102,7 @@ static GLuint program(struct vgl_renderer *r, unsigned kind) {
     }
     glDeleteShader(vs);
     glDeleteShader(f);
-    r->blit_programs[kind] = p;
+    r->blit_programs[index] = p;
     return p;
 }
 
@@ -156,9 +169,9 @@ static GLuint source_copy(struct vgl_renderer *r, const struct gl_resource *src,
     return as_view;
 }
 
-static void draw_quad(struct vgl_renderer *r, unsigned kind, const float rect[4],
+static void draw_quad(struct vgl_renderer *r, unsigned kind, bool ms, const float rect[4],
                       const float map[4], int bit) {
-    const GLuint p = program(r, kind);
+    const GLuint p = program(r, kind, ms);
     if (!p) {
         return;
     }
@@ -179,8 +192,18 @@ bool vgl_gl_blit_draw(struct vgl_renderer *r, const struct gl_resource *src, GLu
         return false;
     }
     const struct vgl_box *db = &cmd->dst.box;
+    /* Between multisampled buffers of one sample count, unscaled and of one view format: sample
+     * for sample from the source itself. */
+    const uint32_t src_samples = src->host_samples ? src->host_samples : src->args.nr_samples;
+    const uint32_t dst_samples = dst->host_samples ? dst->host_samples : dst->args.nr_samples;
+    const bool ms = !src_tex && src->gl_target == GL_TEXTURE_2D_MULTISAMPLE &&
+                    src_samples == dst_samples && sb->w == db->w && sb->h == db->h &&
+                    vgl_gl_host_format(r, cmd->src.format) == src->fmt;
+    const GLenum target = ms ? GL_TEXTURE_2D_MULTISAMPLE : GL_TEXTURE_2D;
     GLuint copy = 0;
-    if (!src_tex) {
+    if (ms) {
+        src_tex = src->id;
+    } else if (!src_tex) {
         copy = source_copy(r, src, cmd, mask, srgb_write);
         src_tex = copy;
     }
@@ -218,11 +241,13 @@ bool vgl_gl_blit_draw(struct vgl_renderer *r, const struct gl_resource *src, GLu
     r->bound.vao = 0;
     glActiveTexture(GL_TEXTURE0 + (GLenum)r->rest_unit);
     glBindSampler((GLuint)r->rest_unit, 0);
-    glBindTexture(GL_TEXTURE_2D, src_tex);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, (GLint)filter);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, (GLint)filter);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glBindTexture(target, src_tex);
+    if (!ms) { /* the renderer's own copy */
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, (GLint)filter);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, (GLint)filter);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    }
     /* Destination pixel (x, y) reads source texel sb.xy + ((x, y) - db.xy) * sb.wh / db.wh. */
     const float sx = db->w ? (float)sb->w / (float)db->w : 0.0f;
     const float sy = db->h ? (float)sb->h / (float)db->h : 0.0f;
@@ -241,35 +266,38 @@ bool vgl_gl_blit_draw(struct vgl_renderer *r, const struct gl_resource *src, GLu
                   kind == GL_INT_UNSIGNED ? BLIT_UINT
                   : kind == GL_INT_SIGNED ? BLIT_SINT
                                           : BLIT_FLOAT,
-                  rect, map, -1);
+                  ms, rect, map, -1);
     }
     glColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_FALSE);
     if (mask & GL_DEPTH_BUFFER_BIT) {
         glEnable(GL_DEPTH_TEST);
         glDepthFunc(GL_ALWAYS);
         glDepthMask(GL_TRUE);
-        draw_quad(r, BLIT_DEPTH, rect, map, -1);
+        draw_quad(r, BLIT_DEPTH, ms, rect, map, -1);
     }
     glDisable(GL_DEPTH_TEST);
     if (mask & GL_STENCIL_BUFFER_BIT) {
-        glTexParameteri(GL_TEXTURE_2D, GL_DEPTH_STENCIL_TEXTURE_MODE, GL_STENCIL_INDEX);
+        glTexParameteri(target, GL_DEPTH_STENCIL_TEXTURE_MODE, GL_STENCIL_INDEX);
         glEnable(GL_STENCIL_TEST);
         glStencilOp(GL_REPLACE, GL_REPLACE, GL_REPLACE);
         glStencilFunc(GL_ALWAYS, 0, 0xff);
         glStencilMask(0xff);
-        draw_quad(r, BLIT_STENCIL, rect, map, -1); /* zeros */
+        draw_quad(r, BLIT_STENCIL, ms, rect, map, -1); /* zeros */
         glStencilFunc(GL_ALWAYS, 0xff, 0xff);
         for (int bit = 0; bit < 8; bit++) {
             glStencilMask(1u << bit);
-            draw_quad(r, BLIT_STENCIL, rect, map, bit); /* ones where the source has the bit */
+            draw_quad(r, BLIT_STENCIL, ms, rect, map, bit); /* ones where the source has it */
         }
         glDisable(GL_STENCIL_TEST);
+        if (ms) { /* the guest's texture: back to sampling depth */
+            glTexParameteri(target, GL_DEPTH_STENCIL_TEXTURE_MODE, GL_DEPTH_COMPONENT);
+        }
     }
     glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
     glDepthMask(GL_TRUE);
     glStencilMask(0xff);
     glDisable(GL_SCISSOR_TEST);
-    glBindTexture(GL_TEXTURE_2D, 0);
+    glBindTexture(target, 0);
     glUseProgram(0);
     r->bound.program = 0;
     if (r->rest_unit < GL_BOUND_UNITS) {

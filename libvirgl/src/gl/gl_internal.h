@@ -387,7 +387,7 @@ struct vgl_renderer {
     GLuint zero_ubo;        /* 64 KiB of zeros for uniform buffers the guest left unbound */
     GLuint so_count_query;  /* primitives a draw wrote to stream output, when not computable */
     struct gl_resource scratch_index; /* indices the renderer makes (polygon capture), buffer */
-    GLuint blit_programs[5];          /* GLES: blits into multisampled buffers (gl_blit_draw.c) */
+    GLuint blit_programs[10];         /* GLES: blits into multisampled buffers (gl_blit_draw.c) */
     GLuint scratch_doubles[32]; /* GLES: double vertex attributes as floats, attribute by one */
     GLint max_texture_size;
     GLint max_3d_texture_size;
