@@ -272,6 +272,14 @@ static void emit_precision(struct vgl_strbuf *sb, const struct vgl_shader_key *k
     }
 }
 
+/* gl_FragCoord as the guest's shader wants it: GLSL ES has no pixel_center_integer layout, so
+ * there an integer pixel centre is the window position less a half. */
+static const char *frag_coord(const struct vgl_shader *sh, const struct vgl_shader_key *key) {
+    return key->glsl_es && sh->info.fs_coord_pixel_center_integer
+                   ? "vec4(gl_FragCoord.xy - vec2(0.5), gl_FragCoord.zw)"
+                   : "gl_FragCoord";
+}
+
 static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
     const struct vgl_shader *const sh = st->sh;
     emit_version(sb, st->key, sh->info.stage);
@@ -384,6 +392,7 @@ static void emit_locals(struct vgl_strbuf *sb, const struct glsl_stage *st) {
             continue;
         }
         const char *v = "uvec4(0u)";
+        char pos[80];
         switch (sh->sv_semantic[s]) {
         case VGL_SEM_VERTEXID:
             v = "uvec4(uint(gl_VertexID), 0u, 0u, 0u)";
@@ -392,7 +401,8 @@ static void emit_locals(struct vgl_strbuf *sb, const struct glsl_stage *st) {
             v = "uvec4(uint(gl_InstanceID), 0u, 0u, 0u)";
             break;
         case VGL_SEM_POSITION:
-            v = "floatBitsToUint(gl_FragCoord)";
+            snprintf(pos, sizeof(pos), "floatBitsToUint(%s)", frag_coord(sh, st->key));
+            v = pos;
             break;
         case VGL_SEM_FACE:
             v = st->key->gs_fill ? "uvec4(vgl_v_front != 0u ? 0xffffffffu : 0u, 0u, 0u, 0u)"
@@ -963,7 +973,7 @@ static void fs_input_value(const struct plan *p, const struct vgl_shader_io *io,
     const char *const pcy = flip_pc ? "1.0 - gl_PointCoord.y" : "gl_PointCoord.y";
     switch (io->semantic) {
     case VGL_SEM_POSITION:
-        snprintf(buf, n, "floatBitsToUint(gl_FragCoord)");
+        snprintf(buf, n, "floatBitsToUint(%s)", frag_coord(p->fs, key));
         return;
     case VGL_SEM_FACE:
         snprintf(buf, n, "floatBitsToUint(vec4(%s ? 1.0 : -1.0, 0.0, 0.0, 1.0))",
@@ -1014,7 +1024,7 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
     const bool lower_left = key->fs_coord_conventions && sh->info.fs_coord_origin_lower_left;
     const bool upper_left = lower_left;
     const bool center_int = sh->info.fs_coord_pixel_center_integer;
-    if (reads_pos && (upper_left || center_int)) {
+    if (reads_pos && (upper_left || center_int) && !key->glsl_es) { /* ES: frag_coord() */
         vgl_strbuf_printf(&sb, "layout(%s%s%s) in vec4 gl_FragCoord;\n",
                           upper_left ? "origin_upper_left" : "",
                           upper_left && center_int ? ", " : "",
