@@ -235,6 +235,9 @@ EMULATED = [
     (["arb_framebuffer_srgb-blit", "renderbuffer", "srgb", "msaa", "disabled", "clear"],
      "the same reading sRGB storage through a linear view, undecoded"),
     (["texelFetch", "fs", "sampler2DMS", "4"], "a pixel_center_integer gl_FragCoord"),
+    (["shader_runner", "/usr/lib/x86_64-linux-gnu/piglit/tests/spec/glsl-1.30/execution/"
+      "clipping/vs-clip-distance-enables.shader_test"],
+     "clip distances as varyings the fragment shader discards by", "GL_EXT_clip_cull_distance"),
     (["gl-1.0-logicop"], "all 16 logic ops in the fragment shader through framebuffer fetch"),
     (["ext_transform_feedback-tessellation", "triangle_strip", "wireframe"],
      "unfilled triangles through the geometry shader, captured by a pass of their own"),

@@ -440,6 +440,7 @@ static void build_key(const struct gl_sub_ctx *sub, bool flip_y, enum raster_cla
             key->sprite_coord_upper_left = r->sprite_coord_mode_upper_left;
         }
         key->clip_plane_enable = r->clip_plane_enable;
+        key->clip_discard = sub->ctx->r->gles && !sub->ctx->r->has_clip_distance;
         key->clip_halfz = r->clip_halfz;
     }
     key->nr_cbufs = (uint8_t)sub->nr_cbufs;

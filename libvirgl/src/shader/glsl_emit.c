@@ -476,6 +476,15 @@ static void zero_so_gaps(struct vgl_strbuf *b, unsigned ind, const struct vgl_st
     }
 }
 
+/* Where a stage writes its clip distances: gl_ClipDistance, or with key->clip_discard the
+ * varying the fragment shader discards by (vgl_gcd from a VS to the translator's GS). */
+static const char *clip_name(const struct plan *p, const struct vgl_shader *sh) {
+    if (!p->key->clip_discard) {
+        return "gl_ClipDistance";
+    }
+    return p->key->gs_fill && sh->info.stage == VGL_SHADER_VERTEX ? "vgl_gcd" : "vgl_cd";
+}
+
 /* point_size_uniform: a vertex shader always writes it; a geometry shader only when it emits
  * points (gl_PointSize there needs EXT_geometry_point_size). */
 static bool sizes_points(const struct vgl_shader_key *key, const struct vgl_shader *sh) {
@@ -507,10 +516,10 @@ static void final_outputs(struct glsl_stage *st) {
         for (uint32_t i = 0; i < p->clip_dist_count; i++) {
             vgl_strbuf_indent(b, ind);
             if (key->clip_plane_enable >> i & 1) {
-                vgl_strbuf_printf(b, "gl_ClipDistance[%u] = dot(vgl_cv, vgl_clip_planes[%u]);\n", i,
-                                  i);
+                vgl_strbuf_printf(b, "%s[%u] = dot(vgl_cv, vgl_clip_planes[%u]);\n",
+                                  clip_name(p, sh), i, i);
             } else {
-                vgl_strbuf_printf(b, "gl_ClipDistance[%u] = 0.0;\n", i);
+                vgl_strbuf_printf(b, "%s[%u] = 0.0;\n", clip_name(p, sh), i);
             }
         }
     } else if (p->clip_dist_count) {
@@ -523,7 +532,7 @@ static void final_outputs(struct glsl_stage *st) {
                 const uint32_t base = 4 * (io->semantic_index + (r - io->first));
                 for (uint32_t c = 0; c < 4; c++) {
                     vgl_strbuf_indent(b, ind);
-                    vgl_strbuf_printf(b, "gl_ClipDistance[%u] = uintBitsToFloat(ro[%u].%c);\n",
+                    vgl_strbuf_printf(b, "%s[%u] = uintBitsToFloat(ro[%u].%c);\n", clip_name(p, sh),
                                       base + c, r, "xyzw"[c]);
                 }
             }
@@ -620,7 +629,7 @@ static void declare_final_outputs(struct vgl_strbuf *sb, const struct plan *p,
         vgl_strbuf_append(sb, "invariant gl_Position;\n");
     }
     if (p->clip_dist_count) {
-        vgl_strbuf_printf(sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
+        vgl_strbuf_printf(sb, "out float %s[%u];\n", clip_name(p, sh), p->clip_dist_count);
     }
     for (unsigned i = 0; i < p->nv; i++) {
         varying_decl(sb, &p->v[i], "out", vs_prefix(key), "", key->glsl_es);
@@ -1043,6 +1052,9 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
     if (key->gs_fill) {
         vgl_strbuf_append(&sb, "flat in uint vgl_v_front;\n");
     }
+    if (key->clip_discard && p->clip_dist_count) {
+        vgl_strbuf_printf(&sb, "in float vgl_cd[%u];\n", p->clip_dist_count);
+    }
     /* A shader that writes no colour leaves it undefined in GL (llvmpipe writes whatever its
      * registers hold): write zeros, so the same stream always gives the same pixels. */
     const uint32_t ncb = key->nr_cbufs > VGL_IR_MAX_COLORS ? VGL_IR_MAX_COLORS : key->nr_cbufs;
@@ -1064,6 +1076,11 @@ static char *emit_fs(struct plan *p, struct glsl_stage *st) {
     for (uint32_t loc = 0; loc < VGL_IR_MAX_COLORS; loc++) {
         if (zero_locs >> loc & 1) {
             vgl_strbuf_printf(&sb, "    vgl_out_%u = %s(0);\n", loc, color_type(key, loc));
+        }
+    }
+    for (uint32_t i = 0; key->clip_discard && i < p->clip_dist_count && i < 8; i++) {
+        if (key->clip_plane_enable >> i & 1) { /* what clipping would have removed */
+            vgl_strbuf_printf(&sb, "    if (vgl_cd[%u] < 0.0) {\n        discard;\n    }\n", i);
         }
     }
     if (key->poly_stipple) {
@@ -1104,8 +1121,12 @@ static void gs_vertex(struct vgl_strbuf *sb, const struct plan *p, unsigned i) {
         vgl_strbuf_printf(sb, "    gl_PointSize = gl_in[%u].gl_PointSize;\n", i);
     }
     for (uint32_t c = 0; c < p->clip_dist_count; c++) {
-        vgl_strbuf_printf(sb, "    gl_ClipDistance[%u] = gl_in[%u].gl_ClipDistance[%u];\n", c, i,
-                          c);
+        if (key->clip_discard) {
+            vgl_strbuf_printf(sb, "    vgl_cd[%u] = vgl_gcd[%u][%u];\n", c, i, c);
+        } else {
+            vgl_strbuf_printf(sb, "    gl_ClipDistance[%u] = gl_in[%u].gl_ClipDistance[%u];\n", c,
+                              i, c);
+        }
     }
     vgl_strbuf_append(sb, "    gl_PrimitiveID = gl_PrimitiveIDIn;\n    vgl_v_front = front;\n");
     for (unsigned k = 0; k < p->nv; k++) {
@@ -1148,7 +1169,10 @@ static char *emit_gs(const struct plan *p) {
     if (key->gs_offset) {
         vgl_strbuf_append(&sb, "uniform vec4 vgl_poly_offset[2];\nfloat vgl_dz = 0.0;\n");
     }
-    if (p->clip_dist_count) {
+    if (p->clip_dist_count && key->clip_discard) {
+        vgl_strbuf_printf(&sb, "in float vgl_gcd[][%u];\nout float vgl_cd[%u];\n",
+                          p->clip_dist_count, p->clip_dist_count);
+    } else if (p->clip_dist_count) {
         vgl_strbuf_printf(&sb, "out float gl_ClipDistance[%u];\n", p->clip_dist_count);
     }
     for (unsigned i = 0; i < n; i++) {

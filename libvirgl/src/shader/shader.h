@@ -314,6 +314,10 @@ struct vgl_shader_key {
      * alpha over that many samples to gl_SampleMask itself, before alpha becomes 1. */
     bool alpha_to_one;
     uint8_t a2c_samples;
+    /* A host without clip distances (GLES lacking EXT_clip_cull_distance): the last vertex
+     * stage writes them to `float vgl_cd[]` (the VS feeding the translator's GS to vgl_gcd[])
+     * and the fragment shader discards where an enabled one (clip_plane_enable) is negative. */
+    bool clip_discard;
 };
 
 /*
