@@ -12,6 +12,7 @@
 
 #include "common/util.h"
 #include "gl/gl_internal.h"
+#include "gl/gl_program.h"
 
 enum {
     BLIT_FLOAT,
@@ -48,22 +49,6 @@ static const struct {
                           "    if (vgl_bit >= 0 && ((v >> uint(vgl_bit)) & 1u) == 0u) discard;"},
 };
 
-static GLuint compile(GLenum type, const char *source) {
-    const GLuint shader = glCreateShader(type);
-    glShaderSource(shader, 1, &source, NULL);
-    glCompileShader(shader);
-    GLint ok = 0;
-    glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[512] = "";
-        glGetShaderInfoLog(shader, sizeof(log), NULL, log);
-        vgl_log(VGL_LOG_ERROR, "blit shader: %s", log);
-        glDeleteShader(shader);
-        return 0;
-    }
-    return shader;
-}
-
 /* The program of `kind`, reading a multisampled texture per sample when `ms`. */
 static GLuint program(struct vgl_renderer *r, unsigned kind, bool ms) {
     const unsigned index = kind + (ms ? BLIT_KINDS : 0);
@@ -85,8 +70,9 @@ static GLuint program(struct vgl_renderer *r, unsigned kind, bool ms) {
              version, ms ? "gl_SampleID" : "0", kinds[kind].decl, kinds[kind].sampler,
              ms ? "MS" : "", body);
     snprintf(vs_text, sizeof(vs_text), "%s%s", version, vertex_source);
-    const GLuint vs = compile(GL_VERTEX_SHADER, vs_text);
-    const GLuint f = compile(GL_FRAGMENT_SHADER, fs);
+    char why[160];
+    const GLuint vs = vgl_gl_compile(GL_VERTEX_SHADER, vs_text, why, sizeof(why));
+    const GLuint f = vgl_gl_compile(GL_FRAGMENT_SHADER, fs, why, sizeof(why));
     GLuint p = 0;
     if (vs && f) {
         p = glCreateProgram();

@@ -913,67 +913,6 @@ static const GLenum prim_modes[] = {
         GL_TRIANGLE_STRIP_ADJACENCY,
 };
 
-/* The renderer's own index buffer, bound to the sub-context's VAO, holding `bytes`. */
-static void scratch_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub, const void *data,
-                            size_t bytes) {
-    struct gl_resource *ib = &r->scratch_index;
-    if (!ib->id) {
-        glGenBuffers(1, &ib->id);
-        ib->serial = ++r->serial;
-    }
-    if (sub->vao_index_buffer != ib->serial) {
-        glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, ib->id); /* state of the bound VAO */
-        sub->vao_index_buffer = ib->serial;
-    }
-    glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)bytes, data, GL_STREAM_DRAW);
-    ib->args.width = (uint32_t)bytes;
-}
-
-/* The draw's count indices as 32-bit values (malloc'd; NULL when out of memory). */
-static uint32_t *guest_indices(const struct gl_sub_ctx *sub, const struct vgl_cmd_draw *d,
-                               uint32_t offset) {
-    const size_t n = d->count, size = sub->ib_size;
-    uint32_t *out = malloc((n ? n : 1) * sizeof(*out));
-    if (!out) {
-        return NULL;
-    }
-    glBindBuffer(GL_COPY_READ_BUFFER, sub->ib_res->id);
-    const uint8_t *in = n ? glMapBufferRange(GL_COPY_READ_BUFFER, offset, (GLsizeiptr)(n * size),
-                                             GL_MAP_READ_BIT)
-                          : NULL;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v = 0;
-        if (in) {
-            memcpy(&v, in + i * size, size); /* little-endian, as the guest wrote them */
-        }
-        out[i] = v;
-    }
-    if (in) {
-        glUnmapBuffer(GL_COPY_READ_BUFFER);
-    }
-    glBindBuffer(GL_COPY_READ_BUFFER, 0);
-    return out;
-}
-
-/*
- * GLES restarts only at the all-ones index of the type (GL_PRIMITIVE_RESTART_FIXED_INDEX). A
- * draw restarting at another index reads its indices back and draws 32-bit copies in which that
- * index is 0xffffffff (a vertex of that number cannot exist). docs/gles-host.md.
- */
-static enum vgl_status restart_indices_gles(struct vgl_renderer *r, struct gl_sub_ctx *sub,
-                                            const struct vgl_cmd_draw *d, uint32_t offset) {
-    uint32_t *idx = guest_indices(sub, d, offset);
-    if (!idx) {
-        return VGL_ERROR_NO_MEMORY;
-    }
-    for (size_t i = 0; i < d->count; i++) {
-        idx[i] = idx[i] == d->restart_index ? ~0u : idx[i];
-    }
-    scratch_indices(r, sub, idx, (size_t)d->count * sizeof(*idx));
-    free(idx);
-    return VGL_OK;
-}
-
 static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
                                   struct gl_sub_ctx *sub, const struct vgl_cmd_draw *d,
                                   GLenum mode) {
@@ -982,7 +921,7 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
         return FAIL(s, VGL_ERROR_UNSUPPORTED, "start_instance without host base instance");
     }
     /* Primitive restart is for indexed draws (some hosts apply it to arrays too). GLES restarts
-     * only at the all-ones index of the index type (see restart_indices_gles). */
+     * only at the all-ones index of the index type (see vgl_gl_restart_indices_gles). */
     const int restart = d->indexed && d->primitive_restart;
     if (r->bound.restart != restart) {
         set_enabled(r->gles ? GL_PRIMITIVE_RESTART_FIXED_INDEX : GL_PRIMITIVE_RESTART, restart);
@@ -1019,7 +958,7 @@ static enum vgl_status issue_draw(struct vgl_sink *s, struct vgl_renderer *r,
     const void *ptr = (const void *)(uintptr_t)offset;
     const uint32_t all_ones = sub->ib_size == 4 ? ~0u : (1u << (8 * sub->ib_size)) - 1;
     if (restart && r->gles && d->restart_index != all_ones) {
-        const enum vgl_status st = restart_indices_gles(r, sub, d, offset);
+        const enum vgl_status st = vgl_gl_restart_indices_gles(r, sub, d, offset);
         if (st != VGL_OK) {
             return FAIL(s, st, "out of memory for restart indices");
         }
@@ -1043,103 +982,6 @@ static enum vgl_status draw_pass(struct vgl_sink *s, struct gl_sub_ctx *sub,
                                  const struct vgl_shader_key *kp, const struct pass *ps,
                                  bool flip_y);
 
-/* The sub-context's index buffer binding, while a pass draws the renderer's indices. */
-struct ib_binding {
-    struct gl_resource *res;
-    uint32_t size, offset;
-};
-
-static struct ib_binding use_scratch_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub) {
-    const struct ib_binding guest = {sub->ib_res, sub->ib_size, sub->ib_offset};
-    sub->ib_res = &r->scratch_index;
-    sub->ib_size = 4;
-    sub->ib_offset = 0;
-    return guest;
-}
-
-static void restore_indices(struct gl_sub_ctx *sub, struct ib_binding guest) {
-    sub->ib_res = guest.res;
-    sub->ib_size = guest.size;
-    sub->ib_offset = guest.offset;
-}
-
-/*
- * GLES has only the last-vertex convention. Under the first-vertex one a draw of lines or
- * triangles (lists, strips, loops, fans) becomes a list of its primitives as the guest's
- * convention orders them, the provoking vertex first and winding kept: strip triangle i as
- * (i, i+1, i+2) or, odd, (i, i+2, i+1); fan triangle i as (i+1, i+2, 0); line i of a strip or
- * loop as (i, i+1), the loop closing with (n-1, 0). Stream output records that order. With
- * provoking_last each is rotated, (a, b, c) -> (b, c, a) and (a, b) -> (b, a), so that GLES
- * takes the guest's provoking vertex. Primitive restart splits strips as the guest's would;
- * primitive IDs and vertex IDs stay the guest's. Writes the list to the renderer's index buffer
- * and the draw that reads it to *out (indices relative to index_bias). Returns false when out
- * of memory.
- */
-static bool provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub,
-                                    const struct vgl_cmd_draw *d, bool provoking_last,
-                                    struct vgl_cmd_draw *out) {
-    uint32_t *v = NULL;
-    if (d->indexed) {
-        v = guest_indices(sub, d, sub->ib_offset);
-    } else if ((v = malloc((size_t)d->count * sizeof(*v)))) {
-        for (uint32_t k = 0; k < d->count; k++) {
-            v[k] = k;
-        }
-    }
-    uint32_t *list = v ? malloc((size_t)d->count * 3 * sizeof(*list)) : NULL;
-    if (!list) {
-        free(v);
-        return false;
-    }
-    const bool restart = d->indexed && d->primitive_restart;
-    size_t n = 0;
-    for (uint32_t begin = 0; begin < d->count;) {
-        uint32_t end = begin;
-        while (end < d->count && !(restart && v[end] == d->restart_index)) {
-            end++;
-        }
-        const uint32_t *p = v + begin, len = end - begin;
-        const bool lines = d->mode <= 3;
-        const uint32_t vpp = lines ? 2 : 3, k = provoking_last ? 1 : 0;
-        for (uint32_t i = 0; len >= vpp; i++) {
-            uint32_t t[3];                      /* the provoking vertex first */
-            if (d->mode == 1 || d->mode == 4) { /* lists */
-                if (vpp * i + vpp - 1 >= len) {
-                    break;
-                }
-                memcpy(t, p + vpp * i, vpp * sizeof(*t));
-            } else if (lines && i + 1 < len) { /* line strip and loop */
-                t[0] = p[i], t[1] = p[i + 1];
-            } else if (lines) { /* the loop's closing line */
-                if (d->mode != 2 || i + 1 != len || len < 3) {
-                    break;
-                }
-                t[0] = p[i], t[1] = p[0];
-            } else if (i + 2 >= len) {
-                break;
-            } else if (d->mode == 5) { /* triangle strip */
-                t[0] = p[i], t[1] = p[i % 2 ? i + 2 : i + 1], t[2] = p[i % 2 ? i + 1 : i + 2];
-            } else { /* fan */
-                t[0] = p[i + 1], t[1] = p[i + 2], t[2] = p[0];
-            }
-            for (uint32_t j = 0; j < vpp; j++) {
-                list[n++] = t[(k + j) % vpp];
-            }
-        }
-        begin = end + 1;
-    }
-    free(v);
-    scratch_indices(r, sub, list, n * sizeof(*list));
-    free(list);
-    *out = *d;
-    out->mode = d->mode <= 3 ? 1 : 4;
-    out->indexed = true;
-    out->count = (uint32_t)n;
-    out->index_bias = d->indexed ? d->index_bias : (int32_t)d->start;
-    out->primitive_restart = false;
-    return true;
-}
-
 /*
  * Stream output of a polygon. The translator's geometry shader draws polygons and captures
  * nothing, so a pass of its own captures the polygon first, with nothing rasterized: as the
@@ -1150,7 +992,7 @@ static bool provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *s
 /*
  * Stream output of primitives that GLES draws otherwise than the guest asked: unfilled
  * triangles through the translator's geometry shader (no polygon modes there), and first-vertex
- * ones reordered (provoking_first_indices). A pass of its own captures them as the guest's
+ * ones reordered (vgl_gl_provoking_first_indices). A pass of its own captures them as the guest's
  * host would, with nothing rasterized.
  */
 static enum vgl_status capture_primitives(struct vgl_sink *s, struct gl_sub_ctx *sub,
@@ -1193,10 +1035,10 @@ static enum vgl_status capture_polygon(struct vgl_sink *s, struct gl_sub_ctx *su
         const uint32_t tri[3] = {first ? 0 : i + 1, first ? i + 1 : i + 2, first ? i + 2 : 0};
         memcpy(&idx[3 * i], tri, sizeof(tri));
     }
-    scratch_indices(r, sub, idx, (size_t)tris * 12);
+    vgl_gl_scratch_indices(r, sub, idx, (size_t)tris * 12);
     free(idx);
     /* The guest's index buffer stays its own: this pass alone reads the renderer's. */
-    const struct ib_binding guest = use_scratch_indices(r, sub);
+    const struct gl_ib_binding guest = vgl_gl_use_scratch_indices(r, sub);
     struct vgl_cmd_draw td = *d;
     td.mode = 4; /* triangles */
     td.indexed = true;
@@ -1204,7 +1046,7 @@ static enum vgl_status capture_polygon(struct vgl_sink *s, struct gl_sub_ctx *su
     td.index_bias = (int32_t)d->start;
     td.primitive_restart = false;
     const enum vgl_status st = draw_pass(s, sub, &td, p, &key, &ps, flip_y);
-    restore_indices(sub, guest);
+    vgl_gl_restore_indices(sub, guest);
     sub->dirty |= DIRTY_RASTERIZER; /* rasterizer discard back to the guest's */
     return st;
 }
@@ -1272,10 +1114,11 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         }
         ps->gs_prim = ps->gs_fill ? (uint8_t)(d->mode - 6) : 0;
     }
-    /* GLES: the first-vertex convention through reordered primitives (provoking_first_indices):
-     * the provoking vertex last for the host, or first for the translator's geometry shader
-     * (unfilled triangles), which then takes it from there. Not with a guest geometry shader.
-     * Stream output is captured first by a pass of its own, in the guest's convention's order. */
+    /* GLES: the first-vertex convention through reordered primitives
+     * (vgl_gl_provoking_first_indices): the provoking vertex last for the host, or first for the
+     * translator's geometry shader (unfilled triangles), which then takes it from there. Not with a
+     * guest geometry shader. Stream output is captured first by a pass of its own, in the guest's
+     * convention's order. */
     const bool first_order = r->gles && sub->rs && sub->rs->state.flatshade_first && d->mode >= 1 &&
                              d->mode <= 6 && !vgl_gl_shader(sub, VGL_SHADER_GEOMETRY) &&
                              (!d->indexed || sub->ib_res);
@@ -1292,19 +1135,19 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         vertices_ready = true;
         if (first_order) {
             struct vgl_cmd_draw ordered;
-            if (!provoking_first_indices(r, sub, d, false, &ordered)) {
+            if (!vgl_gl_provoking_first_indices(r, sub, d, false, &ordered)) {
                 return FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory for first-vertex indices");
             }
-            const struct ib_binding guest = use_scratch_indices(r, sub);
+            const struct gl_ib_binding guest = vgl_gl_use_scratch_indices(r, sub);
             st = capture_primitives(s, sub, &ordered, flip_y);
-            restore_indices(sub, guest);
+            vgl_gl_restore_indices(sub, guest);
             VGL_FORWARD_IF_ERROR(st);
         } else {
             VGL_FORWARD_IF_ERROR(capture_primitives(s, sub, d, flip_y));
         }
     }
     struct vgl_cmd_draw reordered;
-    struct ib_binding guest_ib = {0};
+    struct gl_ib_binding guest_ib = {0};
     int order = -1; /* what the renderer's index buffer holds: 0 provoking first, 1 last */
     for (unsigned i = 0; i < num_passes && st == VGL_OK; i++) {
         if (i == 1 || (i == 0 && sub->so_captured)) {
@@ -1329,20 +1172,20 @@ static enum vgl_status draw_vbo(struct vgl_sink *s, const struct vgl_cmd_draw *d
         const int want = passes[i].gs_fill ? 0 : 1;
         if (first_order && order != want) {
             if (order >= 0) {
-                restore_indices(sub, guest_ib); /* the guest's indices are read again */
+                vgl_gl_restore_indices(sub, guest_ib); /* the guest's indices are read again */
             }
-            if (!provoking_first_indices(r, sub, d, want == 1, &reordered)) {
+            if (!vgl_gl_provoking_first_indices(r, sub, d, want == 1, &reordered)) {
                 order = -1;
                 st = FAIL(s, VGL_ERROR_NO_MEMORY, "out of memory for first-vertex indices");
                 break;
             }
-            guest_ib = use_scratch_indices(r, sub);
+            guest_ib = vgl_gl_use_scratch_indices(r, sub);
             order = want;
         }
         st = draw_pass(s, sub, first_order ? &reordered : d, p, &key, &passes[i], flip_y);
     }
     if (order >= 0) {
-        restore_indices(sub, guest_ib);
+        vgl_gl_restore_indices(sub, guest_ib);
     }
     vgl_gl_queries_resume(ctx, GL_PRIMITIVES_GENERATED, 0);
     if (vertices_ready) {

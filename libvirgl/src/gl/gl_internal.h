@@ -557,6 +557,27 @@ void vgl_gl_streamout_init(struct vgl_sink_impl *impl);
  * the mask of buffers the program writes. */
 uint8_t vgl_gl_so_set_varyings(const struct vgl_renderer *r, GLuint program,
                                const struct vgl_stream_output *so);
+/* The sub-context's index buffer binding, while a pass draws the renderer's indices. */
+struct gl_ib_binding {
+    struct gl_resource *res;
+    uint32_t size, offset;
+};
+
+/* The renderer's own index buffer, bound to the sub-context's VAO, holding `bytes` of data. */
+void vgl_gl_scratch_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub, const void *data,
+                            size_t bytes);
+/* The draw's indices in the renderer's buffer as 32 bits, its restart index as 0xffffffff
+ * (GLES restarts only there); the guest's index buffer at `offset`. */
+enum vgl_status vgl_gl_restart_indices_gles(struct vgl_renderer *r, struct gl_sub_ctx *sub,
+                                            const struct vgl_cmd_draw *d, uint32_t offset);
+/* Point the sub-context at the renderer's index buffer; returns the guest's binding. */
+struct gl_ib_binding vgl_gl_use_scratch_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub);
+void vgl_gl_restore_indices(struct gl_sub_ctx *sub, struct gl_ib_binding guest);
+/* The first-vertex convention on GLES (gl_indices.c says how); false when out of memory. */
+bool vgl_gl_provoking_first_indices(struct vgl_renderer *r, struct gl_sub_ctx *sub,
+                                    const struct vgl_cmd_draw *d, bool provoking_last,
+                                    struct vgl_cmd_draw *out);
+
 struct gl_so_draw {
     bool active;
     bool counted;        /* the host counts the primitives written (restart, geometry shaders) */

@@ -18,7 +18,7 @@
  * keeps at least the program it is drawing with. */
 #define MAX_CONTEXT_PROGRAMS 512
 
-static GLuint compile(GLenum type, const char *source, char *why, size_t why_size) {
+GLuint vgl_gl_compile(GLenum type, const char *source, char *why, size_t why_size) {
     const GLuint shader = glCreateShader(type);
     glShaderSource(shader, 1, &source, NULL);
     glCompileShader(shader);
@@ -151,7 +151,7 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
     bool ok = true;
     for (unsigned s = 0; s < VGL_SHADER_STAGES && ok; s++) {
         if (src.glsl[s]) {
-            compiled[s] = compile(gl_stage_types[s], src.glsl[s], why, why_size);
+            compiled[s] = vgl_gl_compile(gl_stage_types[s], src.glsl[s], why, why_size);
             ok = compiled[s] != 0;
         }
     }

@@ -7,6 +7,9 @@
 
 #define GL_NO_BINDING 0xffu
 
+/* A compiled shader of `type`, or 0 with the host's log in `why` (and logged with the source). */
+GLuint vgl_gl_compile(GLenum type, const char *source, char *why, size_t why_size);
+
 /*
  * Where a linked program finds its resources: the binding allocator hands out texture units
  * and uniform-buffer binding points densely, stage by stage in pipeline order, to what each
