@@ -154,9 +154,11 @@ HIDDEN = ",".join(["GL_NV_conditional_render", "GL_EXT_sRGB_write_control",
                    "GL_EXT_texture_mirror_clamp_to_edge", "GL_EXT_clear_texture",
                    "GL_EXT_copy_image", "GL_OES_copy_image", "GL_EXT_texture_format_BGRA8888",
                    "GL_EXT_texture_norm16", "GL_EXT_shader_framebuffer_fetch"])
-# These lower the guest's GL level instead (GL 3.2 needs depth clamp, GL 3.3 timer queries).
+# These lower the guest's GL level instead (GL 3.2 needs depth clamp, GL 3.3 timer queries and
+# dual-source blending).
 LOWERING = {"GL_EXT_depth_clamp": "GL 3.1, not 3.2: the host lacks depth_clamp",
-            "GL_EXT_disjoint_timer_query": "GL 3.2, not 3.3: the host lacks timer_query"}
+            "GL_EXT_disjoint_timer_query": "GL 3.2, not 3.3: the host lacks timer_query",
+            "GL_EXT_blend_func_extended": "GL 3.2, not 3.3: the host lacks dual_src"}
 
 
 def test_bundled_traces_replay_with_extensions_hidden():
@@ -192,6 +194,30 @@ def test_a_missing_extension_lowers_the_level_and_says_why(ext):
                        capture_output=True, text=True, timeout=300, env=env)
     assert "caps: the guest gets " + LOWERING[ext] in r.stderr, r.stderr
     assert r.returncode == 77, r.stdout + r.stderr  # the GL 3.3 program cannot run there
+
+
+# A plain GLES 3.2 driver: none of what llvmpipe's GLES adds that the renderer would use.
+PLAIN = ",".join([HIDDEN, *sorted(LOWERING), "GL_EXT_clip_cull_distance"])
+
+
+@pytest.mark.parametrize("guest", ["vgl-guest-clear", "vgl-guest-draw"])
+def test_a_plain_gles32_driver_gives_gl31_and_reads_back_the_same(guest):
+    """Without depth clamp the honest level is GL 3.1 (the log says why); a GL 2.x program still
+    reads back what it reads back on desktop GL, every emulation path taken."""
+    work = E.work_dir("gles-plain-" + guest)
+    out_gl, _, _ = guest_run(work, "gl", guest)
+    old = os.environ.get("VGL_HIDE_EXTENSIONS")
+    os.environ["VGL_HIDE_EXTENSIONS"] = PLAIN  # the server inherits it
+    try:
+        out_gles, log, _ = guest_run(work, "gles", guest)
+    finally:
+        if old is None:
+            del os.environ["VGL_HIDE_EXTENSIONS"]
+        else:
+            os.environ["VGL_HIDE_EXTENSIONS"] = old
+    assert "caps: the guest gets GL 3.1, not 3.2: the host lacks depth_clamp" in log, log
+    readbacks = lambda text: re.findall(r"crc32=([0-9a-f]{8})", text)
+    assert readbacks(out_gl) and readbacks(out_gl) == readbacks(out_gles), log
 
 
 # Piglit programs that pass on desktop GL and pass on a GLES host only through an emulation:
