@@ -264,6 +264,8 @@ EMULATED = [
     (["shader_runner", "/usr/lib/x86_64-linux-gnu/piglit/tests/spec/glsl-1.30/execution/"
       "clipping/vs-clip-distance-enables.shader_test"],
      "clip distances as varyings the fragment shader discards by", "GL_EXT_clip_cull_distance"),
+    (["shader_runner", "/usr/lib/x86_64-linux-gnu/piglit/tests/spec/arb_texture_query_levels/"
+      "execution/fs-baselevel.shader_test"], "each sampler's level count from a uniform"),
     (["gl-1.0-logicop"], "all 16 logic ops in the fragment shader through framebuffer fetch"),
     (["ext_transform_feedback-tessellation", "triangle_strip", "wireframe"],
      "unfilled triangles through the geometry shader, captured by a pass of their own"),

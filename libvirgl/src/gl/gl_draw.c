@@ -521,6 +521,17 @@ static void set_uniforms(struct gl_program *p, const struct gl_sub_ctx *sub,
         const struct gl_sampler_state *smp = sub->stages[VGL_SHADER_FRAGMENT].samplers[n];
         want.lod_bias[n] = smp ? smp->state.lod_bias : 0.0f;
     }
+    bool levels = false;
+    for (unsigned st = 0; st < VGL_SHADER_STAGES; st++) {
+        for (uint32_t n = 0; p->loc_levels[st] >= 0 && n < VGL_SHADER_MAX_SAMPLERS; n++) {
+            const struct gl_sampler_view *v = sub->stages[st].views[n];
+            const uint32_t last = v && v->res ? v->res->args.last_level : 0;
+            const uint32_t top = v && v->last_level < last ? v->last_level : last;
+            want.levels[st][n] =
+                    v && v->res && top >= v->first_level ? (GLint)(top - v->first_level + 1) : 0;
+            levels = true;
+        }
+    }
     want.poly_last = (GLint)d->count - 3;
     if (p->loc_poly_offset >= 0 && sub->rs) {
         /* Units count the depth buffer's smallest step: 16 or (as for float depth here) 24
@@ -552,6 +563,11 @@ static void set_uniforms(struct gl_program *p, const struct gl_sub_ctx *sub,
     }
     if (p->loc_lod_bias >= 0 && DIFFERS(lod_bias)) {
         glUniform1fv(p->loc_lod_bias, VGL_SHADER_MAX_SAMPLERS, want.lod_bias);
+    }
+    for (unsigned st = 0; levels && st < VGL_SHADER_STAGES && DIFFERS(levels); st++) {
+        if (p->loc_levels[st] >= 0) {
+            glUniform1iv(p->loc_levels[st], VGL_SHADER_MAX_SAMPLERS, want.levels[st]);
+        }
     }
     if (p->loc_poly_last >= 0 && DIFFERS(poly_last)) {
         glUniform1i(p->loc_poly_last, want.poly_last);

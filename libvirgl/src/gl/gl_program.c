@@ -198,6 +198,11 @@ static bool link(struct vgl_renderer *r, struct gl_program *p,
     p->loc_y_sign = glGetUniformLocation(p->program, "vgl_y_sign");
     p->loc_point_size = glGetUniformLocation(p->program, "vgl_point_size");
     p->loc_lod_bias = glGetUniformLocation(p->program, "vgl_lod_bias_fs");
+    for (unsigned st = 0; st < VGL_SHADER_STAGES; st++) {
+        char name[32];
+        snprintf(name, sizeof(name), "vgl_levels_%s", vgl_shader_stage_desc(st)->suffix);
+        p->loc_levels[st] = glGetUniformLocation(p->program, name);
+    }
     p->loc_poly_last = glGetUniformLocation(p->program, "vgl_poly_last");
     p->loc_poly_offset = glGetUniformLocation(p->program, "vgl_poly_offset");
     return true;

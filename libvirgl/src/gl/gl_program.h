@@ -30,6 +30,8 @@ struct gl_program_uniforms {
     GLfloat poly_offset[8];
     GLfloat lod_bias[VGL_SHADER_MAX_SAMPLERS]; /* GLES: the fragment samplers' LOD bias */
     GLint poly_last;
+    /* GLES: each sampler's level count, for TXQ (GLSL ES has no textureQueryLevels) */
+    GLint levels[VGL_SHADER_STAGES][VGL_SHADER_MAX_SAMPLERS];
     bool known; /* false until the first draw set them */
 };
 
@@ -42,6 +44,7 @@ struct gl_program {
     struct gl_bindings bind;
     GLint loc_alpha_ref, loc_clip_planes, loc_y_sign, loc_poly_last, loc_poly_offset;
     GLint loc_point_size, loc_lod_bias;
+    GLint loc_levels[VGL_SHADER_STAGES]; /* vgl_levels_<s>, -1 where the stage has none */
     struct gl_program_uniforms uniforms;
     char failure[160];
 };

@@ -312,8 +312,8 @@ static void emit_header(struct vgl_strbuf *sb, const struct glsl_stage *st) {
         vgl_strbuf_append(sb, "#extension GL_ARB_shader_stencil_export : require\n");
     }
     if (sh->uses_txq && st->key->glsl_es) {
-        /* GLSL ES has no textureQueryLevels: TXQ reports 0 levels there (docs/gles-host.md). */
-        vgl_strbuf_append(sb, "#define VGL_LEVELS(s) 0\n");
+        /* GLSL ES has no textureQueryLevels: the backend sets each sampler's level count. */
+        vgl_strbuf_printf(sb, "uniform int vgl_levels_%s[%u];\n", st->sfx, VGL_SHADER_MAX_SAMPLERS);
     } else if (sh->uses_txq) {
         /* textureQueryLevels is GL 4.3; without the extension TXQ reports 0 levels. */
         vgl_strbuf_append(sb, "#extension GL_ARB_texture_query_levels : enable\n"

@@ -702,7 +702,11 @@ static bool emit_tex(struct glsl_stage *st, const struct vgl_ir_insn *insn) {
             snprintf(levels, sizeof(levels), "1");
         } else {
             snprintf(size, sizeof(size), "textureSize(%s, c.x)%s", samp, pick);
-            snprintf(levels, sizeof(levels), "VGL_LEVELS(%s)", samp);
+            if (st->key->glsl_es) { /* a uniform the backend sets (GLSL ES has no query) */
+                snprintf(levels, sizeof(levels), "vgl_levels_%s[%u]", st->sfx, unit);
+            } else {
+                snprintf(levels, sizeof(levels), "VGL_LEVELS(%s)", samp);
+            }
         }
         snprintf(call, sizeof(call), "ivec4(%s, %s%s)", size,
                  g->size_dims == 1   ? "0, 0, "
